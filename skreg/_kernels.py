@@ -1,0 +1,684 @@
+"""Every Numba-compiled function of skreg.
+
+All ``@njit`` code lives in this one module because Numba's on-disk cache
+(``cache=True``) does not notice when a callee defined in another file changes.
+
+Conventions
+-----------
+* The network's parameters live in one flat vector ``params``: first every
+  weight matrix ``W_l`` (row-major, shape ``(units[l], units[l + 1])``), then
+  every intercept ``b_l``.  The same layout is used for gradients and optimizer
+  state, so an optimizer step is one loop and L-BFGS works on ``params`` as is.
+  ``layer_offsets`` gives where each block starts.
+* Kernels take arrays and integer codes, never strings or estimators.  The
+  codes and the slots of the small configuration arrays are the module-level
+  constants below.
+* ``layer_reg`` holds one row per weight matrix with the regularization
+  strengths of that layer (columns ``REG_*``).
+* Nothing here uses ``parallel=True``: an outer ``n_jobs`` search already
+  runs fits in parallel on this machine's cores.
+"""
+
+import numpy as np
+from numba import njit
+
+# Hidden activations.
+ACT_IDENTITY, ACT_LOGISTIC, ACT_TANH, ACT_RELU = 0, 1, 2, 3
+
+# Loss codes; each implies its output activation (the canonical link).
+LOSS_SQUARED = 0  # identity output, half squared error averaged over outputs
+LOSS_POISSON = 1  # exp output, half Poisson deviance averaged over outputs
+LOSS_MULTINOMIAL = 2  # softmax output, log loss
+LOSS_BINARY = 3  # one logistic output per label, log loss summed over labels
+
+SOLVER_SGD, SOLVER_ADAM = 0, 1
+L1_PROXIMAL, L1_SUBGRADIENT = 0, 1
+
+# Columns of ``layer_reg`` (one row per weight matrix).
+REG_L1 = 0  # alpha_l * rho
+REG_L2 = 1  # alpha_l * (1 - rho)
+REG_GROUP = 2  # group_alpha_l
+REG_DROPOUT = 3  # dropout rate applied to this layer's *input* units
+REG_MAX_NORM = 4  # bound on each column norm of W_l (0 means none)
+N_REG = 5
+
+# Slots of the integer configuration array ``icfg``.
+CFG_ACTIVATION = 0
+CFG_LOSS = 1
+CFG_SOLVER = 2
+CFG_NESTEROV = 3
+CFG_L1_METHOD = 4
+CFG_BATCH_SIZE = 5
+CFG_SEED = 6
+N_ICFG = 7
+
+# Slots of the float configuration array ``fcfg``.
+FCFG_LR = 0
+FCFG_MOMENTUM = 1
+FCFG_BETA1 = 2
+FCFG_BETA2 = 3
+FCFG_EPSILON = 4
+FCFG_WEIGHT_DECAY = 5
+FCFG_INPUT_NOISE = 6
+N_FCFG = 7
+
+# Rows processed at once by the prediction and full-batch kernels, so that no
+# buffer grows with n_samples.
+BLOCK_ROWS = 1024
+
+
+# --------------------------------------------------------------------------
+# Parameter layout
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def layer_offsets(units):
+    """Start of each weight block and each intercept block in ``params``.
+
+    Returns ``(coef_start, intercept_start)``, each of length ``n_layers``;
+    block ``l`` spans ``[start[l], start[l + 1])``.
+    """
+    n_weights = units.shape[0] - 1
+    coef_start = np.zeros(n_weights + 1, np.int64)
+    for l in range(n_weights):
+        coef_start[l + 1] = coef_start[l] + units[l] * units[l + 1]
+    intercept_start = np.zeros(n_weights + 1, np.int64)
+    intercept_start[0] = coef_start[n_weights]
+    for l in range(n_weights):
+        intercept_start[l + 1] = intercept_start[l] + units[l + 1]
+    return coef_start, intercept_start
+
+
+@njit(cache=True, nogil=True)
+def weight_matrix(flat, units, coef_start, l):
+    """View of ``W_l`` (or of its gradient) inside a flat vector."""
+    return flat[coef_start[l] : coef_start[l + 1]].reshape((units[l], units[l + 1]))
+
+
+@njit(cache=True, nogil=True)
+def rows_view(buffer, n_rows, n_cols):
+    """The first ``n_rows * n_cols`` entries of a 1-D buffer as a matrix."""
+    return buffer[: n_rows * n_cols].reshape((n_rows, n_cols))
+
+
+# --------------------------------------------------------------------------
+# Activations, each beside its derivative (written in terms of the output)
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def activate(z, code):
+    if code == ACT_RELU:
+        return z if z > 0 else 0.0 * z
+    if code == ACT_TANH:
+        return np.tanh(z)
+    if code == ACT_LOGISTIC:
+        return logistic(z)
+    return z
+
+
+@njit(cache=True, nogil=True)
+def activation_derivative(a, code):
+    """d activation / dz, from the activation's value ``a``."""
+    if code == ACT_RELU:
+        return 1.0 if a > 0 else 0.0
+    if code == ACT_TANH:
+        return 1.0 - a * a
+    if code == ACT_LOGISTIC:
+        return a * (1.0 - a)
+    return 1.0
+
+
+@njit(cache=True, nogil=True)
+def logistic(z):
+    # Two branches so that exp never overflows.
+    if z >= 0:
+        return 1.0 / (1.0 + np.exp(-z))
+    e = np.exp(z)
+    return e / (1.0 + e)
+
+
+@njit(cache=True, nogil=True)
+def softplus(z):
+    """log(1 + exp(z)) without overflow."""
+    return max(z, 0.0) + np.log1p(np.exp(-abs(z)))
+
+
+# --------------------------------------------------------------------------
+# Forward pass
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def add_bias_and_activate(Z, b, code):
+    """Z <- activation(Z + b), in place (prediction: no derivative, no dropout)."""
+    n, m = Z.shape
+    for i in range(n):
+        for j in range(m):
+            Z[i, j] = activate(Z[i, j] + b[j], code)
+
+
+@njit(cache=True, nogil=True)
+def add_bias_activate_dropout(Z, D, b, code, drop_rate):
+    """Training forward step of a hidden layer, fused in one pass.
+
+    Z <- mask * activation(Z + b) and D <- mask * activation'(Z + b), where
+    mask is 0 with probability ``drop_rate`` and ``1 / (1 - drop_rate)``
+    otherwise (inverted dropout: each unit keeps its expected value).
+    D is what the backward pass multiplies the incoming delta by.
+    """
+    n, m = Z.shape
+    keep = 1.0 - drop_rate
+    for i in range(n):
+        for j in range(m):
+            a = activate(Z[i, j] + b[j], code)
+            d = activation_derivative(a, code)
+            if drop_rate > 0.0:
+                scale = 1.0 / keep if np.random.random() < keep else 0.0
+                a *= scale
+                d *= scale
+            Z[i, j] = a
+            D[i, j] = d
+
+
+@njit(cache=True, nogil=True)
+def output_transform(Z, b, loss_code):
+    """Z <- output activation(Z + b), in place: identity, exp, softmax, logistic."""
+    n, m = Z.shape
+    for i in range(n):
+        for j in range(m):
+            Z[i, j] += b[j]
+        if loss_code == LOSS_MULTINOMIAL:
+            zmax = Z[i, 0]
+            for j in range(1, m):
+                zmax = max(zmax, Z[i, j])
+            total = 0.0
+            for j in range(m):
+                Z[i, j] = np.exp(Z[i, j] - zmax)
+                total += Z[i, j]
+            for j in range(m):
+                Z[i, j] /= total
+        elif loss_code == LOSS_BINARY:
+            for j in range(m):
+                Z[i, j] = logistic(Z[i, j])
+        elif loss_code == LOSS_POISSON:
+            for j in range(m):
+                Z[i, j] = np.exp(Z[i, j])
+
+
+@njit(cache=True, nogil=True)
+def predict_block(X, params, units, activation, loss_code, out, buf_a, buf_b):
+    """Network output for the rows of X, written into ``out``.
+
+    ``buf_a`` and ``buf_b`` hold at least ``X.shape[0] * max(hidden units)``
+    entries; hidden layers ping-pong between them.
+    """
+    coef_start, intercept_start = layer_offsets(units)
+    n_weights = units.shape[0] - 1
+    n = X.shape[0]
+    A = X
+    for l in range(n_weights):
+        W = weight_matrix(params, units, coef_start, l)
+        b = params[intercept_start[l] : intercept_start[l + 1]]
+        if l == n_weights - 1:
+            np.dot(A, W, out)
+            output_transform(out, b, loss_code)
+        else:
+            Z = rows_view(buf_a if l % 2 == 0 else buf_b, n, units[l + 1])
+            np.dot(A, W, Z)
+            add_bias_and_activate(Z, b, activation)
+            A = Z
+
+
+@njit(cache=True, nogil=True)
+def predict(X, params, units, activation, loss_code, out):
+    """Network output for every row of X, in blocks of ``BLOCK_ROWS`` rows."""
+    n = X.shape[0]
+    width = 1
+    for l in range(1, units.shape[0] - 1):
+        width = max(width, units[l])
+    rows = min(n, BLOCK_ROWS)
+    buf_a = np.empty(rows * width, X.dtype)
+    buf_b = np.empty(rows * width, X.dtype)
+    for start in range(0, n, BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, n)
+        predict_block(
+            X[start:stop], params, units, activation, loss_code, out[start:stop],
+            buf_a, buf_b,
+        )
+
+
+# --------------------------------------------------------------------------
+# Losses: value and delta (gradient with respect to the output pre-activation)
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def loss_and_output_delta(Z, b, Y, sw, sw_total, loss_code, delta):
+    """Weighted data loss of a batch and the output layer's delta.
+
+    ``Z`` holds the output layer's pre-activation without its intercept ``b``.
+    Returns ``sum_i sw_i * loss_i``; writes ``delta = d(that sum / sw_total)/dz``.
+    Every loss here is paired with its canonical link, so ``delta`` is
+    ``(output - y) * sw_i / sw_total``, divided by the number of outputs for
+    the regression losses, which average over outputs.
+    """
+    n, m = Z.shape
+    total = 0.0
+    for i in range(n):
+        sample_loss = 0.0
+        if loss_code == LOSS_MULTINOMIAL:
+            zmax = Z[i, 0] + b[0]
+            for j in range(1, m):
+                zmax = max(zmax, Z[i, j] + b[j])
+            sum_exp = 0.0
+            for j in range(m):
+                sum_exp += np.exp(Z[i, j] + b[j] - zmax)
+            log_norm = zmax + np.log(sum_exp)
+            for j in range(m):
+                z = Z[i, j] + b[j]
+                sample_loss -= Y[i, j] * (z - log_norm)
+                delta[i, j] = np.exp(z - log_norm) - Y[i, j]
+        elif loss_code == LOSS_BINARY:
+            for j in range(m):
+                z = Z[i, j] + b[j]
+                y = Y[i, j]
+                sample_loss += y * softplus(-z) + (1.0 - y) * softplus(z)
+                delta[i, j] = logistic(z) - y
+        elif loss_code == LOSS_POISSON:
+            for j in range(m):
+                z = Z[i, j] + b[j]
+                y = Y[i, j]
+                mu = np.exp(z)
+                y_log_y = y * np.log(y) if y > 0 else 0.0
+                sample_loss += (y_log_y - y * z - y + mu) / m
+                delta[i, j] = (mu - y) / m
+        else:
+            for j in range(m):
+                r = Z[i, j] + b[j] - Y[i, j]
+                sample_loss += 0.5 * r * r / m
+                delta[i, j] = r / m
+        scale = sw[i] / sw_total if sw_total > 0 else 0.0
+        for j in range(m):
+            delta[i, j] *= scale
+        total += sw[i] * sample_loss
+    return total
+
+
+# --------------------------------------------------------------------------
+# Backward pass
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def backward(X, params, units, acts, derivs, deltas, grads, n):
+    """Gradient of the batch's data loss, written into ``grads``.
+
+    ``acts[l]``/``derivs[l]`` are flat buffers of hidden layer ``l + 1``'s
+    (dropped-out) activations and masked derivatives; ``deltas[l]`` holds the
+    delta of weight layer ``l``'s output; the last one must already be set.
+    ``n`` is the number of rows in this batch.
+    """
+    coef_start, intercept_start = layer_offsets(units)
+    n_weights = units.shape[0] - 1
+    for l in range(n_weights - 1, -1, -1):
+        delta = rows_view(deltas[l], n, units[l + 1])
+        A_in = X if l == 0 else rows_view(acts[l - 1], n, units[l])
+        np.dot(A_in.T, delta, weight_matrix(grads, units, coef_start, l))
+        g_b = grads[intercept_start[l] : intercept_start[l + 1]]
+        g_b[:] = 0.0
+        for i in range(n):
+            for j in range(units[l + 1]):
+                g_b[j] += delta[i, j]
+        if l > 0:
+            prev = rows_view(deltas[l - 1], n, units[l])
+            np.dot(delta, weight_matrix(params, units, coef_start, l).T, prev)
+            D = rows_view(derivs[l - 1], n, units[l])
+            for i in range(n):
+                for j in range(units[l]):
+                    prev[i, j] *= D[i, j]
+
+
+@njit(cache=True, nogil=True)
+def forward_train(X, params, units, layer_reg, activation, acts, derivs, n):
+    """Training forward pass through the hidden layers (with dropout).
+
+    Returns the output layer's pre-activation without intercept, as a view
+    into ``acts[-1]``.
+    """
+    coef_start, intercept_start = layer_offsets(units)
+    n_weights = units.shape[0] - 1
+    A = X
+    for l in range(n_weights):
+        W = weight_matrix(params, units, coef_start, l)
+        Z = rows_view(acts[l], n, units[l + 1])
+        np.dot(A, W, Z)
+        if l < n_weights - 1:
+            b = params[intercept_start[l] : intercept_start[l + 1]]
+            D = rows_view(derivs[l], n, units[l + 1])
+            add_bias_activate_dropout(Z, D, b, activation, layer_reg[l + 1, REG_DROPOUT])
+        A = Z
+    return A
+
+
+# --------------------------------------------------------------------------
+# Penalties
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def penalty_value(params, units, layer_reg):
+    """The penalty part of the objective J (DESIGN section 1)."""
+    coef_start, _ = layer_offsets(units)
+    total = 0.0
+    for l in range(units.shape[0] - 1):
+        W = weight_matrix(params, units, coef_start, l)
+        l1 = 0.0
+        l2 = 0.0
+        group = 0.0
+        for i in range(W.shape[0]):
+            row_sq = 0.0
+            for j in range(W.shape[1]):
+                w = W[i, j]
+                l1 += abs(w)
+                row_sq += w * w
+            l2 += row_sq
+            group += np.sqrt(row_sq)
+        total += layer_reg[l, REG_L1] * l1 + 0.5 * layer_reg[l, REG_L2] * l2
+        total += layer_reg[l, REG_GROUP] * np.sqrt(W.shape[1]) * group
+    return total
+
+
+@njit(cache=True, nogil=True)
+def add_penalty_gradient(params, grads, units, layer_reg, l1_subgradient):
+    """grads += gradient of the smooth penalty part (L2), and the L1
+    subgradient ``alpha * rho * sign(w)`` when ``l1_subgradient``."""
+    coef_start, _ = layer_offsets(units)
+    for l in range(units.shape[0] - 1):
+        l2 = layer_reg[l, REG_L2]
+        l1 = layer_reg[l, REG_L1] if l1_subgradient else 0.0
+        if l2 == 0.0 and l1 == 0.0:
+            continue
+        for k in range(coef_start[l], coef_start[l + 1]):
+            w = params[k]
+            grads[k] += l2 * w + l1 * np.sign(w)
+
+
+# --------------------------------------------------------------------------
+# Proximal operators and projections
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def soft_threshold(w, t):
+    """sign(w) * max(|w| - t, 0)."""
+    if w > t:
+        return w - t
+    if w < -t:
+        return w + t
+    return 0.0 * w
+
+
+@njit(cache=True, nogil=True)
+def prox_l1(params, steps, units, layer_reg):
+    """Soft-threshold every weight by ``steps[k] * alpha_l * rho``."""
+    coef_start, _ = layer_offsets(units)
+    for l in range(units.shape[0] - 1):
+        l1 = layer_reg[l, REG_L1]
+        if l1 == 0.0:
+            continue
+        for k in range(coef_start[l], coef_start[l + 1]):
+            params[k] = soft_threshold(params[k], steps[k] * l1)
+
+
+@njit(cache=True, nogil=True)
+def prox_group_rows(W, row_steps, strength):
+    """Block soft-thresholding of each row g of W:
+    g <- max(0, 1 - row_steps[i] * strength * sqrt(len g) / ||g||) * g."""
+    scale_len = np.sqrt(W.shape[1])
+    for i in range(W.shape[0]):
+        norm = 0.0
+        for j in range(W.shape[1]):
+            norm += W[i, j] * W[i, j]
+        norm = np.sqrt(norm)
+        threshold = row_steps[i] * strength * scale_len
+        factor = 1.0 - threshold / norm if norm > threshold else 0.0
+        for j in range(W.shape[1]):
+            W[i, j] *= factor
+
+
+@njit(cache=True, nogil=True)
+def prox_group(params, steps, units, layer_reg):
+    """Group-lasso prox on every weight matrix; a row's step is the mean of its
+    coordinates' steps (they are all equal for SGD)."""
+    coef_start, _ = layer_offsets(units)
+    for l in range(units.shape[0] - 1):
+        strength = layer_reg[l, REG_GROUP]
+        if strength == 0.0:
+            continue
+        W = weight_matrix(params, units, coef_start, l)
+        S = weight_matrix(steps, units, coef_start, l)
+        row_steps = np.empty(W.shape[0])
+        for i in range(W.shape[0]):
+            row_steps[i] = np.mean(S[i])
+        prox_group_rows(W, row_steps, strength)
+
+
+@njit(cache=True, nogil=True)
+def project_max_norm_columns(W, max_norm):
+    """Rescale each column of W (a unit's incoming weights) to norm <= max_norm."""
+    n_in, n_out = W.shape
+    sq = np.zeros(n_out)
+    for i in range(n_in):
+        for j in range(n_out):
+            sq[j] += W[i, j] * W[i, j]
+    for j in range(n_out):
+        sq[j] = max_norm / np.sqrt(sq[j]) if sq[j] > max_norm * max_norm else 1.0
+    for i in range(n_in):
+        for j in range(n_out):
+            W[i, j] *= sq[j]
+
+
+@njit(cache=True, nogil=True)
+def apply_max_norm(params, units, layer_reg):
+    coef_start, _ = layer_offsets(units)
+    for l in range(units.shape[0] - 1):
+        if layer_reg[l, REG_MAX_NORM] > 0.0:
+            W = weight_matrix(params, units, coef_start, l)
+            project_max_norm_columns(W, layer_reg[l, REG_MAX_NORM])
+
+
+# --------------------------------------------------------------------------
+# Optimizer steps
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def sgd_step(params, grads, velocity, steps, n_coef, lr, momentum, nesterov, decay):
+    """One SGD (momentum, Nesterov) update as scikit-learn's SGDOptimizer,
+    with decoupled weight decay on the first ``n_coef`` entries (the weights).
+    ``steps`` receives each coordinate's step size, for the proximal steps."""
+    for k in range(params.shape[0]):
+        v = momentum * velocity[k] - lr * grads[k]
+        velocity[k] = v
+        update = momentum * v - lr * grads[k] if nesterov else v
+        if k < n_coef:
+            params[k] = params[k] * (1.0 - lr * decay) + update
+            steps[k] = lr
+        else:
+            params[k] += update
+
+
+@njit(cache=True, nogil=True)
+def adam_step(params, grads, m, v, steps, n_coef, lr, beta1, beta2, eps, t, decay):
+    """One Adam update as scikit-learn's AdamOptimizer (time step ``t`` >= 1),
+    with decoupled weight decay (AdamW) on the weights.  ``steps[k]`` is the
+    per-coordinate step ``lr_t / (sqrt(v_k) + eps)`` for the proximal steps."""
+    lr_t = lr * np.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
+    for k in range(params.shape[0]):
+        g = grads[k]
+        m[k] = beta1 * m[k] + (1.0 - beta1) * g
+        v[k] = beta2 * v[k] + (1.0 - beta2) * g * g
+        step = lr_t / (np.sqrt(v[k]) + eps)
+        if k < n_coef:
+            params[k] = params[k] * (1.0 - lr * decay) - step * m[k]
+            steps[k] = step
+        else:
+            params[k] -= step * m[k]
+
+
+@njit(cache=True, nogil=True)
+def optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg, t):
+    """Optimizer update, then the proximal steps and the max-norm projection."""
+    coef_start, _ = layer_offsets(units)
+    n_coef = coef_start[-1]
+    lr = fcfg[FCFG_LR]
+    decay = fcfg[FCFG_WEIGHT_DECAY]
+    if icfg[CFG_SOLVER] == SOLVER_ADAM:
+        adam_step(
+            params, grads, opt_state[0], opt_state[1], steps, n_coef, lr,
+            fcfg[FCFG_BETA1], fcfg[FCFG_BETA2], fcfg[FCFG_EPSILON], t, decay,
+        )
+    else:
+        sgd_step(
+            params, grads, opt_state[0], steps, n_coef, lr, fcfg[FCFG_MOMENTUM],
+            icfg[CFG_NESTEROV] != 0, decay,
+        )
+    if icfg[CFG_L1_METHOD] == L1_PROXIMAL:
+        prox_l1(params, steps, units, layer_reg)
+    prox_group(params, steps, units, layer_reg)
+    apply_max_norm(params, units, layer_reg)
+
+
+# --------------------------------------------------------------------------
+# Whole epoch and full-batch objective
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def allocate_layer_buffers(units, n_rows, dtype_like):
+    """One flat buffer per weight layer's output for activations, derivatives
+    and deltas, each ``n_rows * units[l + 1]`` long."""
+    acts = []
+    derivs = []
+    deltas = []
+    for l in range(units.shape[0] - 1):
+        size = n_rows * units[l + 1]
+        acts.append(np.empty(size, dtype_like.dtype))
+        derivs.append(np.empty(size, dtype_like.dtype))
+        deltas.append(np.empty(size, dtype_like.dtype))
+    return acts, derivs, deltas
+
+
+@njit(cache=True, nogil=True)
+def gather_batch(X, order, start, stop, Xb, drop_rate, noise_std):
+    """Copy rows ``order[start:stop]`` of X into Xb, with input noise and
+    input dropout (inverted) when they are set."""
+    keep = 1.0 - drop_rate
+    for r in range(stop - start):
+        src = order[start + r]
+        for j in range(X.shape[1]):
+            x = X[src, j]
+            if noise_std > 0.0:
+                x += noise_std * np.random.standard_normal()
+            if drop_rate > 0.0:
+                x = x / keep if np.random.random() < keep else 0.0 * x
+            Xb[r, j] = x
+
+
+@njit(cache=True, nogil=True)
+def train_epoch(X, Y, sw, order, params, opt_state, units, layer_reg, icfg, fcfg, t):
+    """One pass of minibatch training over the rows ``order`` of (X, Y, sw).
+
+    ``t`` is the number of optimizer steps taken so far (Adam's time step).
+    Returns ``(sum_i sw_i * loss_i over the epoch, new t)``; the penalty is
+    not included.  Buffers are allocated once here, before the batch loop.
+    """
+    n_samples = order.shape[0]
+    batch = min(icfg[CFG_BATCH_SIZE], n_samples)
+    activation = icfg[CFG_ACTIVATION]
+    loss_code = icfg[CFG_LOSS]
+    n_weights = units.shape[0] - 1
+    np.random.seed(icfg[CFG_SEED])
+
+    Xb_flat = np.empty(batch * units[0], X.dtype)
+    acts, derivs, deltas = allocate_layer_buffers(units, batch, X)
+    grads = np.empty_like(params)
+    steps = np.empty_like(params)
+    sw_flat = np.empty(batch, sw.dtype)
+    Y_flat = np.empty(batch * units[n_weights], X.dtype)
+    l1_subgradient = icfg[CFG_L1_METHOD] == L1_SUBGRADIENT
+
+    total_loss = 0.0
+    for start in range(0, n_samples, batch):
+        stop = min(start + batch, n_samples)
+        n = stop - start
+        Xb = rows_view(Xb_flat, n, units[0])
+        gather_batch(
+            X, order, start, stop, Xb, layer_reg[0, REG_DROPOUT], fcfg[FCFG_INPUT_NOISE]
+        )
+        Z_out = forward_train(Xb, params, units, layer_reg, activation, acts, derivs, n)
+
+        sw_batch = sw_flat[:n]
+        Yb = rows_view(Y_flat, n, units[n_weights])
+        sw_total = 0.0
+        for r in range(n):
+            sw_batch[r] = sw[order[start + r]]
+            sw_total += sw_batch[r]
+            Yb[r] = Y[order[start + r]]
+        b_out = params[params.shape[0] - units[n_weights] :]
+        delta_out = rows_view(deltas[n_weights - 1], n, units[n_weights])
+        total_loss += loss_and_output_delta(
+            Z_out, b_out, Yb, sw_batch, sw_total, loss_code, delta_out
+        )
+        backward(Xb, params, units, acts, derivs, deltas, grads, n)
+        add_penalty_gradient(params, grads, units, layer_reg, l1_subgradient)
+        t += 1
+        optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg, t)
+    return total_loss, t
+
+
+@njit(cache=True, nogil=True)
+def objective_and_gradient(X, Y, sw, params, units, layer_reg, icfg, grads):
+    """Full-batch objective J and its gradient (smooth part), for L-BFGS and
+    for the gradient checks.
+
+    J includes every penalty term; ``grads`` receives the gradient of the data
+    loss plus the L2 part (plus the L1 subgradient when ``icfg`` asks for
+    it).  No dropout or noise is applied.  Rows go in blocks of
+    ``BLOCK_ROWS`` so that memory does not grow with n_samples.
+    """
+    n_samples = X.shape[0]
+    n_weights = units.shape[0] - 1
+    block = min(BLOCK_ROWS, n_samples)
+    acts, derivs, deltas = allocate_layer_buffers(units, block, X)
+    block_grads = np.empty_like(params)
+    no_dropout = layer_reg.copy()
+    no_dropout[:, REG_DROPOUT] = 0.0
+    sw_total = 0.0
+    for i in range(n_samples):
+        sw_total += sw[i]
+
+    grads[:] = 0.0
+    data_loss = 0.0
+    b_out = params[params.shape[0] - units[n_weights] :]
+    for start in range(0, n_samples, block):
+        stop = min(start + block, n_samples)
+        n = stop - start
+        Xb = X[start:stop]
+        Z_out = forward_train(
+            Xb, params, units, no_dropout, icfg[CFG_ACTIVATION], acts, derivs, n
+        )
+        delta_out = rows_view(deltas[n_weights - 1], n, units[n_weights])
+        data_loss += loss_and_output_delta(
+            Z_out, b_out, Y[start:stop], sw[start:stop], sw_total, icfg[CFG_LOSS],
+            delta_out,
+        )
+        backward(Xb, params, units, acts, derivs, deltas, block_grads, n)
+        grads += block_grads
+    add_penalty_gradient(
+        params, grads, units, layer_reg, icfg[CFG_L1_METHOD] == L1_SUBGRADIENT
+    )
+    data_loss = data_loss / sw_total if sw_total > 0 else 0.0
+    return data_loss + penalty_value(params, units, layer_reg)
