@@ -22,7 +22,6 @@ from sklearn.base import (
     ClassifierMixin,
     RegressorMixin,
     _fit_context,
-    is_classifier,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
@@ -408,17 +407,16 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
     def _train_validation_split(self, X, Y, sample_weight):
         """(X_train, Y_train, sw_train, X_val, y_val, sw_val); the validation
         part is None without early stopping.  Stratified for single-output
-        classification, as scikit-learn does."""
+        classification."""
         if not self.early_stopping:
             return X, Y, sample_weight, None, None, None
-        stratify = Y if is_classifier(self) and self.n_outputs_ == 1 else None
         X_train, X_val, Y_train, Y_val, sw_train, sw_val = train_test_split(
             X,
             Y,
             sample_weight,
             random_state=self._random_state,
             test_size=self.validation_fraction,
-            stratify=stratify,
+            stratify=self._stratification_labels(Y),
         )
         if X_val.shape[0] < 2:
             raise ValueError(
@@ -437,6 +435,10 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
 
     def _targets_for_scoring(self, Y):
         return Y
+
+    def _stratification_labels(self, Y):
+        """Labels the early-stopping split is stratified on (None: not)."""
+        return None
 
     def _update_no_improvement_count(self, X_val, y_val, sw_val, params):
         if self.early_stopping:
@@ -840,7 +842,7 @@ class RegularizedMLPClassifier(ClassifierMixin, _BaseRegularizedMLP):
             return sample_weight
         if self._label_binarizer.y_type_.startswith("multilabel"):
             raise ValueError("class_weight is not supported for multilabel targets.")
-        class_index = Y[:, 0].astype(np.int64) if Y.shape[1] == 1 else Y.argmax(axis=1)
+        class_index = self._class_indices(Y)
         y_index = self.classes_[class_index]
         present = np.unique(class_index)
         weights = np.ones(len(self.classes_))
@@ -851,6 +853,19 @@ class RegularizedMLPClassifier(ClassifierMixin, _BaseRegularizedMLP):
 
     def _targets_for_scoring(self, Y):
         return self._label_binarizer.inverse_transform(Y)
+
+    def _stratification_labels(self, Y):
+        # scikit-learn's MLP means to stratify single-output targets but tests
+        # n_outputs_ == 1, which is False for multiclass (one column per
+        # class); here every binary or multiclass target is stratified.
+        if self._label_binarizer.y_type_ in ("binary", "multiclass"):
+            return self._class_indices(Y)
+        return None
+
+    @staticmethod
+    def _class_indices(Y):
+        """Index into classes_ of each row of the binarized targets."""
+        return Y[:, 0].astype(np.int64) if Y.shape[1] == 1 else Y.argmax(axis=1)
 
     def predict(self, X):
         """Predict using the multilayer perceptron classifier.

@@ -1,0 +1,298 @@
+"""Behaviour of the public estimators: the update rule of DESIGN sections 1-2
+through the public API, exact zeros, scikit-learn tooling, reproducibility."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+
+
+@pytest.fixture(scope="module")
+def digits_split():
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=0
+    )
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+def _relu_net_gradients(X, Y, sw, W1, b1, W2, b2):
+    """Gradient of sum_i sw_i * logloss_i / sum sw for a one-hidden-layer
+    relu network with softmax output, in plain NumPy."""
+    H = np.maximum(X @ W1 + b1, 0)
+    Z = H @ W2 + b2
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    D2 = (P - Y) * (sw / sw.sum())[:, None]
+    D1 = (D2 @ W2.T) * (H > 0)
+    return X.T @ D1, D1.sum(axis=0), H.T @ D2, D2.sum(axis=0)
+
+
+def _soft_threshold(w, t):
+    return np.sign(w) * np.maximum(np.abs(w) - t, 0)
+
+
+@pytest.mark.parametrize(
+    "penalty, l1_ratio, rho",
+    [("l2", 0.5, 0.0), ("l1", 0.5, 1.0), ("elasticnet", 0.3, 0.3)],
+)
+def test_one_sgd_step_matches_design_update(penalty, l1_ratio, rho):
+    """partial_fit with plain SGD on one full batch = the DESIGN update:
+    w <- prox_{lr*alpha_l*rho}(w - lr * (grad_data + alpha_l * (1 - rho) * w))."""
+    X, y = make_classification(
+        n_samples=60, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+    sw = np.random.RandomState(1).uniform(0.5, 2.0, size=60)
+    lr, alpha = 0.1, np.array([0.5, 0.2])
+    est = RegularizedMLPClassifier(
+        hidden_layer_sizes=(5,), solver="sgd", momentum=0.0, batch_size=60,
+        shuffle=False, learning_rate_init=lr, penalty=penalty, l1_ratio=l1_ratio,
+        alpha=alpha, random_state=0,
+    )
+    est.partial_fit(X, y, classes=np.unique(y), sample_weight=sw)
+    rng = np.random.RandomState(2)
+    W1, b1 = rng.normal(size=(6, 5)), rng.normal(size=5)
+    W2, b2 = rng.normal(size=(5, 3)) * 0.3, rng.normal(size=3)
+    est.coefs_ = [W1.copy(), W2.copy()]
+    est.intercepts_ = [b1.copy(), b2.copy()]
+    est.partial_fit(X, y, sample_weight=sw)
+
+    Y = np.eye(3)[y]
+    gW1, gb1, gW2, gb2 = _relu_net_gradients(X, Y, sw, W1, b1, W2, b2)
+    expected_W = [
+        _soft_threshold(W - lr * (g + a * (1 - rho) * W), lr * a * rho)
+        for W, g, a in ((W1, gW1, alpha[0]), (W2, gW2, alpha[1]))
+    ]
+    np.testing.assert_allclose(est.coefs_[0], expected_W[0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(est.coefs_[1], expected_W[1], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(est.intercepts_[0], b1 - lr * gb1, rtol=1e-10)
+    np.testing.assert_allclose(est.intercepts_[1], b2 - lr * gb2, rtol=1e-10)
+    if rho > 0:
+        # The prox step put exact zeros exactly where the formula does.
+        assert np.any(expected_W[0] == 0)
+        np.testing.assert_array_equal(est.coefs_[0] == 0, expected_W[0] == 0)
+
+
+def _fit_digits(digits_split, **params):
+    X_train, _, y_train, _ = digits_split
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return RegularizedMLPClassifier(
+            hidden_layer_sizes=(64,), random_state=0, **params
+        ).fit(X_train, y_train)
+
+
+def test_l1_proximal_reaches_exact_zeros_subgradient_does_not(digits_split):
+    _, X_test, _, y_test = digits_split
+    prox = _fit_digits(digits_split, penalty="l1", alpha=3e-3, max_iter=150)
+    sub = _fit_digits(
+        digits_split, penalty="l1", alpha=3e-3, max_iter=150, l1_method="subgradient"
+    )
+    zeros_prox = np.mean(np.concatenate([W.ravel() == 0 for W in prox.coefs_]))
+    zeros_sub = np.mean(np.concatenate([W.ravel() == 0 for W in sub.coefs_]))
+    assert prox.score(X_test, y_test) >= 0.93
+    assert zeros_prox > 0.7
+    assert zeros_sub < 0.01
+    assert prox.sparsity_[0] == pytest.approx(np.mean(prox.coefs_[0] == 0))
+
+
+def test_digits_accuracy_against_sklearn_defaults(digits_split):
+    X_train, X_test, y_train, y_test = digits_split
+    ours = RegularizedMLPClassifier(random_state=0).fit(X_train, y_train)
+    theirs = MLPClassifier(random_state=0).fit(X_train, y_train)
+    ours_acc, theirs_acc = ours.score(X_test, y_test), theirs.score(X_test, y_test)
+    assert ours_acc >= 0.95
+    assert ours_acc >= theirs_acc - 0.01
+
+
+def test_grid_search_over_alpha_in_pipeline():
+    X, y = make_classification(n_samples=200, n_features=8, random_state=0)
+    pipe = make_pipeline(
+        StandardScaler(),
+        RegularizedMLPClassifier(hidden_layer_sizes=(16,), max_iter=30, random_state=0),
+    )
+    search = GridSearchCV(
+        pipe,
+        {"regularizedmlpclassifier__alpha": [1e-4, 1e-2, 1.0]},
+        cv=3,
+        n_jobs=2,
+        error_score="raise",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert search.best_params_["regularizedmlpclassifier__alpha"] in (1e-4, 1e-2, 1.0)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    # A huge penalty must cost accuracy: the search really varied alpha.
+    scores = dict(zip([1e-4, 1e-2, 1.0], search.cv_results_["mean_test_score"]))
+    assert scores[1.0] < max(scores.values())
+
+
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+def test_clone_pickle_and_reproducibility(Est):
+    if Est is RegularizedMLPClassifier:
+        X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    else:
+        X, y = make_regression(n_samples=120, n_features=5, random_state=0)
+        y = y / 100
+    est = Est(
+        hidden_layer_sizes=(8, 4), max_iter=20, penalty="elasticnet", alpha=1e-3,
+        random_state=3,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        first = clone(est).fit(X, y)
+        second = clone(est).fit(X, y)
+    for a, b in zip(first.coefs_ + first.intercepts_, second.coefs_ + second.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(restored.predict(X), first.predict(X))
+    assert clone(est).get_params() == est.get_params()
+
+
+def test_loss_curve_is_the_full_objective():
+    """With a learning rate too small to move the weights, loss_ is J at the
+    initial weights: mean data loss plus the penalty."""
+    X, y = make_regression(n_samples=50, n_features=4, random_state=0)
+    y = y / 100
+    alpha, rho = 0.7, 0.4
+    est = RegularizedMLPRegressor(
+        hidden_layer_sizes=(6,), solver="sgd", momentum=0.0, learning_rate_init=1e-14,
+        max_iter=1, penalty="elasticnet", l1_ratio=rho, alpha=alpha, random_state=0,
+        activation="tanh",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    W1, W2 = est.coefs_
+    b1, b2 = est.intercepts_
+    pred = np.tanh(X @ W1 + b1) @ W2 + b2
+    data = 0.5 * np.mean((pred.ravel() - y) ** 2)
+    penalty = sum(
+        alpha * (rho * np.abs(W).sum() + (1 - rho) / 2 * (W**2).sum()) for W in (W1, W2)
+    )
+    assert est.loss_curve_[-1] == pytest.approx(data + penalty, rel=1e-8)
+
+
+def test_lbfgs_loss_is_objective_at_solution():
+    X, y = make_regression(n_samples=80, n_features=3, random_state=1)
+    y = y / 100
+    est = RegularizedMLPRegressor(
+        hidden_layer_sizes=(5,), solver="lbfgs", alpha=0.01, activation="tanh",
+        random_state=0, max_iter=50,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    W1, W2 = est.coefs_
+    pred = np.tanh(X @ W1 + est.intercepts_[0]) @ W2 + est.intercepts_[1]
+    J = 0.5 * np.mean((pred.ravel() - y) ** 2) + 0.005 * ((W1**2).sum() + (W2**2).sum())
+    assert est.loss_ == pytest.approx(J, rel=1e-10)
+
+
+def test_weight_decay_equals_l2_under_plain_sgd_not_under_adam():
+    X, y = make_classification(n_samples=100, n_features=6, random_state=0)
+    common = dict(hidden_layer_sizes=(7,), max_iter=5, random_state=0, shuffle=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sgd = dict(common, solver="sgd", momentum=0.0, learning_rate_init=0.05)
+        l2 = RegularizedMLPClassifier(penalty="l2", alpha=0.3, **sgd).fit(X, y)
+        wd = RegularizedMLPClassifier(penalty=None, weight_decay=0.3, **sgd).fit(X, y)
+        for a, b in zip(l2.coefs_, wd.coefs_):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+        adam = dict(common, solver="adam", learning_rate_init=0.05)
+        l2 = RegularizedMLPClassifier(penalty="l2", alpha=0.3, **adam).fit(X, y)
+        wd = RegularizedMLPClassifier(penalty=None, weight_decay=0.3, **adam).fit(X, y)
+    assert not np.allclose(l2.coefs_[0], wd.coefs_[0], rtol=1e-3)
+
+
+def test_early_stopping_restores_best_weights(digits_split):
+    X_train, _, y_train, _ = digits_split
+    est = RegularizedMLPClassifier(
+        hidden_layer_sizes=(32,), early_stopping=True, n_iter_no_change=3,
+        max_iter=200, random_state=0, learning_rate_init=0.01,
+    ).fit(X_train, y_train)
+    # Rebuild the validation split the fit used: the same seed draws the
+    # same weights first, then the split.
+    rng = np.random.RandomState(0)
+    units = [64, 32, 10]
+    for fan_in, fan_out in zip(units[:-1], units[1:]):
+        rng.uniform(size=(fan_in, fan_out))
+        rng.uniform(size=fan_out)
+    _, X_val, _, y_val = train_test_split(
+        X_train, y_train, test_size=0.1, stratify=y_train, random_state=rng
+    )
+    assert est.score(X_val, y_val) == pytest.approx(est.best_validation_score_)
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert len(est.validation_scores_) == est.n_iter_ < 200
+
+
+def test_multilabel_binary_and_multioutput_shapes():
+    X, y = make_classification(n_samples=80, n_features=5, random_state=0)
+    Ymulti = np.column_stack([y, 1 - y, (X[:, 0] > 0).astype(int)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        binary = RegularizedMLPClassifier(max_iter=5, random_state=0).fit(X, y)
+        multilabel = RegularizedMLPClassifier(max_iter=5, random_state=0).fit(X, Ymulti)
+        reg = RegularizedMLPRegressor(max_iter=5, random_state=0).fit(X, Ymulti * 1.0)
+    assert binary.predict_proba(X).shape == (80, 2)
+    assert binary.out_activation_ == "logistic"
+    assert multilabel.predict(X).shape == (80, 3)
+    assert multilabel.predict_proba(X).shape == (80, 3)
+    assert reg.predict(X).shape == (80, 3)
+    np.testing.assert_allclose(
+        np.exp(binary.predict_log_proba(X)), binary.predict_proba(X), rtol=1e-12
+    )
+
+
+def test_float32_trains_in_float32():
+    X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = RegularizedMLPClassifier(max_iter=3, random_state=0).fit(
+            X.astype(np.float32), y
+        )
+    assert all(W.dtype == np.float32 for W in est.coefs_ + est.intercepts_)
+    assert est.predict_proba(X.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(solver="lbfgs", penalty="l1"), "solver='sgd' or solver='adam'"),
+        (dict(solver="lbfgs", dropout=0.5), "dropout"),
+        (dict(alpha=[0.1, 0.2, 0.3]), "one value per layer"),
+        (dict(alpha=[0.1, -0.2]), "alpha must be non-negative"),
+        (dict(dropout=[0.1, 0.2]), "dropout must be a float or a sequence"),
+    ],
+)
+def test_bad_parameters_get_clear_errors(params, message):
+    X, y = make_classification(n_samples=30, n_features=4, random_state=0)
+    est = RegularizedMLPClassifier(hidden_layer_sizes=(3,), max_iter=2, **params)
+    with pytest.raises(ValueError, match=message):
+        est.fit(X, y)
+
+
+def test_partial_fit_continues_from_set_weights_with_warm_start():
+    X, y = make_classification(n_samples=50, n_features=4, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = RegularizedMLPClassifier(
+            hidden_layer_sizes=(3,), max_iter=2, warm_start=True, random_state=0
+        ).fit(X, y)
+        start = [W.copy() for W in est.coefs_]
+        est.fit(X, y)
+    # warm_start continued from the previous weights: a fresh fit with the same
+    # seed starts elsewhere, and the change from `start` is small.
+    assert np.abs(est.coefs_[0] - start[0]).max() < 0.05
