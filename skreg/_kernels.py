@@ -682,3 +682,9 @@ def objective_and_gradient(X, Y, sw, params, units, layer_reg, icfg, grads):
     )
     data_loss = data_loss / sw_total if sw_total > 0 else 0.0
     return data_loss + penalty_value(params, units, layer_reg)
+
+
+@njit(cache=True, nogil=True)
+def seed_generator(seed):
+    """Seed Numba's own generator (dropout masks, input noise) in this thread."""
+    np.random.seed(seed)

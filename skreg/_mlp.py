@@ -40,6 +40,7 @@ from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _kernels as K
+from ._pruning import prune_network
 from ._penalties import layer_regularization, non_smooth_terms, stochastic_terms
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -168,6 +169,31 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
         """Number of input features with a non-zero outgoing weight."""
         return int(np.sum(self.active_units_[0]))
 
+    def prune(self):
+        """Remove the hidden units that cannot change the output.
+
+        A unit whose outgoing weights are all zero is removed with its
+        incoming weights and intercept; a unit whose incoming weights are all
+        zero has a constant output, which is folded into the next layer's
+        intercept before the unit is removed.  Predictions stay the same up
+        to rounding and get cheaper.  ``hidden_layer_sizes`` keeps the value
+        the user set; the pruned sizes are the shapes of ``coefs_``.  The
+        optimizer state is dropped, so a later ``partial_fit`` starts it
+        afresh.
+
+        Returns
+        -------
+        self : object
+            The pruned estimator.
+        """
+        check_is_fitted(self, "coefs_")
+        self.coefs_, self.intercepts_, _ = prune_network(
+            self.coefs_, self.intercepts_, self.activation
+        )
+        if hasattr(self, "_optimizer_state"):
+            del self._optimizer_state
+        return self
+
     # ------------------------------------------------------------------
     # Fitting
     # ------------------------------------------------------------------
@@ -191,13 +217,14 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         sample_weight = self._weight_classes(Y, sample_weight)
-        units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
-
         self._random_state = check_random_state(self.random_state)
         if first_pass:
+            units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
             self._initialize(Y, units, X.dtype)
         else:
-            self._check_warm_shapes(units)
+            # Go on from whatever coefs_ hold (a pruned network included).
+            units = self._units_from_coefs()
+            self._check_warm_shapes(units, X.shape[1], Y.shape[1])
         params = self._pack_params(X.dtype)
         layer_reg = layer_regularization(self, len(units) - 1)
 
@@ -244,14 +271,15 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
             self.validation_scores_ = None
             self.best_validation_score_ = None
 
-    def _check_warm_shapes(self, units):
-        expected = [(int(a), int(b)) for a, b in zip(units[:-1], units[1:])]
-        found = [W.shape for W in self.coefs_]
-        if found != expected:
+    def _check_warm_shapes(self, units, n_features, n_outputs):
+        if units[0] != n_features or units[-1] != n_outputs:
             raise ValueError(
-                f"The weight matrices have shapes {found}, but the data and "
-                f"hidden_layer_sizes need {expected}; refit with warm_start=False."
+                f"coefs_ map {units[0]} inputs to {units[-1]} outputs, but the data "
+                f"has {n_features} features and {n_outputs} outputs; refit with "
+                "warm_start=False."
             )
+        if any(b.shape != (W.shape[1],) for W, b in zip(self.coefs_, self.intercepts_)):
+            raise ValueError("intercepts_ do not match the shapes of coefs_.")
 
     def _pack_params(self, dtype):
         """Copy coefs_ and intercepts_ into one flat vector and make the two

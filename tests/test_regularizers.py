@@ -1,0 +1,173 @@
+"""The regularizers beyond L1/L2 through the public estimators: group lasso,
+sparsity reporting, prune(), dropout, input noise and max-norm."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+
+import skreg._kernels as K
+from naive import naive_data_gradient, naive_prox_group_rows
+from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+
+
+def _fit(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def few_informative():
+    """Six informative features first, then 14 pure-noise features."""
+    X, y = make_classification(
+        n_samples=400, n_features=20, n_informative=6, n_redundant=0,
+        n_repeated=0, shuffle=False, class_sep=1.5, random_state=0,
+    )
+    return X, y
+
+
+def test_one_sgd_step_with_group_alpha_is_block_soft_thresholding():
+    X, y = make_classification(n_samples=40, n_features=5, n_classes=3,
+                               n_informative=3, random_state=0)
+    lr, group_alpha = 0.2, np.array([0.4, 0.1])
+    est = RegularizedMLPClassifier(
+        hidden_layer_sizes=(4,), activation="tanh", solver="sgd", momentum=0.0,
+        batch_size=40, shuffle=False, learning_rate_init=lr, penalty=None,
+        group_alpha=group_alpha, random_state=0,
+    )
+    est.partial_fit(X, y, classes=[0, 1, 2])
+    rng = np.random.RandomState(0)
+    coefs = [rng.normal(size=(5, 4)), rng.normal(size=(4, 3))]
+    coefs[0][1] *= 0.01  # a row small enough to be zeroed
+    intercepts = [rng.normal(size=4), rng.normal(size=3)]
+    est.coefs_ = [W.copy() for W in coefs]
+    est.intercepts_ = [b.copy() for b in intercepts]
+    est.partial_fit(X, y)
+
+    Y = np.eye(3)[y]
+    grads_W, _ = naive_data_gradient(
+        X, Y, np.ones(40), coefs, intercepts, K.ACT_TANH, K.LOSS_MULTINOMIAL
+    )
+    for l in range(2):
+        stepped = coefs[l] - lr * grads_W[l]
+        expected = naive_prox_group_rows(stepped, np.full(stepped.shape[0], lr), group_alpha[l])
+        np.testing.assert_allclose(est.coefs_[l], expected, rtol=1e-10, atol=1e-13)
+    assert np.all(est.coefs_[0][1] == 0)
+    assert not est.active_units_[0][1]
+
+
+def test_large_group_alpha_removes_noise_features_and_units(few_informative):
+    X, y = few_informative
+    est = _fit(RegularizedMLPClassifier(
+        hidden_layer_sizes=(16,), penalty=None, group_alpha=1e-3, max_iter=300,
+        learning_rate_init=0.01, random_state=0,
+    ), X, y)
+    active = est.active_units_[0]
+    assert est.score(X, y) > 0.95
+    # Every noise feature is switched off, every signal feature kept.
+    assert not np.any(active[6:])
+    assert np.all(active[:6])
+    assert est.n_features_selected_ == np.sum(active)
+    assert np.sum(est.active_units_[1]) < 16
+    assert est.sparsity_[0] == pytest.approx(np.mean(est.coefs_[0] == 0))
+
+
+def test_prune_keeps_predictions_and_removes_exactly_the_inactive_units(few_informative):
+    X, y = few_informative
+    est = _fit(RegularizedMLPClassifier(
+        hidden_layer_sizes=(24, 12), penalty="l1", alpha=3e-3, group_alpha=0.01,
+        max_iter=200, learning_rate_init=0.01, random_state=0,
+    ), X, y)
+    before = est.predict_proba(X)
+    inactive = [~mask for mask in est.active_units_[1:]]
+    dead_in = [~np.any(W != 0, axis=0) for W in est.coefs_[:-1]]
+    assert sum(m.sum() for m in inactive) > 0
+    expected_kept = [~(out | dead) for out, dead in zip(inactive, dead_in)]
+    est.prune()
+    assert [W.shape[1] for W in est.coefs_[:-1]] == [int(k.sum()) for k in expected_kept]
+    np.testing.assert_allclose(est.predict_proba(X), before, rtol=1e-10, atol=1e-12)
+    assert est.hidden_layer_sizes == (24, 12)
+    # Every remaining hidden unit is active.
+    assert all(mask.all() for mask in est.active_units_[1:])
+
+
+def test_prune_folds_constant_units_into_the_next_intercept():
+    X, y = make_classification(n_samples=50, n_features=4, random_state=0)
+    est = _fit(RegularizedMLPClassifier(hidden_layer_sizes=(5,), max_iter=5,
+                                        random_state=0, activation="logistic"), X, y)
+    est.coefs_[0][:, 2] = 0.0  # unit 2 now outputs logistic(b) for every row
+    before = est.predict_proba(X)
+    est.prune()
+    assert est.coefs_[0].shape == (4, 4)
+    np.testing.assert_allclose(est.predict_proba(X), before, rtol=1e-10, atol=1e-12)
+
+
+def test_partial_fit_goes_on_from_a_pruned_network():
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    est = RegularizedMLPClassifier(hidden_layer_sizes=(6,), random_state=0)
+    est.partial_fit(X, y, classes=[0, 1])
+    est.coefs_[1][0] = 0.0
+    est.prune().partial_fit(X, y)
+    assert est.coefs_[0].shape == (4, 5)
+
+
+def test_dropout_predictions_deterministic_fit_differs_seed_reproduces():
+    X, y = make_classification(n_samples=120, n_features=6, random_state=0)
+    params = dict(hidden_layer_sizes=(16, 8), max_iter=10, random_state=0)
+    plain = _fit(RegularizedMLPClassifier(**params), X, y)
+    dropped = _fit(RegularizedMLPClassifier(dropout=[0.5, 0.2], input_dropout=0.1, **params), X, y)
+    again = _fit(RegularizedMLPClassifier(dropout=[0.5, 0.2], input_dropout=0.1, **params), X, y)
+    assert not np.allclose(plain.coefs_[0], dropped.coefs_[0])
+    for a, b in zip(dropped.coefs_, again.coefs_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(dropped.predict_proba(X), dropped.predict_proba(X))
+
+
+def test_dropout_keeps_expected_activation():
+    """Mean over many masks of the training-mode hidden output equals the
+    no-dropout activation (inverted dropout)."""
+    rng = np.random.RandomState(0)
+    pre = rng.normal(size=(4, 6))
+    b = rng.normal(size=6)
+    rate, draws = 0.3, 20000
+    total = np.zeros_like(pre)
+    dropped_share = 0.0
+    for seed in range(draws // 100):
+        K.seed_generator(seed)
+        for _ in range(100):
+            Z, D = pre.copy(), np.empty_like(pre)
+            K.add_bias_activate_dropout(Z, D, b, K.ACT_TANH, rate)
+            total += Z
+            dropped_share += np.mean(Z == 0)
+    expected = np.tanh(pre + b)
+    std_err = np.abs(expected) * np.sqrt(rate / (1 - rate) / draws)
+    assert np.all(np.abs(total / draws - expected) < 5 * std_err + 1e-12)
+    assert dropped_share / draws == pytest.approx(rate, abs=0.01)
+
+
+def test_input_noise_changes_the_fit_and_is_reproducible():
+    X, y = make_classification(n_samples=100, n_features=5, random_state=0)
+    params = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=1)
+    plain = _fit(RegularizedMLPRegressor(**params), X, y * 1.0)
+    noisy = _fit(RegularizedMLPRegressor(input_noise=0.5, **params), X, y * 1.0)
+    again = _fit(RegularizedMLPRegressor(input_noise=0.5, **params), X, y * 1.0)
+    assert not np.allclose(plain.coefs_[0], noisy.coefs_[0])
+    np.testing.assert_array_equal(noisy.coefs_[0], again.coefs_[0])
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_max_norm_bounds_every_column(solver):
+    X, y = make_classification(n_samples=150, n_features=8, random_state=0)
+    c = 0.5
+    plain = _fit(RegularizedMLPClassifier(
+        hidden_layer_sizes=(10, 6), solver=solver, learning_rate_init=0.05,
+        max_iter=30, random_state=0, penalty=None), X, y)
+    bounded = _fit(RegularizedMLPClassifier(
+        hidden_layer_sizes=(10, 6), solver=solver, learning_rate_init=0.05,
+        max_iter=30, random_state=0, penalty=None, max_norm=c), X, y)
+    assert max(np.linalg.norm(W, axis=0).max() for W in plain.coefs_) > c
+    for W in bounded.coefs_:
+        assert np.all(np.linalg.norm(W, axis=0) <= c * (1 + 1e-12))
