@@ -1,0 +1,248 @@
+"""Drop-in parity with scikit-learn's MLPClassifier and MLPRegressor.
+
+Where the settings coincide (same seed, so the same initial weights; the L2
+penalty with alpha converted, or no penalty; no shuffling) the two estimators
+must follow the same path: same coefficients, loss curve and epoch count.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.utils.class_weight import compute_sample_weight
+
+from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+
+
+def _quiet_fit(est, X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y, **kwargs)
+
+
+def _data(kind, n=200):
+    if kind == "regression":
+        X, y = make_regression(n_samples=n, n_features=6, n_targets=1, random_state=0)
+        return X, y / 100
+    if kind == "poisson":
+        rng = np.random.RandomState(0)
+        X = rng.normal(size=(n, 6))
+        return X, rng.poisson(np.exp(0.5 * X[:, 0] - 0.3 * X[:, 1])).astype(float)
+    n_classes = 3 if kind == "multiclass" else 2
+    return make_classification(n_samples=n, n_features=6, n_informative=4,
+                               n_classes=n_classes, random_state=0)
+
+
+def _pair(kind, **params):
+    if kind in ("regression", "poisson"):
+        loss = "poisson" if kind == "poisson" else "squared_error"
+        return (RegularizedMLPRegressor(loss=loss, **params), MLPRegressor(loss=loss))
+    return RegularizedMLPClassifier(**params), MLPClassifier()
+
+
+def _assert_same_path(ours, theirs, rtol=1e-9):
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=rtol)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-12)
+
+
+SHARED = dict(hidden_layer_sizes=(7, 5), shuffle=False, random_state=0, batch_size=50,
+              tol=1e-4, max_iter=40, n_iter_no_change=3)
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "binary", "regression", "poisson"])
+@pytest.mark.parametrize(
+    "solver_params",
+    [
+        dict(solver="adam", learning_rate_init=0.01),
+        dict(solver="sgd", learning_rate_init=0.05),
+        dict(solver="sgd", learning_rate_init=0.05, nesterovs_momentum=False),
+        dict(solver="sgd", learning_rate="invscaling", learning_rate_init=0.2, power_t=0.3),
+        dict(solver="sgd", learning_rate="adaptive", learning_rate_init=0.05),
+    ],
+    ids=["adam", "sgd", "sgd-momentum", "sgd-invscaling", "sgd-adaptive"],
+)
+def test_unpenalized_path_matches_sklearn(kind, solver_params):
+    X, y = _data(kind)
+    ours, theirs = _pair(kind, penalty=None, **SHARED, **solver_params)
+    theirs.set_params(alpha=0.0, **SHARED, **solver_params)
+    _assert_same_path(_quiet_fit(ours, X, y), _quiet_fit(theirs, X, y))
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_l2_with_converted_alpha_matches_sklearn(solver):
+    """scikit-learn's alpha_sk with batch size B is alpha_sk / B here."""
+    X, y = _data("multiclass")
+    params = dict(SHARED, solver=solver, learning_rate_init=0.01, max_iter=5,
+                  n_iter_no_change=100)
+    ours = RegularizedMLPClassifier(penalty="l2", alpha=0.5 / 50, **params)
+    theirs = MLPClassifier(alpha=0.5, **params)
+    _quiet_fit(ours, X, y)
+    _quiet_fit(theirs, X, y)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_lbfgs_matches_sklearn_with_alpha_over_n_samples():
+    X, y = _data("regression", n=120)
+    params = dict(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=15, random_state=0,
+                  activation="tanh")
+    ours = _quiet_fit(RegularizedMLPRegressor(alpha=2.0 / 120, **params), X, y)
+    theirs = _quiet_fit(MLPRegressor(alpha=2.0, **params), X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-8)
+    for a, b in zip(ours.coefs_, theirs.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+def test_early_stopping_matches_sklearn_on_binary_targets():
+    X, y = _data("binary", n=300)
+    params = dict(SHARED, solver="adam", learning_rate_init=0.01, early_stopping=True,
+                  validation_fraction=0.2, max_iter=60)
+    ours = _quiet_fit(RegularizedMLPClassifier(penalty=None, **params), X, y)
+    theirs = _quiet_fit(MLPClassifier(alpha=0.0, **params), X, y)
+    assert ours.validation_scores_ == theirs.validation_scores_
+    assert ours.best_validation_score_ == theirs.best_validation_score_
+    _assert_same_path(ours, theirs)
+
+
+def test_class_weight_equals_the_matching_sample_weight():
+    X, y = _data("multiclass")
+    y = np.where(np.arange(len(y)) < 150, y, 0)  # imbalance the classes
+    params = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    for class_weight in ("balanced", {0: 0.5, 1: 2.0, 2: 3.0}):
+        weighted = _quiet_fit(RegularizedMLPClassifier(class_weight=class_weight, **params), X, y)
+        sw = compute_sample_weight(class_weight, y)
+        by_sample = _quiet_fit(RegularizedMLPClassifier(**params), X, y, sample_weight=sw)
+        np.testing.assert_allclose(weighted.coefs_[0], by_sample.coefs_[0], rtol=1e-12)
+    plain = _quiet_fit(RegularizedMLPClassifier(**params), X, y)
+    assert not np.allclose(plain.coefs_[0], weighted.coefs_[0])
+
+
+def test_class_weight_rejects_multilabel():
+    X, y = _data("binary")
+    Y = np.column_stack([y, 1 - y])
+    with pytest.raises(ValueError, match="class_weight is not supported for multilabel"):
+        RegularizedMLPClassifier(class_weight="balanced", max_iter=2).fit(X, Y)
+
+
+def test_sample_weight_scale_invariant_and_used_in_early_stopping():
+    X, y = _data("binary", n=200)
+    params = dict(hidden_layer_sizes=(5,), max_iter=8, random_state=0, early_stopping=True,
+                  n_iter_no_change=100)
+    base = _quiet_fit(RegularizedMLPClassifier(**params), X, y)
+    doubled = _quiet_fit(RegularizedMLPClassifier(**params), X, y, sample_weight=np.full(200, 2.0))
+    np.testing.assert_allclose(base.coefs_[0], doubled.coefs_[0], rtol=1e-10)
+    assert base.validation_scores_ == doubled.validation_scores_
+    sw = np.where(y == 1, 5.0, 0.2)
+    skewed = _quiet_fit(RegularizedMLPClassifier(**params), X, y, sample_weight=sw)
+    assert skewed.validation_scores_ != base.validation_scores_
+
+
+def test_stopping_rules():
+    X, y = _data("multiclass")
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        RegularizedMLPClassifier(max_iter=3, random_state=0).fit(X, y)
+    never = _quiet_fit(RegularizedMLPClassifier(
+        max_iter=25, n_iter_no_change=np.inf, tol=10.0, random_state=0), X, y)
+    assert never.n_iter_ == 25
+    stalled = _quiet_fit(RegularizedMLPClassifier(
+        max_iter=200, n_iter_no_change=2, tol=10.0, random_state=0), X, y)
+    # Epoch 1 sets best_loss_; epochs 2, 3, 4 fail to improve by tol and the
+    # count (3) then exceeds n_iter_no_change (2), as in scikit-learn.
+    assert stalled.n_iter_ == 4
+    assert stalled.best_loss_ == min(stalled.loss_curve_)
+
+
+def test_adaptive_learning_rate_divides_by_five(capsys):
+    X, y = _data("multiclass")
+    _quiet_fit(RegularizedMLPClassifier(
+        solver="sgd", learning_rate="adaptive", learning_rate_init=0.1, tol=10.0,
+        n_iter_no_change=1, max_iter=6, verbose=True, random_state=0), X, y)
+    out = capsys.readouterr().out
+    assert "Iteration 1, loss = " in out
+    assert "Setting learning rate to 0.020000" in out
+
+
+@pytest.mark.parametrize(
+    "est, fit, message",
+    [
+        (RegularizedMLPRegressor(early_stopping=True, validation_fraction=0.01),
+         "fit", "The validation set is too small"),
+        (RegularizedMLPClassifier(early_stopping=True), "partial_fit",
+         "partial_fit does not support early_stopping=True"),
+        (RegularizedMLPRegressor(learning_rate_init=1e6, solver="sgd", max_iter=50),
+         "fit", "non-finite parameter weights"),
+    ],
+)
+def test_errors_scikit_learn_raises(est, fit, message):
+    X, y = _data("regression" if isinstance(est, RegularizedMLPRegressor) else "binary")
+    X, y = X[:60], y[:60]
+    if est.learning_rate_init > 1:  # make the loss diverge
+        X, y = X * 100, y * 1e4
+    with pytest.raises(ValueError, match=message):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if fit == "fit":
+                est.fit(X, y)
+            else:
+                est.partial_fit(X, y, classes=[0, 1])
+
+
+def test_partial_fit_classes_rules():
+    X, y = _data("multiclass")
+    est = RegularizedMLPClassifier(hidden_layer_sizes=(4,))
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        est.partial_fit(X, y)
+    est.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    assert est.predict_proba(X).shape == (len(y), 3)
+    with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
+        est.partial_fit(X, np.where(y == 2, 7, y))
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'"):
+        RegularizedMLPClassifier(solver="lbfgs").partial_fit
+
+
+def test_warm_start_keeps_classes():
+    X, y = _data("multiclass")
+    est = _quiet_fit(RegularizedMLPClassifier(max_iter=2, warm_start=True), X, y)
+    with pytest.raises(ValueError, match="warm_start can only be used where `y` has the same"):
+        est.fit(X[y < 2], y[y < 2])
+
+
+def test_feature_names_from_dataframe():
+    pd = pytest.importorskip("pandas")
+    X, y = _data("binary")
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    est = _quiet_fit(RegularizedMLPClassifier(max_iter=2), frame, y)
+    np.testing.assert_array_equal(est.feature_names_in_, frame.columns)
+    assert est.n_features_in_ == 6
+    with pytest.warns(UserWarning, match="feature names"):
+        est.predict(X)
+    with pytest.raises(ValueError, match="X has 5 features"):
+        est.predict(X[:, :5])
+
+
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+def test_float32_and_float64_fits_agree(Est):
+    X, y = _data("multiclass" if Est is RegularizedMLPClassifier else "regression")
+    params = dict(hidden_layer_sizes=(8,), max_iter=10, random_state=0, shuffle=False,
+                  penalty="elasticnet", alpha=1e-3)
+    fit64 = _quiet_fit(Est(**params), X, y)
+    fit32 = _quiet_fit(Est(**params), X.astype(np.float32), y)
+    assert fit32.coefs_[0].dtype == np.float32
+    for a, b in zip(fit32.coefs_, fit64.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+    pred = fit32.predict(X.astype(np.float32))
+    if Est is RegularizedMLPRegressor:
+        assert pred.dtype == np.float32
+        np.testing.assert_allclose(pred, fit64.predict(X), rtol=1e-3, atol=1e-3)
+
+
+def test_poisson_requires_non_negative_targets():
+    X, y = _data("regression")
+    with pytest.raises(ValueError, match="non-negative y"):
+        RegularizedMLPRegressor(loss="poisson").fit(X, y)
