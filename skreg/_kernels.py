@@ -13,6 +13,12 @@ Conventions
 * Kernels take arrays and integer codes, never strings or estimators.  The
   codes and the slots of the small configuration arrays are the module-level
   constants below.
+* An *input matrix* is a tuple ``(dense, data, indices, indptr)``: either a
+  C-contiguous dense matrix with the three CSR arrays empty, or a CSR matrix
+  (``data``, int64 ``indices`` and ``indptr``) with ``dense`` of shape
+  ``(0, n_features)``.  Both kinds share one compiled specialization per
+  dtype; only the first layer's products look at which kind it is, and the
+  sparse kind is multiplied without densifying it.
 * ``layer_reg`` holds one row per weight matrix with the regularization
   strengths of that layer (columns ``REG_*``).
 * Nothing here uses ``parallel=True``: an outer ``n_jobs`` search already
@@ -146,6 +152,136 @@ def softplus(z):
 
 
 # --------------------------------------------------------------------------
+# Input matrices (dense or CSR), see the module docstring
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def dense_input(X):
+    """Wrap a dense matrix as an input matrix."""
+    return (X, np.empty(0, X.dtype), np.empty(0, np.int64), np.empty(0, np.int64))
+
+
+@njit(cache=True, nogil=True)
+def is_sparse(inputs):
+    return inputs[3].shape[0] > 0
+
+
+@njit(cache=True, nogil=True)
+def n_input_rows(inputs):
+    return inputs[3].shape[0] - 1 if is_sparse(inputs) else inputs[0].shape[0]
+
+
+@njit(cache=True, nogil=True)
+def input_row_block(inputs, start, stop):
+    """Rows ``start:stop`` of an input matrix, as an input matrix (views,
+    but for a sparse block's re-based ``indptr``)."""
+    dense, data, indices, indptr = inputs
+    if not is_sparse(inputs):
+        return (dense[start:stop], data, indices, indptr)
+    lo, hi = indptr[start], indptr[stop]
+    return (dense, data[lo:hi], indices[lo:hi], indptr[start : stop + 1] - lo)
+
+
+@njit(cache=True, nogil=True)
+def input_times(inputs, W, Z):
+    """Z <- X @ W for an input matrix X with Z.shape[0] rows."""
+    dense, data, indices, indptr = inputs
+    if not is_sparse(inputs):
+        np.dot(dense, W, Z)
+        return
+    Z[:] = 0.0
+    for r in range(Z.shape[0]):
+        for k in range(indptr[r], indptr[r + 1]):
+            x = data[k]
+            w_row = W[indices[k]]
+            for j in range(Z.shape[1]):
+                Z[r, j] += x * w_row[j]
+
+
+@njit(cache=True, nogil=True)
+def input_transpose_times(inputs, delta, G):
+    """G <- X.T @ delta for an input matrix X with delta.shape[0] rows."""
+    dense, data, indices, indptr = inputs
+    if not is_sparse(inputs):
+        np.dot(dense.T, delta, G)
+        return
+    G[:] = 0.0
+    for r in range(delta.shape[0]):
+        for k in range(indptr[r], indptr[r + 1]):
+            x = data[k]
+            g_row = G[indices[k]]
+            for j in range(G.shape[1]):
+                g_row[j] += x * delta[r, j]
+
+
+@njit(cache=True, nogil=True)
+def max_batch_nnz(indptr, order, batch):
+    """Largest number of stored entries among the batches of ``order``."""
+    largest = 0
+    for start in range(0, order.shape[0], batch):
+        total = 0
+        for r in range(start, min(start + batch, order.shape[0])):
+            total += indptr[order[r] + 1] - indptr[order[r]]
+        largest = max(largest, total)
+    return largest
+
+
+@njit(cache=True, nogil=True)
+def gather_batch(inputs, order, start, stop, buffers, drop_rate, noise_std):
+    """Rows ``order[start:stop]`` of an input matrix copied into ``buffers``
+    (an input matrix of capacity at least that batch), with input noise and
+    input dropout (inverted) when they are set.  Returns the batch as an
+    input matrix.  Noise is for dense inputs only: it would fill a sparse
+    matrix in (the estimator refuses that combination)."""
+    dense, data, indices, indptr = inputs
+    b_dense, b_data, b_indices, b_indptr = buffers
+    n = stop - start
+    keep = 1.0 - drop_rate
+    if not is_sparse(inputs):
+        Xb = b_dense[:n]
+        for r in range(n):
+            src = order[start + r]
+            for j in range(dense.shape[1]):
+                x = dense[src, j]
+                if noise_std > 0.0:
+                    x += noise_std * np.random.standard_normal()
+                if drop_rate > 0.0:
+                    x = x / keep if np.random.random() < keep else 0.0 * x
+                Xb[r, j] = x
+        return (Xb, b_data, b_indices, b_indptr)
+    nnz = 0
+    b_indptr[0] = 0
+    for r in range(n):
+        src = order[start + r]
+        for k in range(indptr[src], indptr[src + 1]):
+            x = data[k]
+            if drop_rate > 0.0:
+                x = x / keep if np.random.random() < keep else 0.0 * x
+            b_data[nnz] = x
+            b_indices[nnz] = indices[k]
+            nnz += 1
+        b_indptr[r + 1] = nnz
+    return (b_dense, b_data[:nnz], b_indices[:nnz], b_indptr[: n + 1])
+
+
+@njit(cache=True, nogil=True)
+def allocate_batch_buffers(inputs, order, batch, n_features):
+    """Buffers that ``gather_batch`` fills, sized for the batches of ``order``."""
+    dense, data, indices, indptr = inputs
+    if not is_sparse(inputs):
+        return (np.empty((batch, n_features), dense.dtype), data, indices, indptr)
+    capacity = max_batch_nnz(indptr, order, batch)
+    return (
+        dense,
+        np.empty(capacity, data.dtype),
+        np.empty(capacity, np.int64),
+        np.empty(batch + 1, np.int64),
+    )
+
+
+
+# --------------------------------------------------------------------------
 # Forward pass
 # --------------------------------------------------------------------------
 
@@ -208,44 +344,48 @@ def output_transform(Z, b, loss_code):
 
 
 @njit(cache=True, nogil=True)
-def predict_block(X, params, units, activation, loss_code, out, buf_a, buf_b):
-    """Network output for the rows of X, written into ``out``.
+def predict_block(inputs, params, units, activation, loss_code, out, buf_a, buf_b):
+    """Network output for the rows of an input matrix, written into ``out``.
 
-    ``buf_a`` and ``buf_b`` hold at least ``X.shape[0] * max(hidden units)``
+    ``buf_a`` and ``buf_b`` hold at least ``out.shape[0] * max(hidden units)``
     entries; hidden layers ping-pong between them.
     """
     coef_start, intercept_start = layer_offsets(units)
     n_weights = units.shape[0] - 1
-    n = X.shape[0]
-    A = X
+    n = out.shape[0]
+    A = rows_view(buf_a, n, units[1])  # placeholder until layer 0 sets it
     for l in range(n_weights):
         W = weight_matrix(params, units, coef_start, l)
         b = params[intercept_start[l] : intercept_start[l + 1]]
-        if l == n_weights - 1:
-            np.dot(A, W, out)
-            output_transform(out, b, loss_code)
+        last = l == n_weights - 1
+        Z = out if last else rows_view(buf_a if l % 2 == 0 else buf_b, n, units[l + 1])
+        if l == 0:
+            input_times(inputs, W, Z)
         else:
-            Z = rows_view(buf_a if l % 2 == 0 else buf_b, n, units[l + 1])
             np.dot(A, W, Z)
+        if last:
+            output_transform(Z, b, loss_code)
+        else:
             add_bias_and_activate(Z, b, activation)
             A = Z
 
 
 @njit(cache=True, nogil=True)
-def predict(X, params, units, activation, loss_code, out):
-    """Network output for every row of X, in blocks of ``BLOCK_ROWS`` rows."""
-    n = X.shape[0]
+def predict(inputs, params, units, activation, loss_code, out):
+    """Network output for every row of an input matrix, in blocks of
+    ``BLOCK_ROWS`` rows so that no buffer grows with n_samples."""
+    n = out.shape[0]
     width = 1
     for l in range(1, units.shape[0] - 1):
         width = max(width, units[l])
     rows = min(n, BLOCK_ROWS)
-    buf_a = np.empty(rows * width, X.dtype)
-    buf_b = np.empty(rows * width, X.dtype)
+    buf_a = np.empty(rows * width, out.dtype)
+    buf_b = np.empty(rows * width, out.dtype)
     for start in range(0, n, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, n)
         predict_block(
-            X[start:stop], params, units, activation, loss_code, out[start:stop],
-            buf_a, buf_b,
+            input_row_block(inputs, start, stop), params, units, activation,
+            loss_code, out[start:stop], buf_a, buf_b,
         )
 
 
@@ -312,9 +452,10 @@ def loss_and_output_delta(Z, b, Y, sw, sw_total, loss_code, delta):
 
 
 @njit(cache=True, nogil=True)
-def backward(X, params, units, acts, derivs, deltas, grads, n):
+def backward(inputs, params, units, acts, derivs, deltas, grads, n):
     """Gradient of the batch's data loss, written into ``grads``.
 
+    ``inputs`` is the batch's input matrix (``n`` rows).
     ``acts[l]``/``derivs[l]`` are flat buffers of hidden layer ``l + 1``'s
     (dropped-out) activations and masked derivatives; ``deltas[l]`` holds the
     delta of weight layer ``l``'s output; the last one must already be set.
@@ -324,8 +465,11 @@ def backward(X, params, units, acts, derivs, deltas, grads, n):
     n_weights = units.shape[0] - 1
     for l in range(n_weights - 1, -1, -1):
         delta = rows_view(deltas[l], n, units[l + 1])
-        A_in = X if l == 0 else rows_view(acts[l - 1], n, units[l])
-        np.dot(A_in.T, delta, weight_matrix(grads, units, coef_start, l))
+        G = weight_matrix(grads, units, coef_start, l)
+        if l == 0:
+            input_transpose_times(inputs, delta, G)
+        else:
+            np.dot(rows_view(acts[l - 1], n, units[l]).T, delta, G)
         g_b = grads[intercept_start[l] : intercept_start[l + 1]]
         g_b[:] = 0.0
         for i in range(n):
@@ -341,25 +485,29 @@ def backward(X, params, units, acts, derivs, deltas, grads, n):
 
 
 @njit(cache=True, nogil=True)
-def forward_train(X, params, units, layer_reg, activation, acts, derivs, n):
-    """Training forward pass through the hidden layers (with dropout).
+def forward_train(inputs, params, units, layer_reg, activation, acts, derivs, n):
+    """Training forward pass through the hidden layers (with dropout), for
+    the batch's input matrix ``inputs`` of ``n`` rows.
 
     Returns the output layer's pre-activation without intercept, as a view
     into ``acts[-1]``.
     """
     coef_start, intercept_start = layer_offsets(units)
     n_weights = units.shape[0] - 1
-    A = X
+    Z = rows_view(acts[0], n, units[1])
     for l in range(n_weights):
         W = weight_matrix(params, units, coef_start, l)
+        A = Z
         Z = rows_view(acts[l], n, units[l + 1])
-        np.dot(A, W, Z)
+        if l == 0:
+            input_times(inputs, W, Z)
+        else:
+            np.dot(A, W, Z)
         if l < n_weights - 1:
             b = params[intercept_start[l] : intercept_start[l + 1]]
             D = rows_view(derivs[l], n, units[l + 1])
             add_bias_activate_dropout(Z, D, b, activation, layer_reg[l + 1, REG_DROPOUT])
-        A = Z
-    return A
+    return Z
 
 
 # --------------------------------------------------------------------------
@@ -572,24 +720,9 @@ def allocate_layer_buffers(units, n_rows, dtype_like):
 
 
 @njit(cache=True, nogil=True)
-def gather_batch(X, order, start, stop, Xb, drop_rate, noise_std):
-    """Copy rows ``order[start:stop]`` of X into Xb, with input noise and
-    input dropout (inverted) when they are set."""
-    keep = 1.0 - drop_rate
-    for r in range(stop - start):
-        src = order[start + r]
-        for j in range(X.shape[1]):
-            x = X[src, j]
-            if noise_std > 0.0:
-                x += noise_std * np.random.standard_normal()
-            if drop_rate > 0.0:
-                x = x / keep if np.random.random() < keep else 0.0 * x
-            Xb[r, j] = x
-
-
-@njit(cache=True, nogil=True)
-def train_epoch(X, Y, sw, order, params, opt_state, units, layer_reg, icfg, fcfg, t):
-    """One pass of minibatch training over the rows ``order`` of (X, Y, sw).
+def train_epoch(inputs, Y, sw, order, params, opt_state, units, layer_reg, icfg, fcfg, t):
+    """One pass of minibatch training over the rows ``order`` of an input
+    matrix, its targets Y and sample weights sw.
 
     ``t`` is the number of optimizer steps taken so far (Adam's time step).
     Returns ``(sum_i sw_i * loss_i over the epoch, new t)``; the penalty is
@@ -597,40 +730,40 @@ def train_epoch(X, Y, sw, order, params, opt_state, units, layer_reg, icfg, fcfg
     """
     n_samples = order.shape[0]
     batch = min(icfg[CFG_BATCH_SIZE], n_samples)
-    activation = icfg[CFG_ACTIVATION]
-    loss_code = icfg[CFG_LOSS]
     n_weights = units.shape[0] - 1
+    n_out = units[n_weights]
     np.random.seed(icfg[CFG_SEED])
 
-    Xb_flat = np.empty(batch * units[0], X.dtype)
-    acts, derivs, deltas = allocate_layer_buffers(units, batch, X)
+    batch_buffers = allocate_batch_buffers(inputs, order, batch, units[0])
+    acts, derivs, deltas = allocate_layer_buffers(units, batch, params)
     grads = np.empty_like(params)
     steps = np.empty_like(params)
     sw_flat = np.empty(batch, sw.dtype)
-    Y_flat = np.empty(batch * units[n_weights], X.dtype)
+    Y_flat = np.empty(batch * n_out, Y.dtype)
+    b_out = params[params.shape[0] - n_out :]
     l1_subgradient = icfg[CFG_L1_METHOD] == L1_SUBGRADIENT
 
     total_loss = 0.0
     for start in range(0, n_samples, batch):
         stop = min(start + batch, n_samples)
         n = stop - start
-        Xb = rows_view(Xb_flat, n, units[0])
-        gather_batch(
-            X, order, start, stop, Xb, layer_reg[0, REG_DROPOUT], fcfg[FCFG_INPUT_NOISE]
+        Xb = gather_batch(
+            inputs, order, start, stop, batch_buffers, layer_reg[0, REG_DROPOUT],
+            fcfg[FCFG_INPUT_NOISE],
         )
-        Z_out = forward_train(Xb, params, units, layer_reg, activation, acts, derivs, n)
-
+        Z_out = forward_train(
+            Xb, params, units, layer_reg, icfg[CFG_ACTIVATION], acts, derivs, n
+        )
         sw_batch = sw_flat[:n]
-        Yb = rows_view(Y_flat, n, units[n_weights])
+        Yb = rows_view(Y_flat, n, n_out)
         sw_total = 0.0
         for r in range(n):
             sw_batch[r] = sw[order[start + r]]
             sw_total += sw_batch[r]
             Yb[r] = Y[order[start + r]]
-        b_out = params[params.shape[0] - units[n_weights] :]
-        delta_out = rows_view(deltas[n_weights - 1], n, units[n_weights])
+        delta_out = rows_view(deltas[n_weights - 1], n, n_out)
         total_loss += loss_and_output_delta(
-            Z_out, b_out, Yb, sw_batch, sw_total, loss_code, delta_out
+            Z_out, b_out, Yb, sw_batch, sw_total, icfg[CFG_LOSS], delta_out
         )
         backward(Xb, params, units, acts, derivs, deltas, grads, n)
         add_penalty_gradient(params, grads, units, layer_reg, l1_subgradient)
@@ -640,7 +773,7 @@ def train_epoch(X, Y, sw, order, params, opt_state, units, layer_reg, icfg, fcfg
 
 
 @njit(cache=True, nogil=True)
-def objective_and_gradient(X, Y, sw, params, units, layer_reg, icfg, grads):
+def objective_and_gradient(inputs, Y, sw, params, units, layer_reg, icfg, grads):
     """Full-batch objective J and its gradient (smooth part), for L-BFGS and
     for the gradient checks.
 
@@ -649,10 +782,11 @@ def objective_and_gradient(X, Y, sw, params, units, layer_reg, icfg, grads):
     it).  No dropout or noise is applied.  Rows go in blocks of
     ``BLOCK_ROWS`` so that memory does not grow with n_samples.
     """
-    n_samples = X.shape[0]
+    n_samples = Y.shape[0]
     n_weights = units.shape[0] - 1
+    n_out = units[n_weights]
     block = min(BLOCK_ROWS, n_samples)
-    acts, derivs, deltas = allocate_layer_buffers(units, block, X)
+    acts, derivs, deltas = allocate_layer_buffers(units, block, params)
     block_grads = np.empty_like(params)
     no_dropout = layer_reg.copy()
     no_dropout[:, REG_DROPOUT] = 0.0
@@ -662,15 +796,15 @@ def objective_and_gradient(X, Y, sw, params, units, layer_reg, icfg, grads):
 
     grads[:] = 0.0
     data_loss = 0.0
-    b_out = params[params.shape[0] - units[n_weights] :]
+    b_out = params[params.shape[0] - n_out :]
     for start in range(0, n_samples, block):
         stop = min(start + block, n_samples)
         n = stop - start
-        Xb = X[start:stop]
+        Xb = input_row_block(inputs, start, stop)
         Z_out = forward_train(
             Xb, params, units, no_dropout, icfg[CFG_ACTIVATION], acts, derivs, n
         )
-        delta_out = rows_view(deltas[n_weights - 1], n, units[n_weights])
+        delta_out = rows_view(deltas[n_weights - 1], n, n_out)
         data_loss += loss_and_output_delta(
             Z_out, b_out, Y[start:stop], sw[start:stop], sw_total, icfg[CFG_LOSS],
             delta_out,

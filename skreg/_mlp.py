@@ -17,6 +17,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.optimize
+import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -121,7 +122,7 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
@@ -216,7 +217,7 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        sample_weight = self._weight_classes(Y, sample_weight)
+        sample_weight = _writeable(self._weight_classes(Y, sample_weight), X.dtype)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
@@ -340,11 +341,12 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
             )
         icfg = self._integer_config(batch_size=X.shape[0])
         grads = np.empty_like(params)
+        inputs = _kernel_input(X, params.dtype)
 
         def objective(x):
             params[:] = x
             value = K.objective_and_gradient(
-                X, Y, sample_weight, params, units, layer_reg, icfg, grads
+                inputs, Y, sample_weight, params, units, layer_reg, icfg, grads
             )
             return value, grads.astype(np.float64)
 
@@ -374,10 +376,16 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
             self._learning_rate = float(self.learning_rate_init)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        if sp.issparse(X) and self.input_noise > 0:
+            raise ValueError(
+                "input_noise would fill sparse input in with noise; pass X as a "
+                "dense array to use it."
+            )
 
         split = self._train_validation_split(X, Y, sample_weight)
         X_train, Y_train, sw_train, X_val, y_val, sw_val = split
         n_samples = X_train.shape[0]
+        inputs = _kernel_input(X_train, params.dtype)
         batch_size = self._batch_size(n_samples)
         icfg = self._integer_config(batch_size)
         needs_seed = bool(stochastic_terms(layer_reg, self.input_noise, 0.0))
@@ -393,7 +401,7 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
                 icfg[K.CFG_SEED] = self._random_state.randint(_MAX_SEED)
             fcfg = self._float_config()
             data_loss, self._optimizer_steps = K.train_epoch(
-                X_train, Y_train, sw_train, order, params, self._optimizer_state,
+                inputs, Y_train, sw_train, order, params, self._optimizer_state,
                 units, layer_reg, icfg, fcfg, self._optimizer_steps,
             )
             self.n_iter_ += 1
@@ -453,9 +461,9 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
             )
         y_val = self._targets_for_scoring(Y_val)
         return (
-            np.ascontiguousarray(X_train),
-            np.ascontiguousarray(Y_train),
-            np.ascontiguousarray(sw_train),
+            X_train,
+            _writeable(Y_train, Y.dtype),
+            _writeable(sw_train, sample_weight.dtype),
             X_val,
             y_val,
             sw_val,
@@ -522,9 +530,11 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
     def _forward(self, X, check_input=True):
         """Output-layer values (probabilities, means) for the rows of X."""
         if check_input:
-            X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+            X = validate_data(
+                self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+                reset=False,
+            )
         dtype = self.coefs_[0].dtype
-        X = np.ascontiguousarray(X, dtype=dtype)
         units = self._units_from_coefs()
         params = np.concatenate(
             [np.asarray(W, dtype).ravel() for W in self.coefs_]
@@ -532,7 +542,7 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
         )
         out = np.empty((X.shape[0], units[-1]), dtype=dtype)
         K.predict(
-            X,
+            _kernel_input(X, dtype),
             params,
             units,
             _ACTIVATION_CODES[self.activation],
@@ -549,8 +559,32 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
+
+
+def _writeable(a, dtype):
+    """C-contiguous, writeable array of ``dtype`` (a copy only when needed).
+
+    Numba compiles read-only arrays (joblib's memory maps, for instance) as a
+    type of their own; copying them keeps one specialization per dtype."""
+    return np.require(a, dtype=dtype, requirements=["C", "W"])
+
+
+def _kernel_input(X, dtype):
+    """X (dense, or scipy CSR/CSC) as the kernels' input-matrix tuple."""
+    if sp.issparse(X):
+        X = X.tocsr()
+        return (
+            np.empty((0, X.shape[1]), dtype),
+            _writeable(X.data, dtype),
+            _writeable(X.indices, np.int64),
+            _writeable(X.indptr, np.int64),
+        )
+    return (
+        _writeable(X, dtype), np.empty(0, dtype), np.empty(0, np.int64),
+        np.empty(0, np.int64),
+    )
 
 
 def _validate_X_y(est, X, y, reset, **kwargs):
@@ -558,6 +592,7 @@ def _validate_X_y(est, X, y, reset, **kwargs):
         est,
         X,
         y,
+        accept_sparse=["csr", "csc"],
         multi_output=True,
         dtype=(np.float64, np.float32),
         order="C",
@@ -862,8 +897,8 @@ class RegularizedMLPClassifier(ClassifierMixin, _BaseRegularizedMLP):
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
-        Y = self._label_binarizer.transform(y).astype(X.dtype)
-        return X, np.ascontiguousarray(Y)
+        Y = self._label_binarizer.transform(y)
+        return X, _writeable(Y, X.dtype)
 
     def _weight_classes(self, Y, sample_weight):
         if self.class_weight is None:
@@ -900,7 +935,7 @@ class RegularizedMLPClassifier(ClassifierMixin, _BaseRegularizedMLP):
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
         Returns
@@ -927,7 +962,7 @@ class RegularizedMLPClassifier(ClassifierMixin, _BaseRegularizedMLP):
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
         y : array-like of shape (n_samples,)
@@ -958,7 +993,7 @@ class RegularizedMLPClassifier(ClassifierMixin, _BaseRegularizedMLP):
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
         Returns
@@ -974,7 +1009,7 @@ class RegularizedMLPClassifier(ClassifierMixin, _BaseRegularizedMLP):
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
         Returns
@@ -1085,14 +1120,14 @@ class RegularizedMLPRegressor(RegressorMixin, _BaseRegularizedMLP):
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' requires non-negative y.")
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        return X, np.ascontiguousarray(Y, dtype=X.dtype)
+        return X, _writeable(Y, X.dtype)
 
     def predict(self, X):
         """Predict using the multilayer perceptron regressor.
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
         Returns
@@ -1117,7 +1152,7 @@ class RegularizedMLPRegressor(RegressorMixin, _BaseRegularizedMLP):
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)

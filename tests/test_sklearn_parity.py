@@ -246,3 +246,34 @@ def test_poisson_requires_non_negative_targets():
     X, y = _data("regression")
     with pytest.raises(ValueError, match="non-negative y"):
         RegularizedMLPRegressor(loss="poisson").fit(X, y)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_sparse_and_dense_inputs_give_the_same_model(fmt, solver):
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = _data("multiclass")
+    X[np.abs(X) < 0.8] = 0.0  # about half the entries are zero
+    Xs = sparse.csr_matrix(X) if fmt == "csr" else sparse.csc_matrix(X)
+    penalty = "l2" if solver == "lbfgs" else "elasticnet"
+    params = dict(hidden_layer_sizes=(8,), max_iter=8, random_state=0, solver=solver,
+                  penalty=penalty, alpha=1e-3, batch_size=32)
+    dense_fit = _quiet_fit(RegularizedMLPClassifier(**params), X, y)
+    sparse_fit = _quiet_fit(RegularizedMLPClassifier(**params), Xs, y)
+    for a, b in zip(sparse_fit.coefs_ + sparse_fit.intercepts_,
+                    dense_fit.coefs_ + dense_fit.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(sparse_fit.predict_proba(Xs), dense_fit.predict_proba(X),
+                               rtol=1e-10, atol=1e-14)
+
+
+def test_sparse_predict_in_blocks_and_noise_refused():
+    sparse = pytest.importorskip("scipy.sparse")
+    rng = np.random.RandomState(0)
+    Xs = sparse.random(2500, 30, density=0.1, format="csr", random_state=rng)
+    y = rng.normal(size=2500)
+    est = _quiet_fit(RegularizedMLPRegressor(hidden_layer_sizes=(5,), max_iter=2), Xs, y)
+    # More rows than one prediction block: every block must be right.
+    np.testing.assert_allclose(est.predict(Xs), est.predict(Xs.toarray()), rtol=1e-10)
+    with pytest.raises(ValueError, match="input_noise would fill sparse input"):
+        RegularizedMLPRegressor(input_noise=0.1).fit(Xs, y)
