@@ -365,6 +365,7 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
         )
         self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
         self.loss_ = float(result.fun)
+        self.best_loss_ = min(self.loss_curve_, default=self.loss_)
         params[:] = result.x
 
     # -- SGD and Adam ---------------------------------------------------
@@ -707,8 +708,11 @@ _COMMON_PARAMETERS_DOC = """\
 
     weight_decay : float, default=0.0
         Decoupled weight decay: each step first multiplies the weights by
-        ``1 - learning_rate * weight_decay``. With plain SGD this equals
-        ``penalty='l2'`` with ``alpha=weight_decay``; with Adam it is AdamW.
+        ``1 - lr * weight_decay``, with ``lr`` the schedule's current learning
+        rate (not Adam's bias-corrected step), then adds the optimizer's
+        update. With plain SGD (``momentum=0``) this equals ``penalty='l2'``
+        with ``alpha=weight_decay``; with Adam it is AdamW. It is not part of
+        the objective recorded in ``loss_curve_``.
 
     dropout : float or array-like of shape (n_layers - 2,), default=0.0
         Fraction of hidden units dropped during training (inverted dropout),
@@ -754,7 +758,7 @@ _COMMON_ATTRIBUTES_DOC = """\
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     n_iter_ : int
