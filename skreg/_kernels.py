@@ -353,7 +353,7 @@ def predict_block(inputs, params, units, activation, loss_code, out, buf_a, buf_
     coef_start, intercept_start = layer_offsets(units)
     n_weights = units.shape[0] - 1
     n = out.shape[0]
-    A = rows_view(buf_a, n, units[1])  # placeholder until layer 0 sets it
+    A = out  # typed placeholder; layer 0 reads the inputs instead
     for l in range(n_weights):
         W = weight_matrix(params, units, coef_start, l)
         b = params[intercept_start[l] : intercept_start[l + 1]]
