@@ -25,8 +25,15 @@ Conventions
   runs fits in parallel on this machine's cores.
 """
 
+import os
+
 import numpy as np
 from numba import njit
+
+from ._numba_cache import ensure_cache_location
+
+# Before any @njit(cache=True): make sure Numba has somewhere to cache.
+ensure_cache_location(os.path.dirname(os.path.abspath(__file__)))
 
 # Hidden activations.
 ACT_IDENTITY, ACT_LOGISTIC, ACT_TANH, ACT_RELU = 0, 1, 2, 3
