@@ -1,0 +1,560 @@
+"""Slow, obviously-correct NumPy references for the kernels of ``skreg._kernels``.
+
+Each ``naive_<kernel>`` is written from the formulas of DESIGN.md (section 1,
+the objective; section 2, how each regularizer acts) and from scikit-learn's
+optimizers, not from the kernels: whole-array NumPy expressions, float64
+throughout (inputs of another dtype are upcast first), and networks stored the
+way scikit-learn stores them, as a list of weight matrices ``coefs`` (shape
+``(units[l], units[l + 1])``) and a list of intercept vectors ``intercepts``.
+
+A set of parameters is a pair ``(coefs, intercepts)``; gradients and optimizer
+states use the same pair-of-lists structure.  ``pack`` / ``unpack`` convert
+to and from the flat vector the kernels work on.  The helpers at the end build
+the small configuration arrays (``layer_reg``, ``icfg``, ``fcfg``) from plain
+keyword arguments, so that tests state a case once and hand it both to a
+kernel and to its reference.
+"""
+
+import numpy as np
+
+import skreg._kernels as K
+
+# --------------------------------------------------------------------------
+# Flat layout
+# --------------------------------------------------------------------------
+
+
+def units_of(coefs):
+    """Layer widths, input first: ``[n_features, hidden..., n_outputs]``."""
+    return np.array([coefs[0].shape[0]] + [W.shape[1] for W in coefs], dtype=np.int64)
+
+
+def naive_layer_offsets(units):
+    """Start of every weight block and every intercept block (plus the end)."""
+    units = np.asarray(units, dtype=np.int64)
+    coef_sizes = units[:-1] * units[1:]
+    coef_start = np.concatenate([[0], np.cumsum(coef_sizes)])
+    intercept_start = coef_start[-1] + np.concatenate([[0], np.cumsum(units[1:])])
+    return coef_start.astype(np.int64), intercept_start.astype(np.int64)
+
+
+def pack(coefs, intercepts, dtype=np.float64):
+    """Weights (row-major), then intercepts, in one flat vector."""
+    blocks = [np.asarray(W).reshape(-1) for W in coefs]
+    blocks += [np.asarray(b).reshape(-1) for b in intercepts]
+    return np.concatenate(blocks).astype(dtype)
+
+
+def unpack(flat, units):
+    """Inverse of ``pack``: float64 copies of the weight matrices and intercepts."""
+    flat = np.asarray(flat, dtype=np.float64)
+    units = [int(u) for u in units]
+    shapes = list(zip(units[:-1], units[1:]))
+    sizes = [a * b for a, b in shapes] + units[1:]
+    pieces = np.split(flat.copy(), np.cumsum(sizes)[:-1])
+    n_layers = len(shapes)
+    coefs = [pieces[l].reshape(shapes[l]) for l in range(n_layers)]
+    intercepts = [pieces[n_layers + l] for l in range(n_layers)]
+    return coefs, intercepts
+
+
+def as_float64(pair):
+    """A (coefs, intercepts) pair as float64 copies."""
+    coefs, intercepts = pair
+    return (
+        [np.array(W, dtype=np.float64) for W in coefs],
+        [np.array(b, dtype=np.float64) for b in intercepts],
+    )
+
+
+def zeros_like_pair(pair):
+    coefs, intercepts = pair
+    return [np.zeros(np.shape(W)) for W in coefs], [np.zeros(np.shape(b)) for b in intercepts]
+
+
+def per_layer(value, n_layers):
+    """A scalar or one value per weight matrix, as a list of floats."""
+    if np.ndim(value) == 0:
+        return [float(value)] * n_layers
+    value = [float(v) for v in value]
+    assert len(value) == n_layers
+    return value
+
+
+# --------------------------------------------------------------------------
+# Activations and their derivatives (with respect to the pre-activation z)
+# --------------------------------------------------------------------------
+
+
+def naive_logistic(z):
+    """1 / (1 + exp(-z)) = exp(-log(1 + exp(-z))), without overflow and with
+    full relative accuracy in both tails."""
+    return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=np.float64)))
+
+
+def naive_softplus(z):
+    """log(1 + exp(z))."""
+    return np.logaddexp(0.0, np.asarray(z, dtype=np.float64))
+
+
+def naive_activate(z, code):
+    z = np.asarray(z, dtype=np.float64)
+    if code == K.ACT_IDENTITY:
+        return z.copy()
+    if code == K.ACT_LOGISTIC:
+        return naive_logistic(z)
+    if code == K.ACT_TANH:
+        return np.tanh(z)
+    if code == K.ACT_RELU:
+        return np.maximum(z, 0.0)
+    raise ValueError(code)
+
+
+def naive_activation_derivative(z, code):
+    """d activation(z) / dz (relu: 0 at z = 0)."""
+    z = np.asarray(z, dtype=np.float64)
+    if code == K.ACT_IDENTITY:
+        return np.ones_like(z)
+    if code == K.ACT_LOGISTIC:
+        s = naive_logistic(z)
+        return s * (1.0 - s)
+    if code == K.ACT_TANH:
+        return 1.0 / np.cosh(z) ** 2
+    if code == K.ACT_RELU:
+        return (z > 0).astype(np.float64)
+    raise ValueError(code)
+
+
+# --------------------------------------------------------------------------
+# Forward pass
+# --------------------------------------------------------------------------
+
+
+def naive_softmax(Z):
+    Z = np.asarray(Z, dtype=np.float64)
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def naive_log_softmax(Z):
+    Z = np.asarray(Z, dtype=np.float64)
+    shift = Z.max(axis=1, keepdims=True)
+    return Z - shift - np.log(np.exp(Z - shift).sum(axis=1, keepdims=True))
+
+
+def naive_output_transform(Z, loss):
+    """Output activation of each loss (its canonical inverse link)."""
+    Z = np.asarray(Z, dtype=np.float64)
+    if loss == K.LOSS_SQUARED:
+        return Z.copy()
+    if loss == K.LOSS_POISSON:
+        return np.exp(Z)
+    if loss == K.LOSS_MULTINOMIAL:
+        return naive_softmax(Z)
+    if loss == K.LOSS_BINARY:
+        return naive_logistic(Z)
+    raise ValueError(loss)
+
+
+def naive_hidden_layers(X, coefs, intercepts, activation):
+    """Pre-activations and activations of every hidden layer (no dropout)."""
+    A = np.asarray(X, dtype=np.float64)
+    pre, post = [], []
+    for W, b in zip(coefs[:-1], intercepts[:-1]):
+        Z = A @ np.asarray(W, np.float64) + np.asarray(b, np.float64)
+        A = naive_activate(Z, activation)
+        pre.append(Z)
+        post.append(A)
+    return pre, post
+
+
+def naive_logits(X, coefs, intercepts, activation):
+    """Output layer's pre-activation, intercept included."""
+    _, post = naive_hidden_layers(X, coefs, intercepts, activation)
+    A = post[-1] if post else np.asarray(X, dtype=np.float64)
+    return A @ np.asarray(coefs[-1], np.float64) + np.asarray(intercepts[-1], np.float64)
+
+
+def naive_predict(X, coefs, intercepts, activation, loss):
+    """Network output: identity, exp, softmax or logistic of the logits."""
+    return naive_output_transform(naive_logits(X, coefs, intercepts, activation), loss)
+
+
+def naive_forward_train(X, coefs, intercepts, activation):
+    """Training forward pass without dropout.
+
+    Returns ``(hidden activations, hidden derivatives d act / dz, output
+    pre-activation without the output intercept)``.
+    """
+    pre, post = naive_hidden_layers(X, coefs, intercepts, activation)
+    derivs = [naive_activation_derivative(Z, activation) for Z in pre]
+    A = post[-1] if post else np.asarray(X, dtype=np.float64)
+    return post, derivs, A @ np.asarray(coefs[-1], np.float64)
+
+
+# --------------------------------------------------------------------------
+# Losses
+# --------------------------------------------------------------------------
+
+
+def naive_sample_losses(logits, Y, loss):
+    """Loss of each row, from the output pre-activations (intercept included).
+
+    squared: half squared error averaged over outputs; poisson: half Poisson
+    deviance y log(y / mu) - y + mu averaged over outputs (0 log 0 = 0);
+    multinomial: -sum_k y_k log softmax_k; binary: log loss summed over labels.
+    """
+    Z = np.asarray(logits, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64)
+    if loss == K.LOSS_SQUARED:
+        return np.mean(0.5 * (Y - Z) ** 2, axis=1)
+    if loss == K.LOSS_POISSON:
+        mu = np.exp(Z)
+        positive = Y > 0
+        y_log_y_over_mu = np.where(positive, Y * np.log(np.where(positive, Y, 1.0) / mu), 0.0)
+        return np.mean(y_log_y_over_mu - Y + mu, axis=1)
+    if loss == K.LOSS_MULTINOMIAL:
+        return -np.sum(Y * naive_log_softmax(Z), axis=1)
+    if loss == K.LOSS_BINARY:
+        log_p = -naive_softplus(-Z)  # log sigmoid(z)
+        log_1mp = -naive_softplus(Z)  # log (1 - sigmoid(z))
+        return -np.sum(Y * log_p + (1.0 - Y) * log_1mp, axis=1)
+    raise ValueError(loss)
+
+
+def naive_weighted_loss(logits, Y, sw, loss):
+    """sum_i s_i loss_i / sum_i s_i."""
+    sw = np.asarray(sw, dtype=np.float64)
+    return float(np.sum(sw * naive_sample_losses(logits, Y, loss)) / np.sum(sw))
+
+
+def naive_output_delta(logits, Y, sw, loss):
+    """Gradient of the weighted mean loss with respect to the logits.
+
+    Derived per loss: d/dz of 0.5 (z - y)^2 / m is (z - y) / m; of
+    (exp(z) - y z) / m is (exp(z) - y) / m; of -sum_k y_k log softmax_k(z) is
+    softmax(z) * sum_k y_k - y; of the binary log loss is sigmoid(z) - y.
+    """
+    Z = np.asarray(logits, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64)
+    m = Z.shape[1]
+    if loss == K.LOSS_SQUARED:
+        G = (Z - Y) / m
+    elif loss == K.LOSS_POISSON:
+        G = (np.exp(Z) - Y) / m
+    elif loss == K.LOSS_MULTINOMIAL:
+        G = naive_softmax(Z) * Y.sum(axis=1, keepdims=True) - Y
+    elif loss == K.LOSS_BINARY:
+        G = naive_logistic(Z) - Y
+    else:
+        raise ValueError(loss)
+    sw = np.asarray(sw, dtype=np.float64)
+    total = np.sum(sw)
+    weights = sw / total if total > 0 else np.zeros_like(sw)
+    return G * weights[:, None]
+
+
+def naive_loss(X, Y, sw, coefs, intercepts, activation, loss):
+    """Weighted mean data loss of the network on (X, Y)."""
+    return naive_weighted_loss(naive_logits(X, coefs, intercepts, activation), Y, sw, loss)
+
+
+# --------------------------------------------------------------------------
+# Backward pass
+# --------------------------------------------------------------------------
+
+
+def naive_backward(X, coefs, intercepts, activation, delta_out):
+    """Chain rule from the gradient ``delta_out`` with respect to the logits.
+
+    Returns ``(grad_coefs, grad_intercepts, deltas)``; ``deltas[l]`` is the
+    gradient with respect to the pre-activation of weight layer ``l``'s output.
+    """
+    pre, post = naive_hidden_layers(X, coefs, intercepts, activation)
+    inputs = [np.asarray(X, dtype=np.float64)] + post
+    n_layers = len(coefs)
+    deltas = [None] * n_layers
+    deltas[-1] = np.asarray(delta_out, dtype=np.float64)
+    for l in range(n_layers - 1, 0, -1):
+        upstream = deltas[l] @ np.asarray(coefs[l], np.float64).T  # d/d a_l
+        deltas[l - 1] = upstream * naive_activation_derivative(pre[l - 1], activation)
+    grad_coefs = [inputs[l].T @ deltas[l] for l in range(n_layers)]
+    grad_intercepts = [deltas[l].sum(axis=0) for l in range(n_layers)]
+    return grad_coefs, grad_intercepts, deltas
+
+
+def naive_data_gradient(X, Y, sw, coefs, intercepts, activation, loss):
+    """Gradient of the weighted mean data loss: (grad_coefs, grad_intercepts)."""
+    logits = naive_logits(X, coefs, intercepts, activation)
+    delta = naive_output_delta(logits, Y, sw, loss)
+    grad_coefs, grad_intercepts, _ = naive_backward(X, coefs, intercepts, activation, delta)
+    return grad_coefs, grad_intercepts
+
+
+# --------------------------------------------------------------------------
+# Penalty
+# --------------------------------------------------------------------------
+
+
+def naive_penalty_value(coefs, alpha=0.0, rho=0.0, group_alpha=0.0):
+    """sum_l alpha_l (rho |W_l|_1 + (1 - rho) / 2 |W_l|_2^2)
+    + sum_l group_alpha_l sum_rows sqrt(len row) |row|_2 (intercepts free)."""
+    alpha = per_layer(alpha, len(coefs))
+    group_alpha = per_layer(group_alpha, len(coefs))
+    total = 0.0
+    for W, a, g in zip(coefs, alpha, group_alpha):
+        W = np.asarray(W, dtype=np.float64)
+        total += a * (rho * np.abs(W).sum() + 0.5 * (1.0 - rho) * (W**2).sum())
+        total += g * np.sqrt(W.shape[1]) * np.linalg.norm(W, axis=1).sum()
+    return float(total)
+
+
+def naive_penalty_gradient(coefs, alpha=0.0, rho=0.0, subgradient=False):
+    """Gradient of the L2 part, plus alpha * rho * sign(w) in subgradient mode.
+
+    Returns ``(grad_coefs, grad_intercepts)``; the intercepts' part is zero.
+    """
+    alpha = per_layer(alpha, len(coefs))
+    grad_coefs = []
+    for W, a in zip(coefs, alpha):
+        W = np.asarray(W, dtype=np.float64)
+        G = a * (1.0 - rho) * W
+        if subgradient:
+            G = G + a * rho * np.sign(W)
+        grad_coefs.append(G)
+    grad_intercepts = [np.zeros(W.shape[1]) for W in coefs]
+    return grad_coefs, grad_intercepts
+
+
+def naive_objective(X, Y, sw, coefs, intercepts, activation, loss, alpha=0.0, rho=0.0,
+                    group_alpha=0.0):
+    """J of DESIGN section 1: weighted mean data loss plus the whole penalty."""
+    return naive_loss(X, Y, sw, coefs, intercepts, activation, loss) + naive_penalty_value(
+        coefs, alpha, rho, group_alpha
+    )
+
+
+def naive_objective_gradient(X, Y, sw, coefs, intercepts, activation, loss, alpha=0.0,
+                             rho=0.0, subgradient=False):
+    """Data gradient plus the penalty gradient (smooth part, and the L1
+    subgradient when asked): what the kernels call the gradient."""
+    gc, gi = naive_data_gradient(X, Y, sw, coefs, intercepts, activation, loss)
+    pc, _ = naive_penalty_gradient(coefs, alpha, rho, subgradient)
+    return [a + b for a, b in zip(gc, pc)], gi
+
+
+# --------------------------------------------------------------------------
+# Proximal operators and projections
+# --------------------------------------------------------------------------
+
+
+def naive_soft_threshold(w, t):
+    """sign(w) max(|w| - t, 0)."""
+    w = np.asarray(w, dtype=np.float64)
+    return np.sign(w) * np.maximum(np.abs(w) - t, 0.0)
+
+
+def naive_prox_l1(coefs, step_coefs, alpha=0.0, rho=1.0):
+    """Soft-threshold every weight by its own step times alpha_l * rho."""
+    alpha = per_layer(alpha, len(coefs))
+    return [
+        naive_soft_threshold(W, np.asarray(S, np.float64) * a * rho)
+        for W, S, a in zip(coefs, step_coefs, alpha)
+    ]
+
+
+def naive_prox_group_rows(W, row_steps, strength):
+    """Block soft-thresholding of each row g:
+    g <- max(0, 1 - step_g * strength * sqrt(len g) / |g|) g."""
+    W = np.asarray(W, dtype=np.float64)
+    thresholds = np.asarray(row_steps, np.float64) * strength * np.sqrt(W.shape[1])
+    norms = np.linalg.norm(W, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factors = np.where(norms > thresholds, 1.0 - thresholds / norms, 0.0)
+    return W * factors[:, None]
+
+
+def naive_prox_group(coefs, step_coefs, group_alpha=0.0):
+    """Group prox of every weight matrix; a row's step is the mean of the
+    steps of its coordinates (documented choice of the kernel for Adam)."""
+    group_alpha = per_layer(group_alpha, len(coefs))
+    out = []
+    for W, S, g in zip(coefs, step_coefs, group_alpha):
+        if g == 0:
+            out.append(np.array(W, dtype=np.float64))
+        else:
+            out.append(naive_prox_group_rows(W, np.mean(np.asarray(S, np.float64), axis=1), g))
+    return out
+
+
+def naive_project_max_norm_columns(W, max_norm):
+    """Columns with norm above max_norm rescaled to norm max_norm."""
+    W = np.asarray(W, dtype=np.float64)
+    norms = np.linalg.norm(W, axis=0)
+    with np.errstate(divide="ignore"):
+        factors = np.where(norms > max_norm, max_norm / norms, 1.0)
+    return W * factors[None, :]
+
+
+def naive_apply_max_norm(coefs, max_norm):
+    """Max-norm projection per layer; a bound of 0 (or None) means none."""
+    if max_norm is None:
+        return [np.array(W, dtype=np.float64) for W in coefs]
+    bounds = per_layer(max_norm, len(coefs))
+    return [
+        naive_project_max_norm_columns(W, c) if c > 0 else np.array(W, dtype=np.float64)
+        for W, c in zip(coefs, bounds)
+    ]
+
+
+# --------------------------------------------------------------------------
+# Optimizer steps (on (coefs, intercepts) pairs)
+# --------------------------------------------------------------------------
+
+
+def naive_sgd_step(params, grads, velocity, lr, momentum=0.0, nesterov=False, decay=0.0):
+    """scikit-learn's SGDOptimizer step plus decoupled weight decay on weights.
+
+    velocity <- momentum * velocity - lr * grad; the update is the new velocity,
+    or momentum * new velocity - lr * grad with Nesterov; weights become
+    w * (1 - lr * decay) + update, intercepts b + update.
+    Returns ``(new_params, new_velocity, step_coefs)`` where every weight's
+    proximal step is ``lr``.
+    """
+    params, grads, velocity = as_float64(params), as_float64(grads), as_float64(velocity)
+    new_vel, updates = [], []
+    for v, g in zip(velocity[0] + velocity[1], grads[0] + grads[1]):
+        v_new = momentum * v - lr * g
+        new_vel.append(v_new)
+        updates.append(momentum * v_new - lr * g if nesterov else v_new)
+    n = len(params[0])
+    coefs = [W * (1.0 - lr * decay) + u for W, u in zip(params[0], updates[:n])]
+    intercepts = [b + u for b, u in zip(params[1], updates[n:])]
+    steps = [np.full(W.shape, float(lr)) for W in params[0]]
+    return (coefs, intercepts), (new_vel[:n], new_vel[n:]), steps
+
+
+def naive_adam_step(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, decay=0.0):
+    """scikit-learn's AdamOptimizer step (time step t >= 1) plus AdamW decay.
+
+    lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t); update -lr_t m / (sqrt(v) + eps);
+    weights become w * (1 - lr * decay) + update.  Returns
+    ``(new_params, new_m, new_v, step_coefs)`` with the per-coordinate proximal
+    step ``lr_t / (sqrt(v) + eps)``.
+    """
+    params, grads = as_float64(params), as_float64(grads)
+    m, v = as_float64(m), as_float64(v)
+    lr_t = lr * np.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
+    new_m = [beta1 * a + (1.0 - beta1) * g for a, g in zip(m[0] + m[1], grads[0] + grads[1])]
+    new_v = [beta2 * a + (1.0 - beta2) * g**2 for a, g in zip(v[0] + v[1], grads[0] + grads[1])]
+    steps = [lr_t / (np.sqrt(b) + eps) for b in new_v]
+    updates = [-s * a for s, a in zip(steps, new_m)]
+    n = len(params[0])
+    coefs = [W * (1.0 - lr * decay) + u for W, u in zip(params[0], updates[:n])]
+    intercepts = [b + u for b, u in zip(params[1], updates[n:])]
+    return (coefs, intercepts), (new_m[:n], new_m[n:]), (new_v[:n], new_v[n:]), steps[:n]
+
+
+def naive_optimizer_step(params, grads, state, t, opt, reg):
+    """Optimizer update, then L1 prox (proximal mode), group prox, max-norm.
+
+    ``state`` is ``[velocity]`` for SGD and ``[m, v]`` for Adam (pairs);
+    ``opt`` and ``reg`` are dicts as described in ``make_fcfg`` / ``make_layer_reg``.
+    Returns ``(new_params, new_state)``.
+    """
+    if opt["solver"] == "adam":
+        params, m, v, steps = naive_adam_step(
+            params, grads, state[0], state[1], t, opt["lr"], opt.get("beta1", 0.9),
+            opt.get("beta2", 0.999), opt.get("eps", 1e-8), opt.get("decay", 0.0),
+        )
+        state = [m, v]
+    else:
+        params, vel, steps = naive_sgd_step(
+            params, grads, state[0], opt["lr"], opt.get("momentum", 0.0),
+            opt.get("nesterov", False), opt.get("decay", 0.0),
+        )
+        state = [vel]
+    coefs, intercepts = params
+    n_layers = len(coefs)
+    if reg.get("l1_method", "proximal") == "proximal":
+        coefs = naive_prox_l1(coefs, steps, reg.get("alpha", 0.0), reg.get("rho", 0.0))
+    coefs = naive_prox_group(coefs, steps, reg.get("group_alpha", 0.0))
+    coefs = naive_apply_max_norm(coefs, reg.get("max_norm", None))
+    assert len(coefs) == n_layers
+    return (coefs, intercepts), state
+
+
+def naive_train_epoch(X, Y, sw, order, params, state, t, batch_size, activation, loss, opt,
+                      reg):
+    """Sequential minibatch steps over the rows ``order`` (no dropout, no noise).
+
+    Each batch: gradient of the batch's weighted mean data loss (weights
+    normalized within the batch) plus the penalty gradient, then
+    ``naive_optimizer_step`` with time step t + 1.  Returns
+    ``(new_params, new_state, new_t, sum_i s_i loss_i over the epoch)``, each
+    loss taken before its batch's step.
+    """
+    X = np.asarray(X, np.float64)
+    Y = np.asarray(Y, np.float64)
+    sw = np.asarray(sw, np.float64)
+    order = np.asarray(order)
+    total = 0.0
+    subgradient = reg.get("l1_method", "proximal") == "subgradient"
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        Xb, Yb, sb = X[rows], Y[rows], sw[rows]
+        coefs, intercepts = params
+        logits = naive_logits(Xb, coefs, intercepts, activation)
+        total += float(np.sum(sb * naive_sample_losses(logits, Yb, loss)))
+        grads = naive_objective_gradient(
+            Xb, Yb, sb, coefs, intercepts, activation, loss, reg.get("alpha", 0.0),
+            reg.get("rho", 0.0), subgradient,
+        )
+        t += 1
+        params, state = naive_optimizer_step(params, grads, state, t, opt, reg)
+    return params, state, t, total
+
+
+# --------------------------------------------------------------------------
+# Kernel arguments from plain keyword arguments
+# --------------------------------------------------------------------------
+
+
+def make_layer_reg(n_layers, alpha=0.0, rho=0.0, group_alpha=0.0, max_norm=None,
+                   dropout=0.0, **_ignored):
+    """``layer_reg`` (float64, one row per weight matrix, columns REG_*)."""
+    reg = np.zeros((n_layers, K.N_REG))
+    alpha = np.array(per_layer(alpha, n_layers))
+    reg[:, K.REG_L1] = alpha * rho
+    reg[:, K.REG_L2] = alpha * (1.0 - rho)
+    reg[:, K.REG_GROUP] = per_layer(group_alpha, n_layers)
+    reg[:, K.REG_DROPOUT] = per_layer(dropout, n_layers)
+    if max_norm is not None:
+        reg[:, K.REG_MAX_NORM] = per_layer(max_norm, n_layers)
+    return reg
+
+
+def make_icfg(activation=K.ACT_IDENTITY, loss=K.LOSS_SQUARED, solver="sgd", nesterov=False,
+              l1_method="proximal", batch_size=1, seed=0):
+    icfg = np.zeros(K.N_ICFG, dtype=np.int64)
+    icfg[K.CFG_ACTIVATION] = activation
+    icfg[K.CFG_LOSS] = loss
+    icfg[K.CFG_SOLVER] = K.SOLVER_ADAM if solver == "adam" else K.SOLVER_SGD
+    icfg[K.CFG_NESTEROV] = int(bool(nesterov))
+    icfg[K.CFG_L1_METHOD] = K.L1_SUBGRADIENT if l1_method == "subgradient" else K.L1_PROXIMAL
+    icfg[K.CFG_BATCH_SIZE] = batch_size
+    icfg[K.CFG_SEED] = seed
+    return icfg
+
+
+def make_fcfg(lr=0.1, momentum=0.0, beta1=0.9, beta2=0.999, eps=1e-8, decay=0.0,
+              input_noise=0.0, **_ignored):
+    fcfg = np.zeros(K.N_FCFG, dtype=np.float64)
+    fcfg[K.FCFG_LR] = lr
+    fcfg[K.FCFG_MOMENTUM] = momentum
+    fcfg[K.FCFG_BETA1] = beta1
+    fcfg[K.FCFG_BETA2] = beta2
+    fcfg[K.FCFG_EPSILON] = eps
+    fcfg[K.FCFG_WEIGHT_DECAY] = decay
+    fcfg[K.FCFG_INPUT_NOISE] = input_noise
+    return fcfg

@@ -1,0 +1,334 @@
+"""Finite-difference checks of the gradient of the objective J.
+
+``K.objective_and_gradient`` returns J (DESIGN section 1: weighted mean data
+loss plus every penalty term) and a gradient: the data loss plus the L2 part,
+plus ``alpha * rho * sign(w)`` in L1-subgradient mode.  Central differences
+of J (or of J minus its non-smooth terms, in proximal mode) must match that
+gradient for every parameter, every loss and every hidden activation.  The
+same check runs on networks fitted by the public estimators, with J
+recomputed by the NumPy references from ``coefs_`` / ``intercepts_``.
+
+Everything here is float64; points are chosen away from the kinks (relu at
+0, |w| at 0) so that J is differentiable where it is differenced.
+"""
+
+import os
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+import skreg._kernels as K
+from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+from skreg._penalties import layer_regularization
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import naive as N  # noqa: E402
+
+EPS = 1e-6
+RTOL, ATOL = 1e-5, 1e-8
+KINK_MARGIN = 1e-4  # no relu pre-activation and no |w| closer than this to 0
+
+ACTIVATIONS = [
+    pytest.param(K.ACT_IDENTITY, id="identity"),
+    pytest.param(K.ACT_LOGISTIC, id="logistic"),
+    pytest.param(K.ACT_TANH, id="tanh"),
+    pytest.param(K.ACT_RELU, id="relu"),
+]
+LOSSES = [
+    pytest.param(K.LOSS_SQUARED, id="squared"),
+    pytest.param(K.LOSS_POISSON, id="poisson"),
+    pytest.param(K.LOSS_MULTINOMIAL, id="multinomial"),
+    pytest.param(K.LOSS_BINARY, id="binary"),
+]
+N_OUTPUTS = {K.LOSS_SQUARED: 2, K.LOSS_POISSON: 2, K.LOSS_MULTINOMIAL: 3, K.LOSS_BINARY: 2}
+ACTIVATION_CODES = {
+    "identity": K.ACT_IDENTITY, "logistic": K.ACT_LOGISTIC, "tanh": K.ACT_TANH,
+    "relu": K.ACT_RELU,
+}
+LOSS_CODES = {
+    "identity": K.LOSS_SQUARED, "exp": K.LOSS_POISSON, "softmax": K.LOSS_MULTINOMIAL,
+    "logistic": K.LOSS_BINARY,
+}
+
+# Regularization cases: (alpha per layer, rho, group_alpha per layer, l1_method)
+REGS = {
+    "l2": dict(alpha=[0.3, 0.1, 0.05], rho=0.0, group_alpha=[0.0, 0.0, 0.0],
+               l1_method="proximal"),
+    "enet_subgradient": dict(alpha=[0.2, 0.4, 0.1], rho=0.4, group_alpha=[0.0, 0.0, 0.0],
+                             l1_method="subgradient"),
+    # proximal mode: the gradient is that of J minus its L1 and group terms
+    "enet_group_proximal": dict(alpha=[0.2, 0.4, 0.1], rho=0.4, group_alpha=[0.15, 0.05, 0.3],
+                                l1_method="proximal"),
+}
+
+
+def dense(X):
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    return (X, np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
+
+
+def central_differences(f, x, eps=EPS):
+    g = np.empty_like(x)
+    for k in range(x.size):
+        up, down = x.copy(), x.copy()
+        up[k] += eps
+        down[k] -= eps
+        g[k] = (f(up) - f(down)) / (2 * eps)
+    return g
+
+
+def kernel_objective(inputs, Y, sw, units, layer_reg, icfg):
+    """x -> (J, gradient) from the kernel, on a copy of x."""
+
+    def f(x):
+        grads = np.full_like(x, np.nan)
+        J = K.objective_and_gradient(inputs, Y, sw, x.copy(), units, layer_reg, icfg, grads)
+        return J, grads
+
+    return f
+
+
+def non_smooth_part(coefs, reg):
+    """The L1 and group terms of J (what proximal steps handle)."""
+    l1 = [a * reg["rho"] for a in reg["alpha"]]
+    return N.naive_penalty_value(coefs, l1, 1.0) + N.naive_penalty_value(
+        coefs, 0.0, 0.0, reg["group_alpha"]
+    )
+
+
+def hidden_pre_activations(X, coefs, intercepts, activation):
+    pre, _ = N.naive_hidden_layers(X, coefs, intercepts, activation)
+    return np.concatenate([Z.ravel() for Z in pre]) if pre else np.array([1.0])
+
+
+def make_case(seed, loss, activation, hidden, n=6):
+    """Random data and a network whose weights are all at least 0.1 in
+    absolute value, and (relu) whose pre-activations avoid 0."""
+    for attempt in range(200):
+        rng = np.random.default_rng([seed, attempt])
+        units = np.array([3, *hidden, N_OUTPUTS[loss]], dtype=np.int64)
+        coefs = [
+            rng.choice([-1.0, 1.0], (a, b)) * rng.uniform(0.1, 1.0, (a, b))
+            for a, b in zip(units[:-1], units[1:])
+        ]
+        intercepts = [rng.uniform(-0.5, 0.5, b) for b in units[1:]]
+        X = rng.normal(size=(n, 3))
+        if activation == K.ACT_RELU:
+            pre = hidden_pre_activations(X, coefs, intercepts, activation)
+            if np.min(np.abs(pre)) < KINK_MARGIN * 100:  # margin >> eps * |x|
+                continue
+            if np.mean(pre > 0) < 0.3:  # mostly dead units: a weak check
+                continue
+        break
+    else:
+        raise AssertionError("no point away from relu's kink")
+    if loss == K.LOSS_SQUARED:
+        Y = rng.normal(size=(n, units[-1]))
+    elif loss == K.LOSS_POISSON:
+        Y = rng.poisson(1.0, size=(n, units[-1])).astype(float)
+        Y[0, 0] = 0.0
+    elif loss == K.LOSS_MULTINOMIAL:
+        Y = np.eye(units[-1])[rng.integers(0, units[-1], n)]
+    else:
+        Y = rng.integers(0, 2, size=(n, units[-1])).astype(float)
+    sw = rng.uniform(0.2, 3.0, n)
+    return units, coefs, intercepts, X, Y, sw
+
+
+def check_gradient(units, coefs, intercepts, X, Y, sw, activation, loss, reg):
+    L = len(units) - 1
+    reg = {k: (v[:L] if isinstance(v, list) else v) for k, v in reg.items()}
+    layer_reg = N.make_layer_reg(L, reg["alpha"], reg["rho"], reg["group_alpha"])
+    icfg = N.make_icfg(activation, loss, l1_method=reg["l1_method"], batch_size=X.shape[0])
+    f = kernel_objective(dense(X), Y, sw, units, layer_reg, icfg)
+    params = N.pack(coefs, intercepts)
+    J, grads = f(params)
+
+    naive_J = lambda x: N.naive_objective(  # noqa: E731
+        X, Y, sw, *N.unpack(x, units), activation, loss, reg["alpha"], reg["rho"],
+        reg["group_alpha"],
+    )
+    np.testing.assert_allclose(J, naive_J(params), rtol=1e-10)
+
+    if reg["l1_method"] == "subgradient":
+        target = lambda x: f(x)[0]  # noqa: E731
+    else:
+        target = lambda x: f(x)[0] - non_smooth_part(N.unpack(x, units)[0], reg)  # noqa: E731
+    fd = central_differences(target, params)
+    np.testing.assert_allclose(grads, fd, rtol=RTOL, atol=ATOL)
+    # the gradient is not trivially zero, and the reference agrees too
+    assert np.max(np.abs(grads[: int(K.layer_offsets(units)[0][1])])) > 1e-3
+    gc, gi = N.naive_objective_gradient(
+        X, Y, sw, coefs, intercepts, activation, loss, reg["alpha"], reg["rho"],
+        reg["l1_method"] == "subgradient",
+    )
+    np.testing.assert_allclose(N.pack(gc, gi), fd, rtol=RTOL, atol=ATOL)
+    return grads, fd
+
+
+@pytest.mark.parametrize("reg_name", list(REGS))
+@pytest.mark.parametrize("hidden", [(4,), (4, 3)], ids=["1hidden", "2hidden"])
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_objective_gradient_finite_differences(reg_name, hidden, loss, activation):
+    units, coefs, intercepts, X, Y, sw = make_case(1, loss, activation, hidden)
+    check_gradient(units, coefs, intercepts, X, Y, sw, activation, loss, REGS[reg_name])
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_gradient_without_hidden_layer_and_with_zero_weights(loss):
+    """No hidden layer; a third of the samples weigh nothing."""
+    units, coefs, intercepts, X, Y, sw = make_case(2, loss, K.ACT_TANH, (), n=9)
+    sw[::3] = 0.0
+    check_gradient(units, coefs, intercepts, X, Y, sw, K.ACT_TANH, loss, REGS["enet_subgradient"])
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_gradient_over_several_row_blocks(loss):
+    """More rows than ``K.BLOCK_ROWS``: the blocks' gradients add up."""
+    units, coefs, intercepts, X, Y, sw = make_case(
+        3, loss, K.ACT_TANH, (3,), n=K.BLOCK_ROWS + 29
+    )
+    check_gradient(units, coefs, intercepts, X, Y, sw, K.ACT_TANH, loss, REGS["l2"])
+
+
+# --------------------------------------------------------------------------
+# Through the public estimators
+# --------------------------------------------------------------------------
+
+
+def estimator_targets(est, y):
+    """The targets the estimator trains on, from the public ``classes_``."""
+    if not hasattr(est, "classes_"):
+        return np.asarray(y, dtype=float).reshape(len(y), -1)
+    if np.ndim(y) == 2:  # multilabel indicator
+        return np.asarray(y, dtype=float)
+    if len(est.classes_) == 2:
+        return (np.asarray(y) == est.classes_[1]).astype(float)[:, None]
+    return (np.asarray(y)[:, None] == est.classes_[None, :]).astype(float)
+
+
+def check_fitted_estimator(est, X, y, sw, rho, subgradient):
+    coefs = [np.array(W, dtype=np.float64) for W in est.coefs_]
+    intercepts = [np.array(b, dtype=np.float64) for b in est.intercepts_]
+    units = N.units_of(coefs)
+    L = len(coefs)
+    activation = ACTIVATION_CODES[est.activation]
+    loss = LOSS_CODES[est.out_activation_]
+    alpha = N.per_layer(est.alpha, L)
+    group_alpha = N.per_layer(est.group_alpha, L)
+    Y = estimator_targets(est, y)
+    if activation == K.ACT_RELU:
+        pre = hidden_pre_activations(X, coefs, intercepts, activation)
+        assert np.min(np.abs(pre)) > KINK_MARGIN
+    if rho > 0:
+        assert min(np.min(np.abs(W)) for W in coefs) > KINK_MARGIN
+
+    # the fitted network predicts what the reference network predicts
+    expected = N.naive_predict(X, coefs, intercepts, activation, loss)
+    if hasattr(est, "predict_proba"):
+        proba = est.predict_proba(X)
+        if proba.shape[1] == 2 and expected.shape[1] == 1:
+            expected = np.hstack([1 - expected, expected])
+        np.testing.assert_allclose(proba, expected, rtol=1e-10, atol=1e-12)
+    else:
+        np.testing.assert_allclose(est.predict(X), expected.reshape(est.predict(X).shape),
+                                   rtol=1e-10, atol=1e-12)
+
+    def naive_J(x):
+        c, b = N.unpack(x, units)
+        return N.naive_objective(X, Y, sw, c, b, activation, loss, alpha, rho, group_alpha)
+
+    params = N.pack(coefs, intercepts)
+    fd = central_differences(naive_J, params)
+    # the estimator's own regularization arrays, fed to the kernel
+    layer_reg = layer_regularization(est, L)
+    icfg = N.make_icfg(activation, loss, l1_method="subgradient" if subgradient else "proximal",
+                       batch_size=X.shape[0])
+    J, grads = kernel_objective(dense(X), Y, sw, units, layer_reg, icfg)(params)
+    np.testing.assert_allclose(J, naive_J(params), rtol=1e-10)
+    np.testing.assert_allclose(grads, fd, rtol=RTOL, atol=ATOL)
+    gc, gi = N.naive_objective_gradient(X, Y, sw, coefs, intercepts, activation, loss, alpha,
+                                        rho, subgradient)
+    np.testing.assert_allclose(N.pack(gc, gi), fd, rtol=RTOL, atol=ATOL)
+    return naive_J(params)
+
+
+def fit_quietly(est, X, y, sw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y, sample_weight=sw)
+
+
+def test_classifier_multiclass_lbfgs():
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(40, 4))
+    y = np.array(["a", "b", "c"])[(X[:, 0] + 0.5 * rng.normal(size=40) > 0).astype(int)
+                                  + (X[:, 1] > 0.8)]
+    sw = rng.uniform(0.2, 2.0, 40)
+    clf = RegularizedMLPClassifier(
+        hidden_layer_sizes=(5, 3), activation="tanh", solver="lbfgs", alpha=[0.02, 0.05, 0.01],
+        max_iter=15, random_state=0,
+    )
+    fit_quietly(clf, X, y, sw)
+    J = check_fitted_estimator(clf, X, y, sw, rho=0.0, subgradient=False)
+    # lbfgs reports J at the returned point: the same J as the reference's
+    np.testing.assert_allclose(clf.loss_, J, rtol=1e-8)
+
+
+def test_classifier_binary_sgd_relu():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(50, 3))
+    y = (X[:, 0] - X[:, 2] > 0).astype(int)
+    sw = rng.uniform(0.5, 3.0, 50)
+    clf = RegularizedMLPClassifier(
+        hidden_layer_sizes=(6,), activation="relu", solver="sgd", learning_rate_init=0.05,
+        alpha=[0.01, 0.03], batch_size=10, max_iter=4, random_state=3,
+    )
+    fit_quietly(clf, X, y, sw)
+    check_fitted_estimator(clf, X, y, sw, rho=0.0, subgradient=False)
+
+
+def test_classifier_multilabel_adam_subgradient():
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(30, 4))
+    y = np.column_stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] > 0.5]).astype(int)
+    sw = rng.uniform(0.2, 2.0, 30)
+    clf = RegularizedMLPClassifier(
+        hidden_layer_sizes=(4,), activation="logistic", solver="adam", penalty="elasticnet",
+        l1_ratio=0.3, l1_method="subgradient", alpha=[0.02, 0.01], learning_rate_init=0.01,
+        batch_size=8, max_iter=3, random_state=1,
+    )
+    fit_quietly(clf, X, y, sw)
+    check_fitted_estimator(clf, X, y, sw, rho=0.3, subgradient=True)
+
+
+def test_regressor_poisson_multioutput_adam_subgradient():
+    rng = np.random.default_rng(13)
+    X = rng.normal(size=(40, 3))
+    Y = rng.poisson(np.exp(0.3 * X[:, :2] + 0.2)).astype(float)
+    sw = rng.uniform(0.2, 2.0, 40)
+    reg = RegularizedMLPRegressor(
+        loss="poisson", hidden_layer_sizes=(5,), activation="tanh", solver="adam",
+        penalty="elasticnet", l1_ratio=0.4, l1_method="subgradient", alpha=[0.01, 0.03],
+        learning_rate_init=0.01, batch_size=10, max_iter=3, random_state=2,
+    )
+    fit_quietly(reg, X, Y, sw)
+    check_fitted_estimator(reg, X, Y, sw, rho=0.4, subgradient=True)
+
+
+def test_regressor_squared_lbfgs_identity():
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(35, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=35)
+    sw = rng.uniform(0.2, 2.0, 35)
+    reg = RegularizedMLPRegressor(
+        hidden_layer_sizes=(4, 4), activation="identity", solver="lbfgs",
+        alpha=[0.1, 0.0, 0.2], max_iter=10, random_state=4,
+    )
+    fit_quietly(reg, X, y, sw)
+    J = check_fitted_estimator(reg, X, y, sw, rho=0.0, subgradient=False)
+    np.testing.assert_allclose(reg.loss_, J, rtol=1e-8)

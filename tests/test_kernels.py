@@ -1,0 +1,1089 @@
+"""Every kernel of ``skreg._kernels`` against its NumPy reference in ``naive.py``.
+
+Each test runs in float64 and float32 (the kernels train in the input's
+dtype).  The references always compute in float64 from the very same
+(rounded) inputs, so the tolerances only absorb the kernels' own rounding:
+relative 1e-10 in float64 and 1e-4 in float32, plus an absolute floor of the
+same order scaled by the magnitude of the expected array (for entries that
+come out near zero through cancellation).
+
+Kernels that read the input matrix run on both of its kinds, a dense matrix
+and a CSR matrix (the ``(dense, data, indices, indptr)`` tuple of the
+module docstring), on the same data, against the same reference.
+"""
+
+import itertools
+import os
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numba import typed
+
+import skreg._kernels as K
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import naive as N  # noqa: E402
+
+DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
+RTOL = {np.float64: 1e-10, np.float32: 1e-4}
+ATOL = {np.float64: 1e-12, np.float32: 1e-5}
+
+ACTIVATIONS = [
+    pytest.param(K.ACT_IDENTITY, id="identity"),
+    pytest.param(K.ACT_LOGISTIC, id="logistic"),
+    pytest.param(K.ACT_TANH, id="tanh"),
+    pytest.param(K.ACT_RELU, id="relu"),
+]
+LOSSES = [
+    pytest.param(K.LOSS_SQUARED, id="squared"),
+    pytest.param(K.LOSS_POISSON, id="poisson"),
+    pytest.param(K.LOSS_MULTINOMIAL, id="multinomial"),
+    pytest.param(K.LOSS_BINARY, id="binary"),
+]
+# (n_features, hidden_layer_sizes, n_outputs)
+SHAPES = [
+    pytest.param((3, (), 1), id="no_hidden_1out"),
+    pytest.param((4, (), 3), id="no_hidden_3out"),
+    pytest.param((4, (5,), 3), id="1hidden_3out"),
+    pytest.param((3, (6, 4), 2), id="2hidden_2out"),
+]
+N_BIG = K.BLOCK_ROWS + 37  # two blocks, the second one partial
+KINDS = ("dense", "csr")  # the two kinds of input matrix (module docstring)
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+
+def assert_close(got, expected, dtype, err_msg=""):
+    expected = np.asarray(expected, dtype=np.float64)
+    got = np.asarray(got, dtype=np.float64)
+    assert got.shape == expected.shape, (got.shape, expected.shape)
+    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
+    np.testing.assert_allclose(
+        got, expected, rtol=RTOL[dtype], atol=ATOL[dtype] * scale, err_msg=err_msg
+    )
+
+
+def assert_pair_close(got_pair, expected_pair, dtype, what=""):
+    for l, (g, e) in enumerate(zip(got_pair[0], expected_pair[0])):
+        assert_close(g, e, dtype, f"{what} coefs[{l}]")
+    for l, (g, e) in enumerate(zip(got_pair[1], expected_pair[1])):
+        assert_close(g, e, dtype, f"{what} intercepts[{l}]")
+
+
+def make_input(X, kind):
+    """X as the kernels' input-matrix tuple (dense, data, indices, indptr)."""
+    X = np.ascontiguousarray(X)
+    if kind == "dense":
+        return (X, np.empty(0, X.dtype), np.empty(0, np.int64), np.empty(0, np.int64))
+    A = sp.csr_matrix(X)
+    A.sort_indices()
+    return (
+        np.empty((0, X.shape[1]), X.dtype),
+        np.ascontiguousarray(A.data, dtype=X.dtype),
+        A.indices.astype(np.int64),
+        A.indptr.astype(np.int64),
+    )
+
+
+def rounded(a, dtype):
+    """a rounded to dtype, returned as float64 (the exact kernel input)."""
+    return np.asarray(a).astype(dtype).astype(np.float64)
+
+
+def make_targets(rng, loss, n, m):
+    if loss == K.LOSS_SQUARED:
+        return rng.normal(size=(n, m))
+    if loss == K.LOSS_POISSON:
+        Y = rng.poisson(1.5, size=(n, m)).astype(np.float64)
+        Y[0] = 0.0  # y log y = 0 at y = 0
+        return Y
+    if loss == K.LOSS_MULTINOMIAL:
+        return np.eye(m)[rng.integers(0, m, n)]
+    return rng.integers(0, 2, size=(n, m)).astype(np.float64)
+
+
+class Problem:
+    """A random network and data set, in ``dtype``, with float64 twins."""
+
+    def __init__(self, seed, shape, loss, n, dtype, weights="varied"):
+        rng = np.random.default_rng(seed)
+        n_in, hidden, n_out = shape
+        if loss == K.LOSS_MULTINOMIAL:
+            n_out = max(n_out, 2)  # softmax over one class is constant
+        self.units = np.array([n_in, *hidden, n_out], dtype=np.int64)
+        self.dtype = dtype
+        self.loss = loss
+        coefs = [rng.uniform(-1, 1, (a, b)) for a, b in zip(self.units[:-1], self.units[1:])]
+        intercepts = [rng.uniform(-0.5, 0.5, b) for b in self.units[1:]]
+        self.coefs = [rounded(W, dtype) for W in coefs]
+        self.intercepts = [rounded(b, dtype) for b in intercepts]
+        self.params = N.pack(self.coefs, self.intercepts, dtype)
+        X = rng.normal(size=(n, n_in))
+        X[rng.random(X.shape) < 0.3] = 0.0  # zeros, for the sparse kind
+        if n >= 3:
+            X[n // 2] = 0.0  # an empty row
+        self.X = X.astype(dtype)
+        self.Y = make_targets(rng, loss, n, n_out).astype(dtype)
+        sw = rng.uniform(0.2, 3.0, n)
+        if weights == "some_zero":
+            sw[::3] = 0.0
+        elif weights == "ones":
+            sw[:] = 1.0
+        self.sw = sw.astype(dtype)
+        self.n = n
+
+    def inputs(self, kind="dense"):
+        return make_input(self.X, kind)
+
+    @property
+    def n_layers(self):
+        return len(self.units) - 1
+
+    @property
+    def pair(self):
+        return self.coefs, self.intercepts
+
+
+def flat_buffers(units, n, dtype):
+    """Typed lists of acts / derivs / deltas buffers, one per weight layer."""
+    make = lambda: typed.List(  # noqa: E731
+        [np.full(n * int(u), np.nan, dtype=dtype) for u in units[1:]]
+    )
+    return make(), make(), make()
+
+
+def buffer_matrix(buffer, n, m):
+    return np.asarray(buffer[: n * m]).reshape(n, m)
+
+
+# --------------------------------------------------------------------------
+# Layout
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("units", [[3, 1], [4, 5, 3], [3, 6, 4, 2], [1, 1, 1]])
+def test_layer_offsets(units):
+    units = np.array(units, dtype=np.int64)
+    coef_start, intercept_start = K.layer_offsets(units)
+    exp_coef, exp_int = N.naive_layer_offsets(units)
+    np.testing.assert_array_equal(coef_start, exp_coef)
+    np.testing.assert_array_equal(intercept_start, exp_int)
+    # The intercept blocks end exactly at the end of the parameter vector.
+    n_params = sum(a * b + b for a, b in zip(units[:-1], units[1:]))
+    assert intercept_start[-1] == n_params
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_weight_matrix_and_rows_view_are_views(dtype):
+    units = np.array([3, 6, 4, 2], dtype=np.int64)
+    rng = np.random.default_rng(0)
+    flat = rng.normal(size=int(N.naive_layer_offsets(units)[1][-1])).astype(dtype)
+    coefs, _ = N.unpack(flat, units)
+    coef_start, _ = K.layer_offsets(units)
+    for l in range(3):
+        W = K.weight_matrix(flat, units, coef_start, l)
+        np.testing.assert_array_equal(W, coefs[l])
+        W[0, 0] = 123.0  # writes through to the flat vector
+        assert flat[coef_start[l]] == 123.0
+    buf = np.arange(20, dtype=dtype)
+    V = K.rows_view(buf, 3, 4)
+    np.testing.assert_array_equal(V, np.arange(12).reshape(3, 4))
+    V[2, 3] = -1
+    assert buf[11] == -1
+
+
+# --------------------------------------------------------------------------
+# Activations
+# --------------------------------------------------------------------------
+
+Z_GRID = np.array([-60.0, -5.0, -1.3, -0.2, -1e-3, 0.0, 1e-3, 0.4, 1.0, 3.7, 60.0])
+
+
+@pytest.mark.parametrize("code", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_activate_and_derivative(code, dtype):
+    z = Z_GRID.astype(dtype)
+    act = np.array([K.activate(v, code) for v in z])
+    assert_close(act, N.naive_activate(z, code), dtype)
+    # The derivative kernel takes the activation's value.
+    der = np.array([K.activation_derivative(dtype(a), code) for a in act])
+    assert_close(der, N.naive_activation_derivative(z, code), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_logistic_and_softplus(dtype):
+    z = np.concatenate([Z_GRID, [-800.0, 800.0]]).astype(dtype)
+    got = np.array([K.logistic(v) for v in z])
+    assert np.all(np.isfinite(got))
+    assert_close(got, N.naive_logistic(z), dtype)
+    # relative accuracy far in the tail, where 1 - sigmoid is not representable
+    np.testing.assert_allclose(got[:2], N.naive_logistic(z[:2]), rtol=RTOL[dtype])
+    got = np.array([K.softplus(v) for v in z])
+    assert np.all(np.isfinite(got))
+    assert_close(got, N.naive_softplus(z), dtype)
+
+
+@pytest.mark.parametrize("code", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_add_bias_and_activate(code, dtype):
+    rng = np.random.default_rng(1)
+    Z = rng.normal(size=(7, 5)).astype(dtype)
+    b = rng.normal(size=5).astype(dtype)
+    expected = N.naive_activate(Z.astype(np.float64) + b, code)
+    K.add_bias_and_activate(Z, b, code)
+    assert_close(Z, expected, dtype)
+
+
+@pytest.mark.parametrize("code", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_add_bias_activate_dropout_without_dropout(code, dtype):
+    rng = np.random.default_rng(2)
+    Z = rng.normal(size=(6, 4)).astype(dtype)
+    D = np.full_like(Z, np.nan)
+    b = rng.normal(size=4).astype(dtype)
+    pre = Z.astype(np.float64) + b
+    K.add_bias_activate_dropout(Z, D, b, code, 0.0)
+    assert_close(Z, N.naive_activate(pre, code), dtype)
+    assert_close(D, N.naive_activation_derivative(pre, code), dtype)
+
+
+@pytest.mark.parametrize("code", ACTIVATIONS)
+def test_add_bias_activate_dropout_masks(code):
+    """Inverted dropout: each unit is either zero (value and derivative) or
+    kept and scaled by 1 / keep; about `rate` of them are dropped."""
+    rate, keep = 0.3, 0.7
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(300, 40)) + 0.5
+    b = rng.normal(size=40)
+    pre = Z + b
+    act, der = N.naive_activate(pre, code), N.naive_activation_derivative(pre, code)
+    D = np.empty_like(Z)
+    K.add_bias_activate_dropout(Z, D, b, code, rate)
+    # (tanh's derivative is 1 - a^2 in the kernel, 1 / cosh^2 here: not bitwise)
+    kept = np.isclose(Z, act / keep, rtol=1e-10, atol=1e-12) & np.isclose(
+        D, der / keep, rtol=1e-10, atol=1e-12
+    )
+    dropped = (Z == 0) & (D == 0)
+    assert np.all(kept | dropped)
+    informative = (act != 0) & (der != 0)  # entries where kept/dropped is unambiguous
+    frac = np.mean(dropped[informative])
+    sigma = np.sqrt(rate * keep / informative.sum())
+    assert abs(frac - rate) < 5 * sigma, frac
+
+
+# --------------------------------------------------------------------------
+# Forward pass and prediction
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("m", [1, 3])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_output_transform(loss, m, dtype):
+    rng = np.random.default_rng(4)
+    Z = rng.normal(size=(5, m)) * 2
+    if loss in (K.LOSS_MULTINOMIAL, K.LOSS_BINARY):
+        Z[0] += 500.0  # no overflow
+        Z[1] -= 500.0
+    Z = Z.astype(dtype)
+    b = rng.normal(size=m).astype(dtype)
+    expected = N.naive_output_transform(Z.astype(np.float64) + b, loss)
+    K.output_transform(Z, b, loss)
+    assert np.all(np.isfinite(Z))
+    assert_close(Z, expected, dtype)
+
+
+@pytest.mark.parametrize("n", [1, 7, N_BIG])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("act", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_predict(n, shape, loss, act, dtype):
+    p = Problem(10, shape, loss, n, dtype)
+    expected = N.naive_predict(p.X, p.coefs, p.intercepts, act, loss)
+    for kind in KINDS:
+        out = np.full((n, p.units[-1]), np.nan, dtype=dtype)
+        K.predict(p.inputs(kind), p.params, p.units, act, loss, out)
+        assert_close(out, expected, dtype, kind)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("act", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_predict_block(shape, act, dtype):
+    loss = K.LOSS_MULTINOMIAL
+    p = Problem(11, shape, loss, 9, dtype)
+    width = max([1] + list(p.units[1:-1]))  # the documented buffer size
+    for kind in KINDS:
+        buf_a = np.full(9 * width, np.nan, dtype=dtype)
+        buf_b = np.full(9 * width, np.nan, dtype=dtype)
+        out = np.full((9, p.units[-1]), np.nan, dtype=dtype)
+        K.predict_block(p.inputs(kind), p.params, p.units, act, loss, out, buf_a, buf_b)
+        assert_close(out, N.naive_predict(p.X, p.coefs, p.intercepts, act, loss), dtype, kind)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_allocate_layer_buffers(dtype):
+    units = np.array([3, 6, 4, 2], dtype=np.int64)
+    for bufs in K.allocate_layer_buffers(units, 5, np.zeros(1, dtype)):
+        assert [b.shape for b in bufs] == [(30,), (20,), (10,)]
+        assert all(b.dtype == dtype for b in bufs)
+
+
+@pytest.mark.parametrize("n", [1, 7])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("act", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_forward_train_and_output_loss(n, shape, loss, act, dtype):
+    p = Problem(12, shape, loss, n, dtype)
+    layer_reg = N.make_layer_reg(p.n_layers)  # no dropout
+    exp_acts, exp_derivs, exp_z = N.naive_forward_train(p.X, p.coefs, p.intercepts, act)
+    for kind in KINDS:
+        acts, derivs, deltas = flat_buffers(p.units, n, dtype)
+        Z_out = K.forward_train(p.inputs(kind), p.params, p.units, layer_reg, act, acts,
+                                derivs, n)
+        assert_close(Z_out, exp_z, dtype, f"output pre-activation, {kind}")
+        for l in range(p.n_layers - 1):
+            u = p.units[l + 1]
+            assert_close(buffer_matrix(acts[l], n, u), exp_acts[l], dtype, f"acts[{l}]")
+            assert_close(buffer_matrix(derivs[l], n, u), exp_derivs[l], dtype, f"derivs[{l}]")
+
+    # Output loss and delta on top of the forward pass.
+    b_out = p.params[-p.units[-1] :]
+    delta = buffer_matrix(deltas[-1], n, p.units[-1])
+    total = K.loss_and_output_delta(Z_out, b_out, p.Y, p.sw, float(p.sw.sum()), loss, delta)
+    logits = N.naive_logits(p.X, p.coefs, p.intercepts, act)
+    sw = p.sw.astype(np.float64)
+    exp_total = np.sum(sw * N.naive_sample_losses(logits, p.Y, loss))
+    assert_close(total, exp_total, dtype, "weighted loss sum")
+    assert_close(delta, N.naive_output_delta(logits, p.Y, sw, loss), dtype, "output delta")
+
+
+@pytest.mark.parametrize("weights", ["varied", "some_zero", "all_zero"])
+@pytest.mark.parametrize("m", [1, 3])
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_loss_and_output_delta(weights, m, loss, dtype):
+    rng = np.random.default_rng(5)
+    n = 9
+    if loss == K.LOSS_MULTINOMIAL:
+        m = max(m, 2)
+    Z = rng.normal(size=(n, m)) * 1.5
+    if loss in (K.LOSS_MULTINOMIAL, K.LOSS_BINARY):
+        Z[1] += 40.0  # confident rows: no overflow, accurate logs
+        Z[2] -= 40.0
+    Z = Z.astype(dtype)
+    b = rng.normal(size=m).astype(dtype)
+    Y = make_targets(rng, loss, n, m).astype(dtype)
+    sw = rng.uniform(0.1, 4.0, n)
+    if weights == "some_zero":
+        sw[[0, 4, 5]] = 0.0
+    elif weights == "all_zero":
+        sw[:] = 0.0
+    sw = sw.astype(dtype)
+    sw_total = float(sw.astype(np.float64).sum())
+    delta = np.full((n, m), np.nan, dtype=dtype)
+    total = K.loss_and_output_delta(Z, b, Y, sw, sw_total, loss, delta)
+
+    logits = Z.astype(np.float64) + b
+    sample = N.naive_sample_losses(logits, Y, loss)
+    assert np.all(np.isfinite(sample))
+    assert_close(total, np.sum(sw.astype(np.float64) * sample), dtype)
+    assert_close(delta, N.naive_output_delta(logits, Y, sw, loss), dtype)
+
+
+# --------------------------------------------------------------------------
+# Backward pass
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 7])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("act", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_backward(n, shape, loss, act, dtype):
+    """Buffers filled by the reference forward pass, so that only the
+    backward kernel is under test."""
+    p = Problem(13, shape, loss, n, dtype, weights="some_zero" if n > 1 else "varied")
+    exp_acts, exp_derivs, _ = N.naive_forward_train(p.X, p.coefs, p.intercepts, act)
+    logits = N.naive_logits(p.X, p.coefs, p.intercepts, act)
+    delta_out = N.naive_output_delta(logits, p.Y, p.sw, loss)
+    acts, derivs, deltas = flat_buffers(p.units, n, dtype)
+    for l in range(p.n_layers - 1):
+        acts[l][:] = exp_acts[l].ravel()
+        derivs[l][:] = exp_derivs[l].ravel()
+    deltas[p.n_layers - 1][:] = delta_out.ravel()
+    # The reference sees exactly what the kernel sees (rounded to dtype).
+    delta_out = rounded(delta_out, dtype)
+
+    exp_gc, exp_gi, exp_deltas = N.naive_backward(p.X, p.coefs, p.intercepts, act, delta_out)
+    for kind in KINDS:
+        grads = np.full_like(p.params, np.nan)
+        K.backward(p.inputs(kind), p.params, p.units, acts, derivs, deltas, grads, n)
+        assert_pair_close(N.unpack(grads, p.units), (exp_gc, exp_gi), dtype, f"grad, {kind}")
+        for l in range(p.n_layers - 1):
+            assert_close(buffer_matrix(deltas[l], n, p.units[l + 1]), exp_deltas[l], dtype)
+
+
+# --------------------------------------------------------------------------
+# Penalties
+# --------------------------------------------------------------------------
+
+ALPHAS = {1: [0.7], 2: [0.3, 0.9], 3: [0.25, 0.6, 0.1]}
+GROUP_ALPHAS = {1: [0.4], 2: [0.15, 0.0], 3: [0.2, 0.05, 0.3]}
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.35, 1.0])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_penalty_value(rho, shape, dtype):
+    p = Problem(20, shape, K.LOSS_SQUARED, 2, dtype)
+    p.coefs[0][1] = 0.0  # a zero row (norm 0) in the group term
+    params = N.pack(p.coefs, p.intercepts, dtype)
+    params[-1] = 1e3  # intercepts are never penalized
+    L = p.n_layers
+    layer_reg = N.make_layer_reg(L, ALPHAS[L], rho, GROUP_ALPHAS[L])
+    got = K.penalty_value(params, p.units, layer_reg)
+    assert_close(got, N.naive_penalty_value(p.coefs, ALPHAS[L], rho, GROUP_ALPHAS[L]), dtype)
+    # Each term alone, so that a mix-up between them cannot cancel out.
+    for kw in (dict(alpha=ALPHAS[L], rho=rho), dict(group_alpha=GROUP_ALPHAS[L])):
+        got = K.penalty_value(params, p.units, N.make_layer_reg(L, **kw))
+        assert_close(got, N.naive_penalty_value(p.coefs, **kw), dtype, str(kw))
+
+
+@pytest.mark.parametrize("subgradient", [False, True])
+@pytest.mark.parametrize("rho", [0.0, 0.35, 1.0])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_add_penalty_gradient(subgradient, rho, shape, dtype):
+    p = Problem(21, shape, K.LOSS_SQUARED, 2, dtype)
+    p.coefs[-1][0, 0] = 0.0  # sign(0) = 0
+    params = N.pack(p.coefs, p.intercepts, dtype)
+    rng = np.random.default_rng(22)
+    grads = rng.normal(size=params.shape).astype(dtype)
+    start = N.unpack(grads, p.units)
+    L = p.n_layers
+    layer_reg = N.make_layer_reg(L, ALPHAS[L], rho, GROUP_ALPHAS[L])
+    K.add_penalty_gradient(params, grads, p.units, layer_reg, subgradient)
+    pc, pi = N.naive_penalty_gradient(p.coefs, ALPHAS[L], rho, subgradient)
+    expected = ([a + b for a, b in zip(start[0], pc)], [a + b for a, b in zip(start[1], pi)])
+    assert_pair_close(N.unpack(grads, p.units), expected, dtype)
+
+
+# --------------------------------------------------------------------------
+# Proximal operators and projections
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_soft_threshold(dtype):
+    t = 0.5
+    w = np.array([-2.0, -0.5, -0.49, -1e-9, 0.0, 1e-9, 0.3, 0.5, 0.5000001, 0.75, 3.0])
+    w = w.astype(dtype)
+    got = np.array([K.soft_threshold(v, dtype(t)) for v in w])
+    assert_close(got, N.naive_soft_threshold(w, t), dtype)
+    assert np.all(got[np.abs(w) <= t] == 0.0)
+    # zero threshold is the identity
+    got = np.array([K.soft_threshold(v, dtype(0.0)) for v in w])
+    np.testing.assert_array_equal(got, w)
+
+
+def check_exact_zeros(new, old, thresholds, dtype):
+    """|w| <= t gives exactly 0; |w| > t keeps the sign (margin for rounding)."""
+    new, old, thresholds = (np.asarray(a, np.float64) for a in (new, old, thresholds))
+    margin = 1e-6 if dtype == np.float32 else 1e-12
+    below = np.abs(old) < thresholds * (1 - margin)
+    above = np.abs(old) > thresholds * (1 + margin)
+    assert np.all(new[below] == 0.0)
+    assert np.all(np.sign(new[above]) == np.sign(old[above]))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_prox_l1(shape, dtype):
+    p = Problem(30, shape, K.LOSS_SQUARED, 2, dtype)
+    p.coefs[0][0, 0] = rounded(0.01, dtype)  # under every threshold: must become 0
+    p.params = N.pack(p.coefs, p.intercepts, dtype)
+    L = p.n_layers
+    alpha = [0.4, 0.0, 0.9][:L]  # a layer without L1 stays as it is
+    rng = np.random.default_rng(31)
+    steps = rng.uniform(0.05, 0.8, p.params.shape).astype(dtype)
+    step_coefs, _ = N.unpack(steps, p.units)
+    params = p.params.copy()
+    K.prox_l1(params, steps, p.units, N.make_layer_reg(L, alpha, 1.0))
+    got = N.unpack(params, p.units)
+    expected = N.naive_prox_l1(p.coefs, step_coefs, alpha, 1.0)
+    assert_pair_close(got, (expected, p.intercepts), dtype)
+    for l in range(L):
+        check_exact_zeros(got[0][l], p.coefs[l], step_coefs[l] * alpha[l], dtype)
+    assert got[0][0][0, 0] == 0.0
+    # elastic net: the threshold is step * alpha * rho
+    params = p.params.copy()
+    K.prox_l1(params, steps, p.units, N.make_layer_reg(L, alpha, 0.3))
+    expected = N.naive_prox_l1(p.coefs, step_coefs, alpha, 0.3)
+    assert_pair_close(N.unpack(params, p.units), (expected, p.intercepts), dtype)
+
+
+def rows_with_norms(rng, norms, n_cols):
+    W = rng.normal(size=(len(norms), n_cols))
+    return W / np.linalg.norm(W, axis=1, keepdims=True) * np.asarray(norms)[:, None]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_prox_group_rows(dtype):
+    rng = np.random.default_rng(32)
+    n_cols, strength = 4, 0.5
+    row_steps = np.array([0.2, 0.4, 1.0, 0.3, 0.5, 0.1, 0.7])
+    thresholds = row_steps * strength * np.sqrt(n_cols)
+    # norms below, just above and far above each row's threshold, and a zero row
+    norms = thresholds * np.array([0.5, 1.001, 3.0, 0.99, 10.0, 0.0, 1.7])
+    W = rows_with_norms(rng, norms, n_cols).astype(dtype)
+    old = W.astype(np.float64)
+    K.prox_group_rows(W, row_steps, strength)
+    assert_close(W, N.naive_prox_group_rows(old, row_steps, strength), dtype)
+    # invariants: rows under the threshold vanish exactly, others shrink by it
+    old_norms = np.linalg.norm(old, axis=1)
+    new_norms = np.linalg.norm(W.astype(np.float64), axis=1)
+    under = old_norms <= thresholds
+    assert np.all(W[under] == 0.0)
+    assert_close(new_norms[~under], old_norms[~under] - thresholds[~under], dtype)
+    cos = np.sum(W[~under] * old[~under], axis=1) / (new_norms[~under] * old_norms[~under])
+    assert_close(cos, np.ones_like(cos), dtype)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_prox_group(shape, dtype):
+    p = Problem(33, shape, K.LOSS_SQUARED, 2, dtype)
+    p.coefs[0][-1] *= 0.01  # a row under its threshold: must be removed
+    p.params = N.pack(p.coefs, p.intercepts, dtype)
+    L = p.n_layers
+    group_alpha = [0.3, 0.0, 0.6][:L]
+    rng = np.random.default_rng(34)
+    # per-coordinate steps, as Adam's: a row's step is their mean
+    steps = rng.uniform(0.1, 1.5, p.params.shape).astype(dtype)
+    step_coefs, _ = N.unpack(steps, p.units)
+    params = p.params.copy()
+    K.prox_group(params, steps, p.units, N.make_layer_reg(L, group_alpha=group_alpha))
+    got = N.unpack(params, p.units)
+    expected = N.naive_prox_group(p.coefs, step_coefs, group_alpha)
+    assert_pair_close(got, (expected, p.intercepts), dtype)
+    for l in range(L):
+        thresholds = step_coefs[l].mean(axis=1) * group_alpha[l] * np.sqrt(p.units[l + 1])
+        old_norms = np.linalg.norm(p.coefs[l], axis=1)
+        new_norms = np.linalg.norm(got[0][l], axis=1)
+        under = old_norms < thresholds * (1 - 1e-6)
+        assert np.all(got[0][l][under] == 0.0)
+        over = old_norms > thresholds * (1 + 1e-6)
+        assert_close(new_norms[over], old_norms[over] - thresholds[over], dtype)
+    assert np.all(got[0][0][-1] == 0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_project_max_norm_columns(dtype):
+    rng = np.random.default_rng(35)
+    c = 1.2
+    norms = np.array([0.3, 1.2, 1.2000001, 2.0, 15.0, 0.0, 1.19])
+    W = rows_with_norms(rng, norms, 5).T.astype(dtype)  # columns with those norms
+    old = W.astype(np.float64)
+    K.project_max_norm_columns(W, c)
+    assert_close(W, N.naive_project_max_norm_columns(old, c), dtype)
+    new_norms = np.linalg.norm(W.astype(np.float64), axis=0)
+    slack = 1e-6 if dtype == np.float32 else 1e-13
+    assert np.all(new_norms <= c * (1 + slack))
+    inside = np.linalg.norm(old, axis=0) <= c
+    np.testing.assert_array_equal(W[:, inside], old[:, inside].astype(dtype))
+    assert_close(new_norms[~inside], np.full((~inside).sum(), c), dtype)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_apply_max_norm(shape, dtype):
+    p = Problem(36, shape, K.LOSS_SQUARED, 2, dtype)
+    L = p.n_layers
+    max_norm = [0.8, 0.0, 0.9][:L]  # 0: no bound on that layer
+    params = p.params.copy()
+    K.apply_max_norm(params, p.units, N.make_layer_reg(L, max_norm=max_norm))
+    got = N.unpack(params, p.units)
+    expected = N.naive_apply_max_norm(p.coefs, max_norm)
+    assert_pair_close(got, (expected, p.intercepts), dtype)
+    for l in range(L):
+        if max_norm[l] > 0:
+            assert np.all(np.linalg.norm(got[0][l], axis=0) <= max_norm[l] * (1 + 1e-6))
+    assert not np.allclose(got[0][0], p.coefs[0])  # something was projected
+
+
+# --------------------------------------------------------------------------
+# Optimizer steps
+# --------------------------------------------------------------------------
+
+
+def random_pair_like(rng, p, low=-1.0, high=1.0):
+    flat = rng.uniform(low, high, p.params.shape).astype(p.dtype)
+    return flat, N.unpack(flat, p.units)
+
+
+SGD_CASES = [
+    pytest.param(dict(momentum=0.0, nesterov=False, decay=0.0), id="plain"),
+    pytest.param(dict(momentum=0.9, nesterov=False, decay=0.0), id="momentum"),
+    pytest.param(dict(momentum=0.9, nesterov=True, decay=0.0), id="nesterov"),
+    pytest.param(dict(momentum=0.0, nesterov=False, decay=0.05), id="plain_decay"),
+    pytest.param(dict(momentum=0.8, nesterov=True, decay=0.05), id="nesterov_decay"),
+]
+
+
+@pytest.mark.parametrize("case", SGD_CASES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sgd_step(case, dtype):
+    p = Problem(40, (3, (6, 4), 2), K.LOSS_SQUARED, 2, dtype)
+    rng = np.random.default_rng(41)
+    lr = 0.1
+    params = p.params.copy()
+    vel_flat, vel = random_pair_like(rng, p, -0.2, 0.2)
+    grad_flat, grads = random_pair_like(rng, p)
+    exp_params, exp_vel, exp_steps = (p.pair, vel, None)
+    # two consecutive steps, the velocity carried over
+    for _ in range(2):
+        steps = np.full_like(params, np.nan)
+        n_coef = int(K.layer_offsets(p.units)[0][-1])
+        K.sgd_step(params, grad_flat, vel_flat, steps, n_coef, lr, case["momentum"],
+                   case["nesterov"], case["decay"])
+        exp_params, exp_vel, exp_steps = N.naive_sgd_step(
+            exp_params, grads, exp_vel, lr, case["momentum"], case["nesterov"], case["decay"]
+        )
+        assert_pair_close(N.unpack(params, p.units), exp_params, dtype, "params")
+        assert_pair_close(N.unpack(vel_flat, p.units), exp_vel, dtype, "velocity")
+        assert_close(steps[:n_coef], np.concatenate([s.ravel() for s in exp_steps]), dtype)
+        exp_params = N.unpack(params, p.units)  # continue from the kernel's rounding
+        exp_vel = N.unpack(vel_flat, p.units)
+        grad_flat, grads = random_pair_like(rng, p)
+
+
+@pytest.mark.parametrize("decay", [0.0, 0.05])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adam_step(decay, dtype):
+    p = Problem(42, (3, (6, 4), 2), K.LOSS_SQUARED, 2, dtype)
+    rng = np.random.default_rng(43)
+    lr, beta1, beta2, eps = 0.01, 0.9, 0.999, 1e-8
+    params = p.params.copy()
+    m_flat = np.zeros_like(params)
+    v_flat = np.zeros_like(params)
+    n_coef = int(K.layer_offsets(p.units)[0][-1])
+    exp_params, exp_m, exp_v = p.pair, N.zeros_like_pair(p.pair), N.zeros_like_pair(p.pair)
+    for t in (1, 2, 3, 4):
+        grad_flat, grads = random_pair_like(rng, p)
+        steps = np.full_like(params, np.nan)
+        K.adam_step(params, grad_flat, m_flat, v_flat, steps, n_coef, lr, beta1, beta2, eps,
+                    t, decay)
+        exp_params, exp_m, exp_v, exp_steps = N.naive_adam_step(
+            exp_params, grads, exp_m, exp_v, t, lr, beta1, beta2, eps, decay
+        )
+        assert_pair_close(N.unpack(params, p.units), exp_params, dtype, f"params t={t}")
+        assert_pair_close(N.unpack(m_flat, p.units), exp_m, dtype, f"m t={t}")
+        assert_pair_close(N.unpack(v_flat, p.units), exp_v, dtype, f"v t={t}")
+        assert_close(steps[:n_coef], np.concatenate([s.ravel() for s in exp_steps]), dtype)
+        exp_params = N.unpack(params, p.units)
+        exp_m, exp_v = N.unpack(m_flat, p.units), N.unpack(v_flat, p.units)
+
+
+# Regularization cases of the optimizer / epoch tests, for the network with
+# three weight matrices; strengths are scaled per solver (Adam's proximal
+# steps are about lr / |g|, much larger than SGD's lr).
+REG_CASES = {
+    "none": dict(),
+    "l2": dict(alpha=[0.3, 0.6, 0.1], rho=0.0),
+    "l1": dict(alpha=[0.8, 0.5, 1.0], rho=1.0),
+    "elasticnet": dict(alpha=[0.8, 0.5, 1.0], rho=0.4),
+    "l1_subgradient": dict(alpha=[0.8, 0.5, 1.0], rho=1.0, l1_method="subgradient"),
+    "elasticnet_subgradient": dict(alpha=[0.8, 0.5, 1.0], rho=0.4, l1_method="subgradient"),
+    "group": dict(group_alpha=[0.3, 0.1, 1.5]),
+    "max_norm": dict(max_norm=[0.9, 1.1, 0.8]),
+    "weight_decay": dict(decay=0.3),
+    "all": dict(alpha=[0.8, 0.5, 1.0], rho=0.4, group_alpha=[0.3, 0.1, 1.5], max_norm=1.1,
+                decay=0.3),
+}
+OPT_CASES = {
+    "sgd": dict(solver="sgd", lr=0.1, momentum=0.9, nesterov=True),
+    "sgd_plain": dict(solver="sgd", lr=0.1, momentum=0.0, nesterov=False),
+    "adam": dict(solver="adam", lr=0.02, beta1=0.9, beta2=0.999, eps=1e-8),
+}
+REG_SCALE = {"sgd": 1.0, "adam": 0.02}
+
+
+def split_case(opt_name, reg_name):
+    opt = dict(OPT_CASES[opt_name])
+    reg = dict(REG_CASES[reg_name])
+    scale = REG_SCALE[opt["solver"]]
+    for key in ("alpha", "group_alpha"):
+        if key in reg:
+            reg[key] = [scale * a for a in reg[key]]
+    if "decay" in reg:
+        opt["decay"] = reg.pop("decay")
+    return opt, reg
+
+
+def kernel_config(units, opt, reg, activation=K.ACT_TANH, loss=K.LOSS_SQUARED, batch_size=1):
+    layer_reg = N.make_layer_reg(len(units) - 1, **reg)
+    icfg = N.make_icfg(activation, loss, opt["solver"], opt.get("nesterov", False),
+                       reg.get("l1_method", "proximal"), batch_size)
+    fcfg = N.make_fcfg(**opt)
+    return layer_reg, icfg, fcfg
+
+
+def initial_state(rng, p, opt_name, fresh):
+    """Kernel opt_state (2, n_params) and the reference's list of pairs."""
+    state = np.zeros((2, p.params.shape[0]), dtype=p.dtype)
+    if not fresh:
+        state[0] = rng.uniform(-0.1, 0.1, p.params.shape)
+        state[1] = rng.uniform(0.0, 0.05, p.params.shape)
+    pairs = [N.unpack(state[0], p.units), N.unpack(state[1], p.units)]
+    if OPT_CASES[opt_name]["solver"] == "sgd":
+        pairs = pairs[:1]
+    return state, pairs
+
+
+def check_state(state, exp_state, p, dtype):
+    for k, exp in enumerate(exp_state):
+        assert_pair_close(N.unpack(state[k], p.units), exp, dtype, f"opt_state[{k}]")
+
+
+@pytest.mark.parametrize("reg_name", list(REG_CASES))
+@pytest.mark.parametrize("opt_name", list(OPT_CASES))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_optimizer_step(reg_name, opt_name, dtype):
+    p = Problem(44, (3, (6, 4), 2), K.LOSS_SQUARED, 2, dtype)
+    rng = np.random.default_rng(45)
+    opt, reg = split_case(opt_name, reg_name)
+    layer_reg, icfg, fcfg = kernel_config(p.units, opt, reg)
+    state, exp_state = initial_state(rng, p, opt_name, fresh=False)
+    params = p.params.copy()
+    exp_params = p.pair
+    t = 3
+    for _ in range(2):
+        grad_flat, grads = random_pair_like(rng, p)
+        steps = np.full_like(params, np.nan)
+        t += 1
+        K.optimizer_step(params, grad_flat, state, steps, p.units, layer_reg, icfg, fcfg, t)
+        exp_params, exp_state = N.naive_optimizer_step(exp_params, grads, exp_state, t, opt, reg)
+        assert_pair_close(N.unpack(params, p.units), exp_params, dtype, "params")
+        check_state(state, exp_state, p, dtype)
+        exp_params = N.unpack(params, p.units)
+        exp_state = [N.unpack(state[k], p.units) for k in range(len(exp_state))]
+    if reg_name == "l1" and opt["solver"] == "sgd":
+        assert np.any(params[: int(K.layer_offsets(p.units)[0][-1])] == 0)  # not vacuous
+
+
+# --------------------------------------------------------------------------
+# Full-batch objective and gradient
+# --------------------------------------------------------------------------
+
+OBJECTIVE_REGS = {
+    "l2": dict(alpha=[0.3, 0.05, 0.2], rho=0.0),
+    # dropout and max-norm are in layer_reg but must not enter the objective
+    "enet_group_proximal": dict(alpha=[0.3, 0.05, 0.2], rho=0.4, group_alpha=[0.1, 0.2, 0.05],
+                                dropout=[0.0, 0.5, 0.3], max_norm=0.1),
+    "enet_group_subgradient": dict(alpha=[0.3, 0.05, 0.2], rho=0.4,
+                                   group_alpha=[0.1, 0.2, 0.05], l1_method="subgradient"),
+}
+
+
+@pytest.mark.parametrize("n", [1, 7, N_BIG])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("act", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_objective_and_gradient(n, shape, loss, act, dtype):
+    p = Problem(50, shape, loss, n, dtype, weights="some_zero" if n > 1 else "varied")
+    p.params[0] = 0.0  # an exact zero weight: sign(0) = 0 in subgradient mode
+    p.coefs[0][0, 0] = 0.0
+    L = p.n_layers
+    for kind, (reg_name, reg) in itertools.product(KINDS, OBJECTIVE_REGS.items()):
+        reg = {k: (v[:L] if isinstance(v, list) else v) for k, v in reg.items()}
+        reg.setdefault("group_alpha", [0.0] * L)
+        subgradient = reg.get("l1_method") == "subgradient"
+        layer_reg = N.make_layer_reg(L, **reg)
+        icfg = N.make_icfg(act, loss, l1_method=reg.get("l1_method", "proximal"), batch_size=n)
+        grads = np.full_like(p.params, np.nan)
+        params = p.params.copy()
+        J = K.objective_and_gradient(p.inputs(kind), p.Y, p.sw, params, p.units, layer_reg,
+                                     icfg, grads)
+        np.testing.assert_array_equal(params, p.params)  # parameters untouched
+
+        exp_J = N.naive_objective(p.X, p.Y, p.sw, p.coefs, p.intercepts, act, loss,
+                                  reg["alpha"], reg["rho"], reg["group_alpha"])
+        exp_grads = N.naive_objective_gradient(p.X, p.Y, p.sw, p.coefs, p.intercepts, act,
+                                               loss, reg["alpha"], reg["rho"], subgradient)
+        assert_close(J, exp_J, dtype, f"J, {reg_name}, {kind}")
+        assert_pair_close(N.unpack(grads, p.units), exp_grads, dtype,
+                          f"gradient, {reg_name}, {kind}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_objective_does_not_depend_on_row_blocks(kind, dtype):
+    """Three row blocks; zero weights on all but the first block give what
+    the first block alone gives: blocks are normalized by the total weight,
+    not one by one."""
+    p = Problem(51, (4, (5,), 3), K.LOSS_SQUARED, 2 * K.BLOCK_ROWS + 11, dtype)
+    layer_reg = N.make_layer_reg(2, [0.1, 0.2])
+    icfg = N.make_icfg(K.ACT_TANH, K.LOSS_SQUARED, batch_size=p.n)
+    grads = np.empty_like(p.params)
+    J = K.objective_and_gradient(p.inputs(kind), p.Y, p.sw, p.params, p.units, layer_reg,
+                                 icfg, grads)
+    exp = N.naive_objective(p.X, p.Y, p.sw, p.coefs, p.intercepts, K.ACT_TANH,
+                            K.LOSS_SQUARED, [0.1, 0.2])
+    assert_close(J, exp, dtype)
+    sw = p.sw.copy()
+    sw[K.BLOCK_ROWS :] = 0  # only the first block counts
+    grads0 = np.empty_like(p.params)
+    J0 = K.objective_and_gradient(p.inputs(kind), p.Y, sw, p.params, p.units, layer_reg,
+                                  icfg, grads0)
+    grads1 = np.empty_like(p.params)
+    first = slice(0, K.BLOCK_ROWS)
+    J1 = K.objective_and_gradient(
+        make_input(p.X[first], kind), np.ascontiguousarray(p.Y[first]),
+        np.ascontiguousarray(p.sw[first]), p.params, p.units, layer_reg, icfg, grads1,
+    )
+    assert_close(J0, J1, dtype)
+    assert_close(grads0, grads1, dtype)
+
+
+# --------------------------------------------------------------------------
+# Whole epochs
+# --------------------------------------------------------------------------
+
+
+def input_to_dense(inputs, n_rows, n_features):
+    """An input matrix (dense or CSR tuple) back as a dense float64 array."""
+    dense, data, indices, indptr = inputs
+    if indptr.shape[0] == 0:
+        return np.asarray(dense[:n_rows], dtype=np.float64)
+    A = sp.csr_matrix((data, indices, indptr[: n_rows + 1]), shape=(n_rows, n_features))
+    return A.toarray().astype(np.float64)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_input_matrix_helpers(kind, dtype):
+    rng = np.random.default_rng(61)
+    X = rng.normal(size=(9, 4))
+    X[rng.random(X.shape) < 0.5] = 0.0
+    X[4] = 0.0
+    X = X.astype(dtype)
+    inputs = make_input(X, kind)
+    assert K.is_sparse(inputs) == (kind == "csr")
+    assert K.n_input_rows(inputs) == 9
+    if kind == "dense":
+        dense = K.dense_input(X)
+        assert not K.is_sparse(dense)
+        np.testing.assert_array_equal(dense[0], X)
+    block = K.input_row_block(inputs, 3, 7)
+    assert K.n_input_rows(block) == 4
+    np.testing.assert_array_equal(input_to_dense(block, 4, 4), X[3:7])
+    # products with the first layer's weights, and with its transpose
+    W = rng.normal(size=(4, 3)).astype(dtype)
+    Z = np.full((9, 3), np.nan, dtype=dtype)
+    K.input_times(inputs, W, Z)
+    assert_close(Z, X.astype(np.float64) @ W, dtype)
+    delta = rng.normal(size=(4, 3)).astype(dtype)
+    G = np.full((4, 3), np.nan, dtype=dtype)
+    K.input_transpose_times(block, delta, G)
+    assert_close(G, X[3:7].astype(np.float64).T @ delta, dtype)
+
+
+def test_max_batch_nnz():
+    indptr = np.array([0, 2, 2, 5, 6, 10, 11], dtype=np.int64)  # row sizes 2 0 3 1 4 1
+    order = np.array([5, 0, 1, 4, 2, 3], dtype=np.int64)
+    sizes = np.diff(indptr)[order]
+    for batch in (1, 2, 4, 6):
+        expected = max(sizes[s : s + batch].sum() for s in range(0, 6, batch))
+        assert K.max_batch_nnz(indptr, order, batch) == expected
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gather_batch(kind, dtype):
+    rng = np.random.default_rng(60)
+    X = rng.normal(size=(9, 4)) + 3.0
+    X[rng.random(X.shape) < 0.3] = 0.0
+    X = X.astype(dtype)
+    inputs = make_input(X, kind)
+    order = rng.permutation(9).astype(np.int64)
+    buffers = K.allocate_batch_buffers(inputs, order, 4, 4)
+    for start, stop in ((0, 4), (4, 8), (8, 9)):
+        Xb = K.gather_batch(inputs, order, start, stop, buffers, 0.0, 0.0)
+        n = stop - start
+        assert K.n_input_rows(Xb) == n
+        np.testing.assert_array_equal(input_to_dense(Xb, n, 4), X[order[start:stop]])
+    # input dropout: each entry dropped or scaled by 1 / keep
+    Xb = K.gather_batch(inputs, order, 3, 7, buffers, 0.5, 0.0)
+    got = input_to_dense(Xb, 4, 4)
+    src = X[order[3:7]].astype(np.float64)
+    assert np.all((got == 0) | np.isclose(got, src / 0.5, rtol=RTOL[dtype], atol=0))
+
+
+def epoch_case(dtype, loss, n, seed=70, weights="varied", shape=(3, (6, 4), 2)):
+    return Problem(seed, shape, loss, n, dtype, weights=weights)
+
+
+def check_epoch(p, order, t0, batch_size, act, opt, reg, state, exp_state):
+    """train_epoch (dense and CSR inputs, each from the same start) against
+    naive_train_epoch: parameters, optimizer state, summed loss and t."""
+    layer_reg, icfg, fcfg = kernel_config(p.units, opt, reg, act, p.loss, batch_size)
+    exp_params, exp_state, exp_t, exp_total = N.naive_train_epoch(
+        p.X, p.Y, p.sw, order, p.pair, exp_state, t0, batch_size, act, p.loss, opt, reg
+    )
+    assert exp_t == t0 + -(-len(order) // batch_size)
+    for kind in KINDS:
+        params = p.params.copy()
+        kernel_state = state.copy()
+        total, t = K.train_epoch(p.inputs(kind), p.Y, p.sw, order, params, kernel_state,
+                                 p.units, layer_reg, icfg, fcfg, t0)
+        assert t == exp_t
+        assert_close(total, exp_total, p.dtype, f"epoch loss, {kind}")
+        assert_pair_close(N.unpack(params, p.units), exp_params, p.dtype, f"params, {kind}")
+        check_state(kernel_state, exp_state, p, p.dtype)
+    return exp_params
+
+
+@pytest.mark.parametrize("reg_name", list(REG_CASES))
+@pytest.mark.parametrize("opt_name", ["sgd", "adam"])
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_train_epoch_one_full_batch(reg_name, opt_name, loss, dtype):
+    """batch_size >= n_samples, no shuffle, no dropout or noise: one step of
+    the reference optimizer on the full-batch gradient."""
+    p = epoch_case(dtype, loss, 8)
+    opt, reg = split_case(opt_name, reg_name)
+    state, exp_state = initial_state(np.random.default_rng(71), p, opt_name, fresh=True)
+    order = np.arange(p.n, dtype=np.int64)
+    # batch_size 50 > n_samples: one batch of all the rows
+    layer_reg, icfg, fcfg = kernel_config(p.units, opt, reg, K.ACT_TANH, loss, 50)
+    params = p.params.copy()
+    _, t = K.train_epoch(p.inputs(), p.Y, p.sw, order, params, state.copy(), p.units,
+                         layer_reg, icfg, fcfg, 0)
+    assert t == 1
+    exp_params = check_epoch(p, order, 0, p.n, K.ACT_TANH, opt, reg, state, exp_state)
+    assert_pair_close(N.unpack(params, p.units), exp_params, dtype, "batch_size > n")
+
+
+@pytest.mark.parametrize("reg_name", ["none", "l2", "l1", "l1_subgradient", "group", "all"])
+@pytest.mark.parametrize("opt_name", list(OPT_CASES))
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_train_epoch_minibatches(reg_name, opt_name, loss, dtype):
+    """Batches of 3 over 8 rows in a permuted order (the last batch has 2
+    rows, one batch has only zero weights), starting from a non-zero
+    optimizer state at t = 5: sequential reference steps."""
+    act = K.ACT_RELU if loss == K.LOSS_BINARY else K.ACT_LOGISTIC
+    p = epoch_case(dtype, loss, 8, seed=72)
+    rng = np.random.default_rng(73)
+    order = rng.permutation(p.n).astype(np.int64)
+    p.sw[order[3:6]] = 0.0  # the second batch weighs nothing
+    opt, reg = split_case(opt_name, reg_name)
+    state, exp_state = initial_state(rng, p, opt_name, fresh=False)
+    check_epoch(p, order, 5, 3, act, opt, reg, state, exp_state)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_train_epoch_single_row_batches_and_no_hidden_layer(dtype):
+    """batch_size 1 (one step per row) on a network without hidden layer."""
+    p = epoch_case(dtype, K.LOSS_MULTINOMIAL, 5, seed=74, shape=(4, (), 3))
+    opt, reg = split_case("sgd", "all")
+    for key in ("alpha", "group_alpha"):
+        reg[key] = reg[key][:1]
+    state, exp_state = initial_state(np.random.default_rng(75), p, "sgd", fresh=False)
+    order = np.arange(p.n, dtype=np.int64)[::-1].copy()
+    check_epoch(p, order, 0, 1, K.ACT_TANH, opt, reg, state, exp_state)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_train_epoch_order_with_repeats_and_subset(dtype):
+    """``order`` may list a subset of the rows, some more than once."""
+    p = epoch_case(dtype, K.LOSS_POISSON, 9, seed=76)
+    order = np.array([4, 1, 1, 7, 0, 4, 2], dtype=np.int64)
+    opt, reg = split_case("adam", "all")
+    state, exp_state = initial_state(np.random.default_rng(77), p, "adam", fresh=True)
+    check_epoch(p, order, 0, 3, K.ACT_TANH, opt, reg, state, exp_state)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sgd_weight_decay_equals_l2(dtype):
+    """DESIGN 2: with plain SGD, weight_decay = c is penalty='l2', alpha = c."""
+    p = epoch_case(dtype, K.LOSS_BINARY, 8, seed=78)
+    c = 0.3
+    results = []
+    for opt, reg in (
+        (dict(solver="sgd", lr=0.1, decay=c), dict()),
+        (dict(solver="sgd", lr=0.1), dict(alpha=c, rho=0.0)),
+    ):
+        layer_reg, icfg, fcfg = kernel_config(p.units, opt, reg, K.ACT_TANH, p.loss, 3)
+        params = p.params.copy()
+        state = np.zeros((2, params.shape[0]), dtype=dtype)
+        K.train_epoch(p.inputs(), p.Y, p.sw, np.arange(p.n, dtype=np.int64), params, state,
+                      p.units, layer_reg, icfg, fcfg, 0)
+        results.append(params)
+    assert not np.allclose(results[0], p.params)
+    assert_close(results[0], results[1], dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_forward_train_dropout_goes_to_the_right_layer(dtype):
+    """``layer_reg[l, REG_DROPOUT]`` drops the *input* units of weight layer
+    l: row 0 is the inputs' (not used by forward_train), row 2 the second
+    hidden layer's outputs.  Only acts[1] / derivs[1] may be masked."""
+    p = Problem(80, (3, (30, 40), 2), K.LOSS_SQUARED, 50, dtype)
+    act = K.ACT_TANH
+    layer_reg = N.make_layer_reg(3, dropout=[0.9, 0.0, 0.5])
+    acts, derivs, _ = flat_buffers(p.units, p.n, dtype)
+    K.forward_train(p.inputs(), p.params, p.units, layer_reg, act, acts, derivs, p.n)
+    exp_acts, exp_derivs, _ = N.naive_forward_train(p.X, p.coefs, p.intercepts, act)
+    assert_close(buffer_matrix(acts[0], p.n, 30), exp_acts[0], dtype)
+    assert_close(buffer_matrix(derivs[0], p.n, 30), exp_derivs[0], dtype)
+    A1 = buffer_matrix(acts[1], p.n, 40)
+    D1 = buffer_matrix(derivs[1], p.n, 40)
+    dropped = (A1 == 0) & (D1 == 0)
+    frac = dropped.mean()
+    assert abs(frac - 0.5) < 5 * np.sqrt(0.25 / A1.size), frac
+
+
+def test_gather_batch_noise_and_seed_generator():
+    inputs = make_input(np.zeros((4000, 3)), "dense")
+    order = np.arange(4000, dtype=np.int64)
+    buffers = K.allocate_batch_buffers(inputs, order, 4000, 3)
+    draws = []
+    for seed in (7, 7, 8):
+        K.seed_generator(seed)
+        draws.append(K.gather_batch(inputs, order, 0, 4000, buffers, 0.0, 2.0)[0].copy())
+    assert abs(draws[0].std() - 2.0) < 0.05
+    assert abs(draws[0].mean()) < 0.1
+    np.testing.assert_array_equal(draws[0], draws[1])  # same seed, same noise
+    assert not np.array_equal(draws[0], draws[2])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_train_epoch_seeded_randomness(dtype):
+    """With dropout and noise, the same seed gives the same epoch bit for bit,
+    another seed another one (DESIGN 4)."""
+    p = epoch_case(dtype, K.LOSS_SQUARED, 20, seed=79)
+    opt, reg = split_case("adam", "l2")
+    reg["dropout"] = [0.2, 0.3, 0.3]
+    opt["input_noise"] = 0.1
+    results = []
+    for seed in (5, 5, 6):
+        layer_reg, icfg, fcfg = kernel_config(p.units, opt, reg, K.ACT_RELU, p.loss, 6)
+        icfg[K.CFG_SEED] = seed
+        params = p.params.copy()
+        state = np.zeros((2, params.shape[0]), dtype=dtype)
+        K.train_epoch(p.inputs(), p.Y, p.sw, np.arange(p.n, dtype=np.int64), params, state,
+                      p.units, layer_reg, icfg, fcfg, 0)
+        results.append(params)
+    np.testing.assert_array_equal(results[0], results[1])
+    assert not np.array_equal(results[0], results[2])
