@@ -650,34 +650,41 @@ def apply_max_norm(params, units, layer_reg):
 
 
 @njit(cache=True, nogil=True)
-def sgd_step(params, grads, velocity, steps, n_coef, lr, momentum, nesterov, decay):
+def sgd_step(params, grads, velocity, steps, n_coef, fcfg, nesterov):
     """One SGD (momentum, Nesterov) update as scikit-learn's SGDOptimizer,
     with decoupled weight decay on the first ``n_coef`` entries (the weights).
-    ``steps`` receives each coordinate's step size, for the proximal steps."""
+    ``steps`` receives each weight's step size, for the proximal steps."""
+    lr = fcfg[FCFG_LR]
+    momentum = fcfg[FCFG_MOMENTUM]
+    shrink = 1.0 - lr * fcfg[FCFG_WEIGHT_DECAY]
     for k in range(params.shape[0]):
         v = momentum * velocity[k] - lr * grads[k]
         velocity[k] = v
         update = momentum * v - lr * grads[k] if nesterov else v
         if k < n_coef:
-            params[k] = params[k] * (1.0 - lr * decay) + update
+            params[k] = params[k] * shrink + update
             steps[k] = lr
         else:
             params[k] += update
 
 
 @njit(cache=True, nogil=True)
-def adam_step(params, grads, m, v, steps, n_coef, lr, beta1, beta2, eps, t, decay):
+def adam_step(params, grads, m, v, steps, n_coef, fcfg, t):
     """One Adam update as scikit-learn's AdamOptimizer (time step ``t`` >= 1),
-    with decoupled weight decay (AdamW) on the weights.  ``steps[k]`` is the
-    per-coordinate step ``lr_t / (sqrt(v_k) + eps)`` for the proximal steps."""
+    with decoupled weight decay (AdamW: the schedule's rate, not ``lr_t``) on
+    the weights.  ``steps[k]`` is the per-coordinate step
+    ``lr_t / (sqrt(v_k) + eps)`` for the proximal steps."""
+    lr = fcfg[FCFG_LR]
+    beta1, beta2, eps = fcfg[FCFG_BETA1], fcfg[FCFG_BETA2], fcfg[FCFG_EPSILON]
     lr_t = lr * np.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
+    shrink = 1.0 - lr * fcfg[FCFG_WEIGHT_DECAY]
     for k in range(params.shape[0]):
         g = grads[k]
         m[k] = beta1 * m[k] + (1.0 - beta1) * g
         v[k] = beta2 * v[k] + (1.0 - beta2) * g * g
         step = lr_t / (np.sqrt(v[k]) + eps)
         if k < n_coef:
-            params[k] = params[k] * (1.0 - lr * decay) - step * m[k]
+            params[k] = params[k] * shrink - step * m[k]
             steps[k] = step
         else:
             params[k] -= step * m[k]
@@ -688,18 +695,10 @@ def optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg
     """Optimizer update, then the proximal steps and the max-norm projection."""
     coef_start, _ = layer_offsets(units)
     n_coef = coef_start[-1]
-    lr = fcfg[FCFG_LR]
-    decay = fcfg[FCFG_WEIGHT_DECAY]
     if icfg[CFG_SOLVER] == SOLVER_ADAM:
-        adam_step(
-            params, grads, opt_state[0], opt_state[1], steps, n_coef, lr,
-            fcfg[FCFG_BETA1], fcfg[FCFG_BETA2], fcfg[FCFG_EPSILON], t, decay,
-        )
+        adam_step(params, grads, opt_state[0], opt_state[1], steps, n_coef, fcfg, t)
     else:
-        sgd_step(
-            params, grads, opt_state[0], steps, n_coef, lr, fcfg[FCFG_MOMENTUM],
-            icfg[CFG_NESTEROV] != 0, decay,
-        )
+        sgd_step(params, grads, opt_state[0], steps, n_coef, fcfg, icfg[CFG_NESTEROV] != 0)
     if icfg[CFG_L1_METHOD] == L1_PROXIMAL:
         prox_l1(params, steps, units, layer_reg)
     prox_group(params, steps, units, layer_reg)

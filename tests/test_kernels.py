@@ -653,8 +653,8 @@ def test_sgd_step(case, dtype):
     for _ in range(2):
         steps = np.full_like(params, np.nan)
         n_coef = int(K.layer_offsets(p.units)[0][-1])
-        K.sgd_step(params, grad_flat, vel_flat, steps, n_coef, lr, case["momentum"],
-                   case["nesterov"], case["decay"])
+        fcfg = N.make_fcfg(lr=lr, momentum=case["momentum"], decay=case["decay"])
+        K.sgd_step(params, grad_flat, vel_flat, steps, n_coef, fcfg, case["nesterov"])
         exp_params, exp_vel, exp_steps = N.naive_sgd_step(
             exp_params, grads, exp_vel, lr, case["momentum"], case["nesterov"], case["decay"]
         )
@@ -680,8 +680,8 @@ def test_adam_step(decay, dtype):
     for t in (1, 2, 3, 4):
         grad_flat, grads = random_pair_like(rng, p)
         steps = np.full_like(params, np.nan)
-        K.adam_step(params, grad_flat, m_flat, v_flat, steps, n_coef, lr, beta1, beta2, eps,
-                    t, decay)
+        fcfg = N.make_fcfg(lr=lr, beta1=beta1, beta2=beta2, eps=eps, decay=decay)
+        K.adam_step(params, grad_flat, m_flat, v_flat, steps, n_coef, fcfg, t)
         exp_params, exp_m, exp_v, exp_steps = N.naive_adam_step(
             exp_params, grads, exp_m, exp_v, t, lr, beta1, beta2, eps, decay
         )
