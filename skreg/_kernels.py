@@ -85,7 +85,7 @@ BLOCK_ROWS = 1024
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def layer_offsets(units):
     """Start of each weight block and each intercept block in ``params``.
 
@@ -103,13 +103,13 @@ def layer_offsets(units):
     return coef_start, intercept_start
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def weight_matrix(flat, units, coef_start, l):
     """View of ``W_l`` (or of its gradient) inside a flat vector."""
     return flat[coef_start[l] : coef_start[l + 1]].reshape((units[l], units[l + 1]))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def rows_view(buffer, n_rows, n_cols):
     """The first ``n_rows * n_cols`` entries of a 1-D buffer as a matrix."""
     return buffer[: n_rows * n_cols].reshape((n_rows, n_cols))
@@ -120,7 +120,7 @@ def rows_view(buffer, n_rows, n_cols):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def activate(z, code):
     if code == ACT_RELU:
         return z if z > 0 else 0.0 * z
@@ -131,7 +131,7 @@ def activate(z, code):
     return z
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def activation_derivative(a, code):
     """d activation / dz, from the activation's value ``a``."""
     if code == ACT_RELU:
@@ -143,7 +143,7 @@ def activation_derivative(a, code):
     return 1.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def logistic(z):
     # Two branches so that exp never overflows.
     if z >= 0:
@@ -152,7 +152,7 @@ def logistic(z):
     return e / (1.0 + e)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def softplus(z):
     """log(1 + exp(z)) without overflow."""
     return max(z, 0.0) + np.log1p(np.exp(-abs(z)))
@@ -163,23 +163,23 @@ def softplus(z):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def dense_input(X):
     """Wrap a dense matrix as an input matrix."""
     return (X, np.empty(0, X.dtype), np.empty(0, np.int64), np.empty(0, np.int64))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def is_sparse(inputs):
     return inputs[3].shape[0] > 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def n_input_rows(inputs):
     return inputs[3].shape[0] - 1 if is_sparse(inputs) else inputs[0].shape[0]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def input_row_block(inputs, start, stop):
     """Rows ``start:stop`` of an input matrix, as an input matrix (views,
     but for a sparse block's re-based ``indptr``)."""
@@ -190,7 +190,7 @@ def input_row_block(inputs, start, stop):
     return (dense, data[lo:hi], indices[lo:hi], indptr[start : stop + 1] - lo)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def input_times(inputs, W, Z):
     """Z <- X @ W for an input matrix X with Z.shape[0] rows."""
     dense, data, indices, indptr = inputs
@@ -206,7 +206,7 @@ def input_times(inputs, W, Z):
                 Z[r, j] += x * w_row[j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def input_transpose_times(inputs, delta, G):
     """G <- X.T @ delta for an input matrix X with delta.shape[0] rows."""
     dense, data, indices, indptr = inputs
@@ -222,7 +222,7 @@ def input_transpose_times(inputs, delta, G):
                 g_row[j] += x * delta[r, j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def max_batch_nnz(indptr, order, batch):
     """Largest number of stored entries among the batches of ``order``."""
     largest = 0
@@ -234,7 +234,7 @@ def max_batch_nnz(indptr, order, batch):
     return largest
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def gather_batch(inputs, order, start, stop, buffers, drop_rate, noise_std):
     """Rows ``order[start:stop]`` of an input matrix copied into ``buffers``
     (an input matrix of capacity at least that batch), with input noise and
@@ -272,7 +272,7 @@ def gather_batch(inputs, order, start, stop, buffers, drop_rate, noise_std):
     return (b_dense, b_data[:nnz], b_indices[:nnz], b_indptr[: n + 1])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def allocate_batch_buffers(inputs, order, batch, n_features):
     """Buffers that ``gather_batch`` fills, sized for the batches of ``order``."""
     dense, data, indices, indptr = inputs
@@ -293,7 +293,7 @@ def allocate_batch_buffers(inputs, order, batch, n_features):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def add_bias_and_activate(Z, b, code):
     """Z <- activation(Z + b), in place (prediction: no derivative, no dropout)."""
     n, m = Z.shape
@@ -302,7 +302,7 @@ def add_bias_and_activate(Z, b, code):
             Z[i, j] = activate(Z[i, j] + b[j], code)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def add_bias_activate_dropout(Z, D, b, code, drop_rate):
     """Training forward step of a hidden layer, fused in one pass.
 
@@ -325,7 +325,7 @@ def add_bias_activate_dropout(Z, D, b, code, drop_rate):
             D[i, j] = d
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def output_transform(Z, b, loss_code):
     """Z <- output activation(Z + b), in place: identity, exp, softmax, logistic."""
     n, m = Z.shape
@@ -350,7 +350,7 @@ def output_transform(Z, b, loss_code):
                 Z[i, j] = np.exp(Z[i, j])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def predict_block(inputs, params, units, activation, loss_code, out, buf_a, buf_b):
     """Network output for the rows of an input matrix, written into ``out``.
 
@@ -377,7 +377,7 @@ def predict_block(inputs, params, units, activation, loss_code, out, buf_a, buf_
             A = Z
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def predict(inputs, params, units, activation, loss_code, out):
     """Network output for every row of an input matrix, in blocks of
     ``BLOCK_ROWS`` rows so that no buffer grows with n_samples."""
@@ -401,7 +401,7 @@ def predict(inputs, params, units, activation, loss_code, out):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def loss_and_output_delta(Z, b, Y, sw, sw_total, loss_code, delta):
     """Weighted data loss of a batch and the output layer's delta.
 
@@ -458,7 +458,7 @@ def loss_and_output_delta(Z, b, Y, sw, sw_total, loss_code, delta):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def backward(inputs, params, units, acts, derivs, deltas, grads, n):
     """Gradient of the batch's data loss, written into ``grads``.
 
@@ -491,7 +491,7 @@ def backward(inputs, params, units, acts, derivs, deltas, grads, n):
                     prev[i, j] *= D[i, j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def forward_train(inputs, params, units, layer_reg, activation, acts, derivs, n):
     """Training forward pass through the hidden layers (with dropout), for
     the batch's input matrix ``inputs`` of ``n`` rows.
@@ -522,7 +522,7 @@ def forward_train(inputs, params, units, layer_reg, activation, acts, derivs, n)
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def penalty_value(params, units, layer_reg):
     """The penalty part of the objective J (DESIGN section 1)."""
     coef_start, _ = layer_offsets(units)
@@ -545,7 +545,7 @@ def penalty_value(params, units, layer_reg):
     return total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def add_penalty_gradient(params, grads, units, layer_reg, l1_subgradient):
     """grads += gradient of the smooth penalty part (L2), and the L1
     subgradient ``alpha * rho * sign(w)`` when ``l1_subgradient``."""
@@ -565,7 +565,7 @@ def add_penalty_gradient(params, grads, units, layer_reg, l1_subgradient):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def soft_threshold(w, t):
     """sign(w) * max(|w| - t, 0)."""
     if w > t:
@@ -575,7 +575,7 @@ def soft_threshold(w, t):
     return 0.0 * w
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def prox_l1(params, steps, units, layer_reg):
     """Soft-threshold every weight by ``steps[k] * alpha_l * rho``."""
     coef_start, _ = layer_offsets(units)
@@ -587,7 +587,7 @@ def prox_l1(params, steps, units, layer_reg):
             params[k] = soft_threshold(params[k], steps[k] * l1)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def prox_group_rows(W, row_steps, strength):
     """Block soft-thresholding of each row g of W:
     g <- max(0, 1 - row_steps[i] * strength * sqrt(len g) / ||g||) * g."""
@@ -603,7 +603,7 @@ def prox_group_rows(W, row_steps, strength):
             W[i, j] *= factor
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def prox_group(params, steps, units, layer_reg):
     """Group-lasso prox on every weight matrix; a row's step is the mean of its
     coordinates' steps (they are all equal for SGD)."""
@@ -620,7 +620,7 @@ def prox_group(params, steps, units, layer_reg):
         prox_group_rows(W, row_steps, strength)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def project_max_norm_columns(W, max_norm):
     """Rescale each column of W (a unit's incoming weights) to norm <= max_norm."""
     n_in, n_out = W.shape
@@ -635,7 +635,7 @@ def project_max_norm_columns(W, max_norm):
             W[i, j] *= sq[j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def apply_max_norm(params, units, layer_reg):
     coef_start, _ = layer_offsets(units)
     for l in range(units.shape[0] - 1):
@@ -649,26 +649,24 @@ def apply_max_norm(params, units, layer_reg):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def sgd_step(params, grads, velocity, steps, n_coef, fcfg, nesterov):
     """One SGD (momentum, Nesterov) update as scikit-learn's SGDOptimizer,
     with decoupled weight decay on the first ``n_coef`` entries (the weights).
-    ``steps`` receives each weight's step size, for the proximal steps."""
+    ``steps`` receives each coordinate's step size, for the proximal steps."""
     lr = fcfg[FCFG_LR]
     momentum = fcfg[FCFG_MOMENTUM]
     shrink = 1.0 - lr * fcfg[FCFG_WEIGHT_DECAY]
+    tiny = np.finfo(params.dtype).tiny
     for k in range(params.shape[0]):
-        v = momentum * velocity[k] - lr * grads[k]
+        v = flush_subnormal(momentum * velocity[k] - lr * grads[k], tiny)
         velocity[k] = v
         update = momentum * v - lr * grads[k] if nesterov else v
-        if k < n_coef:
-            params[k] = params[k] * shrink + update
-            steps[k] = lr
-        else:
-            params[k] += update
+        params[k] = params[k] * (shrink if k < n_coef else 1.0) + update
+        steps[k] = lr
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def adam_step(params, grads, m, v, steps, n_coef, fcfg, t):
     """One Adam update as scikit-learn's AdamOptimizer (time step ``t`` >= 1),
     with decoupled weight decay (AdamW: the schedule's rate, not ``lr_t``) on
@@ -678,19 +676,31 @@ def adam_step(params, grads, m, v, steps, n_coef, fcfg, t):
     beta1, beta2, eps = fcfg[FCFG_BETA1], fcfg[FCFG_BETA2], fcfg[FCFG_EPSILON]
     lr_t = lr * np.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
     shrink = 1.0 - lr * fcfg[FCFG_WEIGHT_DECAY]
+    tiny = np.finfo(params.dtype).tiny
+    # One branch-free loop (selects, no ifs) so that it vectorizes.
     for k in range(params.shape[0]):
         g = grads[k]
-        m[k] = beta1 * m[k] + (1.0 - beta1) * g
-        v[k] = beta2 * v[k] + (1.0 - beta2) * g * g
-        step = lr_t / (np.sqrt(v[k]) + eps)
-        if k < n_coef:
-            params[k] = params[k] * shrink - step * m[k]
-            steps[k] = step
-        else:
-            params[k] -= step * m[k]
+        m_k = flush_subnormal(beta1 * m[k] + (1.0 - beta1) * g, tiny)
+        v_k = flush_subnormal(beta2 * v[k] + (1.0 - beta2) * g * g, tiny)
+        m[k] = m_k
+        v[k] = v_k
+        step = lr_t / (np.sqrt(v_k) + eps)
+        steps[k] = step
+        params[k] = params[k] * (shrink if k < n_coef else 1.0) - step * m_k
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
+def flush_subnormal(x, tiny):
+    """x, or 0 where |x| < tiny (the smallest normal number of the dtype).
+
+    The moments of a weight whose gradient stays 0 (a dead relu unit) decay
+    geometrically into the subnormal range, where arithmetic is ~100x slower;
+    float32 gets there within a few epochs.  Zero is what they tend to.
+    """
+    return x if abs(x) >= tiny else 0.0 * x
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg, t):
     """Optimizer update, then the proximal steps and the max-norm projection."""
     coef_start, _ = layer_offsets(units)
@@ -710,7 +720,7 @@ def optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def allocate_layer_buffers(units, n_rows, dtype_like):
     """One flat buffer per weight layer's output for activations, derivatives
     and deltas, each ``n_rows * units[l + 1]`` long."""
@@ -725,7 +735,7 @@ def allocate_layer_buffers(units, n_rows, dtype_like):
     return acts, derivs, deltas
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def train_epoch(inputs, Y, sw, order, params, opt_state, units, layer_reg, icfg, fcfg, t):
     """One pass of minibatch training over the rows ``order`` of an input
     matrix, its targets Y and sample weights sw.
@@ -778,7 +788,7 @@ def train_epoch(inputs, Y, sw, order, params, opt_state, units, layer_reg, icfg,
     return total_loss, t
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def objective_and_gradient(inputs, Y, sw, params, units, layer_reg, icfg, grads):
     """Full-batch objective J and its gradient (smooth part), for L-BFGS and
     for the gradient checks.
@@ -824,7 +834,7 @@ def objective_and_gradient(inputs, Y, sw, params, units, layer_reg, icfg, grads)
     return data_loss + penalty_value(params, units, layer_reg)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def seed_generator(seed):
     """Seed Numba's own generator (dropout masks, input noise) in this thread."""
     np.random.seed(seed)
