@@ -73,6 +73,36 @@ def test_unpenalized_path_matches_sklearn(kind, solver_params):
     _assert_same_path(_quiet_fit(ours, X, y), _quiet_fit(theirs, X, y))
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(activation="logistic"),
+        dict(activation="tanh"),
+        dict(activation="identity"),
+        dict(shuffle=True),
+        dict(beta_1=0.8, beta_2=0.99, epsilon=1e-6),
+        dict(batch_size=64, validation_fraction=0.3, early_stopping=True),
+    ],
+    ids=["logistic", "tanh", "identity", "shuffle", "adam-moments", "batch-64-es"],
+)
+def test_other_settings_follow_sklearns_path(params):
+    X, y = _data("binary")
+    settings = dict(SHARED, solver="adam", learning_rate_init=0.01, **params)
+    ours = _quiet_fit(RegularizedMLPClassifier(penalty=None, **settings), X, y)
+    theirs = _quiet_fit(MLPClassifier(alpha=0.0, **settings), X, y)
+    _assert_same_path(ours, theirs)
+
+
+def test_max_fun_limits_lbfgs_as_in_sklearn():
+    X, y = _data("regression", n=120)
+    params = dict(hidden_layer_sizes=(6,), solver="lbfgs", max_fun=7, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        ours = RegularizedMLPRegressor(alpha=0.0, **params).fit(X, y)
+    theirs = _quiet_fit(MLPRegressor(alpha=0.0, **params), X, y)
+    assert ours.n_iter_ == theirs.n_iter_ <= 7  # far below max_iter=200
+    np.testing.assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-8)
+
+
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_l2_with_converted_alpha_matches_sklearn(solver):
     """scikit-learn's alpha_sk with batch size B is alpha_sk / B here."""
