@@ -16,8 +16,23 @@ kernel and to its reference.
 """
 
 import numpy as np
+import pytest
 
 import skreg._kernels as K
+
+# Every hidden activation and every loss, as pytest parameters with readable ids.
+ACTIVATION_PARAMS = [
+    pytest.param(K.ACT_IDENTITY, id="identity"),
+    pytest.param(K.ACT_LOGISTIC, id="logistic"),
+    pytest.param(K.ACT_TANH, id="tanh"),
+    pytest.param(K.ACT_RELU, id="relu"),
+]
+LOSS_PARAMS = [
+    pytest.param(K.LOSS_SQUARED, id="squared"),
+    pytest.param(K.LOSS_POISSON, id="poisson"),
+    pytest.param(K.LOSS_MULTINOMIAL, id="multinomial"),
+    pytest.param(K.LOSS_BINARY, id="binary"),
+]
 
 # --------------------------------------------------------------------------
 # Flat layout

@@ -31,18 +31,7 @@ EPS = 1e-6
 RTOL, ATOL = 1e-5, 1e-8
 KINK_MARGIN = 1e-4  # no relu pre-activation and no |w| closer than this to 0
 
-ACTIVATIONS = [
-    pytest.param(K.ACT_IDENTITY, id="identity"),
-    pytest.param(K.ACT_LOGISTIC, id="logistic"),
-    pytest.param(K.ACT_TANH, id="tanh"),
-    pytest.param(K.ACT_RELU, id="relu"),
-]
-LOSSES = [
-    pytest.param(K.LOSS_SQUARED, id="squared"),
-    pytest.param(K.LOSS_POISSON, id="poisson"),
-    pytest.param(K.LOSS_MULTINOMIAL, id="multinomial"),
-    pytest.param(K.LOSS_BINARY, id="binary"),
-]
+ACTIVATIONS, LOSSES = N.ACTIVATION_PARAMS, N.LOSS_PARAMS
 N_OUTPUTS = {K.LOSS_SQUARED: 2, K.LOSS_POISSON: 2, K.LOSS_MULTINOMIAL: 3, K.LOSS_BINARY: 2}
 ACTIVATION_CODES = {
     "identity": K.ACT_IDENTITY, "logistic": K.ACT_LOGISTIC, "tanh": K.ACT_TANH,

@@ -30,18 +30,7 @@ DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="f
 RTOL = {np.float64: 1e-10, np.float32: 1e-4}
 ATOL = {np.float64: 1e-12, np.float32: 1e-5}
 
-ACTIVATIONS = [
-    pytest.param(K.ACT_IDENTITY, id="identity"),
-    pytest.param(K.ACT_LOGISTIC, id="logistic"),
-    pytest.param(K.ACT_TANH, id="tanh"),
-    pytest.param(K.ACT_RELU, id="relu"),
-]
-LOSSES = [
-    pytest.param(K.LOSS_SQUARED, id="squared"),
-    pytest.param(K.LOSS_POISSON, id="poisson"),
-    pytest.param(K.LOSS_MULTINOMIAL, id="multinomial"),
-    pytest.param(K.LOSS_BINARY, id="binary"),
-]
+ACTIVATIONS, LOSSES = N.ACTIVATION_PARAMS, N.LOSS_PARAMS
 # (n_features, hidden_layer_sizes, n_outputs)
 SHAPES = [
     pytest.param((3, (), 1), id="no_hidden_1out"),
