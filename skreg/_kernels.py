@@ -304,25 +304,50 @@ def add_bias_and_activate(Z, b, code):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def add_bias_activate_dropout(Z, D, b, code, drop_rate):
-    """Training forward step of a hidden layer, fused in one pass.
+    """Training forward step of a hidden layer.
 
     Z <- mask * activation(Z + b) and D <- mask * activation'(Z + b), where
     mask is 0 with probability ``drop_rate`` and ``1 / (1 - drop_rate)``
     otherwise (inverted dropout: each unit keeps its expected value).
     D is what the backward pass multiplies the incoming delta by.
     """
+    # One loop per activation, each with a constant code, so that the
+    # branches fold away and the loops vectorize.
+    if code == ACT_RELU:
+        bias_activate_derive(Z, D, b, ACT_RELU)
+    elif code == ACT_TANH:
+        bias_activate_derive(Z, D, b, ACT_TANH)
+    elif code == ACT_LOGISTIC:
+        bias_activate_derive(Z, D, b, ACT_LOGISTIC)
+    else:
+        bias_activate_derive(Z, D, b, ACT_IDENTITY)
+    if drop_rate > 0.0:
+        apply_dropout(Z, D, drop_rate)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bias_activate_derive(Z, D, b, code):
+    """Z <- activation(Z + b) and D <- activation'(Z + b), elementwise."""
+    n, m = Z.shape
+    # Two simple passes vectorize better than one that writes both arrays.
+    for i in range(n):
+        for j in range(m):
+            Z[i, j] = activate(Z[i, j] + b[j], code)
+    for i in range(n):
+        for j in range(m):
+            D[i, j] = activation_derivative(Z[i, j], code)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def apply_dropout(Z, D, drop_rate):
+    """Multiply Z and D by one inverted-dropout mask, drawn row by row."""
     n, m = Z.shape
     keep = 1.0 - drop_rate
     for i in range(n):
         for j in range(m):
-            a = activate(Z[i, j] + b[j], code)
-            d = activation_derivative(a, code)
-            if drop_rate > 0.0:
-                scale = 1.0 / keep if np.random.random() < keep else 0.0
-                a *= scale
-                d *= scale
-            Z[i, j] = a
-            D[i, j] = d
+            scale = 1.0 / keep if np.random.random() < keep else 0.0
+            Z[i, j] *= scale
+            D[i, j] *= scale
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -483,12 +508,21 @@ def backward(inputs, params, units, acts, derivs, deltas, grads, n):
             for j in range(units[l + 1]):
                 g_b[j] += delta[i, j]
         if l > 0:
-            prev = rows_view(deltas[l - 1], n, units[l])
-            np.dot(delta, weight_matrix(params, units, coef_start, l).T, prev)
-            D = rows_view(derivs[l - 1], n, units[l])
-            for i in range(n):
-                for j in range(units[l]):
-                    prev[i, j] *= D[i, j]
+            propagate_delta(
+                delta,
+                weight_matrix(params, units, coef_start, l),
+                rows_view(derivs[l - 1], n, units[l]),
+                rows_view(deltas[l - 1], n, units[l]),
+            )
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def propagate_delta(delta, W, D, prev):
+    """prev <- (delta @ W.T) * D: the delta of the layer below."""
+    np.dot(delta, W.T, prev)
+    for i in range(prev.shape[0]):
+        for j in range(prev.shape[1]):
+            prev[i, j] *= D[i, j]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
