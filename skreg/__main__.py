@@ -20,6 +20,7 @@ from skreg import RegularizedMLPClassifier
 
 # (label, constructor parameters) of each row after scikit-learn's.
 CONFIGS = [
+    ("skreg defaults (L2 alpha=1e-4)", dict()),
     ("no regularization", dict(penalty=None)),
     ("L2 alpha=1e-3", dict(penalty="l2", alpha=1e-3)),
     ("L2 alpha=1e-2", dict(penalty="l2", alpha=1e-2)),
