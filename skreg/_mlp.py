@@ -66,6 +66,18 @@ def _per_layer_or_float(low, high=None, closed="left"):
     return [Interval(Real, low, high, closed=closed), "array-like"]
 
 
+class _OptimizerState:
+    """What the stochastic solvers carry from one epoch (or partial_fit) to
+    the next: the moments (SGD's velocity in row 0; Adam's first and second
+    moments in rows 0 and 1), the number of steps taken (Adam's time step)
+    and the current learning rate of the schedule."""
+
+    def __init__(self, params, learning_rate):
+        self.moments = np.zeros((2, params.shape[0]), dtype=params.dtype)
+        self.steps = 0
+        self.learning_rate = float(learning_rate)
+
+
 class _BaseRegularizedMLP(BaseEstimator, ABC):
     """Shared machinery of the two estimators; use one of them instead."""
 
@@ -191,8 +203,8 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
         self.coefs_, self.intercepts_, _ = prune_network(
             self.coefs_, self.intercepts_, self.activation
         )
-        if hasattr(self, "_optimizer_state"):
-            del self._optimizer_state
+        if hasattr(self, "_optimizer"):
+            del self._optimizer
         return self
 
     # ------------------------------------------------------------------
@@ -319,7 +331,7 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
 
     def _float_config(self):
         fcfg = np.zeros(K.N_FCFG, dtype=np.float64)
-        fcfg[K.FCFG_LR] = self._learning_rate
+        fcfg[K.FCFG_LR] = self._optimizer.learning_rate
         fcfg[K.FCFG_MOMENTUM] = self.momentum
         fcfg[K.FCFG_BETA1] = self.beta_1
         fcfg[K.FCFG_BETA2] = self.beta_2
@@ -368,13 +380,28 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
         self.best_loss_ = min(self.loss_curve_, default=self.loss_)
         params[:] = result.x
 
+    def _loss_grad_lbfgs(self, packed_parameters, X, y, sample_weight=None, *buffers):
+        """Objective J and its full gradient at a packed parameter vector
+        (weights, then intercepts): scikit-learn's private hook, kept for code
+        written against it.  ``buffers`` (scikit-learn's work arrays) are
+        not needed here."""
+        dtype = self.coefs_[0].dtype
+        params = np.array(packed_parameters, dtype=dtype)
+        units = self._units_from_coefs()
+        Y = _writeable(np.asarray(y).reshape(X.shape[0], -1), dtype)
+        sw = _check_sample_weight(sample_weight, X, dtype=dtype)
+        grads = np.empty_like(params)
+        value = K.objective_and_gradient(
+            _kernel_input(X, dtype), Y, _writeable(sw, dtype), params, units,
+            layer_regularization(self, len(units) - 1), self._integer_config(1), grads,
+        )
+        return value, grads
+
     # -- SGD and Adam ---------------------------------------------------
 
     def _fit_stochastic(self, X, Y, sample_weight, params, units, layer_reg, incremental):
-        if not incremental or not hasattr(self, "_optimizer_state"):
-            self._optimizer_state = np.zeros((2, params.shape[0]), dtype=params.dtype)
-            self._optimizer_steps = 0
-            self._learning_rate = float(self.learning_rate_init)
+        if not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = _OptimizerState(params, self.learning_rate_init)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         if sp.issparse(X) and self.input_noise > 0:
@@ -395,15 +422,17 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
             self._best_params = params.copy()
 
         order = np.arange(n_samples, dtype=np.int64)
+        self.n_iter_ = 0  # as scikit-learn: the epochs of this call
         for _ in range(self.max_iter):
             if self.shuffle:
                 self._random_state.shuffle(order)
             if needs_seed:
                 icfg[K.CFG_SEED] = self._random_state.randint(_MAX_SEED)
             fcfg = self._float_config()
-            data_loss, self._optimizer_steps = K.train_epoch(
-                inputs, Y_train, sw_train, order, params, self._optimizer_state,
-                units, layer_reg, icfg, fcfg, self._optimizer_steps,
+            opt = self._optimizer
+            data_loss, opt.steps = K.train_epoch(
+                inputs, Y_train, sw_train, order, params, opt.moments, units,
+                layer_reg, icfg, fcfg, opt.steps,
             )
             self.n_iter_ += 1
             self.t_ += n_samples
@@ -412,8 +441,6 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
             self.loss_curve_.append(self.loss_)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-            if not np.isfinite(self.loss_):
-                break
             self._update_no_improvement_count(X_val, y_val, sw_val, params)
             self._update_learning_rate()
             if self._no_improvement_count > self.n_iter_no_change:
@@ -500,7 +527,9 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
     def _update_learning_rate(self):
         """End-of-epoch schedule; as in scikit-learn, only SGD has one."""
         if self.solver == "sgd" and self.learning_rate == "invscaling":
-            self._learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
+            self._optimizer.learning_rate = (
+                self.learning_rate_init / (self.t_ + 1) ** self.power_t
+            )
 
     def _should_stop(self):
         """Called when the loss (or validation score) stalled: stop, or for
@@ -515,13 +544,13 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
             if self.verbose:
                 print(msg + " Stopping.")
             return True
-        if self._learning_rate <= 1e-6:
+        if self._optimizer.learning_rate <= 1e-6:
             if self.verbose:
                 print(msg + " Learning rate too small. Stopping.")
             return True
-        self._learning_rate /= 5.0
+        self._optimizer.learning_rate /= 5.0
         if self.verbose:
-            print(msg + f" Setting learning rate to {self._learning_rate:f}")
+            print(msg + f" Setting learning rate to {self._optimizer.learning_rate:f}")
         return False
 
     # ------------------------------------------------------------------
@@ -925,7 +954,9 @@ class RegularizedMLPClassifier(ClassifierMixin, _BaseRegularizedMLP):
         # scikit-learn's MLP means to stratify single-output targets but tests
         # n_outputs_ == 1, which is False for multiclass (one column per
         # class); here every binary or multiclass target is stratified.
-        if self._label_binarizer.y_type_ in ("binary", "multiclass"):
+        if self._label_binarizer.y_type_ == "binary":
+            return Y.astype(bool)  # what scikit-learn passes (and names in errors)
+        if self._label_binarizer.y_type_ == "multiclass":
             return self._class_indices(Y)
         return None
 
