@@ -307,3 +307,21 @@ def test_sparse_predict_in_blocks_and_noise_refused():
     np.testing.assert_allclose(est.predict(Xs), est.predict(Xs.toarray()), rtol=1e-10)
     with pytest.raises(ValueError, match="input_noise would fill sparse input"):
         RegularizedMLPRegressor(input_noise=0.1).fit(Xs, y)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [(RegularizedMLPClassifier, MLPClassifier), (RegularizedMLPRegressor, MLPRegressor)],
+)
+def test_every_sklearn_parameter_default_and_method_is_there(ours, theirs):
+    import inspect
+
+    sk_params, our_params = theirs().get_params(), ours().get_params()
+    assert {k: our_params.get(k, "missing") for k in sk_params} == sk_params
+    public = [m for m in dir(theirs) if not m.startswith("_") and callable(getattr(theirs, m))]
+    for name in public:
+        assert hasattr(ours, name), name
+        if name in ("fit", "partial_fit", "predict", "predict_proba", "score"):
+            assert inspect.signature(getattr(ours, name)) == inspect.signature(
+                getattr(theirs, name)
+            ), name
