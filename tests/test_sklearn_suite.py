@@ -26,14 +26,8 @@ def test_scikit_learns_mlp_suite_passes_on_skreg():
          "-p", "no:cacheprovider", "-q", "-W", "ignore"],
         cwd=here, env=env, capture_output=True, text=True, timeout=900,
     )
-    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    lines = result.stdout.strip().splitlines()
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
-    assert re.search(r"\d+ passed", summary) and "failed" not in summary, summary
+    assert re.search(r"\d+ passed", lines[-1]) and "failed" not in lines[-1], lines[-1]
     # The swap happened: the suite exercised skreg, not scikit-learn.
-    check = subprocess.run(
-        [sys.executable, "-c",
-         "import sklearn_suite_plugin, sklearn.neural_network as n; "
-         "print(n.MLPClassifier.__module__)"],
-        cwd=here, env=env, capture_output=True, text=True,
-    )
-    assert check.stdout.strip() == "skreg._mlp"
+    assert "MLP estimators under test come from: skreg._mlp" in result.stdout
