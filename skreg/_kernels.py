@@ -694,10 +694,11 @@ def sgd_step(params, grads, velocity, steps, span, penalty, fcfg, nesterov):
     weights by ``shrink`` first; ``(0, 0, 1)`` for intercepts.  ``steps``
     receives each coordinate's step size for the proximal steps.
     """
-    lr = fcfg[FCFG_LR]
-    momentum = fcfg[FCFG_MOMENTUM]
-    l2, l1, shrink = penalty
-    tiny = np.finfo(params.dtype).tiny
+    # Scalars in the parameters' dtype, so float32 stays float32 throughout.
+    typed = params.dtype.type
+    lr, momentum = typed(fcfg[FCFG_LR]), typed(fcfg[FCFG_MOMENTUM])
+    l2, l1, shrink = typed(penalty[0]), typed(penalty[1]), typed(penalty[2])
+    tiny = typed(np.finfo(params.dtype).tiny)
     for k in range(span[0], span[1]):
         w = params[k]
         g = grads[k] + l2 * w + l1 * np.sign(w)
@@ -716,16 +717,20 @@ def adam_step(params, grads, m, v, steps, span, penalty, fcfg, t):
     ``steps[k]`` is the per-coordinate step ``lr_t / (sqrt(v_k) + eps)`` for
     the proximal steps."""
     lr = fcfg[FCFG_LR]
-    beta1, beta2, eps = fcfg[FCFG_BETA1], fcfg[FCFG_BETA2], fcfg[FCFG_EPSILON]
-    lr_t = lr * np.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
-    l2, l1, shrink = penalty
-    tiny = np.finfo(params.dtype).tiny
+    beta1, beta2 = fcfg[FCFG_BETA1], fcfg[FCFG_BETA2]
+    # Scalars in the parameters' dtype, so float32 stays float32 throughout.
+    typed = params.dtype.type
+    lr_t = typed(lr * np.sqrt(1.0 - beta2**t) / (1.0 - beta1**t))
+    b1, b2, eps = typed(beta1), typed(beta2), typed(fcfg[FCFG_EPSILON])
+    c1, c2 = typed(1.0 - beta1), typed(1.0 - beta2)
+    l2, l1, shrink = typed(penalty[0]), typed(penalty[1]), typed(penalty[2])
+    tiny = typed(np.finfo(params.dtype).tiny)
     # One branch-free loop (selects, no ifs) so that it vectorizes.
     for k in range(span[0], span[1]):
         w = params[k]
         g = grads[k] + l2 * w + l1 * np.sign(w)
-        m_k = flush_subnormal(beta1 * m[k] + (1.0 - beta1) * g, tiny)
-        v_k = flush_subnormal(beta2 * v[k] + (1.0 - beta2) * g * g, tiny)
+        m_k = flush_subnormal(b1 * m[k] + c1 * g, tiny)
+        v_k = flush_subnormal(b2 * v[k] + c2 * g * g, tiny)
         m[k] = m_k
         v[k] = v_k
         step = lr_t / (np.sqrt(v_k) + eps)
@@ -741,7 +746,7 @@ def flush_subnormal(x, tiny):
     geometrically into the subnormal range, where arithmetic is ~100x slower;
     float32 gets there within a few epochs.  Zero is what they tend to.
     """
-    return x if abs(x) >= tiny else 0.0 * x
+    return x if abs(x) >= tiny else x - x  # x - x: a zero of x's own type
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
