@@ -791,7 +791,8 @@ _COMMON_ATTRIBUTES_DOC = """\
         Names of features seen during fit, when X has string column names.
 
     n_iter_ : int
-        Number of epochs (iterations for lbfgs) run.
+        Number of epochs (iterations for lbfgs) run by the last call to fit
+        (1 after partial_fit), as in scikit-learn.
 
     n_layers_ : int
         Number of layers, input and output included.
