@@ -684,58 +684,43 @@ def apply_max_norm(params, units, layer_reg):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def sgd_step(params, grads, velocity, steps, span, penalty, fcfg, nesterov):
-    """One SGD (momentum, Nesterov) update, as scikit-learn's SGDOptimizer,
-    of the entries ``span = (start, stop)`` of the flat vectors.
-
-    ``penalty = (l2, l1, shrink)``: the smooth penalty's gradient
-    ``l2 * w + l1 * sign(w)`` is added to the gradient here (fused, to save a
-    pass over the weights) and the decoupled weight decay multiplies the
-    weights by ``shrink`` first; ``(0, 0, 1)`` for intercepts.  ``steps``
-    receives each coordinate's step size for the proximal steps.
-    """
-    # Scalars in the parameters' dtype, so float32 stays float32 throughout.
-    typed = params.dtype.type
-    lr, momentum = typed(fcfg[FCFG_LR]), typed(fcfg[FCFG_MOMENTUM])
-    l2, l1, shrink = typed(penalty[0]), typed(penalty[1]), typed(penalty[2])
-    tiny = typed(np.finfo(params.dtype).tiny)
-    for k in range(span[0], span[1]):
-        w = params[k]
-        g = grads[k] + l2 * w + l1 * np.sign(w)
-        v = flush_subnormal(momentum * velocity[k] - lr * g, tiny)
+def sgd_step(params, grads, velocity, steps, n_coef, fcfg, nesterov):
+    """One SGD (momentum, Nesterov) update as scikit-learn's SGDOptimizer,
+    with decoupled weight decay on the first ``n_coef`` entries (the weights).
+    ``steps`` receives each coordinate's step size, for the proximal steps."""
+    lr = fcfg[FCFG_LR]
+    momentum = fcfg[FCFG_MOMENTUM]
+    shrink = 1.0 - lr * fcfg[FCFG_WEIGHT_DECAY]
+    tiny = np.finfo(params.dtype).tiny
+    for k in range(params.shape[0]):
+        v = flush_subnormal(momentum * velocity[k] - lr * grads[k], tiny)
         velocity[k] = v
-        update = momentum * v - lr * g if nesterov else v
-        params[k] = w * shrink + update
+        update = momentum * v - lr * grads[k] if nesterov else v
+        params[k] = params[k] * (shrink if k < n_coef else 1.0) + update
         steps[k] = lr
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def adam_step(params, grads, m, v, steps, span, penalty, fcfg, t):
-    """One Adam update, as scikit-learn's AdamOptimizer (time step ``t`` >=
-    1), of the entries ``span = (start, stop)``; ``penalty`` as in
-    ``sgd_step`` (weight decay as AdamW: the schedule's rate, not ``lr_t``).
-    ``steps[k]`` is the per-coordinate step ``lr_t / (sqrt(v_k) + eps)`` for
-    the proximal steps."""
+def adam_step(params, grads, m, v, steps, n_coef, fcfg, t):
+    """One Adam update as scikit-learn's AdamOptimizer (time step ``t`` >= 1),
+    with decoupled weight decay (AdamW: the schedule's rate, not ``lr_t``) on
+    the weights.  ``steps[k]`` is the per-coordinate step
+    ``lr_t / (sqrt(v_k) + eps)`` for the proximal steps."""
     lr = fcfg[FCFG_LR]
-    beta1, beta2 = fcfg[FCFG_BETA1], fcfg[FCFG_BETA2]
-    # Scalars in the parameters' dtype, so float32 stays float32 throughout.
-    typed = params.dtype.type
-    lr_t = typed(lr * np.sqrt(1.0 - beta2**t) / (1.0 - beta1**t))
-    b1, b2, eps = typed(beta1), typed(beta2), typed(fcfg[FCFG_EPSILON])
-    c1, c2 = typed(1.0 - beta1), typed(1.0 - beta2)
-    l2, l1, shrink = typed(penalty[0]), typed(penalty[1]), typed(penalty[2])
-    tiny = typed(np.finfo(params.dtype).tiny)
+    beta1, beta2, eps = fcfg[FCFG_BETA1], fcfg[FCFG_BETA2], fcfg[FCFG_EPSILON]
+    lr_t = lr * np.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
+    shrink = 1.0 - lr * fcfg[FCFG_WEIGHT_DECAY]
+    tiny = np.finfo(params.dtype).tiny
     # One branch-free loop (selects, no ifs) so that it vectorizes.
-    for k in range(span[0], span[1]):
-        w = params[k]
-        g = grads[k] + l2 * w + l1 * np.sign(w)
-        m_k = flush_subnormal(b1 * m[k] + c1 * g, tiny)
-        v_k = flush_subnormal(b2 * v[k] + c2 * g * g, tiny)
+    for k in range(params.shape[0]):
+        g = grads[k]
+        m_k = flush_subnormal(beta1 * m[k] + (1.0 - beta1) * g, tiny)
+        v_k = flush_subnormal(beta2 * v[k] + (1.0 - beta2) * g * g, tiny)
         m[k] = m_k
         v[k] = v_k
         step = lr_t / (np.sqrt(v_k) + eps)
         steps[k] = step
-        params[k] = w * shrink - step * m_k
+        params[k] = params[k] * (shrink if k < n_coef else 1.0) - step * m_k
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -746,37 +731,19 @@ def flush_subnormal(x, tiny):
     geometrically into the subnormal range, where arithmetic is ~100x slower;
     float32 gets there within a few epochs.  Zero is what they tend to.
     """
-    return x if abs(x) >= tiny else x - x  # x - x: a zero of x's own type
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def update_span(params, grads, opt_state, steps, span, penalty, icfg, fcfg, t):
-    """The solver's update of the entries ``span`` of the flat vectors."""
-    if icfg[CFG_SOLVER] == SOLVER_ADAM:
-        adam_step(params, grads, opt_state[0], opt_state[1], steps, span, penalty, fcfg, t)
-    else:
-        sgd_step(
-            params, grads, opt_state[0], steps, span, penalty, fcfg, icfg[CFG_NESTEROV] != 0
-        )
+    return x if abs(x) >= tiny else 0.0 * x
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg, t):
-    """Optimizer update with the smooth penalty's gradient (``grads`` holds
-    the data loss's only), then the proximal steps and the max-norm
-    projection.  Each weight matrix is one span with its own strengths; the
-    intercepts are one span, neither penalized nor decayed."""
-    coef_start, intercept_start = layer_offsets(units)
-    shrink = 1.0 - fcfg[FCFG_LR] * fcfg[FCFG_WEIGHT_DECAY]
-    subgradient = icfg[CFG_L1_METHOD] == L1_SUBGRADIENT
-    for l in range(units.shape[0] - 1):
-        l1 = layer_reg[l, REG_L1] if subgradient else 0.0
-        penalty = (layer_reg[l, REG_L2], l1, shrink)
-        span = (coef_start[l], coef_start[l + 1])
-        update_span(params, grads, opt_state, steps, span, penalty, icfg, fcfg, t)
-    span = (intercept_start[0], intercept_start[-1])
-    update_span(params, grads, opt_state, steps, span, (0.0, 0.0, 1.0), icfg, fcfg, t)
-    if not subgradient:
+    """Optimizer update, then the proximal steps and the max-norm projection."""
+    coef_start, _ = layer_offsets(units)
+    n_coef = coef_start[-1]
+    if icfg[CFG_SOLVER] == SOLVER_ADAM:
+        adam_step(params, grads, opt_state[0], opt_state[1], steps, n_coef, fcfg, t)
+    else:
+        sgd_step(params, grads, opt_state[0], steps, n_coef, fcfg, icfg[CFG_NESTEROV] != 0)
+    if icfg[CFG_L1_METHOD] == L1_PROXIMAL:
         prox_l1(params, steps, units, layer_reg)
     prox_group(params, steps, units, layer_reg)
     apply_max_norm(params, units, layer_reg)
@@ -824,6 +791,7 @@ def train_epoch(inputs, Y, sw, order, params, opt_state, units, layer_reg, icfg,
     sw_flat = np.empty(batch, sw.dtype)
     Y_flat = np.empty(batch * n_out, Y.dtype)
     b_out = params[params.shape[0] - n_out :]
+    l1_subgradient = icfg[CFG_L1_METHOD] == L1_SUBGRADIENT
 
     total_loss = 0.0
     for start in range(0, n_samples, batch):
@@ -848,6 +816,7 @@ def train_epoch(inputs, Y, sw, order, params, opt_state, units, layer_reg, icfg,
             Z_out, b_out, Yb, sw_batch, sw_total, icfg[CFG_LOSS], delta_out
         )
         backward(Xb, params, units, acts, derivs, deltas, grads, n)
+        add_penalty_gradient(params, grads, units, layer_reg, l1_subgradient)
         t += 1
         optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg, t)
     return total_loss, t
