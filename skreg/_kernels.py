@@ -580,6 +580,17 @@ def penalty_value(params, units, layer_reg):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def add_l1_subgradient(params, grads, units, layer_reg):
+    """grads += alpha * rho * sign(w) on the weights (l1_method="subgradient")."""
+    coef_start, _ = layer_offsets(units)
+    for l in range(units.shape[0] - 1):
+        l1 = layer_reg[l, REG_L1]
+        if l1 != 0.0:
+            for k in range(coef_start[l], coef_start[l + 1]):
+                grads[k] += l1 * np.sign(params[k])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def add_penalty_gradient(params, grads, units, layer_reg, l1_subgradient):
     """grads += gradient of the smooth penalty part (L2), and the L1
     subgradient ``alpha * rho * sign(w)`` when ``l1_subgradient``."""
@@ -684,43 +695,55 @@ def apply_max_norm(params, units, layer_reg):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def sgd_step(params, grads, velocity, steps, n_coef, fcfg, nesterov):
-    """One SGD (momentum, Nesterov) update as scikit-learn's SGDOptimizer,
-    with decoupled weight decay on the first ``n_coef`` entries (the weights).
-    ``steps`` receives each coordinate's step size, for the proximal steps."""
+def sgd_step(params, grads, velocity, steps, span, penalty, fcfg, nesterov):
+    """One SGD (momentum, Nesterov) update, as scikit-learn's SGDOptimizer,
+    of the entries ``span = (start, stop)`` of the flat vectors.
+
+    ``penalty = (l2, shrink)``: the L2 gradient ``l2 * w`` is added here
+    (fused, to save a pass over the weights) and the decoupled weight decay
+    multiplies the weights by ``shrink`` first; ``(0, 1)`` for intercepts.
+    ``steps`` receives each coordinate's step size for the proximal steps.
+    """
+    # Loops over slices from 0: a non-constant start keeps Numba's
+    # negative-index check in the loop, and the loop then does not vectorize.
+    lo, hi = span
+    p, g_, vel, st = params[lo:hi], grads[lo:hi], velocity[lo:hi], steps[lo:hi]
     lr = fcfg[FCFG_LR]
     momentum = fcfg[FCFG_MOMENTUM]
-    shrink = 1.0 - lr * fcfg[FCFG_WEIGHT_DECAY]
+    l2, shrink = penalty
     tiny = np.finfo(params.dtype).tiny
-    for k in range(params.shape[0]):
-        v = flush_subnormal(momentum * velocity[k] - lr * grads[k], tiny)
-        velocity[k] = v
-        update = momentum * v - lr * grads[k] if nesterov else v
-        params[k] = params[k] * (shrink if k < n_coef else 1.0) + update
-        steps[k] = lr
+    for k in range(p.shape[0]):
+        g = g_[k] + l2 * p[k]
+        v = flush_subnormal(momentum * vel[k] - lr * g, tiny)
+        vel[k] = v
+        update = momentum * v - lr * g if nesterov else v
+        p[k] = p[k] * shrink + update
+        st[k] = lr
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def adam_step(params, grads, m, v, steps, n_coef, fcfg, t):
-    """One Adam update as scikit-learn's AdamOptimizer (time step ``t`` >= 1),
-    with decoupled weight decay (AdamW: the schedule's rate, not ``lr_t``) on
-    the weights.  ``steps[k]`` is the per-coordinate step
-    ``lr_t / (sqrt(v_k) + eps)`` for the proximal steps."""
+def adam_step(params, grads, m, v, steps, span, penalty, fcfg, t):
+    """One Adam update, as scikit-learn's AdamOptimizer (time step ``t`` >=
+    1), of the entries ``span = (start, stop)``; ``penalty`` as in
+    ``sgd_step`` (weight decay as AdamW: the schedule's rate, not ``lr_t``).
+    ``steps[k]`` is the per-coordinate step ``lr_t / (sqrt(v_k) + eps)`` for
+    the proximal steps."""
+    lo, hi = span  # slices from 0, as in sgd_step, so that the loop vectorizes
+    p, g_, m_, v_, st = params[lo:hi], grads[lo:hi], m[lo:hi], v[lo:hi], steps[lo:hi]
     lr = fcfg[FCFG_LR]
     beta1, beta2, eps = fcfg[FCFG_BETA1], fcfg[FCFG_BETA2], fcfg[FCFG_EPSILON]
     lr_t = lr * np.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
-    shrink = 1.0 - lr * fcfg[FCFG_WEIGHT_DECAY]
+    l2, shrink = penalty
     tiny = np.finfo(params.dtype).tiny
-    # One branch-free loop (selects, no ifs) so that it vectorizes.
-    for k in range(params.shape[0]):
-        g = grads[k]
-        m_k = flush_subnormal(beta1 * m[k] + (1.0 - beta1) * g, tiny)
-        v_k = flush_subnormal(beta2 * v[k] + (1.0 - beta2) * g * g, tiny)
-        m[k] = m_k
-        v[k] = v_k
+    for k in range(p.shape[0]):
+        g = g_[k] + l2 * p[k]
+        m_k = flush_subnormal(beta1 * m_[k] + (1.0 - beta1) * g, tiny)
+        v_k = flush_subnormal(beta2 * v_[k] + (1.0 - beta2) * g * g, tiny)
+        m_[k] = m_k
+        v_[k] = v_k
         step = lr_t / (np.sqrt(v_k) + eps)
-        steps[k] = step
-        params[k] = params[k] * (shrink if k < n_coef else 1.0) - step * m_k
+        st[k] = step
+        p[k] = p[k] * shrink - step * m_k
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -735,15 +758,34 @@ def flush_subnormal(x, tiny):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg, t):
-    """Optimizer update, then the proximal steps and the max-norm projection."""
-    coef_start, _ = layer_offsets(units)
-    n_coef = coef_start[-1]
+def update_span(params, grads, opt_state, steps, span, penalty, icfg, fcfg, t):
+    """The solver's update of the entries ``span`` of the flat vectors."""
     if icfg[CFG_SOLVER] == SOLVER_ADAM:
-        adam_step(params, grads, opt_state[0], opt_state[1], steps, n_coef, fcfg, t)
+        adam_step(params, grads, opt_state[0], opt_state[1], steps, span, penalty, fcfg, t)
     else:
-        sgd_step(params, grads, opt_state[0], steps, n_coef, fcfg, icfg[CFG_NESTEROV] != 0)
-    if icfg[CFG_L1_METHOD] == L1_PROXIMAL:
+        sgd_step(
+            params, grads, opt_state[0], steps, span, penalty, fcfg, icfg[CFG_NESTEROV] != 0
+        )
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg, t):
+    """Optimizer update with the penalty's smooth gradient (``grads`` holds
+    the data loss's only), then the proximal steps and the max-norm
+    projection.  Each weight matrix is one span with its own strengths; the
+    intercepts are one span, neither penalized nor decayed."""
+    coef_start, intercept_start = layer_offsets(units)
+    shrink = 1.0 - fcfg[FCFG_LR] * fcfg[FCFG_WEIGHT_DECAY]
+    subgradient = icfg[CFG_L1_METHOD] == L1_SUBGRADIENT
+    if subgradient:
+        add_l1_subgradient(params, grads, units, layer_reg)
+    for l in range(units.shape[0] - 1):
+        span = (coef_start[l], coef_start[l + 1])
+        penalty = (layer_reg[l, REG_L2], shrink)
+        update_span(params, grads, opt_state, steps, span, penalty, icfg, fcfg, t)
+    span = (intercept_start[0], intercept_start[-1])
+    update_span(params, grads, opt_state, steps, span, (0.0, 1.0), icfg, fcfg, t)
+    if not subgradient:
         prox_l1(params, steps, units, layer_reg)
     prox_group(params, steps, units, layer_reg)
     apply_max_norm(params, units, layer_reg)
@@ -791,7 +833,6 @@ def train_epoch(inputs, Y, sw, order, params, opt_state, units, layer_reg, icfg,
     sw_flat = np.empty(batch, sw.dtype)
     Y_flat = np.empty(batch * n_out, Y.dtype)
     b_out = params[params.shape[0] - n_out :]
-    l1_subgradient = icfg[CFG_L1_METHOD] == L1_SUBGRADIENT
 
     total_loss = 0.0
     for start in range(0, n_samples, batch):
@@ -816,7 +857,6 @@ def train_epoch(inputs, Y, sw, order, params, opt_state, units, layer_reg, icfg,
             Z_out, b_out, Yb, sw_batch, sw_total, icfg[CFG_LOSS], delta_out
         )
         backward(Xb, params, units, acts, derivs, deltas, grads, n)
-        add_penalty_gradient(params, grads, units, layer_reg, l1_subgradient)
         t += 1
         optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg, t)
     return total_loss, t

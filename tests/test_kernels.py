@@ -642,8 +642,12 @@ def test_sgd_step(case, dtype):
     for _ in range(2):
         steps = np.full_like(params, np.nan)
         n_coef = int(K.layer_offsets(p.units)[0][-1])
-        fcfg = N.make_fcfg(lr=lr, momentum=case["momentum"], decay=case["decay"])
-        K.sgd_step(params, grad_flat, vel_flat, steps, n_coef, fcfg, case["nesterov"])
+        fcfg = N.make_fcfg(lr=lr, momentum=case["momentum"])
+        shrink = 1.0 - lr * case["decay"]
+        for span, penalty in (((0, n_coef), (0.0, shrink)),
+                              ((n_coef, params.size), (0.0, 1.0))):
+            K.sgd_step(params, grad_flat, vel_flat, steps, span, penalty, fcfg,
+                       case["nesterov"])
         exp_params, exp_vel, exp_steps = N.naive_sgd_step(
             exp_params, grads, exp_vel, lr, case["momentum"], case["nesterov"], case["decay"]
         )
@@ -669,8 +673,10 @@ def test_adam_step(decay, dtype):
     for t in (1, 2, 3, 4):
         grad_flat, grads = random_pair_like(rng, p)
         steps = np.full_like(params, np.nan)
-        fcfg = N.make_fcfg(lr=lr, beta1=beta1, beta2=beta2, eps=eps, decay=decay)
-        K.adam_step(params, grad_flat, m_flat, v_flat, steps, n_coef, fcfg, t)
+        fcfg = N.make_fcfg(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+        for span, penalty in (((0, n_coef), (0.0, 1.0 - lr * decay)),
+                              ((n_coef, params.size), (0.0, 1.0))):
+            K.adam_step(params, grad_flat, m_flat, v_flat, steps, span, penalty, fcfg, t)
         exp_params, exp_m, exp_v, exp_steps = N.naive_adam_step(
             exp_params, grads, exp_m, exp_v, t, lr, beta1, beta2, eps, decay
         )
@@ -759,8 +765,15 @@ def test_optimizer_step(reg_name, opt_name, dtype):
         grad_flat, grads = random_pair_like(rng, p)
         steps = np.full_like(params, np.nan)
         t += 1
+        # The kernel adds the smooth penalty's gradient itself; the reference
+        # takes the whole smooth gradient.
         K.optimizer_step(params, grad_flat, state, steps, p.units, layer_reg, icfg, fcfg, t)
-        exp_params, exp_state = N.naive_optimizer_step(exp_params, grads, exp_state, t, opt, reg)
+        pen_coefs, _ = N.naive_penalty_gradient(
+            exp_params[0], reg.get("alpha", 0.0), reg.get("rho", 0.0),
+            reg.get("l1_method", "proximal") == "subgradient",
+        )
+        full = ([g + q for g, q in zip(grads[0], pen_coefs)], grads[1])
+        exp_params, exp_state = N.naive_optimizer_step(exp_params, full, exp_state, t, opt, reg)
         assert_pair_close(N.unpack(params, p.units), exp_params, dtype, "params")
         check_state(state, exp_state, p, dtype)
         exp_params = N.unpack(params, p.units)
