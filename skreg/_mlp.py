@@ -400,8 +400,11 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
     # -- SGD and Adam ---------------------------------------------------
 
     def _fit_stochastic(self, X, Y, sample_weight, params, units, layer_reg, incremental):
-        if not incremental or not hasattr(self, "_optimizer"):
+        fresh = not incremental or not hasattr(self, "_optimizer")
+        if fresh or self._optimizer.moments.shape[1] != params.shape[0]:
             self._optimizer = _OptimizerState(params, self.learning_rate_init)
+        # partial_fit with input of the other float dtype trains in that dtype.
+        self._optimizer.moments = self._optimizer.moments.astype(params.dtype, copy=False)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         if sp.issparse(X) and self.input_noise > 0:

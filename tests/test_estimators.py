@@ -296,3 +296,14 @@ def test_partial_fit_continues_from_set_weights_with_warm_start():
     # warm_start continued from the previous weights: a fresh fit with the same
     # seed starts elsewhere, and the change from `start` is small.
     assert np.abs(est.coefs_[0] - start[0]).max() < 0.05
+
+
+def test_partial_fit_switching_float_dtype_keeps_training():
+    X, y = make_classification(n_samples=40, n_features=4, random_state=0)
+    est = RegularizedMLPClassifier(hidden_layer_sizes=(3,), random_state=0)
+    est.partial_fit(X, y, classes=[0, 1])
+    before = est.coefs_[0].astype(np.float32)
+    est.partial_fit(X.astype(np.float32), y)
+    assert est.coefs_[0].dtype == np.float32
+    assert est._optimizer.moments.dtype == np.float32
+    assert not np.array_equal(est.coefs_[0], before)
