@@ -580,23 +580,14 @@ def penalty_value(params, units, layer_reg):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def add_l1_subgradient(params, grads, units, layer_reg):
-    """grads += alpha * rho * sign(w) on the weights (l1_method="subgradient")."""
-    coef_start, _ = layer_offsets(units)
-    for l in range(units.shape[0] - 1):
-        l1 = layer_reg[l, REG_L1]
-        if l1 != 0.0:
-            for k in range(coef_start[l], coef_start[l + 1]):
-                grads[k] += l1 * np.sign(params[k])
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def add_penalty_gradient(params, grads, units, layer_reg, l1_subgradient):
+def add_penalty_gradient(params, grads, units, layer_reg, l1_subgradient, with_l2=True):
     """grads += gradient of the smooth penalty part (L2), and the L1
-    subgradient ``alpha * rho * sign(w)`` when ``l1_subgradient``."""
+    subgradient ``alpha * rho * sign(w)`` when ``l1_subgradient``.  The
+    training loop adds the L2 part inside the optimizer step and passes
+    ``with_l2=False``."""
     coef_start, _ = layer_offsets(units)
     for l in range(units.shape[0] - 1):
-        l2 = layer_reg[l, REG_L2]
+        l2 = layer_reg[l, REG_L2] if with_l2 else 0.0
         l1 = layer_reg[l, REG_L1] if l1_subgradient else 0.0
         if l2 == 0.0 and l1 == 0.0:
             continue
@@ -778,7 +769,7 @@ def optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg
     shrink = 1.0 - fcfg[FCFG_LR] * fcfg[FCFG_WEIGHT_DECAY]
     subgradient = icfg[CFG_L1_METHOD] == L1_SUBGRADIENT
     if subgradient:
-        add_l1_subgradient(params, grads, units, layer_reg)
+        add_penalty_gradient(params, grads, units, layer_reg, True, False)
     for l in range(units.shape[0] - 1):
         span = (coef_start[l], coef_start[l + 1])
         penalty = (layer_reg[l, REG_L2], shrink)

@@ -297,9 +297,7 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
     def _pack_params(self, dtype):
         """Copy coefs_ and intercepts_ into one flat vector and make the two
         attributes views into it, so the kernels' in-place updates show."""
-        blocks = [np.asarray(W, dtype=dtype).ravel() for W in self.coefs_]
-        blocks += [np.asarray(b, dtype=dtype).ravel() for b in self.intercepts_]
-        params = np.concatenate(blocks)
+        params = self._flat_params(dtype)
         units = self._units_from_coefs()
         coef_start, intercept_start = K.layer_offsets(units)
         self.coefs_ = [
@@ -311,6 +309,12 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
             for l in range(len(units) - 1)
         ]
         return params
+
+    def _flat_params(self, dtype):
+        """A new flat vector of coefs_ then intercepts_ (the kernels' layout)."""
+        blocks = [np.asarray(W, dtype=dtype).ravel() for W in self.coefs_]
+        blocks += [np.asarray(b, dtype=dtype).ravel() for b in self.intercepts_]
+        return np.concatenate(blocks)
 
     def _units_from_coefs(self):
         return np.array(
@@ -569,10 +573,7 @@ class _BaseRegularizedMLP(BaseEstimator, ABC):
             )
         dtype = self.coefs_[0].dtype
         units = self._units_from_coefs()
-        params = np.concatenate(
-            [np.asarray(W, dtype).ravel() for W in self.coefs_]
-            + [np.asarray(b, dtype).ravel() for b in self.intercepts_]
-        )
+        params = self._flat_params(dtype)
         out = np.empty((X.shape[0], units[-1]), dtype=dtype)
         K.predict(
             _kernel_input(X, dtype),
