@@ -1,7 +1,8 @@
 """Every Numba-compiled function of skreg.
 
 All ``@njit`` code lives in this one module because Numba's on-disk cache
-(``cache=True``) does not notice when a callee defined in another file changes.
+(``cache=True``) does not notice when a callee defined in another file changes
+(docs/design.rst, "Kernels").
 
 Conventions
 -----------
@@ -10,22 +11,24 @@ Conventions
   every intercept ``b_l``.  The same layout is used for gradients and optimizer
   state, so an optimizer step is one loop and L-BFGS works on ``params`` as is.
   ``layer_offsets`` gives where each block starts.
-* Kernels take arrays and integer codes, never strings or estimators.  The
-  codes and the slots of the small configuration arrays are the module-level
-  constants below.
+* Kernels take arrays, integer codes and the named records below, never
+  strings or estimators.  ``skreg._config`` is the one place that builds the
+  records from parameter values.
 * An *input matrix* is a tuple ``(dense, data, indices, indptr)``: either a
   C-contiguous dense matrix with the three CSR arrays empty, or a CSR matrix
   (``data``, int64 ``indices`` and ``indptr``) with ``dense`` of shape
   ``(0, n_features)``.  Both kinds share one compiled specialization per
   dtype; only the first layer's products look at which kind it is, and the
   sparse kind is multiplied without densifying it.
-* ``layer_reg`` holds one row per weight matrix with the regularization
-  strengths of that layer (columns ``REG_*``).
+* ``step_sizes`` are per-coordinate step sizes (what the proximal steps scale
+  their thresholds by); ``t`` counts the optimizer updates taken so far
+  (Adam's time step).
 * Nothing here uses ``parallel=True``: an outer ``n_jobs`` search already
   runs fits in parallel on this machine's cores.
 """
 
 import os
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -45,35 +48,43 @@ LOSS_MULTINOMIAL = 2  # softmax output, log loss
 LOSS_BINARY = 3  # one logistic output per label, log loss summed over labels
 
 SOLVER_SGD, SOLVER_ADAM = 0, 1
-L1_PROXIMAL, L1_SUBGRADIENT = 0, 1
 
-# Columns of ``layer_reg`` (one row per weight matrix).
-REG_L1 = 0  # alpha_l * rho
-REG_L2 = 1  # alpha_l * (1 - rho)
-REG_GROUP = 2  # group_alpha_l
-REG_DROPOUT = 3  # dropout rate applied to this layer's *input* units
-REG_MAX_NORM = 4  # bound on each column norm of W_l (0 means none)
-N_REG = 5
 
-# Slots of the integer configuration array ``icfg``.
-CFG_ACTIVATION = 0
-CFG_LOSS = 1
-CFG_SOLVER = 2
-CFG_NESTEROV = 3
-CFG_L1_METHOD = 4
-CFG_BATCH_SIZE = 5
-CFG_SEED = 6
-N_ICFG = 7
+class Regularization(NamedTuple):
+    """What regularizes a fit.  The arrays hold one float64 per weight
+    matrix ``l``; every field has one fixed type, so that the record adds no
+    specialization."""
 
-# Slots of the float configuration array ``fcfg``.
-FCFG_LR = 0
-FCFG_MOMENTUM = 1
-FCFG_BETA1 = 2
-FCFG_BETA2 = 3
-FCFG_EPSILON = 4
-FCFG_WEIGHT_DECAY = 5
-FCFG_INPUT_NOISE = 6
-N_FCFG = 7
+    l1: np.ndarray  # alpha_l * rho
+    l2: np.ndarray  # alpha_l * (1 - rho)
+    group: np.ndarray  # group_alpha_l
+    dropout: np.ndarray  # dropout rate of weight layer l's *input* units
+    max_norm: np.ndarray  # bound on each column norm of W_l (0: none)
+    weight_decay: float  # decoupled decay of the weights, per unit of learning rate
+    input_noise: float  # standard deviation of the noise added to the inputs
+    l1_subgradient: bool  # L1 as a subgradient term instead of a proximal step
+
+
+class Settings(NamedTuple):
+    """Network and solver settings, fixed for a whole fit."""
+
+    activation: int  # ACT_* of the hidden layers
+    loss: int  # LOSS_*, which also fixes the output activation
+    solver: int  # SOLVER_*
+    nesterov: bool
+    batch_size: int
+    momentum: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
+
+
+class Epoch(NamedTuple):
+    """What changes from one epoch to the next."""
+
+    learning_rate: float  # the schedule's current rate
+    seed: int  # seed of Numba's generator (dropout masks, input noise)
+
 
 # Rows processed at once by the prediction and full-batch kernels, so that no
 # buffer grows with n_samples.
@@ -161,12 +172,6 @@ def softplus(z):
 # --------------------------------------------------------------------------
 # Input matrices (dense or CSR), see the module docstring
 # --------------------------------------------------------------------------
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def dense_input(X):
-    """Wrap a dense matrix as an input matrix."""
-    return (X, np.empty(0, X.dtype), np.empty(0, np.int64), np.empty(0, np.int64))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -526,9 +531,11 @@ def propagate_delta(delta, W, D, prev):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def forward_train(inputs, params, units, layer_reg, activation, acts, derivs, n):
-    """Training forward pass through the hidden layers (with dropout), for
-    the batch's input matrix ``inputs`` of ``n`` rows.
+def forward_train(inputs, params, units, activation, dropout, acts, derivs, n):
+    """Training forward pass through the hidden layers, for the batch's input
+    matrix ``inputs`` of ``n`` rows; ``dropout[l]`` is the rate at which weight
+    layer l's input units are dropped (``dropout[0]``, the inputs', is
+    applied when the batch is gathered, not here).
 
     Returns the output layer's pre-activation without intercept, as a view
     into ``acts[-1]``.
@@ -547,7 +554,7 @@ def forward_train(inputs, params, units, layer_reg, activation, acts, derivs, n)
         if l < n_weights - 1:
             b = params[intercept_start[l] : intercept_start[l + 1]]
             D = rows_view(derivs[l], n, units[l + 1])
-            add_bias_activate_dropout(Z, D, b, activation, layer_reg[l + 1, REG_DROPOUT])
+            add_bias_activate_dropout(Z, D, b, activation, dropout[l + 1])
     return Z
 
 
@@ -557,8 +564,8 @@ def forward_train(inputs, params, units, layer_reg, activation, acts, derivs, n)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def penalty_value(params, units, layer_reg):
-    """The penalty part of the objective J (DESIGN section 1)."""
+def penalty_value(params, units, reg):
+    """The penalty part of the objective J (docs/design.rst, "The objective")."""
     coef_start, _ = layer_offsets(units)
     total = 0.0
     for l in range(units.shape[0] - 1):
@@ -574,21 +581,21 @@ def penalty_value(params, units, layer_reg):
                 row_sq += w * w
             l2 += row_sq
             group += np.sqrt(row_sq)
-        total += layer_reg[l, REG_L1] * l1 + 0.5 * layer_reg[l, REG_L2] * l2
-        total += layer_reg[l, REG_GROUP] * np.sqrt(W.shape[1]) * group
+        total += reg.l1[l] * l1 + 0.5 * reg.l2[l] * l2
+        total += reg.group[l] * np.sqrt(W.shape[1]) * group
     return total
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def add_penalty_gradient(params, grads, units, layer_reg, l1_subgradient, with_l2=True):
+def add_penalty_gradient(params, grads, units, reg, with_l2=True):
     """grads += gradient of the smooth penalty part (L2), and the L1
-    subgradient ``alpha * rho * sign(w)`` when ``l1_subgradient``.  The
+    subgradient ``alpha * rho * sign(w)`` when ``reg.l1_subgradient``.  The
     training loop adds the L2 part inside the optimizer step and passes
     ``with_l2=False``."""
     coef_start, _ = layer_offsets(units)
     for l in range(units.shape[0] - 1):
-        l2 = layer_reg[l, REG_L2] if with_l2 else 0.0
-        l1 = layer_reg[l, REG_L1] if l1_subgradient else 0.0
+        l2 = reg.l2[l] if with_l2 else 0.0
+        l1 = reg.l1[l] if reg.l1_subgradient else 0.0
         if l2 == 0.0 and l1 == 0.0:
             continue
         for k in range(coef_start[l], coef_start[l + 1]):
@@ -612,48 +619,48 @@ def soft_threshold(w, t):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def prox_l1(params, steps, units, layer_reg):
-    """Soft-threshold every weight by ``steps[k] * alpha_l * rho``."""
+def prox_l1(params, step_sizes, units, reg):
+    """Soft-threshold every weight by ``step_sizes[k] * alpha_l * rho``."""
     coef_start, _ = layer_offsets(units)
     for l in range(units.shape[0] - 1):
-        l1 = layer_reg[l, REG_L1]
+        l1 = reg.l1[l]
         if l1 == 0.0:
             continue
         for k in range(coef_start[l], coef_start[l + 1]):
-            params[k] = soft_threshold(params[k], steps[k] * l1)
+            params[k] = soft_threshold(params[k], step_sizes[k] * l1)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def prox_group_rows(W, row_steps, strength):
+def prox_group_rows(W, row_step_sizes, strength):
     """Block soft-thresholding of each row g of W:
-    g <- max(0, 1 - row_steps[i] * strength * sqrt(len g) / ||g||) * g."""
+    g <- max(0, 1 - row_step_sizes[i] * strength * sqrt(len g) / ||g||) * g."""
     scale_len = np.sqrt(W.shape[1])
     for i in range(W.shape[0]):
         norm = 0.0
         for j in range(W.shape[1]):
             norm += W[i, j] * W[i, j]
         norm = np.sqrt(norm)
-        threshold = row_steps[i] * strength * scale_len
+        threshold = row_step_sizes[i] * strength * scale_len
         factor = 1.0 - threshold / norm if norm > threshold else 0.0
         for j in range(W.shape[1]):
             W[i, j] *= factor
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def prox_group(params, steps, units, layer_reg):
+def prox_group(params, step_sizes, units, reg):
     """Group-lasso prox on every weight matrix; a row's step is the mean of its
-    coordinates' steps (they are all equal for SGD)."""
+    coordinates' step sizes (they are all equal for SGD)."""
     coef_start, _ = layer_offsets(units)
     for l in range(units.shape[0] - 1):
-        strength = layer_reg[l, REG_GROUP]
+        strength = reg.group[l]
         if strength == 0.0:
             continue
         W = weight_matrix(params, units, coef_start, l)
-        S = weight_matrix(steps, units, coef_start, l)
-        row_steps = np.empty(W.shape[0])
+        S = weight_matrix(step_sizes, units, coef_start, l)
+        row_step_sizes = np.empty(W.shape[0])
         for i in range(W.shape[0]):
-            row_steps[i] = np.mean(S[i])
-        prox_group_rows(W, row_steps, strength)
+            row_step_sizes[i] = np.mean(S[i])
+        prox_group_rows(W, row_step_sizes, strength)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -672,12 +679,12 @@ def project_max_norm_columns(W, max_norm):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def apply_max_norm(params, units, layer_reg):
+def apply_max_norm(params, units, reg):
     coef_start, _ = layer_offsets(units)
     for l in range(units.shape[0] - 1):
-        if layer_reg[l, REG_MAX_NORM] > 0.0:
+        if reg.max_norm[l] > 0.0:
             W = weight_matrix(params, units, coef_start, l)
-            project_max_norm_columns(W, layer_reg[l, REG_MAX_NORM])
+            project_max_norm_columns(W, reg.max_norm[l])
 
 
 # --------------------------------------------------------------------------
@@ -686,22 +693,21 @@ def apply_max_norm(params, units, layer_reg):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def sgd_step(params, grads, velocity, steps, span, penalty, fcfg, nesterov):
+def sgd_step(params, grads, velocity, step_sizes, span, l2, shrink, lr, settings):
     """One SGD (momentum, Nesterov) update, as scikit-learn's SGDOptimizer,
     of the entries ``span = (start, stop)`` of the flat vectors.
 
-    ``penalty = (l2, shrink)``: the L2 gradient ``l2 * w`` is added here
-    (fused, to save a pass over the weights) and the decoupled weight decay
-    multiplies the weights by ``shrink`` first; ``(0, 1)`` for intercepts.
-    ``steps`` receives each coordinate's step size for the proximal steps.
+    The L2 gradient ``l2 * w`` is added here (fused, to save a pass over the
+    weights) and the decoupled weight decay multiplies the weights by
+    ``shrink`` first; intercepts pass ``l2 = 0, shrink = 1``.  ``step_sizes``
+    receives each coordinate's step size for the proximal steps.
     """
     # Loops over slices from 0: a non-constant start keeps Numba's
     # negative-index check in the loop, and the loop then does not vectorize.
     lo, hi = span
-    p, g_, vel, st = params[lo:hi], grads[lo:hi], velocity[lo:hi], steps[lo:hi]
-    lr = fcfg[FCFG_LR]
-    momentum = fcfg[FCFG_MOMENTUM]
-    l2, shrink = penalty
+    p, g_, vel, st = params[lo:hi], grads[lo:hi], velocity[lo:hi], step_sizes[lo:hi]
+    momentum = settings.momentum
+    nesterov = settings.nesterov
     tiny = np.finfo(params.dtype).tiny
     for k in range(p.shape[0]):
         g = g_[k] + l2 * p[k]
@@ -713,18 +719,16 @@ def sgd_step(params, grads, velocity, steps, span, penalty, fcfg, nesterov):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def adam_step(params, grads, m, v, steps, span, penalty, fcfg, t):
+def adam_step(params, grads, m, v, step_sizes, span, l2, shrink, lr, settings, t):
     """One Adam update, as scikit-learn's AdamOptimizer (time step ``t`` >=
-    1), of the entries ``span = (start, stop)``; ``penalty`` as in
-    ``sgd_step`` (weight decay as AdamW: the schedule's rate, not ``lr_t``).
-    ``steps[k]`` is the per-coordinate step ``lr_t / (sqrt(v_k) + eps)`` for
-    the proximal steps."""
+    1), of the entries ``span = (start, stop)``; ``l2`` and ``shrink`` as in
+    ``sgd_step`` (weight decay as AdamW: the schedule's rate ``lr``, not
+    ``lr_t``).  ``step_sizes[k]`` receives the per-coordinate step
+    ``lr_t / (sqrt(v_k) + eps)`` for the proximal steps."""
     lo, hi = span  # slices from 0, as in sgd_step, so that the loop vectorizes
-    p, g_, m_, v_, st = params[lo:hi], grads[lo:hi], m[lo:hi], v[lo:hi], steps[lo:hi]
-    lr = fcfg[FCFG_LR]
-    beta1, beta2, eps = fcfg[FCFG_BETA1], fcfg[FCFG_BETA2], fcfg[FCFG_EPSILON]
+    p, g_, m_, v_, st = params[lo:hi], grads[lo:hi], m[lo:hi], v[lo:hi], step_sizes[lo:hi]
+    beta1, beta2, eps = settings.beta_1, settings.beta_2, settings.epsilon
     lr_t = lr * np.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
-    l2, shrink = penalty
     tiny = np.finfo(params.dtype).tiny
     for k in range(p.shape[0]):
         g = g_[k] + l2 * p[k]
@@ -749,37 +753,38 @@ def flush_subnormal(x, tiny):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def update_span(params, grads, opt_state, steps, span, penalty, icfg, fcfg, t):
-    """The solver's update of the entries ``span`` of the flat vectors."""
-    if icfg[CFG_SOLVER] == SOLVER_ADAM:
-        adam_step(params, grads, opt_state[0], opt_state[1], steps, span, penalty, fcfg, t)
+def update_span(params, grads, moments, step_sizes, span, l2, shrink, lr, settings, t):
+    """The solver's update of the entries ``span`` of the flat vectors;
+    ``moments`` is SGD's velocity (row 0) or Adam's two moments (rows 0, 1)."""
+    if settings.solver == SOLVER_ADAM:
+        adam_step(params, grads, moments[0], moments[1], step_sizes, span, l2, shrink, lr,
+                  settings, t)
     else:
-        sgd_step(
-            params, grads, opt_state[0], steps, span, penalty, fcfg, icfg[CFG_NESTEROV] != 0
-        )
+        sgd_step(params, grads, moments[0], step_sizes, span, l2, shrink, lr, settings)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg, t):
+def optimizer_step(params, grads, moments, step_sizes, units, reg, settings, lr, t):
     """Optimizer update with the penalty's smooth gradient (``grads`` holds
     the data loss's only), then the proximal steps and the max-norm
-    projection.  Each weight matrix is one span with its own strengths; the
-    intercepts are one span, neither penalized nor decayed."""
+    projection, at learning rate ``lr`` and time step ``t``.  Each weight
+    matrix is one span with its own strengths; the intercepts are one span,
+    neither penalized nor decayed."""
     coef_start, intercept_start = layer_offsets(units)
-    shrink = 1.0 - fcfg[FCFG_LR] * fcfg[FCFG_WEIGHT_DECAY]
-    subgradient = icfg[CFG_L1_METHOD] == L1_SUBGRADIENT
-    if subgradient:
-        add_penalty_gradient(params, grads, units, layer_reg, True, False)
+    shrink = 1.0 - lr * reg.weight_decay
+    if reg.l1_subgradient:
+        add_penalty_gradient(params, grads, units, reg, False)
     for l in range(units.shape[0] - 1):
         span = (coef_start[l], coef_start[l + 1])
-        penalty = (layer_reg[l, REG_L2], shrink)
-        update_span(params, grads, opt_state, steps, span, penalty, icfg, fcfg, t)
+        update_span(
+            params, grads, moments, step_sizes, span, reg.l2[l], shrink, lr, settings, t
+        )
     span = (intercept_start[0], intercept_start[-1])
-    update_span(params, grads, opt_state, steps, span, (0.0, 1.0), icfg, fcfg, t)
-    if not subgradient:
-        prox_l1(params, steps, units, layer_reg)
-    prox_group(params, steps, units, layer_reg)
-    apply_max_norm(params, units, layer_reg)
+    update_span(params, grads, moments, step_sizes, span, 0.0, 1.0, lr, settings, t)
+    if not reg.l1_subgradient:
+        prox_l1(params, step_sizes, units, reg)
+    prox_group(params, step_sizes, units, reg)
+    apply_max_norm(params, units, reg)
 
 
 # --------------------------------------------------------------------------
@@ -803,24 +808,27 @@ def allocate_layer_buffers(units, n_rows, dtype_like):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def train_epoch(inputs, Y, sw, order, params, opt_state, units, layer_reg, icfg, fcfg, t):
+def train_epoch(inputs, Y, sw, order, params, moments, units, reg, settings, epoch, t):
     """One pass of minibatch training over the rows ``order`` of an input
-    matrix, its targets Y and sample weights sw.
+    matrix, its targets Y and sample weights sw, at the learning rate and
+    with the seed of ``epoch``.
 
-    ``t`` is the number of optimizer steps taken so far (Adam's time step).
-    Returns ``(sum_i sw_i * loss_i over the epoch, new t)``; the penalty is
-    not included.  Buffers are allocated once here, before the batch loop.
+    ``moments`` is the optimizer's state (see ``update_span``), updated in
+    place; ``t`` is the number of optimizer updates taken so far (Adam's time
+    step).  Returns ``(sum_i sw_i * loss_i over the epoch, new t)``; the
+    penalty is not included.  Buffers are allocated once here, before the
+    batch loop.
     """
     n_samples = order.shape[0]
-    batch = min(icfg[CFG_BATCH_SIZE], n_samples)
+    batch = min(settings.batch_size, n_samples)
     n_weights = units.shape[0] - 1
     n_out = units[n_weights]
-    np.random.seed(icfg[CFG_SEED])
+    seed_generator(epoch.seed)
 
     batch_buffers = allocate_batch_buffers(inputs, order, batch, units[0])
     acts, derivs, deltas = allocate_layer_buffers(units, batch, params)
     grads = np.empty_like(params)
-    steps = np.empty_like(params)
+    step_sizes = np.empty_like(params)
     sw_flat = np.empty(batch, sw.dtype)
     Y_flat = np.empty(batch * n_out, Y.dtype)
     b_out = params[params.shape[0] - n_out :]
@@ -830,11 +838,10 @@ def train_epoch(inputs, Y, sw, order, params, opt_state, units, layer_reg, icfg,
         stop = min(start + batch, n_samples)
         n = stop - start
         Xb = gather_batch(
-            inputs, order, start, stop, batch_buffers, layer_reg[0, REG_DROPOUT],
-            fcfg[FCFG_INPUT_NOISE],
+            inputs, order, start, stop, batch_buffers, reg.dropout[0], reg.input_noise
         )
         Z_out = forward_train(
-            Xb, params, units, layer_reg, icfg[CFG_ACTIVATION], acts, derivs, n
+            Xb, params, units, settings.activation, reg.dropout, acts, derivs, n
         )
         sw_batch = sw_flat[:n]
         Yb = rows_view(Y_flat, n, n_out)
@@ -845,23 +852,25 @@ def train_epoch(inputs, Y, sw, order, params, opt_state, units, layer_reg, icfg,
             Yb[r] = Y[order[start + r]]
         delta_out = rows_view(deltas[n_weights - 1], n, n_out)
         total_loss += loss_and_output_delta(
-            Z_out, b_out, Yb, sw_batch, sw_total, icfg[CFG_LOSS], delta_out
+            Z_out, b_out, Yb, sw_batch, sw_total, settings.loss, delta_out
         )
         backward(Xb, params, units, acts, derivs, deltas, grads, n)
         t += 1
-        optimizer_step(params, grads, opt_state, steps, units, layer_reg, icfg, fcfg, t)
+        optimizer_step(
+            params, grads, moments, step_sizes, units, reg, settings, epoch.learning_rate, t
+        )
     return total_loss, t
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def objective_and_gradient(inputs, Y, sw, params, units, layer_reg, icfg, grads):
+def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
     """Full-batch objective J and its gradient (smooth part), for L-BFGS and
     for the gradient checks.
 
     J includes every penalty term; ``grads`` receives the gradient of the data
-    loss plus the L2 part (plus the L1 subgradient when ``icfg`` asks for
-    it).  No dropout or noise is applied.  Rows go in blocks of
-    ``BLOCK_ROWS`` so that memory does not grow with n_samples.
+    loss plus the L2 part (plus the L1 subgradient when
+    ``reg.l1_subgradient``).  No dropout or noise is applied.  Rows go in
+    blocks of ``BLOCK_ROWS`` so that memory does not grow with n_samples.
     """
     n_samples = Y.shape[0]
     n_weights = units.shape[0] - 1
@@ -869,8 +878,7 @@ def objective_and_gradient(inputs, Y, sw, params, units, layer_reg, icfg, grads)
     block = min(BLOCK_ROWS, n_samples)
     acts, derivs, deltas = allocate_layer_buffers(units, block, params)
     block_grads = np.empty_like(params)
-    no_dropout = layer_reg.copy()
-    no_dropout[:, REG_DROPOUT] = 0.0
+    no_dropout = np.zeros(n_weights)
     sw_total = 0.0
     for i in range(n_samples):
         sw_total += sw[i]
@@ -883,23 +891,23 @@ def objective_and_gradient(inputs, Y, sw, params, units, layer_reg, icfg, grads)
         n = stop - start
         Xb = input_row_block(inputs, start, stop)
         Z_out = forward_train(
-            Xb, params, units, no_dropout, icfg[CFG_ACTIVATION], acts, derivs, n
+            Xb, params, units, settings.activation, no_dropout, acts, derivs, n
         )
         delta_out = rows_view(deltas[n_weights - 1], n, n_out)
         data_loss += loss_and_output_delta(
-            Z_out, b_out, Y[start:stop], sw[start:stop], sw_total, icfg[CFG_LOSS],
+            Z_out, b_out, Y[start:stop], sw[start:stop], sw_total, settings.loss,
             delta_out,
         )
         backward(Xb, params, units, acts, derivs, deltas, block_grads, n)
         grads += block_grads
-    add_penalty_gradient(
-        params, grads, units, layer_reg, icfg[CFG_L1_METHOD] == L1_SUBGRADIENT
-    )
+    add_penalty_gradient(params, grads, units, reg)
     data_loss = data_loss / sw_total if sw_total > 0 else 0.0
-    return data_loss + penalty_value(params, units, layer_reg)
+    return data_loss + penalty_value(params, units, reg)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def seed_generator(seed):
-    """Seed Numba's own generator (dropout masks, input noise) in this thread."""
+    """Seed Numba's own generator (dropout masks, input noise) in this thread:
+    it is per thread, so fits running side by side do not disturb each
+    other's draws."""
     np.random.seed(seed)

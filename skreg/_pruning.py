@@ -9,14 +9,9 @@ dropped the same way.  Predictions are unchanged up to rounding.
 """
 
 import numpy as np
-from scipy.special import expit
 
-HIDDEN_ACTIVATIONS = {
-    "identity": lambda z: z,
-    "logistic": expit,
-    "tanh": np.tanh,
-    "relu": lambda z: np.maximum(z, 0),
-}
+from . import _config as C
+from . import _kernels as K
 
 
 def prune_network(coefs, intercepts, activation):
@@ -27,13 +22,12 @@ def prune_network(coefs, intercepts, activation):
     """
     coefs = [W.copy() for W in coefs]
     intercepts = [b.copy() for b in intercepts]
-    act = HIDDEN_ACTIVATIONS[activation]
     kept_masks = []
     for l in range(1, len(coefs)):
         incoming, outgoing = coefs[l - 1], coefs[l]
         constant = ~np.any(incoming != 0, axis=0)
         # Fold each constant unit's fixed contribution into the next intercept.
-        folded = act(intercepts[l - 1][constant]) @ outgoing[constant]
+        folded = _activated_constants(intercepts[l - 1][constant], activation) @ outgoing[constant]
         intercepts[l] = (intercepts[l] + folded).astype(intercepts[l].dtype)
         kept = np.any(outgoing != 0, axis=1) & ~constant
         coefs[l - 1] = np.ascontiguousarray(incoming[:, kept])
@@ -41,3 +35,13 @@ def prune_network(coefs, intercepts, activation):
         coefs[l] = np.ascontiguousarray(outgoing[kept])
         kept_masks.append(kept)
     return coefs, intercepts, kept_masks
+
+
+def _activated_constants(intercepts, activation):
+    """activation(intercepts), computed by the prediction kernel itself so
+    that pruning knows every activation the network can have."""
+    b = np.ascontiguousarray(intercepts)
+    values = np.zeros((1, b.shape[0]), dtype=b.dtype)
+    if b.shape[0]:
+        K.add_bias_and_activate(values, b, C.ACTIVATIONS[activation])
+    return values[0]

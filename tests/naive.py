@@ -9,30 +9,24 @@ way scikit-learn stores them, as a list of weight matrices ``coefs`` (shape
 
 A set of parameters is a pair ``(coefs, intercepts)``; gradients and optimizer
 states use the same pair-of-lists structure.  ``pack`` / ``unpack`` convert
-to and from the flat vector the kernels work on.  The helpers at the end build
-the small configuration arrays (``layer_reg``, ``icfg``, ``fcfg``) from plain
-keyword arguments, so that tests state a case once and hand it both to a
-kernel and to its reference.
+to and from the flat vector the kernels work on.
+
+Activations are named as the estimators' ``activation`` parameter names them;
+losses by their output activation, as scikit-learn's ``out_activation_``
+names them: "identity" (half squared error), "exp" (half Poisson deviance),
+"softmax" (multinomial log loss), "logistic" (binary log loss per label).
 """
 
 import numpy as np
 import pytest
 
-import skreg._kernels as K
+from skreg._config import ACTIVATIONS, OUTPUT_LOSSES
 
-# Every hidden activation and every loss, as pytest parameters with readable ids.
-ACTIVATION_PARAMS = [
-    pytest.param(K.ACT_IDENTITY, id="identity"),
-    pytest.param(K.ACT_LOGISTIC, id="logistic"),
-    pytest.param(K.ACT_TANH, id="tanh"),
-    pytest.param(K.ACT_RELU, id="relu"),
-]
-LOSS_PARAMS = [
-    pytest.param(K.LOSS_SQUARED, id="squared"),
-    pytest.param(K.LOSS_POISSON, id="poisson"),
-    pytest.param(K.LOSS_MULTINOMIAL, id="multinomial"),
-    pytest.param(K.LOSS_BINARY, id="binary"),
-]
+# Every hidden activation and every loss the package knows, as pytest
+# parameters: a new entry in the package's tables fails the tests until its
+# reference is written here.
+ACTIVATION_PARAMS = [pytest.param(name, id=name) for name in ACTIVATIONS]
+LOSS_PARAMS = [pytest.param(name, id=name) for name in OUTPUT_LOSSES]
 
 # --------------------------------------------------------------------------
 # Flat layout
@@ -112,32 +106,32 @@ def naive_softplus(z):
     return np.logaddexp(0.0, np.asarray(z, dtype=np.float64))
 
 
-def naive_activate(z, code):
+def naive_activate(z, name):
     z = np.asarray(z, dtype=np.float64)
-    if code == K.ACT_IDENTITY:
+    if name == "identity":
         return z.copy()
-    if code == K.ACT_LOGISTIC:
+    if name == "logistic":
         return naive_logistic(z)
-    if code == K.ACT_TANH:
+    if name == "tanh":
         return np.tanh(z)
-    if code == K.ACT_RELU:
+    if name == "relu":
         return np.maximum(z, 0.0)
-    raise ValueError(code)
+    raise ValueError(f"no reference for activation {name!r}")
 
 
-def naive_activation_derivative(z, code):
+def naive_activation_derivative(z, name):
     """d activation(z) / dz (relu: 0 at z = 0)."""
     z = np.asarray(z, dtype=np.float64)
-    if code == K.ACT_IDENTITY:
+    if name == "identity":
         return np.ones_like(z)
-    if code == K.ACT_LOGISTIC:
+    if name == "logistic":
         s = naive_logistic(z)
         return s * (1.0 - s)
-    if code == K.ACT_TANH:
+    if name == "tanh":
         return 1.0 / np.cosh(z) ** 2
-    if code == K.ACT_RELU:
+    if name == "relu":
         return (z > 0).astype(np.float64)
-    raise ValueError(code)
+    raise ValueError(f"no reference for activation {name!r}")
 
 
 # --------------------------------------------------------------------------
@@ -160,13 +154,13 @@ def naive_log_softmax(Z):
 def naive_output_transform(Z, loss):
     """Output activation of each loss (its canonical inverse link)."""
     Z = np.asarray(Z, dtype=np.float64)
-    if loss == K.LOSS_SQUARED:
+    if loss == "identity":
         return Z.copy()
-    if loss == K.LOSS_POISSON:
+    if loss == "exp":
         return np.exp(Z)
-    if loss == K.LOSS_MULTINOMIAL:
+    if loss == "softmax":
         return naive_softmax(Z)
-    if loss == K.LOSS_BINARY:
+    if loss == "logistic":
         return naive_logistic(Z)
     raise ValueError(loss)
 
@@ -215,22 +209,22 @@ def naive_forward_train(X, coefs, intercepts, activation):
 def naive_sample_losses(logits, Y, loss):
     """Loss of each row, from the output pre-activations (intercept included).
 
-    squared: half squared error averaged over outputs; poisson: half Poisson
+    "identity": half squared error averaged over outputs; "exp": half Poisson
     deviance y log(y / mu) - y + mu averaged over outputs (0 log 0 = 0);
-    multinomial: -sum_k y_k log softmax_k; binary: log loss summed over labels.
+    "softmax": -sum_k y_k log softmax_k; "logistic": log loss summed over labels.
     """
     Z = np.asarray(logits, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
-    if loss == K.LOSS_SQUARED:
+    if loss == "identity":
         return np.mean(0.5 * (Y - Z) ** 2, axis=1)
-    if loss == K.LOSS_POISSON:
+    if loss == "exp":
         mu = np.exp(Z)
         positive = Y > 0
         y_log_y_over_mu = np.where(positive, Y * np.log(np.where(positive, Y, 1.0) / mu), 0.0)
         return np.mean(y_log_y_over_mu - Y + mu, axis=1)
-    if loss == K.LOSS_MULTINOMIAL:
+    if loss == "softmax":
         return -np.sum(Y * naive_log_softmax(Z), axis=1)
-    if loss == K.LOSS_BINARY:
+    if loss == "logistic":
         log_p = -naive_softplus(-Z)  # log sigmoid(z)
         log_1mp = -naive_softplus(Z)  # log (1 - sigmoid(z))
         return -np.sum(Y * log_p + (1.0 - Y) * log_1mp, axis=1)
@@ -253,13 +247,13 @@ def naive_output_delta(logits, Y, sw, loss):
     Z = np.asarray(logits, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
     m = Z.shape[1]
-    if loss == K.LOSS_SQUARED:
+    if loss == "identity":
         G = (Z - Y) / m
-    elif loss == K.LOSS_POISSON:
+    elif loss == "exp":
         G = (np.exp(Z) - Y) / m
-    elif loss == K.LOSS_MULTINOMIAL:
+    elif loss == "softmax":
         G = naive_softmax(Z) * Y.sum(axis=1, keepdims=True) - Y
-    elif loss == K.LOSS_BINARY:
+    elif loss == "logistic":
         G = naive_logistic(Z) - Y
     else:
         raise ValueError(loss)
@@ -474,7 +468,10 @@ def naive_optimizer_step(params, grads, state, t, opt, reg):
     """Optimizer update, then L1 prox (proximal mode), group prox, max-norm.
 
     ``state`` is ``[velocity]`` for SGD and ``[m, v]`` for Adam (pairs);
-    ``opt`` and ``reg`` are dicts as described in ``make_fcfg`` / ``make_layer_reg``.
+    ``opt`` holds the solver's settings (``solver``, ``lr``, ``momentum``,
+    ``nesterov``, ``beta1``, ``beta2``, ``eps``, ``decay``) and ``reg`` the
+    regularization (``alpha``, ``rho``, ``group_alpha``, ``max_norm``,
+    ``l1_method``), both plain dicts with the defaults used here.
     Returns ``(new_params, new_state)``.
     """
     if opt["solver"] == "adam":
@@ -528,48 +525,3 @@ def naive_train_epoch(X, Y, sw, order, params, state, t, batch_size, activation,
         t += 1
         params, state = naive_optimizer_step(params, grads, state, t, opt, reg)
     return params, state, t, total
-
-
-# --------------------------------------------------------------------------
-# Kernel arguments from plain keyword arguments
-# --------------------------------------------------------------------------
-
-
-def make_layer_reg(n_layers, alpha=0.0, rho=0.0, group_alpha=0.0, max_norm=None,
-                   dropout=0.0, **_ignored):
-    """``layer_reg`` (float64, one row per weight matrix, columns REG_*)."""
-    reg = np.zeros((n_layers, K.N_REG))
-    alpha = np.array(per_layer(alpha, n_layers))
-    reg[:, K.REG_L1] = alpha * rho
-    reg[:, K.REG_L2] = alpha * (1.0 - rho)
-    reg[:, K.REG_GROUP] = per_layer(group_alpha, n_layers)
-    reg[:, K.REG_DROPOUT] = per_layer(dropout, n_layers)
-    if max_norm is not None:
-        reg[:, K.REG_MAX_NORM] = per_layer(max_norm, n_layers)
-    return reg
-
-
-def make_icfg(activation=K.ACT_IDENTITY, loss=K.LOSS_SQUARED, solver="sgd", nesterov=False,
-              l1_method="proximal", batch_size=1, seed=0):
-    icfg = np.zeros(K.N_ICFG, dtype=np.int64)
-    icfg[K.CFG_ACTIVATION] = activation
-    icfg[K.CFG_LOSS] = loss
-    icfg[K.CFG_SOLVER] = K.SOLVER_ADAM if solver == "adam" else K.SOLVER_SGD
-    icfg[K.CFG_NESTEROV] = int(bool(nesterov))
-    icfg[K.CFG_L1_METHOD] = K.L1_SUBGRADIENT if l1_method == "subgradient" else K.L1_PROXIMAL
-    icfg[K.CFG_BATCH_SIZE] = batch_size
-    icfg[K.CFG_SEED] = seed
-    return icfg
-
-
-def make_fcfg(lr=0.1, momentum=0.0, beta1=0.9, beta2=0.999, eps=1e-8, decay=0.0,
-              input_noise=0.0, **_ignored):
-    fcfg = np.zeros(K.N_FCFG, dtype=np.float64)
-    fcfg[K.FCFG_LR] = lr
-    fcfg[K.FCFG_MOMENTUM] = momentum
-    fcfg[K.FCFG_BETA1] = beta1
-    fcfg[K.FCFG_BETA2] = beta2
-    fcfg[K.FCFG_EPSILON] = eps
-    fcfg[K.FCFG_WEIGHT_DECAY] = decay
-    fcfg[K.FCFG_INPUT_NOISE] = input_noise
-    return fcfg

@@ -1,7 +1,7 @@
 """Finite-difference checks of the gradient of the objective J.
 
-``K.objective_and_gradient`` returns J (DESIGN section 1: weighted mean data
-loss plus every penalty term) and a gradient: the data loss plus the L2 part,
+``K.objective_and_gradient`` returns J (weighted mean data loss plus every
+penalty term, docs/design.rst "The objective") and a gradient: the data loss plus the L2 part,
 plus ``alpha * rho * sign(w)`` in L1-subgradient mode.  Central differences
 of J (or of J minus its non-smooth terms, in proximal mode) must match that
 gradient for every parameter, every loss and every hidden activation.  The
@@ -12,35 +12,21 @@ Everything here is float64; points are chosen away from the kinks (relu at
 0, |w| at 0) so that J is differentiable where it is differenced.
 """
 
-import os
-import sys
-import warnings
-
+import naive as N
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
+from conftest import reg_record, settings_record
 
+import skreg._config as C
 import skreg._kernels as K
 from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
-from skreg._penalties import layer_regularization
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import naive as N  # noqa: E402
 
 EPS = 1e-6
 RTOL, ATOL = 1e-5, 1e-8
 KINK_MARGIN = 1e-4  # no relu pre-activation and no |w| closer than this to 0
 
 ACTIVATIONS, LOSSES = N.ACTIVATION_PARAMS, N.LOSS_PARAMS
-N_OUTPUTS = {K.LOSS_SQUARED: 2, K.LOSS_POISSON: 2, K.LOSS_MULTINOMIAL: 3, K.LOSS_BINARY: 2}
-ACTIVATION_CODES = {
-    "identity": K.ACT_IDENTITY, "logistic": K.ACT_LOGISTIC, "tanh": K.ACT_TANH,
-    "relu": K.ACT_RELU,
-}
-LOSS_CODES = {
-    "identity": K.LOSS_SQUARED, "exp": K.LOSS_POISSON, "softmax": K.LOSS_MULTINOMIAL,
-    "logistic": K.LOSS_BINARY,
-}
+N_OUTPUTS = {"identity": 2, "exp": 2, "softmax": 3, "logistic": 2}
 
 # Regularization cases: (alpha per layer, rho, group_alpha per layer, l1_method)
 REGS = {
@@ -55,8 +41,7 @@ REGS = {
 
 
 def dense(X):
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    return (X, np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
+    return C.input_matrix(np.asarray(X, dtype=np.float64), np.float64)
 
 
 def central_differences(f, x, eps=EPS):
@@ -69,12 +54,12 @@ def central_differences(f, x, eps=EPS):
     return g
 
 
-def kernel_objective(inputs, Y, sw, units, layer_reg, icfg):
+def kernel_objective(inputs, Y, sw, units, reg, settings):
     """x -> (J, gradient) from the kernel, on a copy of x."""
 
     def f(x):
         grads = np.full_like(x, np.nan)
-        J = K.objective_and_gradient(inputs, Y, sw, x.copy(), units, layer_reg, icfg, grads)
+        J = K.objective_and_gradient(inputs, Y, sw, x.copy(), units, reg, settings, grads)
         return J, grads
 
     return f
@@ -105,7 +90,7 @@ def make_case(seed, loss, activation, hidden, n=6):
         ]
         intercepts = [rng.uniform(-0.5, 0.5, b) for b in units[1:]]
         X = rng.normal(size=(n, 3))
-        if activation == K.ACT_RELU:
+        if activation == "relu":
             pre = hidden_pre_activations(X, coefs, intercepts, activation)
             if np.min(np.abs(pre)) < KINK_MARGIN * 100:  # margin >> eps * |x|
                 continue
@@ -114,12 +99,12 @@ def make_case(seed, loss, activation, hidden, n=6):
         break
     else:
         raise AssertionError("no point away from relu's kink")
-    if loss == K.LOSS_SQUARED:
+    if loss == "identity":
         Y = rng.normal(size=(n, units[-1]))
-    elif loss == K.LOSS_POISSON:
+    elif loss == "exp":
         Y = rng.poisson(1.0, size=(n, units[-1])).astype(float)
         Y[0, 0] = 0.0
-    elif loss == K.LOSS_MULTINOMIAL:
+    elif loss == "softmax":
         Y = np.eye(units[-1])[rng.integers(0, units[-1], n)]
     else:
         Y = rng.integers(0, 2, size=(n, units[-1])).astype(float)
@@ -130,9 +115,10 @@ def make_case(seed, loss, activation, hidden, n=6):
 def check_gradient(units, coefs, intercepts, X, Y, sw, activation, loss, reg):
     L = len(units) - 1
     reg = {k: (v[:L] if isinstance(v, list) else v) for k, v in reg.items()}
-    layer_reg = N.make_layer_reg(L, reg["alpha"], reg["rho"], reg["group_alpha"])
-    icfg = N.make_icfg(activation, loss, l1_method=reg["l1_method"], batch_size=X.shape[0])
-    f = kernel_objective(dense(X), Y, sw, units, layer_reg, icfg)
+    reg_rec = reg_record(L, reg["alpha"], reg["rho"], reg["group_alpha"],
+                         l1_method=reg["l1_method"])
+    settings = settings_record(activation, loss, batch_size=X.shape[0])
+    f = kernel_objective(dense(X), Y, sw, units, reg_rec, settings)
     params = N.pack(coefs, intercepts)
     J, grads = f(params)
 
@@ -170,18 +156,18 @@ def test_objective_gradient_finite_differences(reg_name, hidden, loss, activatio
 @pytest.mark.parametrize("loss", LOSSES)
 def test_gradient_without_hidden_layer_and_with_zero_weights(loss):
     """No hidden layer; a third of the samples weigh nothing."""
-    units, coefs, intercepts, X, Y, sw = make_case(2, loss, K.ACT_TANH, (), n=9)
+    units, coefs, intercepts, X, Y, sw = make_case(2, loss, "tanh", (), n=9)
     sw[::3] = 0.0
-    check_gradient(units, coefs, intercepts, X, Y, sw, K.ACT_TANH, loss, REGS["enet_subgradient"])
+    check_gradient(units, coefs, intercepts, X, Y, sw, "tanh", loss, REGS["enet_subgradient"])
 
 
 @pytest.mark.parametrize("loss", LOSSES)
 def test_gradient_over_several_row_blocks(loss):
     """More rows than ``K.BLOCK_ROWS``: the blocks' gradients add up."""
     units, coefs, intercepts, X, Y, sw = make_case(
-        3, loss, K.ACT_TANH, (3,), n=K.BLOCK_ROWS + 29
+        3, loss, "tanh", (3,), n=K.BLOCK_ROWS + 29
     )
-    check_gradient(units, coefs, intercepts, X, Y, sw, K.ACT_TANH, loss, REGS["l2"])
+    check_gradient(units, coefs, intercepts, X, Y, sw, "tanh", loss, REGS["l2"])
 
 
 # --------------------------------------------------------------------------
@@ -205,12 +191,12 @@ def check_fitted_estimator(est, X, y, sw, rho, subgradient):
     intercepts = [np.array(b, dtype=np.float64) for b in est.intercepts_]
     units = N.units_of(coefs)
     L = len(coefs)
-    activation = ACTIVATION_CODES[est.activation]
-    loss = LOSS_CODES[est.out_activation_]
+    activation = est.activation
+    loss = est.out_activation_
     alpha = N.per_layer(est.alpha, L)
     group_alpha = N.per_layer(est.group_alpha, L)
     Y = estimator_targets(est, y)
-    if activation == K.ACT_RELU:
+    if activation == "relu":
         pre = hidden_pre_activations(X, coefs, intercepts, activation)
         assert np.min(np.abs(pre)) > KINK_MARGIN
     if rho > 0:
@@ -234,22 +220,17 @@ def check_fitted_estimator(est, X, y, sw, rho, subgradient):
     params = N.pack(coefs, intercepts)
     fd = central_differences(naive_J, params)
     # the estimator's own regularization arrays, fed to the kernel
-    layer_reg = layer_regularization(est, L)
-    icfg = N.make_icfg(activation, loss, l1_method="subgradient" if subgradient else "proximal",
+    reg = est._regularization(L)
+    assert reg.l1_subgradient == subgradient
+    settings = settings_record(activation, loss,
                        batch_size=X.shape[0])
-    J, grads = kernel_objective(dense(X), Y, sw, units, layer_reg, icfg)(params)
+    J, grads = kernel_objective(dense(X), Y, sw, units, reg, settings)(params)
     np.testing.assert_allclose(J, naive_J(params), rtol=1e-10)
     np.testing.assert_allclose(grads, fd, rtol=RTOL, atol=ATOL)
     gc, gi = N.naive_objective_gradient(X, Y, sw, coefs, intercepts, activation, loss, alpha,
                                         rho, subgradient)
     np.testing.assert_allclose(N.pack(gc, gi), fd, rtol=RTOL, atol=ATOL)
     return naive_J(params)
-
-
-def fit_quietly(est, X, y, sw):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return est.fit(X, y, sample_weight=sw)
 
 
 def test_classifier_multiclass_lbfgs():
@@ -262,7 +243,7 @@ def test_classifier_multiclass_lbfgs():
         hidden_layer_sizes=(5, 3), activation="tanh", solver="lbfgs", alpha=[0.02, 0.05, 0.01],
         max_iter=15, random_state=0,
     )
-    fit_quietly(clf, X, y, sw)
+    clf.fit(X, y, sample_weight=sw)
     J = check_fitted_estimator(clf, X, y, sw, rho=0.0, subgradient=False)
     # lbfgs reports J at the returned point: the same J as the reference's
     np.testing.assert_allclose(clf.loss_, J, rtol=1e-8)
@@ -277,7 +258,7 @@ def test_classifier_binary_sgd_relu():
         hidden_layer_sizes=(6,), activation="relu", solver="sgd", learning_rate_init=0.05,
         alpha=[0.01, 0.03], batch_size=10, max_iter=4, random_state=3,
     )
-    fit_quietly(clf, X, y, sw)
+    clf.fit(X, y, sample_weight=sw)
     check_fitted_estimator(clf, X, y, sw, rho=0.0, subgradient=False)
 
 
@@ -291,7 +272,7 @@ def test_classifier_multilabel_adam_subgradient():
         l1_ratio=0.3, l1_method="subgradient", alpha=[0.02, 0.01], learning_rate_init=0.01,
         batch_size=8, max_iter=3, random_state=1,
     )
-    fit_quietly(clf, X, y, sw)
+    clf.fit(X, y, sample_weight=sw)
     check_fitted_estimator(clf, X, y, sw, rho=0.3, subgradient=True)
 
 
@@ -305,7 +286,7 @@ def test_regressor_poisson_multioutput_adam_subgradient():
         penalty="elasticnet", l1_ratio=0.4, l1_method="subgradient", alpha=[0.01, 0.03],
         learning_rate_init=0.01, batch_size=10, max_iter=3, random_state=2,
     )
-    fit_quietly(reg, X, Y, sw)
+    reg.fit(X, Y, sample_weight=sw)
     check_fitted_estimator(reg, X, Y, sw, rho=0.4, subgradient=True)
 
 
@@ -318,6 +299,6 @@ def test_regressor_squared_lbfgs_identity():
         hidden_layer_sizes=(4, 4), activation="identity", solver="lbfgs",
         alpha=[0.1, 0.0, 0.2], max_iter=10, random_state=4,
     )
-    fit_quietly(reg, X, y, sw)
+    reg.fit(X, y, sample_weight=sw)
     J = check_fitted_estimator(reg, X, y, sw, rho=0.0, subgradient=False)
     np.testing.assert_allclose(reg.loss_, J, rtol=1e-8)

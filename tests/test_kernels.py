@@ -13,18 +13,16 @@ module docstring), on the same data, against the same reference.
 """
 
 import itertools
-import os
-import sys
 
+import naive as N
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import reg_record, settings_record
 from numba import typed
 
+import skreg._config as C
 import skreg._kernels as K
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import naive as N  # noqa: E402
 
 DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
 RTOL = {np.float64: 1e-10, np.float32: 1e-4}
@@ -65,18 +63,9 @@ def assert_pair_close(got_pair, expected_pair, dtype, what=""):
 
 
 def make_input(X, kind):
-    """X as the kernels' input-matrix tuple (dense, data, indices, indptr)."""
-    X = np.ascontiguousarray(X)
-    if kind == "dense":
-        return (X, np.empty(0, X.dtype), np.empty(0, np.int64), np.empty(0, np.int64))
-    A = sp.csr_matrix(X)
-    A.sort_indices()
-    return (
-        np.empty((0, X.shape[1]), X.dtype),
-        np.ascontiguousarray(A.data, dtype=X.dtype),
-        A.indices.astype(np.int64),
-        A.indptr.astype(np.int64),
-    )
+    """X as the kernels' input-matrix tuple, built by the package itself."""
+    X = np.asarray(X)
+    return C.input_matrix(X if kind == "dense" else sp.csr_matrix(X), X.dtype)
 
 
 def rounded(a, dtype):
@@ -85,13 +74,13 @@ def rounded(a, dtype):
 
 
 def make_targets(rng, loss, n, m):
-    if loss == K.LOSS_SQUARED:
+    if loss == "identity":
         return rng.normal(size=(n, m))
-    if loss == K.LOSS_POISSON:
+    if loss == "exp":
         Y = rng.poisson(1.5, size=(n, m)).astype(np.float64)
         Y[0] = 0.0  # y log y = 0 at y = 0
         return Y
-    if loss == K.LOSS_MULTINOMIAL:
+    if loss == "softmax":
         return np.eye(m)[rng.integers(0, m, n)]
     return rng.integers(0, 2, size=(n, m)).astype(np.float64)
 
@@ -102,7 +91,7 @@ class Problem:
     def __init__(self, seed, shape, loss, n, dtype, weights="varied"):
         rng = np.random.default_rng(seed)
         n_in, hidden, n_out = shape
-        if loss == K.LOSS_MULTINOMIAL:
+        if loss == "softmax":
             n_out = max(n_out, 2)  # softmax over one class is constant
         self.units = np.array([n_in, *hidden, n_out], dtype=np.int64)
         self.dtype = dtype
@@ -193,15 +182,16 @@ def test_weight_matrix_and_rows_view_are_views(dtype):
 Z_GRID = np.array([-60.0, -5.0, -1.3, -0.2, -1e-3, 0.0, 1e-3, 0.4, 1.0, 3.7, 60.0])
 
 
-@pytest.mark.parametrize("code", ACTIVATIONS)
+@pytest.mark.parametrize("name", ACTIVATIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_activate_and_derivative(code, dtype):
+def test_activate_and_derivative(name, dtype):
     z = Z_GRID.astype(dtype)
+    code = C.ACTIVATIONS[name]
     act = np.array([K.activate(v, code) for v in z])
-    assert_close(act, N.naive_activate(z, code), dtype)
+    assert_close(act, N.naive_activate(z, name), dtype)
     # The derivative kernel takes the activation's value.
     der = np.array([K.activation_derivative(dtype(a), code) for a in act])
-    assert_close(der, N.naive_activation_derivative(z, code), dtype)
+    assert_close(der, N.naive_activation_derivative(z, name), dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -217,32 +207,32 @@ def test_logistic_and_softplus(dtype):
     assert_close(got, N.naive_softplus(z), dtype)
 
 
-@pytest.mark.parametrize("code", ACTIVATIONS)
+@pytest.mark.parametrize("name", ACTIVATIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_add_bias_and_activate(code, dtype):
+def test_add_bias_and_activate(name, dtype):
     rng = np.random.default_rng(1)
     Z = rng.normal(size=(7, 5)).astype(dtype)
     b = rng.normal(size=5).astype(dtype)
-    expected = N.naive_activate(Z.astype(np.float64) + b, code)
-    K.add_bias_and_activate(Z, b, code)
+    expected = N.naive_activate(Z.astype(np.float64) + b, name)
+    K.add_bias_and_activate(Z, b, C.ACTIVATIONS[name])
     assert_close(Z, expected, dtype)
 
 
-@pytest.mark.parametrize("code", ACTIVATIONS)
+@pytest.mark.parametrize("name", ACTIVATIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_add_bias_activate_dropout_without_dropout(code, dtype):
+def test_add_bias_activate_dropout_without_dropout(name, dtype):
     rng = np.random.default_rng(2)
     Z = rng.normal(size=(6, 4)).astype(dtype)
     D = np.full_like(Z, np.nan)
     b = rng.normal(size=4).astype(dtype)
     pre = Z.astype(np.float64) + b
-    K.add_bias_activate_dropout(Z, D, b, code, 0.0)
-    assert_close(Z, N.naive_activate(pre, code), dtype)
-    assert_close(D, N.naive_activation_derivative(pre, code), dtype)
+    K.add_bias_activate_dropout(Z, D, b, C.ACTIVATIONS[name], 0.0)
+    assert_close(Z, N.naive_activate(pre, name), dtype)
+    assert_close(D, N.naive_activation_derivative(pre, name), dtype)
 
 
-@pytest.mark.parametrize("code", ACTIVATIONS)
-def test_add_bias_activate_dropout_masks(code):
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_add_bias_activate_dropout_masks(name):
     """Inverted dropout: each unit is either zero (value and derivative) or
     kept and scaled by 1 / keep; about `rate` of them are dropped."""
     rate, keep = 0.3, 0.7
@@ -250,9 +240,9 @@ def test_add_bias_activate_dropout_masks(code):
     Z = rng.normal(size=(300, 40)) + 0.5
     b = rng.normal(size=40)
     pre = Z + b
-    act, der = N.naive_activate(pre, code), N.naive_activation_derivative(pre, code)
+    act, der = N.naive_activate(pre, name), N.naive_activation_derivative(pre, name)
     D = np.empty_like(Z)
-    K.add_bias_activate_dropout(Z, D, b, code, rate)
+    K.add_bias_activate_dropout(Z, D, b, C.ACTIVATIONS[name], rate)
     # (tanh's derivative is 1 - a^2 in the kernel, 1 / cosh^2 here: not bitwise)
     kept = np.isclose(Z, act / keep, rtol=1e-10, atol=1e-12) & np.isclose(
         D, der / keep, rtol=1e-10, atol=1e-12
@@ -276,13 +266,13 @@ def test_add_bias_activate_dropout_masks(code):
 def test_output_transform(loss, m, dtype):
     rng = np.random.default_rng(4)
     Z = rng.normal(size=(5, m)) * 2
-    if loss in (K.LOSS_MULTINOMIAL, K.LOSS_BINARY):
+    if loss in ("softmax", "logistic"):
         Z[0] += 500.0  # no overflow
         Z[1] -= 500.0
     Z = Z.astype(dtype)
     b = rng.normal(size=m).astype(dtype)
     expected = N.naive_output_transform(Z.astype(np.float64) + b, loss)
-    K.output_transform(Z, b, loss)
+    K.output_transform(Z, b, C.OUTPUT_LOSSES[loss])
     assert np.all(np.isfinite(Z))
     assert_close(Z, expected, dtype)
 
@@ -297,7 +287,8 @@ def test_predict(n, shape, loss, act, dtype):
     expected = N.naive_predict(p.X, p.coefs, p.intercepts, act, loss)
     for kind in KINDS:
         out = np.full((n, p.units[-1]), np.nan, dtype=dtype)
-        K.predict(p.inputs(kind), p.params, p.units, act, loss, out)
+        K.predict(p.inputs(kind), p.params, p.units, C.ACTIVATIONS[act],
+                  C.OUTPUT_LOSSES[loss], out)
         assert_close(out, expected, dtype, kind)
 
 
@@ -305,14 +296,15 @@ def test_predict(n, shape, loss, act, dtype):
 @pytest.mark.parametrize("act", ACTIVATIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_predict_block(shape, act, dtype):
-    loss = K.LOSS_MULTINOMIAL
+    loss = "softmax"
     p = Problem(11, shape, loss, 9, dtype)
     width = max([1] + list(p.units[1:-1]))  # the documented buffer size
     for kind in KINDS:
         buf_a = np.full(9 * width, np.nan, dtype=dtype)
         buf_b = np.full(9 * width, np.nan, dtype=dtype)
         out = np.full((9, p.units[-1]), np.nan, dtype=dtype)
-        K.predict_block(p.inputs(kind), p.params, p.units, act, loss, out, buf_a, buf_b)
+        K.predict_block(p.inputs(kind), p.params, p.units, C.ACTIVATIONS[act],
+                        C.OUTPUT_LOSSES[loss], out, buf_a, buf_b)
         assert_close(out, N.naive_predict(p.X, p.coefs, p.intercepts, act, loss), dtype, kind)
 
 
@@ -331,12 +323,12 @@ def test_allocate_layer_buffers(dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_forward_train_and_output_loss(n, shape, loss, act, dtype):
     p = Problem(12, shape, loss, n, dtype)
-    layer_reg = N.make_layer_reg(p.n_layers)  # no dropout
+    no_dropout = np.zeros(p.n_layers)
     exp_acts, exp_derivs, exp_z = N.naive_forward_train(p.X, p.coefs, p.intercepts, act)
     for kind in KINDS:
         acts, derivs, deltas = flat_buffers(p.units, n, dtype)
-        Z_out = K.forward_train(p.inputs(kind), p.params, p.units, layer_reg, act, acts,
-                                derivs, n)
+        Z_out = K.forward_train(p.inputs(kind), p.params, p.units, C.ACTIVATIONS[act],
+                                no_dropout, acts, derivs, n)
         assert_close(Z_out, exp_z, dtype, f"output pre-activation, {kind}")
         for l in range(p.n_layers - 1):
             u = p.units[l + 1]
@@ -346,7 +338,8 @@ def test_forward_train_and_output_loss(n, shape, loss, act, dtype):
     # Output loss and delta on top of the forward pass.
     b_out = p.params[-p.units[-1] :]
     delta = buffer_matrix(deltas[-1], n, p.units[-1])
-    total = K.loss_and_output_delta(Z_out, b_out, p.Y, p.sw, float(p.sw.sum()), loss, delta)
+    total = K.loss_and_output_delta(Z_out, b_out, p.Y, p.sw, float(p.sw.sum()),
+                                    C.OUTPUT_LOSSES[loss], delta)
     logits = N.naive_logits(p.X, p.coefs, p.intercepts, act)
     sw = p.sw.astype(np.float64)
     exp_total = np.sum(sw * N.naive_sample_losses(logits, p.Y, loss))
@@ -361,10 +354,10 @@ def test_forward_train_and_output_loss(n, shape, loss, act, dtype):
 def test_loss_and_output_delta(weights, m, loss, dtype):
     rng = np.random.default_rng(5)
     n = 9
-    if loss == K.LOSS_MULTINOMIAL:
+    if loss == "softmax":
         m = max(m, 2)
     Z = rng.normal(size=(n, m)) * 1.5
-    if loss in (K.LOSS_MULTINOMIAL, K.LOSS_BINARY):
+    if loss in ("softmax", "logistic"):
         Z[1] += 40.0  # confident rows: no overflow, accurate logs
         Z[2] -= 40.0
     Z = Z.astype(dtype)
@@ -378,7 +371,7 @@ def test_loss_and_output_delta(weights, m, loss, dtype):
     sw = sw.astype(dtype)
     sw_total = float(sw.astype(np.float64).sum())
     delta = np.full((n, m), np.nan, dtype=dtype)
-    total = K.loss_and_output_delta(Z, b, Y, sw, sw_total, loss, delta)
+    total = K.loss_and_output_delta(Z, b, Y, sw, sw_total, C.OUTPUT_LOSSES[loss], delta)
 
     logits = Z.astype(np.float64) + b
     sample = N.naive_sample_losses(logits, Y, loss)
@@ -433,17 +426,17 @@ GROUP_ALPHAS = {1: [0.4], 2: [0.15, 0.0], 3: [0.2, 0.05, 0.3]}
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_penalty_value(rho, shape, dtype):
-    p = Problem(20, shape, K.LOSS_SQUARED, 2, dtype)
+    p = Problem(20, shape, "identity", 2, dtype)
     p.coefs[0][1] = 0.0  # a zero row (norm 0) in the group term
     params = N.pack(p.coefs, p.intercepts, dtype)
     params[-1] = 1e3  # intercepts are never penalized
     L = p.n_layers
-    layer_reg = N.make_layer_reg(L, ALPHAS[L], rho, GROUP_ALPHAS[L])
-    got = K.penalty_value(params, p.units, layer_reg)
+    reg = reg_record(L, ALPHAS[L], rho, GROUP_ALPHAS[L])
+    got = K.penalty_value(params, p.units, reg)
     assert_close(got, N.naive_penalty_value(p.coefs, ALPHAS[L], rho, GROUP_ALPHAS[L]), dtype)
     # Each term alone, so that a mix-up between them cannot cancel out.
     for kw in (dict(alpha=ALPHAS[L], rho=rho), dict(group_alpha=GROUP_ALPHAS[L])):
-        got = K.penalty_value(params, p.units, N.make_layer_reg(L, **kw))
+        got = K.penalty_value(params, p.units, reg_record(L, **kw))
         assert_close(got, N.naive_penalty_value(p.coefs, **kw), dtype, str(kw))
 
 
@@ -452,15 +445,16 @@ def test_penalty_value(rho, shape, dtype):
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_add_penalty_gradient(subgradient, rho, shape, dtype):
-    p = Problem(21, shape, K.LOSS_SQUARED, 2, dtype)
+    p = Problem(21, shape, "identity", 2, dtype)
     p.coefs[-1][0, 0] = 0.0  # sign(0) = 0
     params = N.pack(p.coefs, p.intercepts, dtype)
     rng = np.random.default_rng(22)
     grads = rng.normal(size=params.shape).astype(dtype)
     start = N.unpack(grads, p.units)
     L = p.n_layers
-    layer_reg = N.make_layer_reg(L, ALPHAS[L], rho, GROUP_ALPHAS[L])
-    K.add_penalty_gradient(params, grads, p.units, layer_reg, subgradient)
+    l1_method = "subgradient" if subgradient else "proximal"
+    reg = reg_record(L, ALPHAS[L], rho, GROUP_ALPHAS[L], l1_method=l1_method)
+    K.add_penalty_gradient(params, grads, p.units, reg)
     pc, pi = N.naive_penalty_gradient(p.coefs, ALPHAS[L], rho, subgradient)
     expected = ([a + b for a, b in zip(start[0], pc)], [a + b for a, b in zip(start[1], pi)])
     assert_pair_close(N.unpack(grads, p.units), expected, dtype)
@@ -497,16 +491,16 @@ def check_exact_zeros(new, old, thresholds, dtype):
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_prox_l1(shape, dtype):
-    p = Problem(30, shape, K.LOSS_SQUARED, 2, dtype)
+    p = Problem(30, shape, "identity", 2, dtype)
     p.coefs[0][0, 0] = rounded(0.01, dtype)  # under every threshold: must become 0
     p.params = N.pack(p.coefs, p.intercepts, dtype)
     L = p.n_layers
     alpha = [0.4, 0.0, 0.9][:L]  # a layer without L1 stays as it is
     rng = np.random.default_rng(31)
-    steps = rng.uniform(0.05, 0.8, p.params.shape).astype(dtype)
-    step_coefs, _ = N.unpack(steps, p.units)
+    step_sizes = rng.uniform(0.05, 0.8, p.params.shape).astype(dtype)
+    step_coefs, _ = N.unpack(step_sizes, p.units)
     params = p.params.copy()
-    K.prox_l1(params, steps, p.units, N.make_layer_reg(L, alpha, 1.0))
+    K.prox_l1(params, step_sizes, p.units, reg_record(L, alpha, 1.0))
     got = N.unpack(params, p.units)
     expected = N.naive_prox_l1(p.coefs, step_coefs, alpha, 1.0)
     assert_pair_close(got, (expected, p.intercepts), dtype)
@@ -515,7 +509,7 @@ def test_prox_l1(shape, dtype):
     assert got[0][0][0, 0] == 0.0
     # elastic net: the threshold is step * alpha * rho
     params = p.params.copy()
-    K.prox_l1(params, steps, p.units, N.make_layer_reg(L, alpha, 0.3))
+    K.prox_l1(params, step_sizes, p.units, reg_record(L, alpha, 0.3))
     expected = N.naive_prox_l1(p.coefs, step_coefs, alpha, 0.3)
     assert_pair_close(N.unpack(params, p.units), (expected, p.intercepts), dtype)
 
@@ -550,17 +544,17 @@ def test_prox_group_rows(dtype):
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_prox_group(shape, dtype):
-    p = Problem(33, shape, K.LOSS_SQUARED, 2, dtype)
+    p = Problem(33, shape, "identity", 2, dtype)
     p.coefs[0][-1] *= 0.01  # a row under its threshold: must be removed
     p.params = N.pack(p.coefs, p.intercepts, dtype)
     L = p.n_layers
     group_alpha = [0.3, 0.0, 0.6][:L]
     rng = np.random.default_rng(34)
     # per-coordinate steps, as Adam's: a row's step is their mean
-    steps = rng.uniform(0.1, 1.5, p.params.shape).astype(dtype)
-    step_coefs, _ = N.unpack(steps, p.units)
+    step_sizes = rng.uniform(0.1, 1.5, p.params.shape).astype(dtype)
+    step_coefs, _ = N.unpack(step_sizes, p.units)
     params = p.params.copy()
-    K.prox_group(params, steps, p.units, N.make_layer_reg(L, group_alpha=group_alpha))
+    K.prox_group(params, step_sizes, p.units, reg_record(L, group_alpha=group_alpha))
     got = N.unpack(params, p.units)
     expected = N.naive_prox_group(p.coefs, step_coefs, group_alpha)
     assert_pair_close(got, (expected, p.intercepts), dtype)
@@ -595,11 +589,11 @@ def test_project_max_norm_columns(dtype):
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_apply_max_norm(shape, dtype):
-    p = Problem(36, shape, K.LOSS_SQUARED, 2, dtype)
+    p = Problem(36, shape, "identity", 2, dtype)
     L = p.n_layers
     max_norm = [0.8, 0.0, 0.9][:L]  # 0: no bound on that layer
     params = p.params.copy()
-    K.apply_max_norm(params, p.units, N.make_layer_reg(L, max_norm=max_norm))
+    K.apply_max_norm(params, p.units, reg_record(L, max_norm=max_norm))
     got = N.unpack(params, p.units)
     expected = N.naive_apply_max_norm(p.coefs, max_norm)
     assert_pair_close(got, (expected, p.intercepts), dtype)
@@ -631,7 +625,7 @@ SGD_CASES = [
 @pytest.mark.parametrize("case", SGD_CASES)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_sgd_step(case, dtype):
-    p = Problem(40, (3, (6, 4), 2), K.LOSS_SQUARED, 2, dtype)
+    p = Problem(40, (3, (6, 4), 2), "identity", 2, dtype)
     rng = np.random.default_rng(41)
     lr = 0.1
     params = p.params.copy()
@@ -639,21 +633,19 @@ def test_sgd_step(case, dtype):
     grad_flat, grads = random_pair_like(rng, p)
     exp_params, exp_vel, exp_steps = (p.pair, vel, None)
     # two consecutive steps, the velocity carried over
+    settings = settings_record(momentum=case["momentum"], nesterov=case["nesterov"])
     for _ in range(2):
-        steps = np.full_like(params, np.nan)
+        step_sizes = np.full_like(params, np.nan)
         n_coef = int(K.layer_offsets(p.units)[0][-1])
-        fcfg = N.make_fcfg(lr=lr, momentum=case["momentum"])
         shrink = 1.0 - lr * case["decay"]
-        for span, penalty in (((0, n_coef), (0.0, shrink)),
-                              ((n_coef, params.size), (0.0, 1.0))):
-            K.sgd_step(params, grad_flat, vel_flat, steps, span, penalty, fcfg,
-                       case["nesterov"])
+        for span, decay in (((0, n_coef), shrink), ((n_coef, params.size), 1.0)):
+            K.sgd_step(params, grad_flat, vel_flat, step_sizes, span, 0.0, decay, lr, settings)
         exp_params, exp_vel, exp_steps = N.naive_sgd_step(
             exp_params, grads, exp_vel, lr, case["momentum"], case["nesterov"], case["decay"]
         )
         assert_pair_close(N.unpack(params, p.units), exp_params, dtype, "params")
         assert_pair_close(N.unpack(vel_flat, p.units), exp_vel, dtype, "velocity")
-        assert_close(steps[:n_coef], np.concatenate([s.ravel() for s in exp_steps]), dtype)
+        assert_close(step_sizes[:n_coef], np.concatenate([s.ravel() for s in exp_steps]), dtype)
         exp_params = N.unpack(params, p.units)  # continue from the kernel's rounding
         exp_vel = N.unpack(vel_flat, p.units)
         grad_flat, grads = random_pair_like(rng, p)
@@ -662,7 +654,7 @@ def test_sgd_step(case, dtype):
 @pytest.mark.parametrize("decay", [0.0, 0.05])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_adam_step(decay, dtype):
-    p = Problem(42, (3, (6, 4), 2), K.LOSS_SQUARED, 2, dtype)
+    p = Problem(42, (3, (6, 4), 2), "identity", 2, dtype)
     rng = np.random.default_rng(43)
     lr, beta1, beta2, eps = 0.01, 0.9, 0.999, 1e-8
     params = p.params.copy()
@@ -672,18 +664,18 @@ def test_adam_step(decay, dtype):
     exp_params, exp_m, exp_v = p.pair, N.zeros_like_pair(p.pair), N.zeros_like_pair(p.pair)
     for t in (1, 2, 3, 4):
         grad_flat, grads = random_pair_like(rng, p)
-        steps = np.full_like(params, np.nan)
-        fcfg = N.make_fcfg(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
-        for span, penalty in (((0, n_coef), (0.0, 1.0 - lr * decay)),
-                              ((n_coef, params.size), (0.0, 1.0))):
-            K.adam_step(params, grad_flat, m_flat, v_flat, steps, span, penalty, fcfg, t)
+        step_sizes = np.full_like(params, np.nan)
+        settings = settings_record(solver="adam", beta1=beta1, beta2=beta2, eps=eps)
+        for span, shrink in (((0, n_coef), 1.0 - lr * decay), ((n_coef, params.size), 1.0)):
+            K.adam_step(params, grad_flat, m_flat, v_flat, step_sizes, span, 0.0, shrink, lr,
+                        settings, t)
         exp_params, exp_m, exp_v, exp_steps = N.naive_adam_step(
             exp_params, grads, exp_m, exp_v, t, lr, beta1, beta2, eps, decay
         )
         assert_pair_close(N.unpack(params, p.units), exp_params, dtype, f"params t={t}")
         assert_pair_close(N.unpack(m_flat, p.units), exp_m, dtype, f"m t={t}")
         assert_pair_close(N.unpack(v_flat, p.units), exp_v, dtype, f"v t={t}")
-        assert_close(steps[:n_coef], np.concatenate([s.ravel() for s in exp_steps]), dtype)
+        assert_close(step_sizes[:n_coef], np.concatenate([s.ravel() for s in exp_steps]), dtype)
         exp_params = N.unpack(params, p.units)
         exp_m, exp_v = N.unpack(m_flat, p.units), N.unpack(v_flat, p.units)
 
@@ -724,12 +716,14 @@ def split_case(opt_name, reg_name):
     return opt, reg
 
 
-def kernel_config(units, opt, reg, activation=K.ACT_TANH, loss=K.LOSS_SQUARED, batch_size=1):
-    layer_reg = N.make_layer_reg(len(units) - 1, **reg)
-    icfg = N.make_icfg(activation, loss, opt["solver"], opt.get("nesterov", False),
-                       reg.get("l1_method", "proximal"), batch_size)
-    fcfg = N.make_fcfg(**opt)
-    return layer_reg, icfg, fcfg
+def kernel_config(units, opt, reg, activation="tanh", loss="identity", batch_size=1, seed=0):
+    """``(Regularization, Settings, Epoch)`` records of a test case."""
+    decay, noise = opt.get("decay", 0.0), opt.get("input_noise", 0.0)
+    return (
+        reg_record(len(units) - 1, **reg, decay=decay, input_noise=noise),
+        settings_record(activation, loss, batch_size=batch_size, **opt),
+        C.epoch(opt["lr"], seed),
+    )
 
 
 def initial_state(rng, p, opt_name, fresh):
@@ -753,21 +747,22 @@ def check_state(state, exp_state, p, dtype):
 @pytest.mark.parametrize("opt_name", list(OPT_CASES))
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_optimizer_step(reg_name, opt_name, dtype):
-    p = Problem(44, (3, (6, 4), 2), K.LOSS_SQUARED, 2, dtype)
+    p = Problem(44, (3, (6, 4), 2), "identity", 2, dtype)
     rng = np.random.default_rng(45)
     opt, reg = split_case(opt_name, reg_name)
-    layer_reg, icfg, fcfg = kernel_config(p.units, opt, reg)
+    reg_rec, settings, epoch = kernel_config(p.units, opt, reg)
     state, exp_state = initial_state(rng, p, opt_name, fresh=False)
     params = p.params.copy()
     exp_params = p.pair
     t = 3
     for _ in range(2):
         grad_flat, grads = random_pair_like(rng, p)
-        steps = np.full_like(params, np.nan)
+        step_sizes = np.full_like(params, np.nan)
         t += 1
         # The kernel adds the smooth penalty's gradient itself; the reference
         # takes the whole smooth gradient.
-        K.optimizer_step(params, grad_flat, state, steps, p.units, layer_reg, icfg, fcfg, t)
+        K.optimizer_step(params, grad_flat, state, step_sizes, p.units, reg_rec, settings,
+                         epoch.learning_rate, t)
         pen_coefs, _ = N.naive_penalty_gradient(
             exp_params[0], reg.get("alpha", 0.0), reg.get("rho", 0.0),
             reg.get("l1_method", "proximal") == "subgradient",
@@ -810,12 +805,12 @@ def test_objective_and_gradient(n, shape, loss, act, dtype):
         reg = {k: (v[:L] if isinstance(v, list) else v) for k, v in reg.items()}
         reg.setdefault("group_alpha", [0.0] * L)
         subgradient = reg.get("l1_method") == "subgradient"
-        layer_reg = N.make_layer_reg(L, **reg)
-        icfg = N.make_icfg(act, loss, l1_method=reg.get("l1_method", "proximal"), batch_size=n)
+        reg_rec = reg_record(L, **reg)
+        settings = settings_record(act, loss, batch_size=n)
         grads = np.full_like(p.params, np.nan)
         params = p.params.copy()
-        J = K.objective_and_gradient(p.inputs(kind), p.Y, p.sw, params, p.units, layer_reg,
-                                     icfg, grads)
+        J = K.objective_and_gradient(p.inputs(kind), p.Y, p.sw, params, p.units, reg_rec,
+                                     settings, grads)
         np.testing.assert_array_equal(params, p.params)  # parameters untouched
 
         exp_J = N.naive_objective(p.X, p.Y, p.sw, p.coefs, p.intercepts, act, loss,
@@ -833,25 +828,25 @@ def test_objective_does_not_depend_on_row_blocks(kind, dtype):
     """Three row blocks; zero weights on all but the first block give what
     the first block alone gives: blocks are normalized by the total weight,
     not one by one."""
-    p = Problem(51, (4, (5,), 3), K.LOSS_SQUARED, 2 * K.BLOCK_ROWS + 11, dtype)
-    layer_reg = N.make_layer_reg(2, [0.1, 0.2])
-    icfg = N.make_icfg(K.ACT_TANH, K.LOSS_SQUARED, batch_size=p.n)
+    p = Problem(51, (4, (5,), 3), "identity", 2 * K.BLOCK_ROWS + 11, dtype)
+    reg = reg_record(2, [0.1, 0.2])
+    settings = settings_record("tanh", "identity", batch_size=p.n)
     grads = np.empty_like(p.params)
-    J = K.objective_and_gradient(p.inputs(kind), p.Y, p.sw, p.params, p.units, layer_reg,
-                                 icfg, grads)
-    exp = N.naive_objective(p.X, p.Y, p.sw, p.coefs, p.intercepts, K.ACT_TANH,
-                            K.LOSS_SQUARED, [0.1, 0.2])
+    J = K.objective_and_gradient(p.inputs(kind), p.Y, p.sw, p.params, p.units, reg,
+                                 settings, grads)
+    exp = N.naive_objective(p.X, p.Y, p.sw, p.coefs, p.intercepts, "tanh",
+                            "identity", [0.1, 0.2])
     assert_close(J, exp, dtype)
     sw = p.sw.copy()
     sw[K.BLOCK_ROWS :] = 0  # only the first block counts
     grads0 = np.empty_like(p.params)
-    J0 = K.objective_and_gradient(p.inputs(kind), p.Y, sw, p.params, p.units, layer_reg,
-                                  icfg, grads0)
+    J0 = K.objective_and_gradient(p.inputs(kind), p.Y, sw, p.params, p.units, reg,
+                                  settings, grads0)
     grads1 = np.empty_like(p.params)
     first = slice(0, K.BLOCK_ROWS)
     J1 = K.objective_and_gradient(
         make_input(p.X[first], kind), np.ascontiguousarray(p.Y[first]),
-        np.ascontiguousarray(p.sw[first]), p.params, p.units, layer_reg, icfg, grads1,
+        np.ascontiguousarray(p.sw[first]), p.params, p.units, reg, settings, grads1,
     )
     assert_close(J0, J1, dtype)
     assert_close(grads0, grads1, dtype)
@@ -882,10 +877,6 @@ def test_input_matrix_helpers(kind, dtype):
     inputs = make_input(X, kind)
     assert K.is_sparse(inputs) == (kind == "csr")
     assert K.n_input_rows(inputs) == 9
-    if kind == "dense":
-        dense = K.dense_input(X)
-        assert not K.is_sparse(dense)
-        np.testing.assert_array_equal(dense[0], X)
     block = K.input_row_block(inputs, 3, 7)
     assert K.n_input_rows(block) == 4
     np.testing.assert_array_equal(input_to_dense(block, 4, 4), X[3:7])
@@ -938,7 +929,7 @@ def epoch_case(dtype, loss, n, seed=70, weights="varied", shape=(3, (6, 4), 2)):
 def check_epoch(p, order, t0, batch_size, act, opt, reg, state, exp_state):
     """train_epoch (dense and CSR inputs, each from the same start) against
     naive_train_epoch: parameters, optimizer state, summed loss and t."""
-    layer_reg, icfg, fcfg = kernel_config(p.units, opt, reg, act, p.loss, batch_size)
+    reg_rec, settings, epoch = kernel_config(p.units, opt, reg, act, p.loss, batch_size)
     exp_params, exp_state, exp_t, exp_total = N.naive_train_epoch(
         p.X, p.Y, p.sw, order, p.pair, exp_state, t0, batch_size, act, p.loss, opt, reg
     )
@@ -947,7 +938,7 @@ def check_epoch(p, order, t0, batch_size, act, opt, reg, state, exp_state):
         params = p.params.copy()
         kernel_state = state.copy()
         total, t = K.train_epoch(p.inputs(kind), p.Y, p.sw, order, params, kernel_state,
-                                 p.units, layer_reg, icfg, fcfg, t0)
+                                 p.units, reg_rec, settings, epoch, t0)
         assert t == exp_t
         assert_close(total, exp_total, p.dtype, f"epoch loss, {kind}")
         assert_pair_close(N.unpack(params, p.units), exp_params, p.dtype, f"params, {kind}")
@@ -967,12 +958,12 @@ def test_train_epoch_one_full_batch(reg_name, opt_name, loss, dtype):
     state, exp_state = initial_state(np.random.default_rng(71), p, opt_name, fresh=True)
     order = np.arange(p.n, dtype=np.int64)
     # batch_size 50 > n_samples: one batch of all the rows
-    layer_reg, icfg, fcfg = kernel_config(p.units, opt, reg, K.ACT_TANH, loss, 50)
+    reg_rec, settings, epoch = kernel_config(p.units, opt, reg, "tanh", loss, 50)
     params = p.params.copy()
     _, t = K.train_epoch(p.inputs(), p.Y, p.sw, order, params, state.copy(), p.units,
-                         layer_reg, icfg, fcfg, 0)
+                         reg_rec, settings, epoch, 0)
     assert t == 1
-    exp_params = check_epoch(p, order, 0, p.n, K.ACT_TANH, opt, reg, state, exp_state)
+    exp_params = check_epoch(p, order, 0, p.n, "tanh", opt, reg, state, exp_state)
     assert_pair_close(N.unpack(params, p.units), exp_params, dtype, "batch_size > n")
 
 
@@ -984,7 +975,7 @@ def test_train_epoch_minibatches(reg_name, opt_name, loss, dtype):
     """Batches of 3 over 8 rows in a permuted order (the last batch has 2
     rows, one batch has only zero weights), starting from a non-zero
     optimizer state at t = 5: sequential reference steps."""
-    act = K.ACT_RELU if loss == K.LOSS_BINARY else K.ACT_LOGISTIC
+    act = "relu" if loss == "logistic" else "logistic"
     p = epoch_case(dtype, loss, 8, seed=72)
     rng = np.random.default_rng(73)
     order = rng.permutation(p.n).astype(np.int64)
@@ -997,40 +988,41 @@ def test_train_epoch_minibatches(reg_name, opt_name, loss, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_train_epoch_single_row_batches_and_no_hidden_layer(dtype):
     """batch_size 1 (one step per row) on a network without hidden layer."""
-    p = epoch_case(dtype, K.LOSS_MULTINOMIAL, 5, seed=74, shape=(4, (), 3))
+    p = epoch_case(dtype, "softmax", 5, seed=74, shape=(4, (), 3))
     opt, reg = split_case("sgd", "all")
     for key in ("alpha", "group_alpha"):
         reg[key] = reg[key][:1]
     state, exp_state = initial_state(np.random.default_rng(75), p, "sgd", fresh=False)
     order = np.arange(p.n, dtype=np.int64)[::-1].copy()
-    check_epoch(p, order, 0, 1, K.ACT_TANH, opt, reg, state, exp_state)
+    check_epoch(p, order, 0, 1, "tanh", opt, reg, state, exp_state)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_train_epoch_order_with_repeats_and_subset(dtype):
     """``order`` may list a subset of the rows, some more than once."""
-    p = epoch_case(dtype, K.LOSS_POISSON, 9, seed=76)
+    p = epoch_case(dtype, "exp", 9, seed=76)
     order = np.array([4, 1, 1, 7, 0, 4, 2], dtype=np.int64)
     opt, reg = split_case("adam", "all")
     state, exp_state = initial_state(np.random.default_rng(77), p, "adam", fresh=True)
-    check_epoch(p, order, 0, 3, K.ACT_TANH, opt, reg, state, exp_state)
+    check_epoch(p, order, 0, 3, "tanh", opt, reg, state, exp_state)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_sgd_weight_decay_equals_l2(dtype):
-    """DESIGN 2: with plain SGD, weight_decay = c is penalty='l2', alpha = c."""
-    p = epoch_case(dtype, K.LOSS_BINARY, 8, seed=78)
+    """With plain SGD, weight_decay = c is penalty='l2', alpha = c (docs/design.rst,
+    "Weight decay")."""
+    p = epoch_case(dtype, "logistic", 8, seed=78)
     c = 0.3
     results = []
     for opt, reg in (
         (dict(solver="sgd", lr=0.1, decay=c), dict()),
         (dict(solver="sgd", lr=0.1), dict(alpha=c, rho=0.0)),
     ):
-        layer_reg, icfg, fcfg = kernel_config(p.units, opt, reg, K.ACT_TANH, p.loss, 3)
+        reg_rec, settings, epoch = kernel_config(p.units, opt, reg, "tanh", p.loss, 3)
         params = p.params.copy()
         state = np.zeros((2, params.shape[0]), dtype=dtype)
         K.train_epoch(p.inputs(), p.Y, p.sw, np.arange(p.n, dtype=np.int64), params, state,
-                      p.units, layer_reg, icfg, fcfg, 0)
+                      p.units, reg_rec, settings, epoch, 0)
         results.append(params)
     assert not np.allclose(results[0], p.params)
     assert_close(results[0], results[1], dtype)
@@ -1038,14 +1030,15 @@ def test_sgd_weight_decay_equals_l2(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_forward_train_dropout_goes_to_the_right_layer(dtype):
-    """``layer_reg[l, REG_DROPOUT]`` drops the *input* units of weight layer
-    l: row 0 is the inputs' (not used by forward_train), row 2 the second
-    hidden layer's outputs.  Only acts[1] / derivs[1] may be masked."""
-    p = Problem(80, (3, (30, 40), 2), K.LOSS_SQUARED, 50, dtype)
-    act = K.ACT_TANH
-    layer_reg = N.make_layer_reg(3, dropout=[0.9, 0.0, 0.5])
+    """``dropout[l]`` drops the *input* units of weight layer l: entry 0 is
+    the inputs' (not used by forward_train), entry 2 the second hidden
+    layer's outputs.  Only acts[1] / derivs[1] may be masked."""
+    p = Problem(80, (3, (30, 40), 2), "identity", 50, dtype)
+    act = "tanh"
+    dropout = reg_record(3, dropout=[0.9, 0.0, 0.5]).dropout
     acts, derivs, _ = flat_buffers(p.units, p.n, dtype)
-    K.forward_train(p.inputs(), p.params, p.units, layer_reg, act, acts, derivs, p.n)
+    K.forward_train(p.inputs(), p.params, p.units, C.ACTIVATIONS[act], dropout, acts, derivs,
+                    p.n)
     exp_acts, exp_derivs, _ = N.naive_forward_train(p.X, p.coefs, p.intercepts, act)
     assert_close(buffer_matrix(acts[0], p.n, 30), exp_acts[0], dtype)
     assert_close(buffer_matrix(derivs[0], p.n, 30), exp_derivs[0], dtype)
@@ -1073,19 +1066,18 @@ def test_gather_batch_noise_and_seed_generator():
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_train_epoch_seeded_randomness(dtype):
     """With dropout and noise, the same seed gives the same epoch bit for bit,
-    another seed another one (DESIGN 4)."""
-    p = epoch_case(dtype, K.LOSS_SQUARED, 20, seed=79)
+    another seed another one."""
+    p = epoch_case(dtype, "identity", 20, seed=79)
     opt, reg = split_case("adam", "l2")
     reg["dropout"] = [0.2, 0.3, 0.3]
     opt["input_noise"] = 0.1
     results = []
     for seed in (5, 5, 6):
-        layer_reg, icfg, fcfg = kernel_config(p.units, opt, reg, K.ACT_RELU, p.loss, 6)
-        icfg[K.CFG_SEED] = seed
+        reg_rec, settings, epoch = kernel_config(p.units, opt, reg, "relu", p.loss, 6, seed)
         params = p.params.copy()
         state = np.zeros((2, params.shape[0]), dtype=dtype)
         K.train_epoch(p.inputs(), p.Y, p.sw, np.arange(p.n, dtype=np.int64), params, state,
-                      p.units, layer_reg, icfg, fcfg, 0)
+                      p.units, reg_rec, settings, epoch, 0)
         results.append(params)
     np.testing.assert_array_equal(results[0], results[1])
     assert not np.array_equal(results[0], results[2])

@@ -17,12 +17,6 @@ from sklearn.utils.class_weight import compute_sample_weight
 from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
 
 
-def _quiet_fit(est, X, y, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return est.fit(X, y, **kwargs)
-
-
 def _data(kind, n=200):
     if kind == "regression":
         X, y = make_regression(n_samples=n, n_features=6, n_targets=1, random_state=0)
@@ -70,7 +64,7 @@ def test_unpenalized_path_matches_sklearn(kind, solver_params):
     X, y = _data(kind)
     ours, theirs = _pair(kind, penalty=None, **SHARED, **solver_params)
     theirs.set_params(alpha=0.0, **SHARED, **solver_params)
-    _assert_same_path(_quiet_fit(ours, X, y), _quiet_fit(theirs, X, y))
+    _assert_same_path(ours.fit(X, y), theirs.fit(X, y))
 
 
 @pytest.mark.parametrize(
@@ -88,8 +82,8 @@ def test_unpenalized_path_matches_sklearn(kind, solver_params):
 def test_other_settings_follow_sklearns_path(params):
     X, y = _data("binary")
     settings = dict(SHARED, solver="adam", learning_rate_init=0.01, **params)
-    ours = _quiet_fit(RegularizedMLPClassifier(penalty=None, **settings), X, y)
-    theirs = _quiet_fit(MLPClassifier(alpha=0.0, **settings), X, y)
+    ours = RegularizedMLPClassifier(penalty=None, **settings).fit(X, y)
+    theirs = MLPClassifier(alpha=0.0, **settings).fit(X, y)
     _assert_same_path(ours, theirs)
 
 
@@ -98,7 +92,7 @@ def test_max_fun_limits_lbfgs_as_in_sklearn():
     params = dict(hidden_layer_sizes=(6,), solver="lbfgs", max_fun=7, random_state=0)
     with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
         ours = RegularizedMLPRegressor(alpha=0.0, **params).fit(X, y)
-    theirs = _quiet_fit(MLPRegressor(alpha=0.0, **params), X, y)
+    theirs = MLPRegressor(alpha=0.0, **params).fit(X, y)
     assert ours.n_iter_ == theirs.n_iter_ <= 7  # far below max_iter=200
     np.testing.assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-8)
 
@@ -111,8 +105,8 @@ def test_l2_with_converted_alpha_matches_sklearn(solver):
                   n_iter_no_change=100)
     ours = RegularizedMLPClassifier(penalty="l2", alpha=0.5 / 50, **params)
     theirs = MLPClassifier(alpha=0.5, **params)
-    _quiet_fit(ours, X, y)
-    _quiet_fit(theirs, X, y)
+    ours.fit(X, y)
+    theirs.fit(X, y)
     for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
@@ -121,8 +115,8 @@ def test_lbfgs_matches_sklearn_with_alpha_over_n_samples():
     X, y = _data("regression", n=120)
     params = dict(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=15, random_state=0,
                   activation="tanh")
-    ours = _quiet_fit(RegularizedMLPRegressor(alpha=2.0 / 120, **params), X, y)
-    theirs = _quiet_fit(MLPRegressor(alpha=2.0, **params), X, y)
+    ours = RegularizedMLPRegressor(alpha=2.0 / 120, **params).fit(X, y)
+    theirs = MLPRegressor(alpha=2.0, **params).fit(X, y)
     assert ours.n_iter_ == theirs.n_iter_
     assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-8)
     for a, b in zip(ours.coefs_, theirs.coefs_):
@@ -133,8 +127,8 @@ def test_early_stopping_matches_sklearn_on_binary_targets():
     X, y = _data("binary", n=300)
     params = dict(SHARED, solver="adam", learning_rate_init=0.01, early_stopping=True,
                   validation_fraction=0.2, max_iter=60)
-    ours = _quiet_fit(RegularizedMLPClassifier(penalty=None, **params), X, y)
-    theirs = _quiet_fit(MLPClassifier(alpha=0.0, **params), X, y)
+    ours = RegularizedMLPClassifier(penalty=None, **params).fit(X, y)
+    theirs = MLPClassifier(alpha=0.0, **params).fit(X, y)
     assert ours.validation_scores_ == theirs.validation_scores_
     assert ours.best_validation_score_ == theirs.best_validation_score_
     _assert_same_path(ours, theirs)
@@ -145,11 +139,11 @@ def test_class_weight_equals_the_matching_sample_weight():
     y = np.where(np.arange(len(y)) < 150, y, 0)  # imbalance the classes
     params = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
     for class_weight in ("balanced", {0: 0.5, 1: 2.0, 2: 3.0}):
-        weighted = _quiet_fit(RegularizedMLPClassifier(class_weight=class_weight, **params), X, y)
+        weighted = RegularizedMLPClassifier(class_weight=class_weight, **params).fit(X, y)
         sw = compute_sample_weight(class_weight, y)
-        by_sample = _quiet_fit(RegularizedMLPClassifier(**params), X, y, sample_weight=sw)
+        by_sample = RegularizedMLPClassifier(**params).fit(X, y, sample_weight=sw)
         np.testing.assert_allclose(weighted.coefs_[0], by_sample.coefs_[0], rtol=1e-12)
-    plain = _quiet_fit(RegularizedMLPClassifier(**params), X, y)
+    plain = RegularizedMLPClassifier(**params).fit(X, y)
     assert not np.allclose(plain.coefs_[0], weighted.coefs_[0])
 
 
@@ -164,12 +158,12 @@ def test_sample_weight_scale_invariant_and_used_in_early_stopping():
     X, y = _data("binary", n=200)
     params = dict(hidden_layer_sizes=(5,), max_iter=8, random_state=0, early_stopping=True,
                   n_iter_no_change=100)
-    base = _quiet_fit(RegularizedMLPClassifier(**params), X, y)
-    doubled = _quiet_fit(RegularizedMLPClassifier(**params), X, y, sample_weight=np.full(200, 2.0))
+    base = RegularizedMLPClassifier(**params).fit(X, y)
+    doubled = RegularizedMLPClassifier(**params).fit(X, y, sample_weight=np.full(200, 2.0))
     np.testing.assert_allclose(base.coefs_[0], doubled.coefs_[0], rtol=1e-10)
     assert base.validation_scores_ == doubled.validation_scores_
     sw = np.where(y == 1, 5.0, 0.2)
-    skewed = _quiet_fit(RegularizedMLPClassifier(**params), X, y, sample_weight=sw)
+    skewed = RegularizedMLPClassifier(**params).fit(X, y, sample_weight=sw)
     assert skewed.validation_scores_ != base.validation_scores_
 
 
@@ -177,11 +171,11 @@ def test_stopping_rules():
     X, y = _data("multiclass")
     with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
         RegularizedMLPClassifier(max_iter=3, random_state=0).fit(X, y)
-    never = _quiet_fit(RegularizedMLPClassifier(
-        max_iter=25, n_iter_no_change=np.inf, tol=10.0, random_state=0), X, y)
+    never = RegularizedMLPClassifier(
+        max_iter=25, n_iter_no_change=np.inf, tol=10.0, random_state=0).fit(X, y)
     assert never.n_iter_ == 25
-    stalled = _quiet_fit(RegularizedMLPClassifier(
-        max_iter=200, n_iter_no_change=2, tol=10.0, random_state=0), X, y)
+    stalled = RegularizedMLPClassifier(
+        max_iter=200, n_iter_no_change=2, tol=10.0, random_state=0).fit(X, y)
     # Epoch 1 sets best_loss_; epochs 2, 3, 4 fail to improve by tol and the
     # count (3) then exceeds n_iter_no_change (2), as in scikit-learn.
     assert stalled.n_iter_ == 4
@@ -190,9 +184,9 @@ def test_stopping_rules():
 
 def test_adaptive_learning_rate_divides_by_five(capsys):
     X, y = _data("multiclass")
-    _quiet_fit(RegularizedMLPClassifier(
+    RegularizedMLPClassifier(
         solver="sgd", learning_rate="adaptive", learning_rate_init=0.1, tol=10.0,
-        n_iter_no_change=1, max_iter=6, verbose=True, random_state=0), X, y)
+        n_iter_no_change=1, max_iter=6, verbose=True, random_state=0).fit(X, y)
     out = capsys.readouterr().out
     assert "Iteration 1, loss = " in out
     assert "Setting learning rate to 0.020000" in out
@@ -238,7 +232,7 @@ def test_partial_fit_classes_rules():
 
 def test_warm_start_keeps_classes():
     X, y = _data("multiclass")
-    est = _quiet_fit(RegularizedMLPClassifier(max_iter=2, warm_start=True), X, y)
+    est = RegularizedMLPClassifier(max_iter=2, warm_start=True).fit(X, y)
     with pytest.raises(ValueError, match="warm_start can only be used where `y` has the same"):
         est.fit(X[y < 2], y[y < 2])
 
@@ -247,7 +241,7 @@ def test_feature_names_from_dataframe():
     pd = pytest.importorskip("pandas")
     X, y = _data("binary")
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
-    est = _quiet_fit(RegularizedMLPClassifier(max_iter=2), frame, y)
+    est = RegularizedMLPClassifier(max_iter=2).fit(frame, y)
     np.testing.assert_array_equal(est.feature_names_in_, frame.columns)
     assert est.n_features_in_ == 6
     with pytest.warns(UserWarning, match="feature names"):
@@ -261,8 +255,8 @@ def test_float32_and_float64_fits_agree(Est):
     X, y = _data("multiclass" if Est is RegularizedMLPClassifier else "regression")
     params = dict(hidden_layer_sizes=(8,), max_iter=10, random_state=0, shuffle=False,
                   penalty="elasticnet", alpha=1e-3)
-    fit64 = _quiet_fit(Est(**params), X, y)
-    fit32 = _quiet_fit(Est(**params), X.astype(np.float32), y)
+    fit64 = Est(**params).fit(X, y)
+    fit32 = Est(**params).fit(X.astype(np.float32), y)
     assert fit32.coefs_[0].dtype == np.float32
     for a, b in zip(fit32.coefs_, fit64.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
@@ -288,8 +282,8 @@ def test_sparse_and_dense_inputs_give_the_same_model(fmt, solver):
     penalty = "l2" if solver == "lbfgs" else "elasticnet"
     params = dict(hidden_layer_sizes=(8,), max_iter=8, random_state=0, solver=solver,
                   penalty=penalty, alpha=1e-3, batch_size=32)
-    dense_fit = _quiet_fit(RegularizedMLPClassifier(**params), X, y)
-    sparse_fit = _quiet_fit(RegularizedMLPClassifier(**params), Xs, y)
+    dense_fit = RegularizedMLPClassifier(**params).fit(X, y)
+    sparse_fit = RegularizedMLPClassifier(**params).fit(Xs, y)
     for a, b in zip(sparse_fit.coefs_ + sparse_fit.intercepts_,
                     dense_fit.coefs_ + dense_fit.intercepts_):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
@@ -302,7 +296,7 @@ def test_sparse_predict_in_blocks_and_noise_refused():
     rng = np.random.RandomState(0)
     Xs = sparse.random(2500, 30, density=0.1, format="csr", random_state=rng)
     y = rng.normal(size=2500)
-    est = _quiet_fit(RegularizedMLPRegressor(hidden_layer_sizes=(5,), max_iter=2), Xs, y)
+    est = RegularizedMLPRegressor(hidden_layer_sizes=(5,), max_iter=2).fit(Xs, y)
     # More rows than one prediction block: every block must be right.
     np.testing.assert_allclose(est.predict(Xs), est.predict(Xs.toarray()), rtol=1e-10)
     with pytest.raises(ValueError, match="input_noise would fill sparse input"):

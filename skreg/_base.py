@@ -1,0 +1,470 @@
+"""The estimators' shared base: parameter constraints, validation and the
+glue between scikit-learn's fit / partial_fit / predict and the trainer.
+
+A fit validates its input, builds the kernels' arguments (``skreg._config``),
+hands the flat parameter vector to ``skreg._training`` and stores what comes
+back as scikit-learn's fitted attributes.  ``coefs_`` and ``intercepts_`` are
+views into that vector during a fit, and every fit or prediction repacks
+whatever those attributes hold, so setting them by hand works as in
+scikit-learn.
+"""
+
+import warnings
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from . import _config as C
+from . import _kernels as K
+from . import _network
+from ._pruning import prune_network
+from ._training import (
+    OptimizerState,
+    Progress,
+    Schedule,
+    StoppingRule,
+    TrainingData,
+    train_lbfgs,
+    train_stochastic,
+)
+
+
+def _per_layer_or_float(low, high=None, closed="left"):
+    return [Interval(Real, low, high, closed=closed), "array-like"]
+
+
+class BaseRegularizedMLP(BaseEstimator, ABC):
+    """Shared machinery of the two estimators; use one of them instead."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(C.ACTIVATIONS))],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": _per_layer_or_float(0),
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "l1_method": [StrOptions({"proximal", "subgradient"})],
+        "group_alpha": _per_layer_or_float(0),
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "dropout": _per_layer_or_float(0, 1),
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "input_noise": [Interval(Real, 0, None, closed="left")],
+        "max_norm": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    @abstractmethod
+    def __init__(self):
+        """Each public class assigns its parameters by name."""
+
+    # ------------------------------------------------------------------
+    # Public fitting API
+    # ------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The target values (class labels in classification, real numbers in
+            regression).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights; each sample's loss is weighted by it and the data
+            loss is divided by their sum.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in C.STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
+            )
+        return True
+
+    # ------------------------------------------------------------------
+    # Sparsity reporting
+    # ------------------------------------------------------------------
+
+    @property
+    def sparsity_(self):
+        """Fraction of exactly-zero weights, one float per weight matrix."""
+        check_is_fitted(self, "coefs_")
+        return [float(np.mean(W == 0)) for W in self.coefs_]
+
+    @property
+    def active_units_(self):
+        """One boolean mask per layer but the output layer (inputs included):
+        a unit is active when any of its outgoing weights is non-zero."""
+        check_is_fitted(self, "coefs_")
+        return [np.any(W != 0, axis=1) for W in self.coefs_]
+
+    @property
+    def n_features_selected_(self):
+        """Number of input features with a non-zero outgoing weight."""
+        return int(np.sum(self.active_units_[0]))
+
+    def prune(self):
+        """Remove the hidden units that cannot change the output.
+
+        A unit whose outgoing weights are all zero is removed with its
+        incoming weights and intercept; a unit whose incoming weights are all
+        zero has a constant output, which is folded into the next layer's
+        intercept before the unit is removed.  Predictions stay the same up
+        to rounding and get cheaper.  ``hidden_layer_sizes`` keeps the value
+        the user set; the pruned sizes are the shapes of ``coefs_``.  The
+        optimizer state is dropped, so a later ``partial_fit`` starts it
+        afresh.
+
+        Returns
+        -------
+        self : object
+            The pruned estimator.
+        """
+        check_is_fitted(self, "coefs_")
+        self.coefs_, self.intercepts_, _ = prune_network(
+            self.coefs_, self.intercepts_, self.activation
+        )
+        if hasattr(self, "_optimizer"):
+            del self._optimizer
+        return self
+
+    # ------------------------------------------------------------------
+    # Fitting
+    # ------------------------------------------------------------------
+
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if np.any(np.array(sizes) <= 0):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return sizes
+
+    def _fit(self, X, y, sample_weight, incremental):
+        hidden = self._hidden_layer_sizes()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        sample_weight = C.writeable(self._weight_classes(Y, sample_weight), X.dtype)
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
+            self._initialize(Y, units, X.dtype)
+        else:
+            # Go on from whatever coefs_ hold (a pruned network included).
+            units = _network.units_of(self.coefs_)
+            self._check_warm_shapes(units, X.shape[1], Y.shape[1])
+        params = self._pack_params(X.dtype)
+        reg = self._regularization(len(units) - 1)
+
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(X, Y, sample_weight, params, units, reg)
+        else:
+            self._fit_stochastic(X, Y, sample_weight, params, units, reg, incremental)
+
+        if not np.all(np.isfinite(params)):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
+
+    def _weight_classes(self, Y, sample_weight):
+        """Hook for the classifier's class_weight; regressors weigh nothing."""
+        return sample_weight
+
+    def _initialize(self, Y, units, dtype):
+        """Fresh fitted state and Glorot-uniform weights, drawn as scikit-learn's
+        MLP draws them, so that the same seed gives the same start."""
+        self.n_outputs_ = Y.shape[1]
+        self.n_layers_ = len(units)
+        self.out_activation_ = self._output_activation()
+        self.coefs_, self.intercepts_ = _network.glorot_uniform(
+            units, self.activation, self._random_state, dtype
+        )
+        with_validation = self.early_stopping and self.solver in C.STOCHASTIC_SOLVERS
+        self._store_progress(Progress.fresh(with_validation))
+
+    def _progress(self):
+        """The trainer's view of the fitted attributes that track progress
+        (the validation ones may be missing where code written for
+        scikit-learn's MLP set the attributes by hand)."""
+        return Progress(
+            loss_curve=self.loss_curve_,
+            best_loss=self.best_loss_,
+            no_improvement_count=self._no_improvement_count,
+            validation_scores=getattr(self, "validation_scores_", None),
+            best_validation_score=getattr(self, "best_validation_score_", None),
+            samples_seen=self.t_,
+            n_iter=self.n_iter_,
+            loss=getattr(self, "loss_", None),
+        )
+
+    def _store_progress(self, progress):
+        """scikit-learn's fitted attributes, from the trainer's progress."""
+        self.loss_curve_ = progress.loss_curve
+        self.best_loss_ = progress.best_loss
+        self._no_improvement_count = progress.no_improvement_count
+        self.validation_scores_ = progress.validation_scores
+        self.best_validation_score_ = progress.best_validation_score
+        self.t_ = progress.samples_seen
+        self.n_iter_ = progress.n_iter
+        if progress.loss is not None:
+            self.loss_ = progress.loss
+
+    def _check_warm_shapes(self, units, n_features, n_outputs):
+        if units[0] != n_features or units[-1] != n_outputs:
+            raise ValueError(
+                f"coefs_ map {units[0]} inputs to {units[-1]} outputs, but the data "
+                f"has {n_features} features and {n_outputs} outputs; refit with "
+                "warm_start=False."
+            )
+        if any(b.shape != (W.shape[1],) for W, b in zip(self.coefs_, self.intercepts_)):
+            raise ValueError("intercepts_ do not match the shapes of coefs_.")
+
+    def _pack_params(self, dtype):
+        """Copy coefs_ and intercepts_ into one flat vector and make the two
+        attributes views into it, so the kernels' in-place updates show."""
+        params = _network.pack(self.coefs_, self.intercepts_, dtype)
+        self.coefs_, self.intercepts_ = _network.views(params, _network.units_of(self.coefs_))
+        return params
+
+    def _regularization(self, n_weights):
+        return C.regularization(
+            n_weights,
+            penalty=self.penalty,
+            alpha=self.alpha,
+            l1_ratio=self.l1_ratio,
+            l1_method=self.l1_method,
+            group_alpha=self.group_alpha,
+            dropout=self.dropout,
+            input_dropout=self.input_dropout,
+            max_norm=self.max_norm,
+            weight_decay=self.weight_decay,
+            input_noise=self.input_noise,
+        )
+
+    def _settings(self, batch_size):
+        return C.settings(
+            activation=self.activation,
+            out_activation=self.out_activation_,
+            solver=self.solver,
+            batch_size=batch_size,
+            momentum=self.momentum,
+            nesterovs_momentum=self.nesterovs_momentum,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+        )
+
+    # -- L-BFGS ---------------------------------------------------------
+
+    def _fit_lbfgs(self, X, Y, sample_weight, params, units, reg):
+        data = TrainingData(C.input_matrix(X, params.dtype), Y, sample_weight)
+        progress = self._progress()
+        train_lbfgs(
+            params, units, data, reg, self._settings(X.shape[0]), progress,
+            max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+        )
+        self._store_progress(progress)
+
+    def _loss_grad_lbfgs(self, packed_parameters, X, y, sample_weight=None, *buffers):
+        """Objective J and its full gradient at a packed parameter vector
+        (weights, then intercepts): scikit-learn's private hook, kept for code
+        written against it.  ``buffers`` (scikit-learn's work arrays) are
+        not needed here."""
+        dtype = self.coefs_[0].dtype
+        params = np.array(packed_parameters, dtype=dtype)
+        units = _network.units_of(self.coefs_)
+        Y = C.writeable(np.asarray(y).reshape(X.shape[0], -1), dtype)
+        sw = C.writeable(_check_sample_weight(sample_weight, X, dtype=dtype), dtype)
+        grads = np.empty_like(params)
+        value = K.objective_and_gradient(
+            C.input_matrix(X, dtype), Y, sw, params, units,
+            self._regularization(len(units) - 1), self._settings(1), grads,
+        )
+        return value, grads
+
+    # -- SGD and Adam ---------------------------------------------------
+
+    def _fit_stochastic(self, X, Y, sample_weight, params, units, reg, incremental):
+        fresh = not incremental or not hasattr(self, "_optimizer")
+        if fresh or self._optimizer.moments.shape[1] != params.shape[0]:
+            self._optimizer = OptimizerState.fresh(params, self.learning_rate_init)
+        # partial_fit with input of the other float dtype trains in that dtype.
+        self._optimizer.moments = self._optimizer.moments.astype(params.dtype, copy=False)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if sp.issparse(X) and self.input_noise > 0:
+            raise ValueError(
+                "input_noise would fill sparse input in with noise; pass X as a "
+                "dense array to use it."
+            )
+
+        X_train, Y_train, sw_train, validation = self._train_validation_split(
+            X, Y, sample_weight
+        )
+        data = TrainingData(C.input_matrix(X_train, params.dtype), Y_train, sw_train)
+        progress = self._progress()
+        train_stochastic(
+            params,
+            units,
+            data,
+            reg,
+            self._settings(self._batch_size(data.n_samples)),
+            Schedule(self.learning_rate_init, self.learning_rate, self.power_t, self.solver),
+            StoppingRule(self.max_iter, self.tol, self.n_iter_no_change, validation),
+            self._optimizer,
+            progress,
+            self._random_state,
+            shuffle=self.shuffle,
+            incremental=incremental,
+            verbose=self.verbose,
+        )
+        self._store_progress(progress)
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than "
+                "sample size. It is going to be clipped"
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _train_validation_split(self, X, Y, sample_weight):
+        """``(X_train, Y_train, sw_train, validation)`` where ``validation``
+        scores the current model on the held-out part (None without early
+        stopping).  The split is stratified for single-output classification."""
+        if not self.early_stopping:
+            return X, Y, sample_weight, None
+        X_train, X_val, Y_train, Y_val, sw_train, sw_val = train_test_split(
+            X,
+            Y,
+            sample_weight,
+            random_state=self._random_state,
+            test_size=self.validation_fraction,
+            stratify=self._stratification_labels(Y),
+        )
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        y_val = self._targets_for_scoring(Y_val)
+
+        def validation():
+            return self._score(X_val, y_val, sample_weight=sw_val)
+
+        return (
+            X_train,
+            C.writeable(Y_train, Y.dtype),
+            C.writeable(sw_train, sample_weight.dtype),
+            validation,
+        )
+
+    def _targets_for_scoring(self, Y):
+        return Y
+
+    def _stratification_labels(self, Y):
+        """Labels the early-stopping split is stratified on (None: not)."""
+        return None
+
+    # ------------------------------------------------------------------
+    # Prediction
+    # ------------------------------------------------------------------
+
+    def _forward(self, X, check_input=True):
+        """Output-layer values (probabilities, means) for the rows of X."""
+        if check_input:
+            X = validate_data(
+                self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+                reset=False,
+            )
+        dtype = self.coefs_[0].dtype
+        units = _network.units_of(self.coefs_)
+        params = _network.pack(self.coefs_, self.intercepts_, dtype)
+        out = np.empty((X.shape[0], units[-1]), dtype=dtype)
+        K.predict(
+            C.input_matrix(X, dtype),
+            params,
+            units,
+            C.ACTIVATIONS[self.activation],
+            C.OUTPUT_LOSSES[self.out_activation_],
+            out,
+        )
+        return out
+
+    def _score_with_function(self, X, y, sample_weight, score_function):
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return score_function(y, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def validate_X_y(est, X, y, reset, **kwargs):
+    """X and y checked as scikit-learn's MLP checks them: dense or CSR/CSC
+    float X, one or several outputs, a column y flattened with a warning."""
+    X, y = validate_data(
+        est,
+        X,
+        y,
+        accept_sparse=["csr", "csc"],
+        multi_output=True,
+        dtype=(np.float64, np.float32),
+        order="C",
+        reset=reset,
+        **kwargs,
+    )
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    return X, y

@@ -1,0 +1,226 @@
+"""Parameter values and data -> kernel arguments, in one place.
+
+The kernels of ``skreg._kernels`` see no strings and no estimators: arrays,
+integer codes and three named records, ``Regularization`` (what regularizes
+a fit), ``Settings`` (network and solver, fixed for a fit) and ``Epoch``
+(what changes between epochs).  This module holds the tables from parameter
+names to codes, builds the records from plain values and turns data into
+the arrays the kernels take; the estimators, the tests and the benchmarks
+all build kernel arguments here.
+"""
+
+from numbers import Real
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _kernels as K
+
+# Hidden activations: the one table of their names (the estimators'
+# ``activation`` parameter accepts exactly these keys).
+ACTIVATIONS = {
+    "identity": K.ACT_IDENTITY,
+    "logistic": K.ACT_LOGISTIC,
+    "tanh": K.ACT_TANH,
+    "relu": K.ACT_RELU,
+}
+
+# Losses, each with its output activation (the canonical link), named as
+# scikit-learn's ``out_activation_`` names them.
+OUTPUT_LOSSES = {
+    "identity": K.LOSS_SQUARED,  # half squared error
+    "exp": K.LOSS_POISSON,  # half Poisson deviance
+    "softmax": K.LOSS_MULTINOMIAL,  # multinomial log loss
+    "logistic": K.LOSS_BINARY,  # one binary log loss per label
+}
+
+SOLVERS = {"sgd": K.SOLVER_SGD, "adam": K.SOLVER_ADAM}
+STOCHASTIC_SOLVERS = tuple(SOLVERS)
+
+# penalty name -> rho, the L1 share of the alpha term (elasticnet: l1_ratio)
+PENALTY_RHO = {"l2": 0.0, "l1": 1.0, None: 0.0}
+
+
+# --------------------------------------------------------------------------
+# Regularization
+# --------------------------------------------------------------------------
+
+
+def per_layer(value, n_layers, name):
+    """A float, or one float per layer, as a float64 array of ``n_layers``.
+
+    Raises ValueError naming ``name`` when a sequence has the wrong length or
+    a value is not finite.
+    """
+    if isinstance(value, Real):
+        return np.full(n_layers, float(value))
+    values = np.asarray(value, dtype=np.float64)
+    if values.ndim != 1 or values.shape[0] != n_layers:
+        raise ValueError(
+            f"{name} must be a float or a sequence with one value per layer "
+            f"({n_layers} values), got {value!r}."
+        )
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} must be finite, got {value!r}.")
+    return values
+
+
+def l1_share(penalty, l1_ratio):
+    """rho of the objective: 0 for l2, 1 for l1, l1_ratio for elasticnet."""
+    if penalty == "elasticnet":
+        return float(l1_ratio)
+    return PENALTY_RHO[penalty]
+
+
+def regularization(
+    n_weights,
+    *,
+    penalty="l2",
+    alpha=0.0,
+    l1_ratio=0.15,
+    l1_method="proximal",
+    group_alpha=0.0,
+    dropout=0.0,
+    input_dropout=0.0,
+    max_norm=None,
+    weight_decay=0.0,
+    input_noise=0.0,
+):
+    """The ``Regularization`` record of a network with ``n_weights`` weight
+    matrices, from the estimators' parameters (same names and meanings).
+
+    ``alpha`` and ``group_alpha`` are a float or one value per weight matrix;
+    ``dropout`` a float or one rate per hidden layer.
+    """
+    l1 = np.zeros(n_weights)
+    l2 = np.zeros(n_weights)
+    if penalty is not None:
+        strength = per_layer(alpha, n_weights, "alpha")
+        _check_non_negative(strength, "alpha")
+        rho = l1_share(penalty, l1_ratio)
+        l1 = strength * rho
+        l2 = strength * (1.0 - rho)
+    group = per_layer(group_alpha, n_weights, "group_alpha")
+    _check_non_negative(group, "group_alpha")
+
+    # Entry 0 is the inputs' dropout; entry l >= 1 is hidden layer l's.
+    rates = np.zeros(n_weights)
+    rates[0] = input_dropout
+    if n_weights > 1:
+        hidden_rates = per_layer(dropout, n_weights - 1, "dropout")
+        if np.any((hidden_rates < 0) | (hidden_rates >= 1)):
+            raise ValueError(
+                f"dropout must be in [0, 1) for every hidden layer, got {dropout!r}."
+            )
+        rates[1:] = hidden_rates
+    bounds = np.zeros(n_weights) if max_norm is None else np.full(n_weights, float(max_norm))
+    return K.Regularization(
+        l1=l1,
+        l2=l2,
+        group=group,
+        dropout=rates,
+        max_norm=bounds,
+        weight_decay=float(weight_decay),
+        input_noise=float(input_noise),
+        l1_subgradient=l1_method == "subgradient",
+    )
+
+
+def _check_non_negative(values, name):
+    if np.any(values < 0):
+        raise ValueError(f"{name} must be non-negative, got {values.tolist()}.")
+
+
+def needs_randomness(reg):
+    """Whether training draws random numbers beyond the shuffling: dropout
+    masks or input noise (a seed per epoch is drawn only then, so that
+    switching on a deterministic term does not change the shuffling)."""
+    return bool(np.any(reg.dropout > 0) or reg.input_noise > 0)
+
+
+def terms_lbfgs_cannot_handle(reg):
+    """Names of the regularizers in use that L-BFGS cannot handle: the
+    non-smooth terms (they need proximal steps) and those that act only
+    through stochastic steps."""
+    names = []
+    if np.any(reg.l1 > 0):
+        names.append("the L1 part of the penalty")
+    if np.any(reg.group > 0):
+        names.append("group_alpha")
+    if np.any(reg.dropout > 0):
+        names.append("dropout/input_dropout")
+    if reg.input_noise > 0:
+        names.append("input_noise")
+    if np.any(reg.max_norm > 0):
+        names.append("max_norm")
+    if reg.weight_decay > 0:
+        names.append("weight_decay")
+    return names
+
+
+# --------------------------------------------------------------------------
+# Network and solver settings, and the per-epoch record
+# --------------------------------------------------------------------------
+
+
+def settings(
+    *,
+    activation="relu",
+    out_activation="identity",
+    solver="adam",
+    batch_size=200,
+    momentum=0.9,
+    nesterovs_momentum=True,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-8,
+):
+    """The ``Settings`` record, from the estimators' parameters (same names;
+    ``out_activation`` is the fitted ``out_activation_``, which fixes the
+    loss).  L-BFGS uses only the network part."""
+    return K.Settings(
+        activation=ACTIVATIONS[activation],
+        loss=OUTPUT_LOSSES[out_activation],
+        solver=SOLVERS.get(solver, K.SOLVER_SGD),
+        nesterov=bool(nesterovs_momentum),
+        batch_size=int(batch_size),
+        momentum=float(momentum),
+        beta_1=float(beta_1),
+        beta_2=float(beta_2),
+        epsilon=float(epsilon),
+    )
+
+
+def epoch(learning_rate, seed=0):
+    """The ``Epoch`` record: the schedule's learning rate and the seed of
+    Numba's generator for this epoch."""
+    return K.Epoch(learning_rate=float(learning_rate), seed=int(seed))
+
+
+# --------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------
+
+
+def writeable(a, dtype):
+    """C-contiguous, writeable array of ``dtype`` (a copy only when needed).
+
+    Numba compiles read-only arrays (joblib's memory maps, for instance) as a
+    type of their own; copying them keeps one specialization per dtype."""
+    return np.require(a, dtype=dtype, requirements=["C", "W"])
+
+
+def input_matrix(X, dtype):
+    """X (dense, or scipy CSR/CSC) as the kernels' input-matrix tuple
+    ``(dense, data, indices, indptr)`` (see ``skreg._kernels``)."""
+    if sp.issparse(X):
+        X = X.tocsr()
+        return (
+            np.empty((0, X.shape[1]), dtype),
+            writeable(X.data, dtype),
+            writeable(X.indices, np.int64),
+            writeable(X.indptr, np.int64),
+        )
+    return (
+        writeable(X, dtype), np.empty(0, dtype), np.empty(0, np.int64), np.empty(0, np.int64),
+    )

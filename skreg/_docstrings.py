@@ -1,0 +1,190 @@
+"""Documentation shared by the estimators: their common parameters and
+fitted attributes, filled into each class docstring by ``fill_docstring``."""
+
+PARAMETERS = """\
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of units in the ith hidden layer.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the hidden layers.
+
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        'adam' and 'sgd' train in minibatches with a proximal step for the
+        non-smooth penalties; 'lbfgs' (scipy's L-BFGS-B, full batch) supports
+        only smooth, deterministic objectives (``penalty`` 'l2' or None, no
+        ``group_alpha``, dropout, noise, max-norm or weight decay).
+
+    alpha : float or array-like of shape (n_layers - 1,), default=0.0001
+        Strength of the penalty, one value per weight matrix if a sequence.
+        Unlike scikit-learn's MLP, the penalty is not divided by the batch
+        size: scikit-learn's ``alpha_sk`` with batch size ``B`` is
+        ``alpha = alpha_sk / B`` here (``B = n_samples`` for lbfgs).
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size of the stochastic solvers; 'auto' is
+        ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule of solver='sgd', as in scikit-learn.
+
+    learning_rate_init : float, default=0.001
+        Initial learning rate of the stochastic solvers.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs (stochastic solvers) or iterations (lbfgs).
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples in each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, shuffling, the early-stopping split,
+        dropout masks and input noise. The same seed gives the same model.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping rule: training stops when the loss (or the
+        validation score) does not improve by ``tol`` for
+        ``n_iter_no_change`` consecutive epochs.
+
+    verbose : bool, default=False
+        Print the objective after every epoch.
+
+    warm_start : bool, default=False
+        Continue from the current ``coefs_`` and ``intercepts_``.
+
+    momentum : float, default=0.9
+        Momentum of solver='sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether solver='sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified for
+        single-output classification), stop when its score stalls and restore
+        the best weights.
+
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Decay of Adam's first-moment estimate.
+
+    beta_2 : float, default=0.999
+        Decay of Adam's second-moment estimate.
+
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before stopping (``np.inf`` never stops).
+
+    max_fun : int, default=15000
+        Maximum number of objective evaluations of solver='lbfgs'.
+
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+        Norm penalized with strength ``alpha``: ``rho * ||W||_1 +
+        (1 - rho) / 2 * ||W||_2^2`` with rho 0 for 'l2', 1 for 'l1' and
+        ``l1_ratio`` for 'elasticnet'. None switches the term off.
+        Intercepts are never penalized.
+
+    l1_ratio : float, default=0.15
+        The L1 share rho of 'elasticnet'.
+
+    l1_method : {'proximal', 'subgradient'}, default='proximal'
+        'proximal' soft-thresholds the weights after each step, so that they
+        reach exact zeros (per coordinate with Adam); 'subgradient' adds
+        ``alpha * rho * sign(w)`` to the gradient, as Keras does.
+
+    group_alpha : float or array-like of shape (n_layers - 1,), default=0.0
+        Group-lasso strength on the rows of each weight matrix (all outgoing
+        weights of an input feature or a hidden unit), applied by block
+        soft-thresholding: a row driven to zero removes that unit.
+
+    weight_decay : float, default=0.0
+        Decoupled weight decay: each step first multiplies the weights by
+        ``1 - lr * weight_decay``, with ``lr`` the schedule's current learning
+        rate (not Adam's bias-corrected step), then adds the optimizer's
+        update. With plain SGD (``momentum=0``) this equals ``penalty='l2'``
+        with ``alpha=weight_decay``; with Adam it is AdamW. It is not part of
+        the objective recorded in ``loss_curve_``.
+
+    dropout : float or array-like of shape (n_layers - 2,), default=0.0
+        Fraction of hidden units dropped during training (inverted dropout),
+        one rate per hidden layer if a sequence.
+
+    input_dropout : float, default=0.0
+        Fraction of input features dropped during training.
+
+    input_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to the inputs of every
+        training batch.
+
+    max_norm : float or None, default=None
+        After every step, each unit's incoming weight vector (a column of a
+        weight matrix) is rescaled to norm at most ``max_norm``.
+"""
+
+ATTRIBUTES = """\
+    loss_ : float
+        The objective J (data loss plus penalty) after the last epoch.
+
+    best_loss_ : float or None
+        The smallest J reached; None with early stopping.
+
+    loss_curve_ : list of float
+        J after each epoch (each iteration for lbfgs).
+
+    validation_scores_ : list of float or None
+        Score on the validation set after each epoch, with early stopping.
+
+    best_validation_score_ : float or None
+        Best validation score, with early stopping.
+
+    t_ : int
+        Number of training samples seen by the stochastic solver.
+
+    coefs_ : list of ndarray of shape (n_units_in, n_units_out)
+        Weight matrix of each layer.
+
+    intercepts_ : list of ndarray of shape (n_units_out,)
+        Intercept vector of each layer.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string column names.
+
+    n_iter_ : int
+        Number of epochs (iterations for lbfgs) run by the last call to fit
+        (1 after partial_fit), as in scikit-learn.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        Output activation: 'identity', 'exp', 'softmax' or 'logistic'.
+
+    sparsity_ : list of float
+        Fraction of exactly-zero weights in each weight matrix.
+
+    active_units_ : list of ndarray of bool
+        For each layer but the output (inputs first), which units have a
+        non-zero outgoing weight.
+
+    n_features_selected_ : int
+        Number of active input features.
+"""
+
+
+def fill_docstring(cls):
+    """Replace ``{params}`` and ``{attributes}`` in ``cls.__doc__``; returns ``cls``."""
+    cls.__doc__ = cls.__doc__.replace("{params}", PARAMETERS).replace(
+        "{attributes}", ATTRIBUTES
+    )
+    return cls

@@ -1,0 +1,52 @@
+"""The network as one flat parameter vector.
+
+The kernels keep every weight matrix and intercept of a network in one flat
+vector (weights first, row-major, then intercepts; see ``skreg._kernels``).
+The estimators show them as scikit-learn does, as the lists ``coefs_`` and
+``intercepts_``; during a fit these are views into the vector, so that the
+kernels' in-place updates show through them.
+"""
+
+import numpy as np
+
+from . import _kernels as K
+
+
+def units_of(coefs):
+    """Layer widths, inputs first: ``[n_features, hidden..., n_outputs]``."""
+    return np.array([coefs[0].shape[0]] + [W.shape[1] for W in coefs], dtype=np.int64)
+
+
+def pack(coefs, intercepts, dtype):
+    """A new flat vector of ``coefs`` then ``intercepts``, in ``dtype``."""
+    blocks = [np.asarray(W, dtype=dtype).ravel() for W in coefs]
+    blocks += [np.asarray(b, dtype=dtype).ravel() for b in intercepts]
+    return np.concatenate(blocks)
+
+
+def views(params, units):
+    """``(coefs, intercepts)``: lists of views into the flat vector ``params``."""
+    coef_start, intercept_start = K.layer_offsets(units)
+    n_weights = len(units) - 1
+    coefs = [
+        params[coef_start[l] : coef_start[l + 1]].reshape(units[l], units[l + 1])
+        for l in range(n_weights)
+    ]
+    intercepts = [params[intercept_start[l] : intercept_start[l + 1]] for l in range(n_weights)]
+    return coefs, intercepts
+
+
+def glorot_uniform(units, activation, random_state, dtype):
+    """Initial ``(coefs, intercepts)``, drawn in the same order and from the
+    same ranges as scikit-learn's MLP, so that the same seed gives the same
+    start: uniform on +-sqrt(factor / (fan_in + fan_out)), factor 2 for the
+    logistic activation and 6 otherwise, weights then intercept per layer."""
+    factor = 2.0 if activation == "logistic" else 6.0
+    coefs, intercepts = [], []
+    for fan_in, fan_out in zip(units[:-1], units[1:]):
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        coef = random_state.uniform(-bound, bound, (fan_in, fan_out))
+        intercept = random_state.uniform(-bound, bound, fan_out)
+        coefs.append(coef.astype(dtype, copy=False))
+        intercepts.append(intercept.astype(dtype, copy=False))
+    return coefs, intercepts

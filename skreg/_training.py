@@ -1,0 +1,304 @@
+"""Training a network's flat parameter vector; no estimator in sight.
+
+In: the parameters (one flat vector, see ``skreg._kernels``), the data as the
+kernels take it, the regularization and settings records of
+``skreg._config``, a learning-rate schedule and a stopping rule, all plain
+values.  Out: epochs, each reported to whoever listens, and the parameters
+updated in place.  The estimators, and anything else that trains networks
+(a path over regularization rates, say), call ``train_stochastic`` or
+``train_lbfgs``.
+
+The stochastic solvers follow scikit-learn's MLP exactly (same stopping
+rules, schedules, verbose messages and warnings), so that the same settings
+give the same path.
+"""
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple, Optional
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.optimize import _check_optimize_result
+
+from . import _config as C
+from . import _kernels as K
+
+# Seeds handed to Numba's generator (dropout masks, input noise) must fit in 32 bits.
+_MAX_SEED = 2**31 - 1
+
+
+class TrainingData(NamedTuple):
+    """Rows to train on: an input matrix as the kernels take it, the 2-D
+    targets and the sample weights, all in the parameters' dtype."""
+
+    inputs: tuple
+    Y: np.ndarray
+    sample_weight: np.ndarray
+
+    @property
+    def n_samples(self):
+        return self.Y.shape[0]
+
+
+@dataclass
+class Schedule:
+    """The learning rate over epochs.  As in scikit-learn, only SGD has a
+    schedule: Adam keeps ``learning_rate_init``."""
+
+    learning_rate_init: float = 0.001
+    kind: str = "constant"  # "constant", "invscaling" or "adaptive"
+    power_t: float = 0.5
+    solver: str = "adam"
+
+    @property
+    def adaptive(self):
+        return self.solver == "sgd" and self.kind == "adaptive"
+
+    def after_epoch(self, samples_seen):
+        """The rate after an epoch, for 'invscaling'; None keeps the rate."""
+        if self.solver == "sgd" and self.kind == "invscaling":
+            return self.learning_rate_init / (samples_seen + 1) ** self.power_t
+        return None
+
+
+@dataclass
+class StoppingRule:
+    """When to stop: after ``max_iter`` epochs, or when the training
+    objective (or, given ``validation``, the validation score) has not
+    improved by ``tol`` for more than ``n_iter_no_change`` epochs in a row.
+
+    ``validation`` scores the current parameters on held-out data (higher is
+    better); with it, the best parameters seen are restored at the end."""
+
+    max_iter: int = 200
+    tol: float = 1e-4
+    n_iter_no_change: float = 10
+    validation: Optional[Callable[[], float]] = None
+
+
+@dataclass
+class OptimizerState:
+    """What a stochastic solver carries from one epoch (or call) to the next:
+    the moments (SGD's velocity in row 0; Adam's first and second moments in
+    rows 0 and 1), the number of updates taken (Adam's time step) and the
+    schedule's current learning rate."""
+
+    moments: np.ndarray
+    n_updates: int
+    learning_rate: float
+
+    @classmethod
+    def fresh(cls, params, learning_rate):
+        return cls(np.zeros((2, params.shape[0]), dtype=params.dtype), 0, float(learning_rate))
+
+
+@dataclass
+class Progress:
+    """What the stopping rule and the reports remember across epochs and, as
+    scikit-learn's MLP does with ``warm_start``, across calls."""
+
+    loss_curve: list = field(default_factory=list)
+    best_loss: Optional[float] = np.inf
+    no_improvement_count: int = 0
+    validation_scores: Optional[list] = None
+    best_validation_score: Optional[float] = None
+    samples_seen: int = 0
+    n_iter: int = 0  # epochs (iterations for L-BFGS) of the last call
+    loss: Optional[float] = None
+
+    @classmethod
+    def fresh(cls, with_validation):
+        if with_validation:
+            return cls(best_loss=None, validation_scores=[], best_validation_score=-np.inf)
+        return cls()
+
+
+class EpochReport(NamedTuple):
+    """What listeners hear after each epoch (each iteration for L-BFGS)."""
+
+    epoch: int  # 1-based, within this call
+    objective: float  # J, data loss plus penalty
+    validation_score: Optional[float]
+    seconds: float
+
+
+def _tell(listeners, report):
+    for listener in listeners:
+        listener(report)
+
+
+# --------------------------------------------------------------------------
+# SGD and Adam
+# --------------------------------------------------------------------------
+
+
+def train_stochastic(
+    params,
+    units,
+    data,
+    reg,
+    settings,
+    schedule,
+    stopping,
+    optimizer,
+    progress,
+    random_state,
+    *,
+    shuffle=True,
+    incremental=False,
+    verbose=False,
+    listeners=(),
+):
+    """Minibatch epochs over ``data`` until the stopping rule fires.
+
+    ``params`` is updated in place, and so are ``optimizer`` and
+    ``progress``.  ``random_state`` (a NumPy RandomState) shuffles the rows
+    and seeds dropout masks and input noise.  ``incremental`` runs a single
+    epoch (``partial_fit``).
+    """
+    order = np.arange(data.n_samples, dtype=np.int64)
+    needs_seed = C.needs_randomness(reg)
+    sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
+    best_params = params.copy() if stopping.validation is not None else None
+
+    progress.n_iter = 0  # as scikit-learn: the epochs of this call
+    for _ in range(stopping.max_iter):
+        started = time.perf_counter()
+        if shuffle:
+            random_state.shuffle(order)
+        seed = random_state.randint(_MAX_SEED) if needs_seed else 0
+        data_loss, optimizer.n_updates = K.train_epoch(
+            data.inputs, data.Y, data.sample_weight, order, params, optimizer.moments,
+            units, reg, settings, C.epoch(optimizer.learning_rate, seed), optimizer.n_updates,
+        )
+        progress.n_iter += 1
+        progress.samples_seen += data.n_samples
+        data_loss = data_loss / sw_total if sw_total > 0 else 0.0
+        progress.loss = data_loss + K.penalty_value(params, units, reg)
+        progress.loss_curve.append(progress.loss)
+        if verbose:
+            print(f"Iteration {progress.n_iter}, loss = {progress.loss:.8f}")
+        score = _update_no_improvement_count(progress, stopping, params, best_params, verbose)
+        _tell(listeners, EpochReport(
+            progress.n_iter, progress.loss, score, time.perf_counter() - started
+        ))
+        new_rate = schedule.after_epoch(progress.samples_seen)
+        if new_rate is not None:
+            optimizer.learning_rate = new_rate
+        if progress.no_improvement_count > stopping.n_iter_no_change:
+            if _should_stop(stopping, schedule, optimizer, verbose):
+                break
+            progress.no_improvement_count = 0
+        if incremental:
+            break
+        if progress.n_iter == stopping.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({stopping.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+    if best_params is not None:
+        params[:] = best_params
+
+
+def _update_no_improvement_count(progress, stopping, params, best_params, verbose):
+    """Count epochs without improvement (of the validation score when there
+    is one, else of the objective), keeping the best parameters seen.
+    Returns the validation score, or None."""
+    if stopping.validation is None:
+        if progress.loss_curve[-1] > progress.best_loss - stopping.tol:
+            progress.no_improvement_count += 1
+        else:
+            progress.no_improvement_count = 0
+        progress.best_loss = min(progress.best_loss, progress.loss_curve[-1])
+        return None
+    score = stopping.validation()
+    progress.validation_scores.append(score)
+    if verbose:
+        print(f"Validation score: {score:f}")
+    if score < progress.best_validation_score + stopping.tol:
+        progress.no_improvement_count += 1
+    else:
+        progress.no_improvement_count = 0
+    if score > progress.best_validation_score:
+        progress.best_validation_score = score
+        best_params[:] = params
+    return score
+
+
+def _should_stop(stopping, schedule, optimizer, verbose):
+    """Called when the objective (or validation score) stalled: stop, or for
+    SGD with the adaptive schedule, divide the learning rate by 5."""
+    what = "Validation score" if stopping.validation is not None else "Training loss"
+    msg = (
+        f"{what} did not improve more than tol={stopping.tol:f} for "
+        f"{stopping.n_iter_no_change} consecutive epochs."
+    )
+    if not schedule.adaptive:
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+    if optimizer.learning_rate <= 1e-6:
+        if verbose:
+            print(msg + " Learning rate too small. Stopping.")
+        return True
+    optimizer.learning_rate /= 5.0
+    if verbose:
+        print(msg + f" Setting learning rate to {optimizer.learning_rate:f}")
+    return False
+
+
+# --------------------------------------------------------------------------
+# L-BFGS
+# --------------------------------------------------------------------------
+
+
+def train_lbfgs(
+    params, units, data, reg, settings, progress, *, max_iter=200, max_fun=15000, tol=1e-4,
+    verbose=False, listeners=(),
+):
+    """Full-batch L-BFGS-B (scipy) on the objective J, from ``params``,
+    which receives the solution.  Only smooth, deterministic objectives:
+    raises ValueError naming the regularizers that are not."""
+    unsupported = C.terms_lbfgs_cannot_handle(reg)
+    if unsupported:
+        raise ValueError(
+            f"solver='lbfgs' needs a smooth, deterministic objective; "
+            f"{', '.join(unsupported)} need solver='sgd' or solver='adam'."
+        )
+    grads = np.empty_like(params)
+    clock = {"iteration": 0, "started": time.perf_counter()}
+
+    def objective(x):
+        params[:] = x
+        value = K.objective_and_gradient(
+            data.inputs, data.Y, data.sample_weight, params, units, reg, settings, grads
+        )
+        return value, grads.astype(np.float64)
+
+    def record(intermediate_result):
+        progress.loss_curve.append(float(intermediate_result.fun))
+        clock["iteration"] += 1
+        if verbose:
+            print(f"Iteration {len(progress.loss_curve)}, loss = {progress.loss_curve[-1]:.8f}")
+        now = time.perf_counter()
+        _tell(listeners, EpochReport(
+            clock["iteration"], progress.loss_curve[-1], None, now - clock["started"]
+        ))
+        clock["started"] = now
+
+    result = scipy.optimize.minimize(
+        objective,
+        params.astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
+        callback=record,
+        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+    )
+    progress.n_iter = _check_optimize_result("lbfgs", result, max_iter)
+    progress.loss = float(result.fun)
+    progress.best_loss = min(progress.loss_curve, default=progress.loss)
+    params[:] = result.x
