@@ -30,9 +30,15 @@ ALPHA = 1e-4
 N_CLASSES = 2
 SEED = 0
 NEVER_STOP = 10**9
-BLAS_ENV_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
-                 "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
-                 "NUMBA_CACHE_DIR")
+BLAS_ENV_VARS = (
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+    "NUMBA_CACHE_DIR",
+)
 
 
 # --------------------------------------------------------------------------
@@ -176,8 +182,12 @@ class IdleGate:
         return busy
 
     def report(self):
-        return {"enabled": self.enabled, "threshold_cpus": self.threshold,
-                "seconds_waited": self.waited, "calls_run_while_busy": self.gave_up}
+        return {
+            "enabled": self.enabled,
+            "threshold_cpus": self.threshold,
+            "seconds_waited": self.waited,
+            "calls_run_while_busy": self.gave_up,
+        }
 
 
 def median(values):
@@ -244,11 +254,15 @@ def frozen_skreg(directory):
     import skreg
 
     source = Path(skreg.__file__).parent
-    shutil.copytree(source, Path(directory) / "skreg",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbi", "*.nbc"))
+    shutil.copytree(
+        source,
+        Path(directory) / "skreg",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbi", "*.nbc"),
+    )
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(directory), str(BENCH_DIR)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        [str(directory), str(BENCH_DIR)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
     return env
 
 
@@ -285,8 +299,15 @@ def blas_info():
     import scipy.linalg  # noqa: F401
     from threadpoolctl import threadpool_info
 
-    keep = ("user_api", "internal_api", "version", "architecture", "num_threads",
-            "threading_layer", "filepath")
+    keep = (
+        "user_api",
+        "internal_api",
+        "version",
+        "architecture",
+        "num_threads",
+        "threading_layer",
+        "filepath",
+    )
     return [{k: lib.get(k) for k in keep} for lib in threadpool_info()]
 
 
@@ -314,9 +335,11 @@ def gate_caption(gate):
     r = gate.report()
     if not r["enabled"]:
         return "Idle wait: off."
-    return (f"Idle wait: before each timed call, waited for other processes to use at most "
-            f"{r['threshold_cpus']} CPU; {r['seconds_waited']:.0f} s waited in total, "
-            f"{r['calls_run_while_busy']} calls ran without reaching idle.")
+    return (
+        f"Idle wait: before each timed call, waited for other processes to use at most "
+        f"{r['threshold_cpus']} CPU; {r['seconds_waited']:.0f} s waited in total, "
+        f"{r['calls_run_while_busy']} calls ran without reaching idle."
+    )
 
 
 def blas_summary(info):
@@ -325,10 +348,15 @@ def blas_summary(info):
     for lib in info["blas"]:
         if lib["user_api"] != "blas":
             continue
-        owner = "numpy" if "numpy" in lib["filepath"] else (
-            "scipy/numba" if "scipy" in lib["filepath"] else Path(lib["filepath"]).name)
-        parts.append(f"{owner}: {lib['internal_api']} {lib['version']} "
-                     f"({lib['architecture']}, {lib['num_threads']} threads)")
+        owner = (
+            "numpy"
+            if "numpy" in lib["filepath"]
+            else ("scipy/numba" if "scipy" in lib["filepath"] else Path(lib["filepath"]).name)
+        )
+        parts.append(
+            f"{owner}: {lib['internal_api']} {lib['version']} "
+            f"({lib['architecture']}, {lib['num_threads']} threads)"
+        )
     return "; ".join(parts)
 
 
@@ -337,8 +365,11 @@ def machine_caption(info):
     info["load_average_at_end"] = list(os.getloadavg())
     load = ", ".join(f"{x:.2f}" for x in info["load_average_at_start"])
     end = ", ".join(f"{x:.2f}" for x in info["load_average_at_end"])
-    env = {k: v for k, v in info["env"].items() if k.startswith("OPENBLAS_CORE")
-           or k.startswith("OPENBLAS_L2")}
+    env = {
+        k: v
+        for k, v in info["env"].items()
+        if k.startswith("OPENBLAS_CORE") or k.startswith("OPENBLAS_L2")
+    }
     return (
         f"Machine: {info['cpu_model']}, {info['cpus']} CPUs "
         f"({info['cores_per_socket']} cores/socket, {info['hypervisor'] or 'bare metal'}); "
@@ -354,8 +385,7 @@ def machine_caption(info):
 
 
 def markdown_table(headers, rows):
-    lines = ["| " + " | ".join(headers) + " |",
-             "|" + "|".join("---" for _ in headers) + "|"]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
 

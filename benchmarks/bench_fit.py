@@ -106,8 +106,7 @@ def summarize(repeats, short, long):
     return {
         "epochs": (short, long),
         "repeats": repeats,
-        "seconds_per_epoch": C.epoch_time_from_pair(C.median(shorts), C.median(longs),
-                                                    short, long),
+        "seconds_per_epoch": C.epoch_time_from_pair(C.median(shorts), C.median(longs), short, long),
         "median_of_differences": C.median([r["per_epoch"] for r in repeats]),
         "min_based": C.epoch_time_from_pair(min(shorts), min(longs), short, long),
     }
@@ -119,9 +118,12 @@ def timed_pair(fit, short, long, gate):
     t_short = fit(short)
     busy_long = gate.wait()
     t_long = fit(long)
-    return {"short": t_short, "long": t_long,
-            "per_epoch": C.epoch_time_from_pair(t_short, t_long, short, long),
-            "busy_cpus_before": [busy_short, busy_long]}
+    return {
+        "short": t_short,
+        "long": t_long,
+        "per_epoch": C.epoch_time_from_pair(t_short, t_long, short, long),
+        "busy_cpus_before": [busy_short, busy_long],
+    }
 
 
 def unsettled(summary, tolerance=1.25):
@@ -143,8 +145,7 @@ def time_per_epoch(fitters, args, gate):
         for name, fit in fitters.items():
             raw[name].append(timed_pair(fit, *plans[name], gate))
     for name, fit in fitters.items():
-        while (len(raw[name]) < args.max_repeats
-               and unsettled(summarize(raw[name], *plans[name]))):
+        while len(raw[name]) < args.max_repeats and unsettled(summarize(raw[name], *plans[name])):
             raw[name].append(timed_pair(fit, *plans[name], gate))
     return {name: summarize(raw[name], *plans[name]) for name in fitters}
 
@@ -170,8 +171,9 @@ def batch_products(units, batch_size, dtype, seed=0):
     X = rng.standard_normal((batch_size, units[0])).astype(dtype)
     W = [rng.standard_normal((units[l], units[l + 1])).astype(dtype) for l in range(n_layers)]
     acts = [np.empty((batch_size, units[l + 1]), dtype) for l in range(n_layers)]
-    deltas = [rng.standard_normal((batch_size, units[l + 1])).astype(dtype)
-              for l in range(n_layers)]
+    deltas = [
+        rng.standard_normal((batch_size, units[l + 1])).astype(dtype) for l in range(n_layers)
+    ]
     grads = [np.empty_like(w) for w in W]
 
     def run():
@@ -223,8 +225,12 @@ def measure_config(shape, dtype, names, args, gate):
     nominal_flops = 6 * n_samples * n_weights(units)
     skreg_seconds = timings["skreg"]["seconds_per_epoch"]
     return {
-        "shape": {"n_samples": n_samples, "n_features": n_features,
-                  "hidden": list(hidden), "batch_size": batch_size},
+        "shape": {
+            "n_samples": n_samples,
+            "n_features": n_features,
+            "hidden": list(hidden),
+            "batch_size": batch_size,
+        },
         "dtype": dtype,
         "timings": timings,
         "np_dot": floor,
@@ -242,8 +248,10 @@ def speedup(result, peer):
 
 
 def shape_label(shape):
-    return (f"{shape['n_samples']}x{shape['n_features']}, "
-            f"{tuple(shape['hidden'])}, batch {shape['batch_size']}")
+    return (
+        f"{shape['n_samples']}x{shape['n_features']}, "
+        f"{tuple(shape['hidden'])}, batch {shape['batch_size']}"
+    )
 
 
 def ms(result, name):
@@ -252,17 +260,33 @@ def ms(result, name):
 
 
 def table(results):
-    headers = ["shape (n x features, hidden, batch)", "dtype", "skreg ms/epoch",
-               "sklearn ms/epoch", "torch ms/epoch", "sklearn / skreg",
-               "torch / skreg", "skreg GFLOP/s", "np.dot GFLOP/s", "skreg / np.dot",
-               "BLAS share of epoch"]
+    headers = [
+        "shape (n x features, hidden, batch)",
+        "dtype",
+        "skreg ms/epoch",
+        "sklearn ms/epoch",
+        "torch ms/epoch",
+        "sklearn / skreg",
+        "torch / skreg",
+        "skreg GFLOP/s",
+        "np.dot GFLOP/s",
+        "skreg / np.dot",
+        "BLAS share of epoch",
+    ]
     rows = [
-        [shape_label(r["shape"]), r["dtype"], C.fmt(ms(r, "skreg")),
-         C.fmt(ms(r, "sklearn")), C.fmt(ms(r, "torch")),
-         C.fmt(speedup(r, "sklearn")), C.fmt(speedup(r, "torch")),
-         C.fmt(r["skreg_gflops_nominal"]), C.fmt(r["np_dot"]["gflops"]),
-         f"{100 * r['fraction_of_np_dot_gflops']:.0f} %",
-         f"{100 * r['blas_time_fraction']:.0f} %"]
+        [
+            shape_label(r["shape"]),
+            r["dtype"],
+            C.fmt(ms(r, "skreg")),
+            C.fmt(ms(r, "sklearn")),
+            C.fmt(ms(r, "torch")),
+            C.fmt(speedup(r, "sklearn")),
+            C.fmt(speedup(r, "torch")),
+            C.fmt(r["skreg_gflops_nominal"]),
+            C.fmt(r["np_dot"]["gflops"]),
+            f"{100 * r['fraction_of_np_dot_gflops']:.0f} %",
+            f"{100 * r['blas_time_fraction']:.0f} %",
+        ]
         for r in results
     ]
     return C.markdown_table(headers, rows)
@@ -288,21 +312,35 @@ def targets(results):
         ratio = ms(by_dtype["float64"], "skreg") / ms(by_dtype["float32"], "skreg")
         out.append(_target("(200, 1024): float32 x faster than float64", ratio, 1.5))
     for dtype, r in by_dtype.items():
-        out.append(_target(f"(200, 1024) {dtype}: fraction of np.dot GFLOP/s",
-                           r["fraction_of_np_dot_gflops"], 0.6))
+        out.append(
+            _target(
+                f"(200, 1024) {dtype}: fraction of np.dot GFLOP/s",
+                r["fraction_of_np_dot_gflops"],
+                0.6,
+            )
+        )
     return out
 
 
 def _target(name, value, threshold):
-    return {"target": name, "value": value, "threshold": threshold,
-            "met": None if value is None else bool(value >= threshold)}
+    return {
+        "target": name,
+        "value": value,
+        "threshold": threshold,
+        "met": None if value is None else bool(value >= threshold),
+    }
 
 
 def targets_table(items):
-    rows = [[t["target"], f">= {t['threshold']}",
-             C.fmt(t["value"]),
-             "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")]
-            for t in items]
+    rows = [
+        [
+            t["target"],
+            f">= {t['threshold']}",
+            C.fmt(t["value"]),
+            "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED"),
+        ]
+        for t in items
+    ]
     return C.markdown_table(["target", "needs", "measured", "status"], rows)
 
 
@@ -312,35 +350,60 @@ def targets_table(items):
 
 
 def add_idle_arguments(parser):
-    parser.add_argument("--max-repeats", type=int, default=None,
-                        help="repeats allowed when fits were disturbed by other "
-                             "processes (default: twice --repeats)")
-    parser.add_argument("--idle-threshold", type=float, default=0.5,
-                        help="before each timed fit, wait until other processes use "
-                             "at most this many CPUs (default 0.5)")
-    parser.add_argument("--idle-max-wait", type=float, default=10.0,
-                        help="longest wait before one fit, seconds (then run anyway)")
-    parser.add_argument("--idle-budget", type=float, default=240.0,
-                        help="total waiting allowed in the whole run, seconds")
-    parser.add_argument("--no-idle-wait", action="store_true",
-                        help="never wait for idle CPUs")
+    parser.add_argument(
+        "--max-repeats",
+        type=int,
+        default=None,
+        help="repeats allowed when fits were disturbed by other "
+        "processes (default: twice --repeats)",
+    )
+    parser.add_argument(
+        "--idle-threshold",
+        type=float,
+        default=0.5,
+        help="before each timed fit, wait until other processes use "
+        "at most this many CPUs (default 0.5)",
+    )
+    parser.add_argument(
+        "--idle-max-wait",
+        type=float,
+        default=10.0,
+        help="longest wait before one fit, seconds (then run anyway)",
+    )
+    parser.add_argument(
+        "--idle-budget",
+        type=float,
+        default=240.0,
+        help="total waiting allowed in the whole run, seconds",
+    )
+    parser.add_argument("--no-idle-wait", action="store_true", help="never wait for idle CPUs")
 
 
 def make_gate(args):
     if args.max_repeats is None:
         args.max_repeats = args.repeats if args.quick else 2 * args.repeats
-    return C.IdleGate(args.idle_threshold, args.idle_max_wait, args.idle_budget,
-                      enabled=not (args.no_idle_wait or args.quick))
+    return C.IdleGate(
+        args.idle_threshold,
+        args.idle_max_wait,
+        args.idle_budget,
+        enabled=not (args.no_idle_wait or args.quick),
+    )
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="small shapes, 1 and 4 epochs, one repeat (smoke test)")
-    parser.add_argument("--repeats", type=int, default=None,
-                        help="repeats per measurement (default 5, quick 1)")
-    parser.add_argument("--target-seconds", type=float, default=1.5,
-                        help="how long the extra epochs of the long fit should last")
+    parser.add_argument(
+        "--quick", action="store_true", help="small shapes, 1 and 4 epochs, one repeat (smoke test)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="repeats per measurement (default 5, quick 1)"
+    )
+    parser.add_argument(
+        "--target-seconds",
+        type=float,
+        default=1.5,
+        help="how long the extra epochs of the long fit should last",
+    )
     parser.add_argument("--min-extra", type=int, default=2)
     parser.add_argument("--max-extra", type=int, default=60)
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch loop")
@@ -367,19 +430,37 @@ def main(argv=None):
         for dtype in DTYPES:
             result = measure_config(shape, dtype, names, args, gate)
             results.append(result)
-            print(f"{shape_label(result['shape'])} {dtype}: "
-                  + ", ".join(f"{n} {ms(result, n):.2f} ms" for n in names), flush=True)
+            print(
+                f"{shape_label(result['shape'])} {dtype}: "
+                + ", ".join(f"{n} {ms(result, n):.2f} ms" for n in names),
+                flush=True,
+            )
     goals = targets(results)
-    markdown = "\n\n".join([
-        f"### Training time per epoch (median of {args.repeats} to {args.max_repeats} repeats)",
-        table(results), "### Targets", targets_table(goals), C.gate_caption(gate),
-        C.machine_caption(info)])
-    payload = {"benchmark": "bench_fit", "quick": args.quick, "machine": info,
-               "idle_gate": gate.report(),
-               "settings": {**vars(args), "estimators": names,
-                            "learning_rate_init": C.LEARNING_RATE, "alpha": C.ALPHA,
-                            "n_classes": C.N_CLASSES},
-               "results": results, "targets": goals}
+    markdown = "\n\n".join(
+        [
+            f"### Training time per epoch (median of {args.repeats} to {args.max_repeats} repeats)",
+            table(results),
+            "### Targets",
+            targets_table(goals),
+            C.gate_caption(gate),
+            C.machine_caption(info),
+        ]
+    )
+    payload = {
+        "benchmark": "bench_fit",
+        "quick": args.quick,
+        "machine": info,
+        "idle_gate": gate.report(),
+        "settings": {
+            **vars(args),
+            "estimators": names,
+            "learning_rate_init": C.LEARNING_RATE,
+            "alpha": C.ALPHA,
+            "n_classes": C.N_CLASSES,
+        },
+        "results": results,
+        "targets": goals,
+    }
     paths = C.write_outputs("bench_fit", args.quick, payload, markdown)
     print("\n" + markdown)
     print("\nwrote " + ", ".join(str(p) for p in paths))

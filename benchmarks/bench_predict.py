@@ -38,13 +38,29 @@ import _common as C
 
 ESTIMATORS = ("skreg", "sklearn")
 DTYPES = ("float64", "float32")
-FULL = dict(n_rows=200_000, n_features=50, hidden=(256,), batch_size=200,
-            throughput_fit_rows=20_000, fit_epochs=2, repeats=7, memory_repeats=3,
-            memory_dtypes=DTYPES)
+FULL = dict(
+    n_rows=200_000,
+    n_features=50,
+    hidden=(256,),
+    batch_size=200,
+    throughput_fit_rows=20_000,
+    fit_epochs=2,
+    repeats=7,
+    memory_repeats=3,
+    memory_dtypes=DTYPES,
+)
 # Quick: the memory part runs only float64 and only the RSS method (4 processes).
-QUICK = dict(n_rows=20_000, n_features=20, hidden=(32,), batch_size=200,
-             throughput_fit_rows=2_000, fit_epochs=1, repeats=1, memory_repeats=1,
-             memory_dtypes=("float64",))
+QUICK = dict(
+    n_rows=20_000,
+    n_features=20,
+    hidden=(32,),
+    batch_size=200,
+    throughput_fit_rows=2_000,
+    fit_epochs=1,
+    repeats=1,
+    memory_repeats=1,
+    memory_dtypes=("float64",),
+)
 
 
 # --------------------------------------------------------------------------
@@ -115,8 +131,9 @@ def tracemalloc_sees_numba(n_mib=16):
 
 def child_measure(spec):
     """Run one (estimator, dtype, phase, method) measurement; return a dict."""
-    import skreg  # noqa: F401  (imported for every estimator: same baseline)
     from sklearn.neural_network import MLPClassifier  # noqa: F401
+
+    import skreg  # noqa: F401  (imported for every estimator: same baseline)
 
     C.silence_convergence_warnings()
     work = Path(spec["workdir"])
@@ -140,7 +157,9 @@ def child_measure(spec):
 def run_child(spec):
     out = subprocess.run(
         [sys.executable, __file__, "--child", json.dumps(spec)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -181,8 +200,11 @@ def throughput(prepared, repeats, gate):
                 gate.wait()
                 times.append(C.timed(est.predict_proba, X))
             seconds = C.median(times)
-            out[f"{name}/{dtype}"] = {"seconds": seconds, "rows_per_second": X.shape[0] / seconds,
-                                      "all_seconds": times}
+            out[f"{name}/{dtype}"] = {
+                "seconds": seconds,
+                "rows_per_second": X.shape[0] / seconds,
+                "all_seconds": times,
+            }
     return out
 
 
@@ -193,15 +215,23 @@ def memory(workdir, cfg, methods):
         for phase in ("fit", "predict_proba"):
             for dtype in cfg["memory_dtypes"]:
                 for name in ESTIMATORS:
-                    spec = {"workdir": str(workdir), "estimator": name, "dtype": dtype,
-                            "phase": "fit" if phase == "fit" else "predict",
-                            "method": method, "hidden": list(cfg["hidden"]),
-                            "batch_size": cfg["batch_size"], "fit_epochs": cfg["fit_epochs"]}
+                    spec = {
+                        "workdir": str(workdir),
+                        "estimator": name,
+                        "dtype": dtype,
+                        "phase": "fit" if phase == "fit" else "predict",
+                        "method": method,
+                        "hidden": list(cfg["hidden"]),
+                        "batch_size": cfg["batch_size"],
+                        "fit_epochs": cfg["fit_epochs"],
+                    }
                     runs = [run_child(spec) for _ in range(cfg["memory_repeats"])]
                     out[f"{method}/{phase}/{dtype}/{name}"] = {
                         "peak_mib": C.median([r["peak_mib"] for r in runs]),
-                        "all_mib": [r["peak_mib"] for r in runs], "how": runs[0]["how"],
-                        "skreg_source_sha256": sorted({r["skreg_source_sha256"] for r in runs})}
+                        "all_mib": [r["peak_mib"] for r in runs],
+                        "how": runs[0]["how"],
+                        "skreg_source_sha256": sorted({r["skreg_source_sha256"] for r in runs}),
+                    }
     return out
 
 
@@ -209,11 +239,24 @@ def throughput_table(tp, n_rows):
     rows = []
     for dtype in DTYPES:
         sk, ours = tp[f"sklearn/{dtype}"], tp[f"skreg/{dtype}"]
-        rows.append([dtype, C.fmt(1e3 * ours["seconds"]), C.fmt(1e3 * sk["seconds"]),
-                     f"{ours['rows_per_second'] / 1e6:.3g}", f"{sk['rows_per_second'] / 1e6:.3g}",
-                     C.fmt(sk["seconds"] / ours["seconds"])])
-    headers = ["dtype", f"skreg ms ({n_rows} rows)", "sklearn ms", "skreg Mrows/s",
-               "sklearn Mrows/s", "skreg / sklearn throughput"]
+        rows.append(
+            [
+                dtype,
+                C.fmt(1e3 * ours["seconds"]),
+                C.fmt(1e3 * sk["seconds"]),
+                f"{ours['rows_per_second'] / 1e6:.3g}",
+                f"{sk['rows_per_second'] / 1e6:.3g}",
+                C.fmt(sk["seconds"] / ours["seconds"]),
+            ]
+        )
+    headers = [
+        "dtype",
+        f"skreg ms ({n_rows} rows)",
+        "sklearn ms",
+        "skreg Mrows/s",
+        "sklearn Mrows/s",
+        "skreg / sklearn throughput",
+    ]
     return C.markdown_table(headers, rows)
 
 
@@ -224,10 +267,17 @@ def memory_table(mem, methods, dtypes):
             for dtype in dtypes:
                 ours = mem[f"{method}/{phase}/{dtype}/skreg"]["peak_mib"]
                 sk = mem[f"{method}/{phase}/{dtype}/sklearn"]["peak_mib"]
-                rows.append([method, phase, dtype, f"{ours:.1f}", f"{sk:.1f}",
-                             C.fmt(ours / sk if sk > 0 else None)])
-    headers = ["method", "phase", "dtype", "skreg peak MiB", "sklearn peak MiB",
-               "skreg / sklearn"]
+                rows.append(
+                    [
+                        method,
+                        phase,
+                        dtype,
+                        f"{ours:.1f}",
+                        f"{sk:.1f}",
+                        C.fmt(ours / sk if sk > 0 else None),
+                    ]
+                )
+    headers = ["method", "phase", "dtype", "skreg peak MiB", "sklearn peak MiB", "skreg / sklearn"]
     return C.markdown_table(headers, rows)
 
 
@@ -235,22 +285,39 @@ def targets(tp, mem, memory_dtypes):
     out = []
     for dtype in DTYPES:
         ratio = tp[f"skreg/{dtype}"]["rows_per_second"] / tp[f"sklearn/{dtype}"]["rows_per_second"]
-        out.append({"target": f"predict_proba {dtype}: x sklearn throughput",
-                    "value": ratio, "threshold": ">= 2", "met": ratio >= 2})
+        out.append(
+            {
+                "target": f"predict_proba {dtype}: x sklearn throughput",
+                "value": ratio,
+                "threshold": ">= 2",
+                "met": ratio >= 2,
+            }
+        )
     for phase in ("fit", "predict_proba"):
         for dtype in memory_dtypes:
             ours = mem[f"rss/{phase}/{dtype}/skreg"]["peak_mib"]
             sk = mem[f"rss/{phase}/{dtype}/sklearn"]["peak_mib"]
-            out.append({"target": f"peak memory of {phase} {dtype} (RSS): skreg MiB / sklearn MiB",
-                        "value": f"{ours:.1f} / {sk:.1f}", "threshold": "<= 1",
-                        "met": ours <= sk})
+            out.append(
+                {
+                    "target": f"peak memory of {phase} {dtype} (RSS): skreg MiB / sklearn MiB",
+                    "value": f"{ours:.1f} / {sk:.1f}",
+                    "threshold": "<= 1",
+                    "met": ours <= sk,
+                }
+            )
     return out
 
 
 def targets_table(items):
-    rows = [[t["target"], t["threshold"],
-             t["value"] if isinstance(t["value"], str) else C.fmt(t["value"]),
-             "met" if t["met"] else "MISSED"] for t in items]
+    rows = [
+        [
+            t["target"],
+            t["threshold"],
+            t["value"] if isinstance(t["value"], str) else C.fmt(t["value"]),
+            "met" if t["met"] else "MISSED",
+        ]
+        for t in items
+    ]
     return C.markdown_table(["target", "needs", "measured", "status"], rows)
 
 
@@ -261,13 +328,20 @@ def targets_table(items):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="small data, one repeat, memory in float64 by RSS only")
+    parser.add_argument(
+        "--quick", action="store_true", help="small data, one repeat, memory in float64 by RSS only"
+    )
     parser.add_argument("--repeats", type=int, default=None, help="throughput repeats")
-    parser.add_argument("--no-tracemalloc", action="store_true",
-                        help="skip the tracemalloc cross-check of the memory numbers")
-    parser.add_argument("--no-idle-wait", action="store_true",
-                        help="do not wait for idle CPUs before each timed call")
+    parser.add_argument(
+        "--no-tracemalloc",
+        action="store_true",
+        help="skip the tracemalloc cross-check of the memory numbers",
+    )
+    parser.add_argument(
+        "--no-idle-wait",
+        action="store_true",
+        help="do not wait for idle CPUs before each timed call",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     return args
@@ -294,23 +368,35 @@ def main(argv=None):
         mem = memory(workdir, cfg, methods)
     goals = targets(tp, mem, cfg["memory_dtypes"])
     how = next(v["how"] for k, v in mem.items() if k.startswith("rss/"))
-    markdown = "\n\n".join([
-        f"### predict_proba throughput ({cfg['n_rows']} x {cfg['n_features']}, hidden "
-        f"{cfg['hidden']}, median of {cfg['repeats']})",
-        throughput_table(tp, cfg["n_rows"]),
-        f"### Peak memory (fit: {cfg['fit_epochs']} epochs on the {cfg['n_rows']} rows, batch "
-        f"{cfg['batch_size']}; predict_proba on them; fresh process each, median of "
-        f"{cfg['memory_repeats']})",
-        memory_table(mem, methods, cfg["memory_dtypes"]),
-        f"RSS method: {how}. tracemalloc sees arrays allocated inside Numba code: "
-        f"{'yes' if sees else 'NO'} ({traced:.1f} MiB traced for a 16 MiB array); it never "
-        "sees OpenBLAS's own buffers.",
-        "### Targets", targets_table(goals), C.gate_caption(gate), C.machine_caption(info)])
-    payload = {"benchmark": "bench_predict", "quick": args.quick, "machine": info,
-               "idle_gate": gate.report(),
-               "settings": {**cfg, "methods": methods},
-               "tracemalloc_sees_numba": {"sees": sees, "traced_mib_for_16_mib": traced},
-               "throughput": tp, "memory": mem, "targets": goals}
+    markdown = "\n\n".join(
+        [
+            f"### predict_proba throughput ({cfg['n_rows']} x {cfg['n_features']}, hidden "
+            f"{cfg['hidden']}, median of {cfg['repeats']})",
+            throughput_table(tp, cfg["n_rows"]),
+            f"### Peak memory (fit: {cfg['fit_epochs']} epochs on the {cfg['n_rows']} rows, batch "
+            f"{cfg['batch_size']}; predict_proba on them; fresh process each, median of "
+            f"{cfg['memory_repeats']})",
+            memory_table(mem, methods, cfg["memory_dtypes"]),
+            f"RSS method: {how}. tracemalloc sees arrays allocated inside Numba code: "
+            f"{'yes' if sees else 'NO'} ({traced:.1f} MiB traced for a 16 MiB array); it never "
+            "sees OpenBLAS's own buffers.",
+            "### Targets",
+            targets_table(goals),
+            C.gate_caption(gate),
+            C.machine_caption(info),
+        ]
+    )
+    payload = {
+        "benchmark": "bench_predict",
+        "quick": args.quick,
+        "machine": info,
+        "idle_gate": gate.report(),
+        "settings": {**cfg, "methods": methods},
+        "tracemalloc_sees_numba": {"sees": sees, "traced_mib_for_16_mib": traced},
+        "throughput": tp,
+        "memory": mem,
+        "targets": goals,
+    }
     paths = C.write_outputs("bench_predict", args.quick, payload, markdown)
     print(markdown)
     print("\nwrote " + ", ".join(str(p) for p in paths))

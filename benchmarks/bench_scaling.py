@@ -14,17 +14,25 @@ Usage::
 import argparse
 import sys
 
-import _common as C
 from bench_fit import add_idle_arguments, make_fitters, make_gate, time_per_epoch
+
+import _common as C
 
 FULL = dict(
     n_samples=[1_000, 3_000, 10_000, 30_000, 100_000],
     hidden=[16, 32, 64, 128, 256, 512, 1024, 2048],
-    base_samples=20_000, n_features=50, base_hidden=64, batch_size=200,
+    base_samples=20_000,
+    n_features=50,
+    base_hidden=64,
+    batch_size=200,
 )
 QUICK = dict(
-    n_samples=[500, 1_000, 2_000], hidden=[16, 32, 64],
-    base_samples=2_000, n_features=20, base_hidden=32, batch_size=200,
+    n_samples=[500, 1_000, 2_000],
+    hidden=[16, 32, 64],
+    base_samples=2_000,
+    n_features=20,
+    base_hidden=32,
+    batch_size=200,
 )
 
 
@@ -40,9 +48,14 @@ def measure_point(point, cfg, names, args, gate):
     X, y = C.classification_data(n_samples, cfg["n_features"], args.dtype)
     fitters = make_fitters(names, X, y, (width,), cfg["batch_size"])
     timings = time_per_epoch(fitters, args, gate)
-    return {"sweep": sweep, "x": x, "n_samples": n_samples, "hidden": width,
-            "seconds_per_epoch": {n: t["seconds_per_epoch"] for n, t in timings.items()},
-            "timings": timings}
+    return {
+        "sweep": sweep,
+        "x": x,
+        "n_samples": n_samples,
+        "hidden": width,
+        "seconds_per_epoch": {n: t["seconds_per_epoch"] for n, t in timings.items()},
+        "timings": timings,
+    }
 
 
 def table(results, names):
@@ -51,9 +64,11 @@ def table(results, names):
     rows = []
     for r in results:
         t = r["seconds_per_epoch"]
-        rows.append([r["sweep"], r["n_samples"], r["hidden"]]
-                    + [C.fmt(1e3 * t[n]) for n in names]
-                    + [C.fmt(t[n] / t["skreg"]) for n in names if n != "skreg"])
+        rows.append(
+            [r["sweep"], r["n_samples"], r["hidden"]]
+            + [C.fmt(1e3 * t[n]) for n in names]
+            + [C.fmt(t[n] / t["skreg"]) for n in names if n != "skreg"]
+        )
     return C.markdown_table(headers, rows)
 
 
@@ -67,13 +82,17 @@ def plot(results, names, path, title):
     except ImportError:
         return False
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for ax, sweep, label in zip(axes, ("n_samples", "hidden"),
-                                ("n_samples", "hidden units (one layer)")):
+    for ax, sweep, label in zip(
+        axes, ("n_samples", "hidden"), ("n_samples", "hidden units (one layer)")
+    ):
         points = [r for r in results if r["sweep"] == sweep]
         for name in names:
             # A noisy (quick) run can give a non-positive difference: not plotted.
-            xy = [(r["x"], 1e3 * r["seconds_per_epoch"][name]) for r in points
-                  if r["seconds_per_epoch"][name] > 0]
+            xy = [
+                (r["x"], 1e3 * r["seconds_per_epoch"][name])
+                for r in points
+                if r["seconds_per_epoch"][name] > 0
+            ]
             ax.plot([x for x, _ in xy], [t for _, t in xy], "o-", label=name)
         ax.set_xscale("log", base=2 if sweep == "hidden" else 10)
         ax.set_yscale("log")
@@ -119,22 +138,36 @@ def main(argv=None):
     for point in sweep_points(cfg):
         results.append(measure_point(point, cfg, names, args, gate))
         r = results[-1]
-        print(f"{r['sweep']}={r['x']}: " + ", ".join(
-            f"{n} {1e3 * r['seconds_per_epoch'][n]:.2f} ms" for n in names), flush=True)
-    title = (f"Time per epoch, {args.dtype}, {cfg['n_features']} features, batch "
-             f"{cfg['batch_size']}; left: hidden {cfg['base_hidden']}; right: "
-             f"{cfg['base_samples']} samples")
+        print(
+            f"{r['sweep']}={r['x']}: "
+            + ", ".join(f"{n} {1e3 * r['seconds_per_epoch'][n]:.2f} ms" for n in names),
+            flush=True,
+        )
+    title = (
+        f"Time per epoch, {args.dtype}, {cfg['n_features']} features, batch "
+        f"{cfg['batch_size']}; left: hidden {cfg['base_hidden']}; right: "
+        f"{cfg['base_samples']} samples"
+    )
     png = C.results_path("bench_scaling", args.quick, ".png")
     plotted = plot(results, names, png, title)
-    markdown = "\n\n".join([
-        f"### Scaling ({title}; median of {args.repeats} to {args.max_repeats} repeats)",
-        table(results, names),
-        f"![scaling plot]({png.name})" if plotted else "(matplotlib missing: no plot)",
-        C.gate_caption(gate), C.machine_caption(info)])
-    payload = {"benchmark": "bench_scaling", "quick": args.quick, "machine": info,
-               "idle_gate": gate.report(),
-               "settings": {**vars(args), **cfg, "estimators": names},
-               "results": results, "plot": str(png) if plotted else None}
+    markdown = "\n\n".join(
+        [
+            f"### Scaling ({title}; median of {args.repeats} to {args.max_repeats} repeats)",
+            table(results, names),
+            f"![scaling plot]({png.name})" if plotted else "(matplotlib missing: no plot)",
+            C.gate_caption(gate),
+            C.machine_caption(info),
+        ]
+    )
+    payload = {
+        "benchmark": "bench_scaling",
+        "quick": args.quick,
+        "machine": info,
+        "idle_gate": gate.report(),
+        "settings": {**vars(args), **cfg, "estimators": names},
+        "results": results,
+        "plot": str(png) if plotted else None,
+    }
     paths = C.write_outputs("bench_scaling", args.quick, payload, markdown)
     print(markdown)
     print("\nwrote " + ", ".join(str(p) for p in paths) + (f", {png}" if plotted else ""))

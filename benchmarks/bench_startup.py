@@ -50,6 +50,7 @@ def child(dtypes):
         times[name] = time.perf_counter() - start
     times["import total"] = sum(times[name] for name, _ in IMPORT_PHASES)
     import numpy as np
+
     from skreg import RegularizedMLPClassifier
 
     C.silence_convergence_warnings()
@@ -77,7 +78,10 @@ def run_process(base_env, cache_dir, dtypes):
     start = time.perf_counter()
     out = subprocess.run(
         [sys.executable, __file__, "--child", ",".join(dtypes)],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     wall = time.perf_counter() - start
     times = json.loads(out.stdout.strip().splitlines()[-1])
@@ -113,40 +117,62 @@ def phase_table(cold_m, warm_m):
     rows = []
     for phase in warm_m:
         compile_s = cold_m[phase] - warm_m[phase] if phase.startswith("first") else None
-        rows.append([phase, f"{warm_m[phase]:.3f}", f"{cold_m[phase]:.3f}",
-                     "-" if compile_s is None else f"{compile_s:.2f}"])
-    return C.markdown_table(["phase", "warm cache s", "cold cache s", "compile s (cold - warm)"],
-                            rows)
+        rows.append(
+            [
+                phase,
+                f"{warm_m[phase]:.3f}",
+                f"{cold_m[phase]:.3f}",
+                "-" if compile_s is None else f"{compile_s:.2f}",
+            ]
+        )
+    return C.markdown_table(
+        ["phase", "warm cache s", "cold cache s", "compile s (cold - warm)"], rows
+    )
 
 
 def targets(cold_m, warm_m):
     warm_total = warm_m["import total"] + warm_m["first fit float64"]
     compile_total = sum(cold_m[p] - warm_m[p] for p in warm_m if p.startswith("first"))
     return [
-        {"target": "warm cache: import skreg + first small fit (float64)", "value": warm_total,
-         "threshold": "< 2 s", "met": warm_total < 2.0},
-        {"target": "cold cache: one-off compile time (all first calls, cold - warm)",
-         "value": compile_total, "threshold": "< 30 s", "met": compile_total < 30.0},
-        {"target": "cold cache: whole process (interpreter, imports, compile, fits)",
-         "value": cold_m["process wall time"], "threshold": "< 30 s (information)",
-         "met": cold_m["process wall time"] < 30.0},
+        {
+            "target": "warm cache: import skreg + first small fit (float64)",
+            "value": warm_total,
+            "threshold": "< 2 s",
+            "met": warm_total < 2.0,
+        },
+        {
+            "target": "cold cache: one-off compile time (all first calls, cold - warm)",
+            "value": compile_total,
+            "threshold": "< 30 s",
+            "met": compile_total < 30.0,
+        },
+        {
+            "target": "cold cache: whole process (interpreter, imports, compile, fits)",
+            "value": cold_m["process wall time"],
+            "threshold": "< 30 s (information)",
+            "met": cold_m["process wall time"] < 30.0,
+        },
     ]
 
 
 def targets_table(items):
-    rows = [[t["target"], t["threshold"], f"{t['value']:.2f} s", "met" if t["met"] else "MISSED"]
-            for t in items]
+    rows = [
+        [t["target"], t["threshold"], f"{t['value']:.2f} s", "met" if t["met"] else "MISSED"]
+        for t in items
+    ]
     return C.markdown_table(["target", "needs", "measured", "status"], rows)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="one cold run (float64 only) and one warm run")
+    parser.add_argument(
+        "--quick", action="store_true", help="one cold run (float64 only) and one warm run"
+    )
     parser.add_argument("--cold-repeats", type=int, default=None)
     parser.add_argument("--warm-repeats", type=int, default=None)
-    parser.add_argument("--no-idle-wait", action="store_true",
-                        help="do not wait for idle CPUs before each process")
+    parser.add_argument(
+        "--no-idle-wait", action="store_true", help="do not wait for idle CPUs before each process"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cold_repeats is None:
@@ -165,24 +191,36 @@ def main(argv=None):
         return 0
     dtypes = ["float64"] if args.quick else ["float64", "float32"]
     info = C.machine_info()
-    gate = C.IdleGate(max_wait=20.0, budget=180.0,
-                      enabled=not (args.no_idle_wait or args.quick))
+    gate = C.IdleGate(max_wait=20.0, budget=180.0, enabled=not (args.no_idle_wait or args.quick))
     with tempfile.TemporaryDirectory(prefix="skreg_numba_cache_") as root:
         cold, warm, measured_hash = measure(args, dtypes, root, gate)
     cold_m, warm_m = medians(cold), medians(warm)
     goals = targets(cold_m, warm_m)
-    markdown = "\n\n".join([
-        f"### Start-up in a fresh process (median of {args.warm_repeats} warm and "
-        f"{args.cold_repeats} cold runs; small fit: {SMALL['n_samples']} x "
-        f"{SMALL['n_features']}, hidden {SMALL['hidden']}, {SMALL['epochs']} epochs)",
-        phase_table(cold_m, warm_m), "### Targets", targets_table(goals),
-        C.gate_caption(gate), C.machine_caption(info)])
-    payload = {"benchmark": "bench_startup", "quick": args.quick, "machine": info,
-               "idle_gate": gate.report(),
-               "settings": {**vars(args), "small_fit": SMALL, "dtypes": dtypes},
-               "measured_skreg_source_sha256": measured_hash,
-               "cold_runs": cold, "warm_runs": warm, "cold_median": cold_m,
-               "warm_median": warm_m, "targets": goals}
+    markdown = "\n\n".join(
+        [
+            f"### Start-up in a fresh process (median of {args.warm_repeats} warm and "
+            f"{args.cold_repeats} cold runs; small fit: {SMALL['n_samples']} x "
+            f"{SMALL['n_features']}, hidden {SMALL['hidden']}, {SMALL['epochs']} epochs)",
+            phase_table(cold_m, warm_m),
+            "### Targets",
+            targets_table(goals),
+            C.gate_caption(gate),
+            C.machine_caption(info),
+        ]
+    )
+    payload = {
+        "benchmark": "bench_startup",
+        "quick": args.quick,
+        "machine": info,
+        "idle_gate": gate.report(),
+        "settings": {**vars(args), "small_fit": SMALL, "dtypes": dtypes},
+        "measured_skreg_source_sha256": measured_hash,
+        "cold_runs": cold,
+        "warm_runs": warm,
+        "cold_median": cold_m,
+        "warm_median": warm_m,
+        "targets": goals,
+    }
     paths = C.write_outputs("bench_startup", args.quick, payload, markdown)
     print(markdown)
     print("\nwrote " + ", ".join(str(p) for p in paths))

@@ -67,11 +67,14 @@ def main(argv=None):
     warnings.simplefilter("ignore", ConvergenceWarning)
     RegularizedMLPClassifier(max_iter=1).fit(split[0][:50], split[2][:50])
 
-    rows = [("scikit-learn MLPClassifier (defaults)", MLPClassifier(
-        max_iter=args.max_iter, random_state=args.seed))]
+    rows = [
+        (
+            "scikit-learn MLPClassifier (defaults)",
+            MLPClassifier(max_iter=args.max_iter, random_state=args.seed),
+        )
+    ]
     rows += [
-        (label, RegularizedMLPClassifier(
-            max_iter=args.max_iter, random_state=args.seed, **params))
+        (label, RegularizedMLPClassifier(max_iter=args.max_iter, random_state=args.seed, **params))
         for label, params in CONFIGS
     ]
     print("Digits, 70/30 stratified split, StandardScaler, hidden_layer_sizes=(100,), adam\n")

@@ -306,8 +306,16 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         data = TrainingData(C.input_matrix(X, params.dtype), Y, sample_weight)
         progress = self._progress()
         train_lbfgs(
-            params, units, data, reg, self._settings(X.shape[0]), progress,
-            max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+            params,
+            units,
+            data,
+            reg,
+            self._settings(X.shape[0]),
+            progress,
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+            verbose=self.verbose,
         )
         self._store_progress(progress)
 
@@ -323,8 +331,14 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         sw = C.writeable(_check_sample_weight(sample_weight, X, dtype=dtype), dtype)
         grads = np.empty_like(params)
         value = K.objective_and_gradient(
-            C.input_matrix(X, dtype), Y, sw, params, units,
-            self._regularization(len(units) - 1), self._settings(1), grads,
+            C.input_matrix(X, dtype),
+            Y,
+            sw,
+            params,
+            units,
+            self._regularization(len(units) - 1),
+            self._settings(1),
+            grads,
         )
         return value, grads
 
@@ -344,9 +358,7 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
                 "dense array to use it."
             )
 
-        X_train, Y_train, sw_train, validation = self._train_validation_split(
-            X, Y, sample_weight
-        )
+        X_train, Y_train, sw_train, validation = self._train_validation_split(X, Y, sample_weight)
         data = TrainingData(C.input_matrix(X_train, params.dtype), Y_train, sw_train)
         progress = self._progress()
         train_stochastic(
@@ -371,8 +383,7 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
             return min(200, n_samples)
         if self.batch_size > n_samples:
             warnings.warn(
-                "Got `batch_size` less than 1 or larger than "
-                "sample size. It is going to be clipped"
+                "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
@@ -422,7 +433,10 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         """Output-layer values (probabilities, means) for the rows of X."""
         if check_input:
             X = validate_data(
-                self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                dtype=(np.float64, np.float32),
                 reset=False,
             )
         dtype = self.coefs_[0].dtype

@@ -109,9 +109,7 @@ def regularization(
     if n_weights > 1:
         hidden_rates = per_layer(dropout, n_weights - 1, "dropout")
         if np.any((hidden_rates < 0) | (hidden_rates >= 1)):
-            raise ValueError(
-                f"dropout must be in [0, 1) for every hidden layer, got {dropout!r}."
-            )
+            raise ValueError(f"dropout must be in [0, 1) for every hidden layer, got {dropout!r}.")
         rates[1:] = hidden_rates
     bounds = np.zeros(n_weights) if max_norm is None else np.full(n_weights, float(max_norm))
     return K.Regularization(
@@ -222,5 +220,8 @@ def input_matrix(X, dtype):
             writeable(X.indptr, np.int64),
         )
     return (
-        writeable(X, dtype), np.empty(0, dtype), np.empty(0, np.int64), np.empty(0, np.int64),
+        writeable(X, dtype),
+        np.empty(0, dtype),
+        np.empty(0, np.int64),
+        np.empty(0, np.int64),
     )

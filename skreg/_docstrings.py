@@ -184,7 +184,5 @@ ATTRIBUTES = """\
 
 def fill_docstring(cls):
     """Replace ``{params}`` and ``{attributes}`` in ``cls.__doc__``; returns ``cls``."""
-    cls.__doc__ = cls.__doc__.replace("{params}", PARAMETERS).replace(
-        "{attributes}", ATTRIBUTES
-    )
+    cls.__doc__ = cls.__doc__.replace("{params}", PARAMETERS).replace("{attributes}", ATTRIBUTES)
     return cls

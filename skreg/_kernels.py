@@ -292,7 +292,6 @@ def allocate_batch_buffers(inputs, order, batch, n_features):
     )
 
 
-
 # --------------------------------------------------------------------------
 # Forward pass
 # --------------------------------------------------------------------------
@@ -421,8 +420,14 @@ def predict(inputs, params, units, activation, loss_code, out):
     for start in range(0, n, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, n)
         predict_block(
-            input_row_block(inputs, start, stop), params, units, activation,
-            loss_code, out[start:stop], buf_a, buf_b,
+            input_row_block(inputs, start, stop),
+            params,
+            units,
+            activation,
+            loss_code,
+            out[start:stop],
+            buf_a,
+            buf_b,
         )
 
 
@@ -757,8 +762,9 @@ def update_span(params, grads, moments, step_sizes, span, l2, shrink, lr, settin
     """The solver's update of the entries ``span`` of the flat vectors;
     ``moments`` is SGD's velocity (row 0) or Adam's two moments (rows 0, 1)."""
     if settings.solver == SOLVER_ADAM:
-        adam_step(params, grads, moments[0], moments[1], step_sizes, span, l2, shrink, lr,
-                  settings, t)
+        adam_step(
+            params, grads, moments[0], moments[1], step_sizes, span, l2, shrink, lr, settings, t
+        )
     else:
         sgd_step(params, grads, moments[0], step_sizes, span, l2, shrink, lr, settings)
 
@@ -776,9 +782,7 @@ def optimizer_step(params, grads, moments, step_sizes, units, reg, settings, lr,
         add_penalty_gradient(params, grads, units, reg, False)
     for l in range(units.shape[0] - 1):
         span = (coef_start[l], coef_start[l + 1])
-        update_span(
-            params, grads, moments, step_sizes, span, reg.l2[l], shrink, lr, settings, t
-        )
+        update_span(params, grads, moments, step_sizes, span, reg.l2[l], shrink, lr, settings, t)
     span = (intercept_start[0], intercept_start[-1])
     update_span(params, grads, moments, step_sizes, span, 0.0, 1.0, lr, settings, t)
     if not reg.l1_subgradient:
@@ -840,9 +844,7 @@ def train_epoch(inputs, Y, sw, order, params, moments, units, reg, settings, epo
         Xb = gather_batch(
             inputs, order, start, stop, batch_buffers, reg.dropout[0], reg.input_noise
         )
-        Z_out = forward_train(
-            Xb, params, units, settings.activation, reg.dropout, acts, derivs, n
-        )
+        Z_out = forward_train(Xb, params, units, settings.activation, reg.dropout, acts, derivs, n)
         sw_batch = sw_flat[:n]
         Yb = rows_view(Y_flat, n, n_out)
         sw_total = 0.0
@@ -890,12 +892,15 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
         stop = min(start + block, n_samples)
         n = stop - start
         Xb = input_row_block(inputs, start, stop)
-        Z_out = forward_train(
-            Xb, params, units, settings.activation, no_dropout, acts, derivs, n
-        )
+        Z_out = forward_train(Xb, params, units, settings.activation, no_dropout, acts, derivs, n)
         delta_out = rows_view(deltas[n_weights - 1], n, n_out)
         data_loss += loss_and_output_delta(
-            Z_out, b_out, Y[start:stop], sw[start:stop], sw_total, settings.loss,
+            Z_out,
+            b_out,
+            Y[start:stop],
+            sw[start:stop],
+            sw_total,
+            settings.loss,
             delta_out,
         )
         backward(Xb, params, units, acts, derivs, deltas, block_grads, n)

@@ -15,8 +15,9 @@ give the same path.
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 import scipy.optimize
@@ -76,7 +77,7 @@ class StoppingRule:
     max_iter: int = 200
     tol: float = 1e-4
     n_iter_no_change: float = 10
-    validation: Optional[Callable[[], float]] = None
+    validation: Callable[[], float] | None = None
 
 
 @dataclass
@@ -101,13 +102,13 @@ class Progress:
     scikit-learn's MLP does with ``warm_start``, across calls."""
 
     loss_curve: list = field(default_factory=list)
-    best_loss: Optional[float] = np.inf
+    best_loss: float | None = np.inf
     no_improvement_count: int = 0
-    validation_scores: Optional[list] = None
-    best_validation_score: Optional[float] = None
+    validation_scores: list | None = None
+    best_validation_score: float | None = None
     samples_seen: int = 0
     n_iter: int = 0  # epochs (iterations for L-BFGS) of the last call
-    loss: Optional[float] = None
+    loss: float | None = None
 
     @classmethod
     def fresh(cls, with_validation):
@@ -121,7 +122,7 @@ class EpochReport(NamedTuple):
 
     epoch: int  # 1-based, within this call
     objective: float  # J, data loss plus penalty
-    validation_score: Optional[float]
+    validation_score: float | None
     seconds: float
 
 
@@ -171,8 +172,17 @@ def train_stochastic(
             random_state.shuffle(order)
         seed = random_state.randint(_MAX_SEED) if needs_seed else 0
         data_loss, optimizer.n_updates = K.train_epoch(
-            data.inputs, data.Y, data.sample_weight, order, params, optimizer.moments,
-            units, reg, settings, C.epoch(optimizer.learning_rate, seed), optimizer.n_updates,
+            data.inputs,
+            data.Y,
+            data.sample_weight,
+            order,
+            params,
+            optimizer.moments,
+            units,
+            reg,
+            settings,
+            C.epoch(optimizer.learning_rate, seed),
+            optimizer.n_updates,
         )
         progress.n_iter += 1
         progress.samples_seen += data.n_samples
@@ -182,9 +192,10 @@ def train_stochastic(
         if verbose:
             print(f"Iteration {progress.n_iter}, loss = {progress.loss:.8f}")
         score = _update_no_improvement_count(progress, stopping, params, best_params, verbose)
-        _tell(listeners, EpochReport(
-            progress.n_iter, progress.loss, score, time.perf_counter() - started
-        ))
+        _tell(
+            listeners,
+            EpochReport(progress.n_iter, progress.loss, score, time.perf_counter() - started),
+        )
         new_rate = schedule.after_epoch(progress.samples_seen)
         if new_rate is not None:
             optimizer.learning_rate = new_rate
@@ -257,8 +268,18 @@ def _should_stop(stopping, schedule, optimizer, verbose):
 
 
 def train_lbfgs(
-    params, units, data, reg, settings, progress, *, max_iter=200, max_fun=15000, tol=1e-4,
-    verbose=False, listeners=(),
+    params,
+    units,
+    data,
+    reg,
+    settings,
+    progress,
+    *,
+    max_iter=200,
+    max_fun=15000,
+    tol=1e-4,
+    verbose=False,
+    listeners=(),
 ):
     """Full-batch L-BFGS-B (scipy) on the objective J, from ``params``,
     which receives the solution.  Only smooth, deterministic objectives:
@@ -285,9 +306,10 @@ def train_lbfgs(
         if verbose:
             print(f"Iteration {len(progress.loss_curve)}, loss = {progress.loss_curve[-1]:.8f}")
         now = time.perf_counter()
-        _tell(listeners, EpochReport(
-            clock["iteration"], progress.loss_curve[-1], None, now - clock["started"]
-        ))
+        _tell(
+            listeners,
+            EpochReport(clock["iteration"], progress.loss_curve[-1], None, now - clock["started"]),
+        )
         clock["started"] = now
 
     result = scipy.optimize.minimize(

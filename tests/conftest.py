@@ -10,8 +10,9 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-import naive as N
 import skreg._config as C
+
+import naive as N
 
 
 @pytest.fixture(scope="session")
@@ -26,31 +27,62 @@ def digits_split():
     return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
 
 
-def reg_record(n_layers, alpha=0.0, rho=0.0, group_alpha=0.0, max_norm=None, dropout=0.0,
-               l1_method="proximal", decay=0.0, input_noise=0.0):
+def reg_record(
+    n_layers,
+    alpha=0.0,
+    rho=0.0,
+    group_alpha=0.0,
+    max_norm=None,
+    dropout=0.0,
+    l1_method="proximal",
+    decay=0.0,
+    input_noise=0.0,
+):
     """The kernels' ``Regularization`` record, built by the package's own
     builder from a test's plain values: ``rho`` is the L1 share of ``alpha``;
     ``dropout`` and ``max_norm`` may give one value per weight layer (inputs
     first; a max_norm of 0 means no bound)."""
     rates = N.per_layer(dropout, n_layers)
     reg = C.regularization(
-        n_layers, penalty="elasticnet", alpha=alpha, l1_ratio=rho, l1_method=l1_method,
-        group_alpha=group_alpha, input_dropout=rates[0], dropout=rates[1:] or 0.0,
-        weight_decay=decay, input_noise=input_noise,
+        n_layers,
+        penalty="elasticnet",
+        alpha=alpha,
+        l1_ratio=rho,
+        l1_method=l1_method,
+        group_alpha=group_alpha,
+        input_dropout=rates[0],
+        dropout=rates[1:] or 0.0,
+        weight_decay=decay,
+        input_noise=input_noise,
     )
     if max_norm is not None:
         reg = reg._replace(max_norm=np.array(N.per_layer(max_norm, n_layers)))
     return reg
 
 
-def settings_record(activation="tanh", loss="identity", solver="sgd", batch_size=1,
-                    momentum=0.0, nesterov=False, beta1=0.9, beta2=0.999, eps=1e-8,
-                    **not_settings):
+def settings_record(
+    activation="tanh",
+    loss="identity",
+    solver="sgd",
+    batch_size=1,
+    momentum=0.0,
+    nesterov=False,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    **not_settings,
+):
     """The kernels' ``Settings`` record from a test's plain values (a test's
     solver dict may also hold ``lr``, ``decay`` and ``input_noise``, which
     belong to other records and are ignored here)."""
     return C.settings(
-        activation=activation, out_activation=loss, solver=solver, batch_size=batch_size,
-        momentum=momentum, nesterovs_momentum=nesterov, beta_1=beta1, beta_2=beta2,
+        activation=activation,
+        out_activation=loss,
+        solver=solver,
+        batch_size=batch_size,
+        momentum=momentum,
+        nesterovs_momentum=nesterov,
+        beta_1=beta1,
+        beta_2=beta2,
         epsilon=eps,
     )

@@ -335,16 +335,18 @@ def naive_penalty_gradient(coefs, alpha=0.0, rho=0.0, subgradient=False):
     return grad_coefs, grad_intercepts
 
 
-def naive_objective(X, Y, sw, coefs, intercepts, activation, loss, alpha=0.0, rho=0.0,
-                    group_alpha=0.0):
+def naive_objective(
+    X, Y, sw, coefs, intercepts, activation, loss, alpha=0.0, rho=0.0, group_alpha=0.0
+):
     """J of DESIGN section 1: weighted mean data loss plus the whole penalty."""
     return naive_loss(X, Y, sw, coefs, intercepts, activation, loss) + naive_penalty_value(
         coefs, alpha, rho, group_alpha
     )
 
 
-def naive_objective_gradient(X, Y, sw, coefs, intercepts, activation, loss, alpha=0.0,
-                             rho=0.0, subgradient=False):
+def naive_objective_gradient(
+    X, Y, sw, coefs, intercepts, activation, loss, alpha=0.0, rho=0.0, subgradient=False
+):
     """Data gradient plus the penalty gradient (smooth part, and the L1
     subgradient when asked): what the kernels call the gradient."""
     gc, gi = naive_data_gradient(X, Y, sw, coefs, intercepts, activation, loss)
@@ -476,14 +478,27 @@ def naive_optimizer_step(params, grads, state, t, opt, reg):
     """
     if opt["solver"] == "adam":
         params, m, v, steps = naive_adam_step(
-            params, grads, state[0], state[1], t, opt["lr"], opt.get("beta1", 0.9),
-            opt.get("beta2", 0.999), opt.get("eps", 1e-8), opt.get("decay", 0.0),
+            params,
+            grads,
+            state[0],
+            state[1],
+            t,
+            opt["lr"],
+            opt.get("beta1", 0.9),
+            opt.get("beta2", 0.999),
+            opt.get("eps", 1e-8),
+            opt.get("decay", 0.0),
         )
         state = [m, v]
     else:
         params, vel, steps = naive_sgd_step(
-            params, grads, state[0], opt["lr"], opt.get("momentum", 0.0),
-            opt.get("nesterov", False), opt.get("decay", 0.0),
+            params,
+            grads,
+            state[0],
+            opt["lr"],
+            opt.get("momentum", 0.0),
+            opt.get("nesterov", False),
+            opt.get("decay", 0.0),
         )
         state = [vel]
     coefs, intercepts = params
@@ -496,8 +511,7 @@ def naive_optimizer_step(params, grads, state, t, opt, reg):
     return (coefs, intercepts), state
 
 
-def naive_train_epoch(X, Y, sw, order, params, state, t, batch_size, activation, loss, opt,
-                      reg):
+def naive_train_epoch(X, Y, sw, order, params, state, t, batch_size, activation, loss, opt, reg):
     """Sequential minibatch steps over the rows ``order`` (no dropout, no noise).
 
     Each batch: gradient of the batch's weighted mean data loss (weights
@@ -519,8 +533,16 @@ def naive_train_epoch(X, Y, sw, order, params, state, t, batch_size, activation,
         logits = naive_logits(Xb, coefs, intercepts, activation)
         total += float(np.sum(sb * naive_sample_losses(logits, Yb, loss)))
         grads = naive_objective_gradient(
-            Xb, Yb, sb, coefs, intercepts, activation, loss, reg.get("alpha", 0.0),
-            reg.get("rho", 0.0), subgradient,
+            Xb,
+            Yb,
+            sb,
+            coefs,
+            intercepts,
+            activation,
+            loss,
+            reg.get("alpha", 0.0),
+            reg.get("rho", 0.0),
+            subgradient,
         )
         t += 1
         params, state = naive_optimizer_step(params, grads, state, t, opt, reg)

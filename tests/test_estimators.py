@@ -4,7 +4,6 @@ the public API, exact zeros, scikit-learn tooling, reproducibility."""
 
 import pickle
 
-import naive as N
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -15,6 +14,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+
+import naive as N
 
 
 @pytest.mark.parametrize(
@@ -30,9 +31,16 @@ def test_one_sgd_step_matches_design_update(penalty, l1_ratio, rho):
     sw = np.random.RandomState(1).uniform(0.5, 2.0, size=60)
     lr, alpha = 0.1, np.array([0.5, 0.2])
     est = RegularizedMLPClassifier(
-        hidden_layer_sizes=(5,), solver="sgd", momentum=0.0, batch_size=60,
-        shuffle=False, learning_rate_init=lr, penalty=penalty, l1_ratio=l1_ratio,
-        alpha=alpha, random_state=0,
+        hidden_layer_sizes=(5,),
+        solver="sgd",
+        momentum=0.0,
+        batch_size=60,
+        shuffle=False,
+        learning_rate_init=lr,
+        penalty=penalty,
+        l1_ratio=l1_ratio,
+        alpha=alpha,
+        random_state=0,
     )
     est.partial_fit(X, y, classes=np.unique(y), sample_weight=sw)
     rng = np.random.RandomState(2)
@@ -43,9 +51,7 @@ def test_one_sgd_step_matches_design_update(penalty, l1_ratio, rho):
     est.partial_fit(X, y, sample_weight=sw)
 
     Y = np.eye(3)[y]
-    (gW1, gW2), (gb1, gb2) = N.naive_data_gradient(
-        X, Y, sw, [W1, W2], [b1, b2], "relu", "softmax"
-    )
+    (gW1, gW2), (gb1, gb2) = N.naive_data_gradient(X, Y, sw, [W1, W2], [b1, b2], "relu", "softmax")
     expected_W = [
         N.naive_soft_threshold(W - lr * (g + a * (1 - rho) * W), lr * a * rho)
         for W, g, a in ((W1, gW1, alpha[0]), (W2, gW2, alpha[1]))
@@ -70,9 +76,7 @@ def _fit_digits(digits_split, **params):
 def test_l1_proximal_reaches_exact_zeros_subgradient_does_not(digits_split):
     _, X_test, _, y_test = digits_split
     prox = _fit_digits(digits_split, penalty="l1", alpha=3e-3, max_iter=150)
-    sub = _fit_digits(
-        digits_split, penalty="l1", alpha=3e-3, max_iter=150, l1_method="subgradient"
-    )
+    sub = _fit_digits(digits_split, penalty="l1", alpha=3e-3, max_iter=150, l1_method="subgradient")
     zeros_prox = np.mean(np.concatenate([W.ravel() == 0 for W in prox.coefs_]))
     zeros_sub = np.mean(np.concatenate([W.ravel() == 0 for W in sub.coefs_]))
     assert prox.score(X_test, y_test) >= 0.93
@@ -111,8 +115,9 @@ def test_grid_search_over_alpha_in_pipeline():
     assert scores[1.0] < max(scores.values())
     # ... and the rate reached the network: its weights shrink as alpha grows.
     norms = [
-        np.linalg.norm(clone(pipe).set_params(regularizedmlpclassifier__alpha=a).fit(X, y)[-1]
-                       .coefs_[0])
+        np.linalg.norm(
+            clone(pipe).set_params(regularizedmlpclassifier__alpha=a).fit(X, y)[-1].coefs_[0]
+        )
         for a in alphas
     ]
     assert norms[0] > norms[1] > norms[2]
@@ -126,7 +131,10 @@ def test_clone_pickle_and_reproducibility(Est):
         X, y = make_regression(n_samples=120, n_features=5, random_state=0)
         y = y / 100
     est = Est(
-        hidden_layer_sizes=(8, 4), max_iter=20, penalty="elasticnet", alpha=1e-3,
+        hidden_layer_sizes=(8, 4),
+        max_iter=20,
+        penalty="elasticnet",
+        alpha=1e-3,
         random_state=3,
     )
     first = clone(est).fit(X, y)
@@ -145,8 +153,15 @@ def test_loss_curve_is_the_full_objective():
     y = y / 100
     alpha, rho = 0.7, 0.4
     est = RegularizedMLPRegressor(
-        hidden_layer_sizes=(6,), solver="sgd", momentum=0.0, learning_rate_init=1e-14,
-        max_iter=1, penalty="elasticnet", l1_ratio=rho, alpha=alpha, random_state=0,
+        hidden_layer_sizes=(6,),
+        solver="sgd",
+        momentum=0.0,
+        learning_rate_init=1e-14,
+        max_iter=1,
+        penalty="elasticnet",
+        l1_ratio=rho,
+        alpha=alpha,
+        random_state=0,
         activation="tanh",
     )
     est.fit(X, y)
@@ -154,9 +169,7 @@ def test_loss_curve_is_the_full_objective():
     b1, b2 = est.intercepts_
     pred = np.tanh(X @ W1 + b1) @ W2 + b2
     data = 0.5 * np.mean((pred.ravel() - y) ** 2)
-    penalty = sum(
-        alpha * (rho * np.abs(W).sum() + (1 - rho) / 2 * (W**2).sum()) for W in (W1, W2)
-    )
+    penalty = sum(alpha * (rho * np.abs(W).sum() + (1 - rho) / 2 * (W**2).sum()) for W in (W1, W2))
     assert est.loss_curve_[-1] == pytest.approx(data + penalty, rel=1e-8)
 
 
@@ -164,8 +177,12 @@ def test_lbfgs_loss_is_objective_at_solution():
     X, y = make_regression(n_samples=80, n_features=3, random_state=1)
     y = y / 100
     est = RegularizedMLPRegressor(
-        hidden_layer_sizes=(5,), solver="lbfgs", alpha=0.01, activation="tanh",
-        random_state=0, max_iter=50,
+        hidden_layer_sizes=(5,),
+        solver="lbfgs",
+        alpha=0.01,
+        activation="tanh",
+        random_state=0,
+        max_iter=50,
     )
     est.fit(X, y)
     W1, W2 = est.coefs_
@@ -191,8 +208,12 @@ def test_weight_decay_equals_l2_under_plain_sgd_not_under_adam():
 def test_early_stopping_restores_best_weights(digits_split):
     X_train, _, y_train, _ = digits_split
     est = RegularizedMLPClassifier(
-        hidden_layer_sizes=(32,), early_stopping=True, n_iter_no_change=3,
-        max_iter=200, random_state=0, learning_rate_init=0.01,
+        hidden_layer_sizes=(32,),
+        early_stopping=True,
+        n_iter_no_change=3,
+        max_iter=200,
+        random_state=0,
+        learning_rate_init=0.01,
     ).fit(X_train, y_train)
     # Rebuild the validation split the fit used: the same seed draws the
     # same weights first, then the split.
@@ -227,9 +248,7 @@ def test_multilabel_binary_and_multioutput_shapes():
 
 def test_float32_trains_in_float32():
     X, y = make_classification(n_samples=60, n_features=5, random_state=0)
-    est = RegularizedMLPClassifier(max_iter=3, random_state=0).fit(
-        X.astype(np.float32), y
-    )
+    est = RegularizedMLPClassifier(max_iter=3, random_state=0).fit(X.astype(np.float32), y)
     assert all(W.dtype == np.float32 for W in est.coefs_ + est.intercepts_)
     assert est.predict_proba(X.astype(np.float32)).dtype == np.float32
 
@@ -257,8 +276,12 @@ def test_fit_with_warm_start_goes_on_from_whatever_coefs_hold(warm_start):
     the weights set by hand were; a cold one starts from fresh random weights."""
     X, y = make_classification(n_samples=50, n_features=4, random_state=0)
     est = RegularizedMLPClassifier(
-        hidden_layer_sizes=(3,), solver="sgd", learning_rate_init=1e-12, max_iter=2,
-        warm_start=warm_start, random_state=0,
+        hidden_layer_sizes=(3,),
+        solver="sgd",
+        learning_rate_init=1e-12,
+        max_iter=2,
+        warm_start=warm_start,
+        random_state=0,
     ).fit(X, y)
     rng = np.random.default_rng(1)
     set_by_hand = [rng.normal(size=W.shape) for W in est.coefs_]

@@ -12,14 +12,15 @@ Everything here is float64; points are chosen away from the kinks (relu at
 0, |w| at 0) so that J is differentiable where it is differenced.
 """
 
-import naive as N
 import numpy as np
 import pytest
-from conftest import reg_record, settings_record
 
 import skreg._config as C
 import skreg._kernels as K
 from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+
+import naive as N
+from conftest import reg_record, settings_record
 
 EPS = 1e-6
 RTOL, ATOL = 1e-5, 1e-8
@@ -30,13 +31,14 @@ N_OUTPUTS = {"identity": 2, "exp": 2, "softmax": 3, "logistic": 2}
 
 # Regularization cases: (alpha per layer, rho, group_alpha per layer, l1_method)
 REGS = {
-    "l2": dict(alpha=[0.3, 0.1, 0.05], rho=0.0, group_alpha=[0.0, 0.0, 0.0],
-               l1_method="proximal"),
-    "enet_subgradient": dict(alpha=[0.2, 0.4, 0.1], rho=0.4, group_alpha=[0.0, 0.0, 0.0],
-                             l1_method="subgradient"),
+    "l2": dict(alpha=[0.3, 0.1, 0.05], rho=0.0, group_alpha=[0.0, 0.0, 0.0], l1_method="proximal"),
+    "enet_subgradient": dict(
+        alpha=[0.2, 0.4, 0.1], rho=0.4, group_alpha=[0.0, 0.0, 0.0], l1_method="subgradient"
+    ),
     # proximal mode: the gradient is that of J minus its L1 and group terms
-    "enet_group_proximal": dict(alpha=[0.2, 0.4, 0.1], rho=0.4, group_alpha=[0.15, 0.05, 0.3],
-                                l1_method="proximal"),
+    "enet_group_proximal": dict(
+        alpha=[0.2, 0.4, 0.1], rho=0.4, group_alpha=[0.15, 0.05, 0.3], l1_method="proximal"
+    ),
 }
 
 
@@ -115,15 +117,23 @@ def make_case(seed, loss, activation, hidden, n=6):
 def check_gradient(units, coefs, intercepts, X, Y, sw, activation, loss, reg):
     L = len(units) - 1
     reg = {k: (v[:L] if isinstance(v, list) else v) for k, v in reg.items()}
-    reg_rec = reg_record(L, reg["alpha"], reg["rho"], reg["group_alpha"],
-                         l1_method=reg["l1_method"])
+    reg_rec = reg_record(
+        L, reg["alpha"], reg["rho"], reg["group_alpha"], l1_method=reg["l1_method"]
+    )
     settings = settings_record(activation, loss, batch_size=X.shape[0])
     f = kernel_objective(dense(X), Y, sw, units, reg_rec, settings)
     params = N.pack(coefs, intercepts)
     J, grads = f(params)
 
     naive_J = lambda x: N.naive_objective(  # noqa: E731
-        X, Y, sw, *N.unpack(x, units), activation, loss, reg["alpha"], reg["rho"],
+        X,
+        Y,
+        sw,
+        *N.unpack(x, units),
+        activation,
+        loss,
+        reg["alpha"],
+        reg["rho"],
         reg["group_alpha"],
     )
     np.testing.assert_allclose(J, naive_J(params), rtol=1e-10)
@@ -137,7 +147,15 @@ def check_gradient(units, coefs, intercepts, X, Y, sw, activation, loss, reg):
     # the gradient is not trivially zero, and the reference agrees too
     assert np.max(np.abs(grads[: int(K.layer_offsets(units)[0][1])])) > 1e-3
     gc, gi = N.naive_objective_gradient(
-        X, Y, sw, coefs, intercepts, activation, loss, reg["alpha"], reg["rho"],
+        X,
+        Y,
+        sw,
+        coefs,
+        intercepts,
+        activation,
+        loss,
+        reg["alpha"],
+        reg["rho"],
         reg["l1_method"] == "subgradient",
     )
     np.testing.assert_allclose(N.pack(gc, gi), fd, rtol=RTOL, atol=ATOL)
@@ -164,9 +182,7 @@ def test_gradient_without_hidden_layer_and_with_zero_weights(loss):
 @pytest.mark.parametrize("loss", LOSSES)
 def test_gradient_over_several_row_blocks(loss):
     """More rows than ``K.BLOCK_ROWS``: the blocks' gradients add up."""
-    units, coefs, intercepts, X, Y, sw = make_case(
-        3, loss, "tanh", (3,), n=K.BLOCK_ROWS + 29
-    )
+    units, coefs, intercepts, X, Y, sw = make_case(3, loss, "tanh", (3,), n=K.BLOCK_ROWS + 29)
     check_gradient(units, coefs, intercepts, X, Y, sw, "tanh", loss, REGS["l2"])
 
 
@@ -210,8 +226,9 @@ def check_fitted_estimator(est, X, y, sw, rho, subgradient):
             expected = np.hstack([1 - expected, expected])
         np.testing.assert_allclose(proba, expected, rtol=1e-10, atol=1e-12)
     else:
-        np.testing.assert_allclose(est.predict(X), expected.reshape(est.predict(X).shape),
-                                   rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            est.predict(X), expected.reshape(est.predict(X).shape), rtol=1e-10, atol=1e-12
+        )
 
     def naive_J(x):
         c, b = N.unpack(x, units)
@@ -222,13 +239,13 @@ def check_fitted_estimator(est, X, y, sw, rho, subgradient):
     # the estimator's own regularization arrays, fed to the kernel
     reg = est._regularization(L)
     assert reg.l1_subgradient == subgradient
-    settings = settings_record(activation, loss,
-                       batch_size=X.shape[0])
+    settings = settings_record(activation, loss, batch_size=X.shape[0])
     J, grads = kernel_objective(dense(X), Y, sw, units, reg, settings)(params)
     np.testing.assert_allclose(J, naive_J(params), rtol=1e-10)
     np.testing.assert_allclose(grads, fd, rtol=RTOL, atol=ATOL)
-    gc, gi = N.naive_objective_gradient(X, Y, sw, coefs, intercepts, activation, loss, alpha,
-                                        rho, subgradient)
+    gc, gi = N.naive_objective_gradient(
+        X, Y, sw, coefs, intercepts, activation, loss, alpha, rho, subgradient
+    )
     np.testing.assert_allclose(N.pack(gc, gi), fd, rtol=RTOL, atol=ATOL)
     return naive_J(params)
 
@@ -236,12 +253,17 @@ def check_fitted_estimator(est, X, y, sw, rho, subgradient):
 def test_classifier_multiclass_lbfgs():
     rng = np.random.default_rng(10)
     X = rng.normal(size=(40, 4))
-    y = np.array(["a", "b", "c"])[(X[:, 0] + 0.5 * rng.normal(size=40) > 0).astype(int)
-                                  + (X[:, 1] > 0.8)]
+    y = np.array(["a", "b", "c"])[
+        (X[:, 0] + 0.5 * rng.normal(size=40) > 0).astype(int) + (X[:, 1] > 0.8)
+    ]
     sw = rng.uniform(0.2, 2.0, 40)
     clf = RegularizedMLPClassifier(
-        hidden_layer_sizes=(5, 3), activation="tanh", solver="lbfgs", alpha=[0.02, 0.05, 0.01],
-        max_iter=15, random_state=0,
+        hidden_layer_sizes=(5, 3),
+        activation="tanh",
+        solver="lbfgs",
+        alpha=[0.02, 0.05, 0.01],
+        max_iter=15,
+        random_state=0,
     )
     clf.fit(X, y, sample_weight=sw)
     J = check_fitted_estimator(clf, X, y, sw, rho=0.0, subgradient=False)
@@ -255,8 +277,14 @@ def test_classifier_binary_sgd_relu():
     y = (X[:, 0] - X[:, 2] > 0).astype(int)
     sw = rng.uniform(0.5, 3.0, 50)
     clf = RegularizedMLPClassifier(
-        hidden_layer_sizes=(6,), activation="relu", solver="sgd", learning_rate_init=0.05,
-        alpha=[0.01, 0.03], batch_size=10, max_iter=4, random_state=3,
+        hidden_layer_sizes=(6,),
+        activation="relu",
+        solver="sgd",
+        learning_rate_init=0.05,
+        alpha=[0.01, 0.03],
+        batch_size=10,
+        max_iter=4,
+        random_state=3,
     )
     clf.fit(X, y, sample_weight=sw)
     check_fitted_estimator(clf, X, y, sw, rho=0.0, subgradient=False)
@@ -268,9 +296,17 @@ def test_classifier_multilabel_adam_subgradient():
     y = np.column_stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] > 0.5]).astype(int)
     sw = rng.uniform(0.2, 2.0, 30)
     clf = RegularizedMLPClassifier(
-        hidden_layer_sizes=(4,), activation="logistic", solver="adam", penalty="elasticnet",
-        l1_ratio=0.3, l1_method="subgradient", alpha=[0.02, 0.01], learning_rate_init=0.01,
-        batch_size=8, max_iter=3, random_state=1,
+        hidden_layer_sizes=(4,),
+        activation="logistic",
+        solver="adam",
+        penalty="elasticnet",
+        l1_ratio=0.3,
+        l1_method="subgradient",
+        alpha=[0.02, 0.01],
+        learning_rate_init=0.01,
+        batch_size=8,
+        max_iter=3,
+        random_state=1,
     )
     clf.fit(X, y, sample_weight=sw)
     check_fitted_estimator(clf, X, y, sw, rho=0.3, subgradient=True)
@@ -282,9 +318,18 @@ def test_regressor_poisson_multioutput_adam_subgradient():
     Y = rng.poisson(np.exp(0.3 * X[:, :2] + 0.2)).astype(float)
     sw = rng.uniform(0.2, 2.0, 40)
     reg = RegularizedMLPRegressor(
-        loss="poisson", hidden_layer_sizes=(5,), activation="tanh", solver="adam",
-        penalty="elasticnet", l1_ratio=0.4, l1_method="subgradient", alpha=[0.01, 0.03],
-        learning_rate_init=0.01, batch_size=10, max_iter=3, random_state=2,
+        loss="poisson",
+        hidden_layer_sizes=(5,),
+        activation="tanh",
+        solver="adam",
+        penalty="elasticnet",
+        l1_ratio=0.4,
+        l1_method="subgradient",
+        alpha=[0.01, 0.03],
+        learning_rate_init=0.01,
+        batch_size=10,
+        max_iter=3,
+        random_state=2,
     )
     reg.fit(X, Y, sample_weight=sw)
     check_fitted_estimator(reg, X, Y, sw, rho=0.4, subgradient=True)
@@ -296,8 +341,12 @@ def test_regressor_squared_lbfgs_identity():
     y = X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=35)
     sw = rng.uniform(0.2, 2.0, 35)
     reg = RegularizedMLPRegressor(
-        hidden_layer_sizes=(4, 4), activation="identity", solver="lbfgs",
-        alpha=[0.1, 0.0, 0.2], max_iter=10, random_state=4,
+        hidden_layer_sizes=(4, 4),
+        activation="identity",
+        solver="lbfgs",
+        alpha=[0.1, 0.0, 0.2],
+        max_iter=10,
+        random_state=4,
     )
     reg.fit(X, y, sample_weight=sw)
     J = check_fitted_estimator(reg, X, y, sw, rho=0.0, subgradient=False)

@@ -14,15 +14,16 @@ module docstring), on the same data, against the same reference.
 
 import itertools
 
-import naive as N
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import reg_record, settings_record
 from numba import typed
 
 import skreg._config as C
 import skreg._kernels as K
+
+import naive as N
+from conftest import reg_record, settings_record
 
 DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
 RTOL = {np.float64: 1e-10, np.float32: 1e-4}
@@ -129,9 +130,10 @@ class Problem:
 
 def flat_buffers(units, n, dtype):
     """Typed lists of acts / derivs / deltas buffers, one per weight layer."""
-    make = lambda: typed.List(  # noqa: E731
-        [np.full(n * int(u), np.nan, dtype=dtype) for u in units[1:]]
-    )
+
+    def make():
+        return typed.List([np.full(n * int(u), np.nan, dtype=dtype) for u in units[1:]])
+
     return make(), make(), make()
 
 
@@ -287,8 +289,7 @@ def test_predict(n, shape, loss, act, dtype):
     expected = N.naive_predict(p.X, p.coefs, p.intercepts, act, loss)
     for kind in KINDS:
         out = np.full((n, p.units[-1]), np.nan, dtype=dtype)
-        K.predict(p.inputs(kind), p.params, p.units, C.ACTIVATIONS[act],
-                  C.OUTPUT_LOSSES[loss], out)
+        K.predict(p.inputs(kind), p.params, p.units, C.ACTIVATIONS[act], C.OUTPUT_LOSSES[loss], out)
         assert_close(out, expected, dtype, kind)
 
 
@@ -303,8 +304,16 @@ def test_predict_block(shape, act, dtype):
         buf_a = np.full(9 * width, np.nan, dtype=dtype)
         buf_b = np.full(9 * width, np.nan, dtype=dtype)
         out = np.full((9, p.units[-1]), np.nan, dtype=dtype)
-        K.predict_block(p.inputs(kind), p.params, p.units, C.ACTIVATIONS[act],
-                        C.OUTPUT_LOSSES[loss], out, buf_a, buf_b)
+        K.predict_block(
+            p.inputs(kind),
+            p.params,
+            p.units,
+            C.ACTIVATIONS[act],
+            C.OUTPUT_LOSSES[loss],
+            out,
+            buf_a,
+            buf_b,
+        )
         assert_close(out, N.naive_predict(p.X, p.coefs, p.intercepts, act, loss), dtype, kind)
 
 
@@ -327,8 +336,9 @@ def test_forward_train_and_output_loss(n, shape, loss, act, dtype):
     exp_acts, exp_derivs, exp_z = N.naive_forward_train(p.X, p.coefs, p.intercepts, act)
     for kind in KINDS:
         acts, derivs, deltas = flat_buffers(p.units, n, dtype)
-        Z_out = K.forward_train(p.inputs(kind), p.params, p.units, C.ACTIVATIONS[act],
-                                no_dropout, acts, derivs, n)
+        Z_out = K.forward_train(
+            p.inputs(kind), p.params, p.units, C.ACTIVATIONS[act], no_dropout, acts, derivs, n
+        )
         assert_close(Z_out, exp_z, dtype, f"output pre-activation, {kind}")
         for l in range(p.n_layers - 1):
             u = p.units[l + 1]
@@ -338,8 +348,9 @@ def test_forward_train_and_output_loss(n, shape, loss, act, dtype):
     # Output loss and delta on top of the forward pass.
     b_out = p.params[-p.units[-1] :]
     delta = buffer_matrix(deltas[-1], n, p.units[-1])
-    total = K.loss_and_output_delta(Z_out, b_out, p.Y, p.sw, float(p.sw.sum()),
-                                    C.OUTPUT_LOSSES[loss], delta)
+    total = K.loss_and_output_delta(
+        Z_out, b_out, p.Y, p.sw, float(p.sw.sum()), C.OUTPUT_LOSSES[loss], delta
+    )
     logits = N.naive_logits(p.X, p.coefs, p.intercepts, act)
     sw = p.sw.astype(np.float64)
     exp_total = np.sum(sw * N.naive_sample_losses(logits, p.Y, loss))
@@ -667,8 +678,9 @@ def test_adam_step(decay, dtype):
         step_sizes = np.full_like(params, np.nan)
         settings = settings_record(solver="adam", beta1=beta1, beta2=beta2, eps=eps)
         for span, shrink in (((0, n_coef), 1.0 - lr * decay), ((n_coef, params.size), 1.0)):
-            K.adam_step(params, grad_flat, m_flat, v_flat, step_sizes, span, 0.0, shrink, lr,
-                        settings, t)
+            K.adam_step(
+                params, grad_flat, m_flat, v_flat, step_sizes, span, 0.0, shrink, lr, settings, t
+            )
         exp_params, exp_m, exp_v, exp_steps = N.naive_adam_step(
             exp_params, grads, exp_m, exp_v, t, lr, beta1, beta2, eps, decay
         )
@@ -693,8 +705,9 @@ REG_CASES = {
     "group": dict(group_alpha=[0.3, 0.1, 1.5]),
     "max_norm": dict(max_norm=[0.9, 1.1, 0.8]),
     "weight_decay": dict(decay=0.3),
-    "all": dict(alpha=[0.8, 0.5, 1.0], rho=0.4, group_alpha=[0.3, 0.1, 1.5], max_norm=1.1,
-                decay=0.3),
+    "all": dict(
+        alpha=[0.8, 0.5, 1.0], rho=0.4, group_alpha=[0.3, 0.1, 1.5], max_norm=1.1, decay=0.3
+    ),
 }
 OPT_CASES = {
     "sgd": dict(solver="sgd", lr=0.1, momentum=0.9, nesterov=True),
@@ -761,10 +774,13 @@ def test_optimizer_step(reg_name, opt_name, dtype):
         t += 1
         # The kernel adds the smooth penalty's gradient itself; the reference
         # takes the whole smooth gradient.
-        K.optimizer_step(params, grad_flat, state, step_sizes, p.units, reg_rec, settings,
-                         epoch.learning_rate, t)
+        K.optimizer_step(
+            params, grad_flat, state, step_sizes, p.units, reg_rec, settings, epoch.learning_rate, t
+        )
         pen_coefs, _ = N.naive_penalty_gradient(
-            exp_params[0], reg.get("alpha", 0.0), reg.get("rho", 0.0),
+            exp_params[0],
+            reg.get("alpha", 0.0),
+            reg.get("rho", 0.0),
             reg.get("l1_method", "proximal") == "subgradient",
         )
         full = ([g + q for g, q in zip(grads[0], pen_coefs)], grads[1])
@@ -784,10 +800,16 @@ def test_optimizer_step(reg_name, opt_name, dtype):
 OBJECTIVE_REGS = {
     "l2": dict(alpha=[0.3, 0.05, 0.2], rho=0.0),
     # dropout and max-norm are in layer_reg but must not enter the objective
-    "enet_group_proximal": dict(alpha=[0.3, 0.05, 0.2], rho=0.4, group_alpha=[0.1, 0.2, 0.05],
-                                dropout=[0.0, 0.5, 0.3], max_norm=0.1),
-    "enet_group_subgradient": dict(alpha=[0.3, 0.05, 0.2], rho=0.4,
-                                   group_alpha=[0.1, 0.2, 0.05], l1_method="subgradient"),
+    "enet_group_proximal": dict(
+        alpha=[0.3, 0.05, 0.2],
+        rho=0.4,
+        group_alpha=[0.1, 0.2, 0.05],
+        dropout=[0.0, 0.5, 0.3],
+        max_norm=0.1,
+    ),
+    "enet_group_subgradient": dict(
+        alpha=[0.3, 0.05, 0.2], rho=0.4, group_alpha=[0.1, 0.2, 0.05], l1_method="subgradient"
+    ),
 }
 
 
@@ -809,17 +831,30 @@ def test_objective_and_gradient(n, shape, loss, act, dtype):
         settings = settings_record(act, loss, batch_size=n)
         grads = np.full_like(p.params, np.nan)
         params = p.params.copy()
-        J = K.objective_and_gradient(p.inputs(kind), p.Y, p.sw, params, p.units, reg_rec,
-                                     settings, grads)
+        J = K.objective_and_gradient(
+            p.inputs(kind), p.Y, p.sw, params, p.units, reg_rec, settings, grads
+        )
         np.testing.assert_array_equal(params, p.params)  # parameters untouched
 
-        exp_J = N.naive_objective(p.X, p.Y, p.sw, p.coefs, p.intercepts, act, loss,
-                                  reg["alpha"], reg["rho"], reg["group_alpha"])
-        exp_grads = N.naive_objective_gradient(p.X, p.Y, p.sw, p.coefs, p.intercepts, act,
-                                               loss, reg["alpha"], reg["rho"], subgradient)
+        exp_J = N.naive_objective(
+            p.X,
+            p.Y,
+            p.sw,
+            p.coefs,
+            p.intercepts,
+            act,
+            loss,
+            reg["alpha"],
+            reg["rho"],
+            reg["group_alpha"],
+        )
+        exp_grads = N.naive_objective_gradient(
+            p.X, p.Y, p.sw, p.coefs, p.intercepts, act, loss, reg["alpha"], reg["rho"], subgradient
+        )
         assert_close(J, exp_J, dtype, f"J, {reg_name}, {kind}")
-        assert_pair_close(N.unpack(grads, p.units), exp_grads, dtype,
-                          f"gradient, {reg_name}, {kind}")
+        assert_pair_close(
+            N.unpack(grads, p.units), exp_grads, dtype, f"gradient, {reg_name}, {kind}"
+        )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -832,21 +867,24 @@ def test_objective_does_not_depend_on_row_blocks(kind, dtype):
     reg = reg_record(2, [0.1, 0.2])
     settings = settings_record("tanh", "identity", batch_size=p.n)
     grads = np.empty_like(p.params)
-    J = K.objective_and_gradient(p.inputs(kind), p.Y, p.sw, p.params, p.units, reg,
-                                 settings, grads)
-    exp = N.naive_objective(p.X, p.Y, p.sw, p.coefs, p.intercepts, "tanh",
-                            "identity", [0.1, 0.2])
+    J = K.objective_and_gradient(p.inputs(kind), p.Y, p.sw, p.params, p.units, reg, settings, grads)
+    exp = N.naive_objective(p.X, p.Y, p.sw, p.coefs, p.intercepts, "tanh", "identity", [0.1, 0.2])
     assert_close(J, exp, dtype)
     sw = p.sw.copy()
     sw[K.BLOCK_ROWS :] = 0  # only the first block counts
     grads0 = np.empty_like(p.params)
-    J0 = K.objective_and_gradient(p.inputs(kind), p.Y, sw, p.params, p.units, reg,
-                                  settings, grads0)
+    J0 = K.objective_and_gradient(p.inputs(kind), p.Y, sw, p.params, p.units, reg, settings, grads0)
     grads1 = np.empty_like(p.params)
     first = slice(0, K.BLOCK_ROWS)
     J1 = K.objective_and_gradient(
-        make_input(p.X[first], kind), np.ascontiguousarray(p.Y[first]),
-        np.ascontiguousarray(p.sw[first]), p.params, p.units, reg, settings, grads1,
+        make_input(p.X[first], kind),
+        np.ascontiguousarray(p.Y[first]),
+        np.ascontiguousarray(p.sw[first]),
+        p.params,
+        p.units,
+        reg,
+        settings,
+        grads1,
     )
     assert_close(J0, J1, dtype)
     assert_close(grads0, grads1, dtype)
@@ -937,8 +975,19 @@ def check_epoch(p, order, t0, batch_size, act, opt, reg, state, exp_state):
     for kind in KINDS:
         params = p.params.copy()
         kernel_state = state.copy()
-        total, t = K.train_epoch(p.inputs(kind), p.Y, p.sw, order, params, kernel_state,
-                                 p.units, reg_rec, settings, epoch, t0)
+        total, t = K.train_epoch(
+            p.inputs(kind),
+            p.Y,
+            p.sw,
+            order,
+            params,
+            kernel_state,
+            p.units,
+            reg_rec,
+            settings,
+            epoch,
+            t0,
+        )
         assert t == exp_t
         assert_close(total, exp_total, p.dtype, f"epoch loss, {kind}")
         assert_pair_close(N.unpack(params, p.units), exp_params, p.dtype, f"params, {kind}")
@@ -960,8 +1009,9 @@ def test_train_epoch_one_full_batch(reg_name, opt_name, loss, dtype):
     # batch_size 50 > n_samples: one batch of all the rows
     reg_rec, settings, epoch = kernel_config(p.units, opt, reg, "tanh", loss, 50)
     params = p.params.copy()
-    _, t = K.train_epoch(p.inputs(), p.Y, p.sw, order, params, state.copy(), p.units,
-                         reg_rec, settings, epoch, 0)
+    _, t = K.train_epoch(
+        p.inputs(), p.Y, p.sw, order, params, state.copy(), p.units, reg_rec, settings, epoch, 0
+    )
     assert t == 1
     exp_params = check_epoch(p, order, 0, p.n, "tanh", opt, reg, state, exp_state)
     assert_pair_close(N.unpack(params, p.units), exp_params, dtype, "batch_size > n")
@@ -1021,8 +1071,19 @@ def test_sgd_weight_decay_equals_l2(dtype):
         reg_rec, settings, epoch = kernel_config(p.units, opt, reg, "tanh", p.loss, 3)
         params = p.params.copy()
         state = np.zeros((2, params.shape[0]), dtype=dtype)
-        K.train_epoch(p.inputs(), p.Y, p.sw, np.arange(p.n, dtype=np.int64), params, state,
-                      p.units, reg_rec, settings, epoch, 0)
+        K.train_epoch(
+            p.inputs(),
+            p.Y,
+            p.sw,
+            np.arange(p.n, dtype=np.int64),
+            params,
+            state,
+            p.units,
+            reg_rec,
+            settings,
+            epoch,
+            0,
+        )
         results.append(params)
     assert not np.allclose(results[0], p.params)
     assert_close(results[0], results[1], dtype)
@@ -1037,8 +1098,7 @@ def test_forward_train_dropout_goes_to_the_right_layer(dtype):
     act = "tanh"
     dropout = reg_record(3, dropout=[0.9, 0.0, 0.5]).dropout
     acts, derivs, _ = flat_buffers(p.units, p.n, dtype)
-    K.forward_train(p.inputs(), p.params, p.units, C.ACTIVATIONS[act], dropout, acts, derivs,
-                    p.n)
+    K.forward_train(p.inputs(), p.params, p.units, C.ACTIVATIONS[act], dropout, acts, derivs, p.n)
     exp_acts, exp_derivs, _ = N.naive_forward_train(p.X, p.coefs, p.intercepts, act)
     assert_close(buffer_matrix(acts[0], p.n, 30), exp_acts[0], dtype)
     assert_close(buffer_matrix(derivs[0], p.n, 30), exp_derivs[0], dtype)
@@ -1076,8 +1136,19 @@ def test_train_epoch_seeded_randomness(dtype):
         reg_rec, settings, epoch = kernel_config(p.units, opt, reg, "relu", p.loss, 6, seed)
         params = p.params.copy()
         state = np.zeros((2, params.shape[0]), dtype=dtype)
-        K.train_epoch(p.inputs(), p.Y, p.sw, np.arange(p.n, dtype=np.int64), params, state,
-                      p.units, reg_rec, settings, epoch, 0)
+        K.train_epoch(
+            p.inputs(),
+            p.Y,
+            p.sw,
+            np.arange(p.n, dtype=np.int64),
+            params,
+            state,
+            p.units,
+            reg_rec,
+            settings,
+            epoch,
+            0,
+        )
         results.append(params)
     np.testing.assert_array_equal(results[0], results[1])
     assert not np.array_equal(results[0], results[2])

@@ -1,7 +1,6 @@
 """The regularizers beyond L1/L2 through the public estimators: group lasso,
 sparsity reporting, prune(), dropout, input noise and max-norm."""
 
-import naive as N
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
@@ -10,25 +9,41 @@ import skreg._config as C
 import skreg._kernels as K
 from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
 
+import naive as N
+
 
 @pytest.fixture(scope="module")
 def few_informative():
     """Six informative features first, then 14 pure-noise features."""
     X, y = make_classification(
-        n_samples=400, n_features=20, n_informative=6, n_redundant=0,
-        n_repeated=0, shuffle=False, class_sep=1.5, random_state=0,
+        n_samples=400,
+        n_features=20,
+        n_informative=6,
+        n_redundant=0,
+        n_repeated=0,
+        shuffle=False,
+        class_sep=1.5,
+        random_state=0,
     )
     return X, y
 
 
 def test_one_sgd_step_with_group_alpha_is_block_soft_thresholding():
-    X, y = make_classification(n_samples=40, n_features=5, n_classes=3,
-                               n_informative=3, random_state=0)
+    X, y = make_classification(
+        n_samples=40, n_features=5, n_classes=3, n_informative=3, random_state=0
+    )
     lr, group_alpha = 0.2, np.array([0.4, 0.1])
     est = RegularizedMLPClassifier(
-        hidden_layer_sizes=(4,), activation="tanh", solver="sgd", momentum=0.0,
-        batch_size=40, shuffle=False, learning_rate_init=lr, penalty=None,
-        group_alpha=group_alpha, random_state=0,
+        hidden_layer_sizes=(4,),
+        activation="tanh",
+        solver="sgd",
+        momentum=0.0,
+        batch_size=40,
+        shuffle=False,
+        learning_rate_init=lr,
+        penalty=None,
+        group_alpha=group_alpha,
+        random_state=0,
     )
     est.partial_fit(X, y, classes=[0, 1, 2])
     rng = np.random.RandomState(0)
@@ -40,9 +55,7 @@ def test_one_sgd_step_with_group_alpha_is_block_soft_thresholding():
     est.partial_fit(X, y)
 
     Y = np.eye(3)[y]
-    grads_W, _ = N.naive_data_gradient(
-        X, Y, np.ones(40), coefs, intercepts, "tanh", "softmax"
-    )
+    grads_W, _ = N.naive_data_gradient(X, Y, np.ones(40), coefs, intercepts, "tanh", "softmax")
     for l in range(2):
         stepped = coefs[l] - lr * grads_W[l]
         expected = N.naive_prox_group_rows(stepped, np.full(stepped.shape[0], lr), group_alpha[l])
@@ -54,8 +67,12 @@ def test_one_sgd_step_with_group_alpha_is_block_soft_thresholding():
 def test_large_group_alpha_removes_noise_features_and_units(few_informative):
     X, y = few_informative
     est = RegularizedMLPClassifier(
-        hidden_layer_sizes=(16,), penalty=None, group_alpha=1e-3, max_iter=300,
-        learning_rate_init=0.01, random_state=0,
+        hidden_layer_sizes=(16,),
+        penalty=None,
+        group_alpha=1e-3,
+        max_iter=300,
+        learning_rate_init=0.01,
+        random_state=0,
     ).fit(X, y)
     active = est.active_units_[0]
     assert est.score(X, y) > 0.95
@@ -70,8 +87,13 @@ def test_large_group_alpha_removes_noise_features_and_units(few_informative):
 def test_prune_keeps_predictions_and_removes_exactly_the_inactive_units(few_informative):
     X, y = few_informative
     est = RegularizedMLPClassifier(
-        hidden_layer_sizes=(24, 12), penalty="l1", alpha=3e-3, group_alpha=0.01,
-        max_iter=200, learning_rate_init=0.01, random_state=0,
+        hidden_layer_sizes=(24, 12),
+        penalty="l1",
+        alpha=3e-3,
+        group_alpha=0.01,
+        max_iter=200,
+        learning_rate_init=0.01,
+        random_state=0,
     ).fit(X, y)
     before = est.predict_proba(X)
     inactive = [~mask for mask in est.active_units_[1:]]
@@ -88,8 +110,9 @@ def test_prune_keeps_predictions_and_removes_exactly_the_inactive_units(few_info
 
 def test_prune_folds_constant_units_into_the_next_intercept():
     X, y = make_classification(n_samples=50, n_features=4, random_state=0)
-    est = RegularizedMLPClassifier(hidden_layer_sizes=(5,), max_iter=5,
-                                        random_state=0, activation="logistic").fit(X, y)
+    est = RegularizedMLPClassifier(
+        hidden_layer_sizes=(5,), max_iter=5, random_state=0, activation="logistic"
+    ).fit(X, y)
     est.coefs_[0][:, 2] = 0.0  # unit 2 now outputs logistic(b) for every row
     before = est.predict_proba(X)
     est.prune()
@@ -157,11 +180,22 @@ def test_max_norm_bounds_every_column(solver):
     X, y = make_classification(n_samples=150, n_features=8, random_state=0)
     c = 0.5
     plain = RegularizedMLPClassifier(
-        hidden_layer_sizes=(10, 6), solver=solver, learning_rate_init=0.05,
-        max_iter=30, random_state=0, penalty=None).fit(X, y)
+        hidden_layer_sizes=(10, 6),
+        solver=solver,
+        learning_rate_init=0.05,
+        max_iter=30,
+        random_state=0,
+        penalty=None,
+    ).fit(X, y)
     bounded = RegularizedMLPClassifier(
-        hidden_layer_sizes=(10, 6), solver=solver, learning_rate_init=0.05,
-        max_iter=30, random_state=0, penalty=None, max_norm=c).fit(X, y)
+        hidden_layer_sizes=(10, 6),
+        solver=solver,
+        learning_rate_init=0.05,
+        max_iter=30,
+        random_state=0,
+        penalty=None,
+        max_norm=c,
+    ).fit(X, y)
     assert max(np.linalg.norm(W, axis=0).max() for W in plain.coefs_) > c
     for W in bounded.coefs_:
         assert np.all(np.linalg.norm(W, axis=0) <= c * (1 + 1e-12))

@@ -26,8 +26,9 @@ def _data(kind, n=200):
         X = rng.normal(size=(n, 6))
         return X, rng.poisson(np.exp(0.5 * X[:, 0] - 0.3 * X[:, 1])).astype(float)
     n_classes = 3 if kind == "multiclass" else 2
-    return make_classification(n_samples=n, n_features=6, n_informative=4,
-                               n_classes=n_classes, random_state=0)
+    return make_classification(
+        n_samples=n, n_features=6, n_informative=4, n_classes=n_classes, random_state=0
+    )
 
 
 def _pair(kind, **params):
@@ -44,8 +45,15 @@ def _assert_same_path(ours, theirs, rtol=1e-9):
         np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-12)
 
 
-SHARED = dict(hidden_layer_sizes=(7, 5), shuffle=False, random_state=0, batch_size=50,
-              tol=1e-4, max_iter=40, n_iter_no_change=3)
+SHARED = dict(
+    hidden_layer_sizes=(7, 5),
+    shuffle=False,
+    random_state=0,
+    batch_size=50,
+    tol=1e-4,
+    max_iter=40,
+    n_iter_no_change=3,
+)
 
 
 @pytest.mark.parametrize("kind", ["multiclass", "binary", "regression", "poisson"])
@@ -101,8 +109,7 @@ def test_max_fun_limits_lbfgs_as_in_sklearn():
 def test_l2_with_converted_alpha_matches_sklearn(solver):
     """scikit-learn's alpha_sk with batch size B is alpha_sk / B here."""
     X, y = _data("multiclass")
-    params = dict(SHARED, solver=solver, learning_rate_init=0.01, max_iter=5,
-                  n_iter_no_change=100)
+    params = dict(SHARED, solver=solver, learning_rate_init=0.01, max_iter=5, n_iter_no_change=100)
     ours = RegularizedMLPClassifier(penalty="l2", alpha=0.5 / 50, **params)
     theirs = MLPClassifier(alpha=0.5, **params)
     ours.fit(X, y)
@@ -113,8 +120,9 @@ def test_l2_with_converted_alpha_matches_sklearn(solver):
 
 def test_lbfgs_matches_sklearn_with_alpha_over_n_samples():
     X, y = _data("regression", n=120)
-    params = dict(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=15, random_state=0,
-                  activation="tanh")
+    params = dict(
+        hidden_layer_sizes=(6,), solver="lbfgs", max_iter=15, random_state=0, activation="tanh"
+    )
     ours = RegularizedMLPRegressor(alpha=2.0 / 120, **params).fit(X, y)
     theirs = MLPRegressor(alpha=2.0, **params).fit(X, y)
     assert ours.n_iter_ == theirs.n_iter_
@@ -125,8 +133,14 @@ def test_lbfgs_matches_sklearn_with_alpha_over_n_samples():
 
 def test_early_stopping_matches_sklearn_on_binary_targets():
     X, y = _data("binary", n=300)
-    params = dict(SHARED, solver="adam", learning_rate_init=0.01, early_stopping=True,
-                  validation_fraction=0.2, max_iter=60)
+    params = dict(
+        SHARED,
+        solver="adam",
+        learning_rate_init=0.01,
+        early_stopping=True,
+        validation_fraction=0.2,
+        max_iter=60,
+    )
     ours = RegularizedMLPClassifier(penalty=None, **params).fit(X, y)
     theirs = MLPClassifier(alpha=0.0, **params).fit(X, y)
     assert ours.validation_scores_ == theirs.validation_scores_
@@ -156,8 +170,13 @@ def test_class_weight_rejects_multilabel():
 
 def test_sample_weight_scale_invariant_and_used_in_early_stopping():
     X, y = _data("binary", n=200)
-    params = dict(hidden_layer_sizes=(5,), max_iter=8, random_state=0, early_stopping=True,
-                  n_iter_no_change=100)
+    params = dict(
+        hidden_layer_sizes=(5,),
+        max_iter=8,
+        random_state=0,
+        early_stopping=True,
+        n_iter_no_change=100,
+    )
     base = RegularizedMLPClassifier(**params).fit(X, y)
     doubled = RegularizedMLPClassifier(**params).fit(X, y, sample_weight=np.full(200, 2.0))
     np.testing.assert_allclose(base.coefs_[0], doubled.coefs_[0], rtol=1e-10)
@@ -172,10 +191,12 @@ def test_stopping_rules():
     with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
         RegularizedMLPClassifier(max_iter=3, random_state=0).fit(X, y)
     never = RegularizedMLPClassifier(
-        max_iter=25, n_iter_no_change=np.inf, tol=10.0, random_state=0).fit(X, y)
+        max_iter=25, n_iter_no_change=np.inf, tol=10.0, random_state=0
+    ).fit(X, y)
     assert never.n_iter_ == 25
     stalled = RegularizedMLPClassifier(
-        max_iter=200, n_iter_no_change=2, tol=10.0, random_state=0).fit(X, y)
+        max_iter=200, n_iter_no_change=2, tol=10.0, random_state=0
+    ).fit(X, y)
     # Epoch 1 sets best_loss_; epochs 2, 3, 4 fail to improve by tol and the
     # count (3) then exceeds n_iter_no_change (2), as in scikit-learn.
     assert stalled.n_iter_ == 4
@@ -185,8 +206,15 @@ def test_stopping_rules():
 def test_adaptive_learning_rate_divides_by_five(capsys):
     X, y = _data("multiclass")
     RegularizedMLPClassifier(
-        solver="sgd", learning_rate="adaptive", learning_rate_init=0.1, tol=10.0,
-        n_iter_no_change=1, max_iter=6, verbose=True, random_state=0).fit(X, y)
+        solver="sgd",
+        learning_rate="adaptive",
+        learning_rate_init=0.1,
+        tol=10.0,
+        n_iter_no_change=1,
+        max_iter=6,
+        verbose=True,
+        random_state=0,
+    ).fit(X, y)
     out = capsys.readouterr().out
     assert "Iteration 1, loss = " in out
     assert "Setting learning rate to 0.020000" in out
@@ -195,12 +223,21 @@ def test_adaptive_learning_rate_divides_by_five(capsys):
 @pytest.mark.parametrize(
     "est, fit, message",
     [
-        (RegularizedMLPRegressor(early_stopping=True, validation_fraction=0.01),
-         "fit", "The validation set is too small"),
-        (RegularizedMLPClassifier(early_stopping=True), "partial_fit",
-         "partial_fit does not support early_stopping=True"),
-        (RegularizedMLPRegressor(learning_rate_init=1e6, solver="sgd", max_iter=50),
-         "fit", "non-finite parameter weights"),
+        (
+            RegularizedMLPRegressor(early_stopping=True, validation_fraction=0.01),
+            "fit",
+            "The validation set is too small",
+        ),
+        (
+            RegularizedMLPClassifier(early_stopping=True),
+            "partial_fit",
+            "partial_fit does not support early_stopping=True",
+        ),
+        (
+            RegularizedMLPRegressor(learning_rate_init=1e6, solver="sgd", max_iter=50),
+            "fit",
+            "non-finite parameter weights",
+        ),
     ],
 )
 def test_errors_scikit_learn_raises(est, fit, message):
@@ -227,7 +264,7 @@ def test_partial_fit_classes_rules():
     with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
         est.partial_fit(X, np.where(y == 2, 7, y))
     with pytest.raises(AttributeError, match="has no attribute 'partial_fit'"):
-        RegularizedMLPClassifier(solver="lbfgs").partial_fit
+        getattr(RegularizedMLPClassifier(solver="lbfgs"), "partial_fit")  # noqa: B009
 
 
 def test_warm_start_keeps_classes():
@@ -253,8 +290,14 @@ def test_feature_names_from_dataframe():
 @pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
 def test_float32_and_float64_fits_agree(Est):
     X, y = _data("multiclass" if Est is RegularizedMLPClassifier else "regression")
-    params = dict(hidden_layer_sizes=(8,), max_iter=10, random_state=0, shuffle=False,
-                  penalty="elasticnet", alpha=1e-3)
+    params = dict(
+        hidden_layer_sizes=(8,),
+        max_iter=10,
+        random_state=0,
+        shuffle=False,
+        penalty="elasticnet",
+        alpha=1e-3,
+    )
     fit64 = Est(**params).fit(X, y)
     fit32 = Est(**params).fit(X.astype(np.float32), y)
     assert fit32.coefs_[0].dtype == np.float32
@@ -280,15 +323,24 @@ def test_sparse_and_dense_inputs_give_the_same_model(fmt, solver):
     X[np.abs(X) < 0.8] = 0.0  # about half the entries are zero
     Xs = sparse.csr_matrix(X) if fmt == "csr" else sparse.csc_matrix(X)
     penalty = "l2" if solver == "lbfgs" else "elasticnet"
-    params = dict(hidden_layer_sizes=(8,), max_iter=8, random_state=0, solver=solver,
-                  penalty=penalty, alpha=1e-3, batch_size=32)
+    params = dict(
+        hidden_layer_sizes=(8,),
+        max_iter=8,
+        random_state=0,
+        solver=solver,
+        penalty=penalty,
+        alpha=1e-3,
+        batch_size=32,
+    )
     dense_fit = RegularizedMLPClassifier(**params).fit(X, y)
     sparse_fit = RegularizedMLPClassifier(**params).fit(Xs, y)
-    for a, b in zip(sparse_fit.coefs_ + sparse_fit.intercepts_,
-                    dense_fit.coefs_ + dense_fit.intercepts_):
+    for a, b in zip(
+        sparse_fit.coefs_ + sparse_fit.intercepts_, dense_fit.coefs_ + dense_fit.intercepts_
+    ):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(sparse_fit.predict_proba(Xs), dense_fit.predict_proba(X),
-                               rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(
+        sparse_fit.predict_proba(Xs), dense_fit.predict_proba(X), rtol=1e-10, atol=1e-14
+    )
 
 
 def test_sparse_predict_in_blocks_and_noise_refused():

@@ -22,9 +22,25 @@ def test_scikit_learns_mlp_suite_passes_on_skreg():
     root = os.path.dirname(here)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([here, root]))
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", SUITE, "-p", "sklearn_suite_plugin",
-         "-p", "no:cacheprovider", "-q", "-W", "ignore"],
-        cwd=here, env=env, capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            SUITE,
+            "-p",
+            "sklearn_suite_plugin",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-W",
+            "ignore",
+        ],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     lines = result.stdout.strip().splitlines()
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]

@@ -36,8 +36,7 @@ from skreg import RegularizedMLPClassifier
 
 X, y = load_digits(return_X_y=True)
 splits = [
-    train_test_split(X, y, train_size=200, stratify=y, random_state=seed)
-    for seed in range(3)
+    train_test_split(X, y, train_size=200, stratify=y, random_state=seed) for seed in range(3)
 ]
 print(f"{len(y)} images, 200 for training, {len(y) - 200} for testing")
 
@@ -84,9 +83,7 @@ def evaluate(**params):
 
 baseline = evaluate(penalty=None)
 results = {
-    penalty: np.array(
-        [evaluate(penalty=penalty, alpha=alpha, l1_ratio=0.5) for alpha in alphas]
-    )
+    penalty: np.array([evaluate(penalty=penalty, alpha=alpha, l1_ratio=0.5) for alpha in alphas])
     for penalty in penalties
 }
 
@@ -124,9 +121,7 @@ ax_acc.axhline(baseline[0], color="grey", linestyle="--")
 ax_acc.set(xlabel="alpha", ylabel="accuracy", title="Train (dashed) and test (solid)")
 ax_acc.set_ylim(0, 1.02)
 ax_acc.legend(loc="lower left")
-ax_zero.set(
-    xlabel="alpha", ylabel="fraction of weights == 0", title="Exact zeros", ylim=(0, 1)
-)
+ax_zero.set(xlabel="alpha", ylabel="fraction of weights == 0", title="Exact zeros", ylim=(0, 1))
 ax_zero.legend(loc="upper left")
 fig.tight_layout()
 plt.show()

@@ -36,14 +36,16 @@ TOOLBOX = [
     ("none", {}, {}),
     ("L2", dict(penalty="l2"), {"alpha": [1e-3, 1e-2, 3e-2, 1e-1]}),
     ("L1", dict(penalty="l1"), {"alpha": [1e-4, 1e-3, 3e-3, 1e-2]}),
-    ("elastic net", dict(penalty="elasticnet", l1_ratio=0.5),
-     {"alpha": [1e-3, 3e-3, 1e-2, 3e-2]}),
+    ("elastic net", dict(penalty="elasticnet", l1_ratio=0.5), {"alpha": [1e-3, 3e-3, 1e-2, 3e-2]}),
     ("group lasso", {}, {"group_alpha": [1e-4, 3e-4, 1e-3, 3e-3]}),
     ("dropout", {}, {"dropout": [0.2, 0.5, 0.7]}),
     ("input noise", {}, {"input_noise": [0.1, 0.3, 1.0]}),
     ("max-norm", {}, {"max_norm": [0.5, 1.0, 2.0]}),
-    ("early stopping", dict(early_stopping=True, validation_fraction=0.2),
-     {"n_iter_no_change": [5, 10, 20]}),
+    (
+        "early stopping",
+        dict(early_stopping=True, validation_fraction=0.2),
+        {"n_iter_no_change": [5, 10, 20]},
+    ),
 ]
 
 
@@ -56,8 +58,10 @@ def choose_and_fit(fixed, grid):
     return search.best_estimator_, search.best_params_
 
 
-print("| regularizer | chosen rate | train acc | test acc | exact zeros "
-      "| inputs used | hidden units after prune | time (s) |")
+print(
+    "| regularizer | chosen rate | train acc | test acc | exact zeros "
+    "| inputs used | hidden units after prune | time (s) |"
+)
 print("|---|---|---|---|---|---|---|---|")
 for name, fixed, grid in TOOLBOX:
     start = time.perf_counter()
@@ -69,5 +73,7 @@ for name, fixed, grid in TOOLBOX:
     model.prune()
     np.testing.assert_allclose(model.score(X_test, y_test), test)
     rate = ", ".join(f"{k}={v}" for k, v in chosen.items()) or "-"
-    print(f"| {name} | {rate} | {train:.3f} | {test:.3f} | {zeros:.1%} "
-          f"| {inputs}/64 | {model.coefs_[0].shape[1]}/100 | {seconds:.1f} |")
+    print(
+        f"| {name} | {rate} | {train:.3f} | {test:.3f} | {zeros:.1%} "
+        f"| {inputs}/64 | {model.coefs_[0].shape[1]}/100 | {seconds:.1f} |"
+    )
