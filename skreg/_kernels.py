@@ -24,7 +24,7 @@ Conventions
   their thresholds by); ``t`` counts the optimizer updates taken so far
   (Adam's time step).
 * Nothing here uses ``parallel=True``: an outer ``n_jobs`` search already
-  runs fits in parallel on this machine's cores.
+  runs whole fits in parallel, one per core.
 """
 
 import os

@@ -1,7 +1,7 @@
 """Slow, obviously-correct NumPy references for the kernels of ``skreg._kernels``.
 
-Each ``naive_<kernel>`` is written from the formulas of DESIGN.md (section 1,
-the objective; section 2, how each regularizer acts) and from scikit-learn's
+Each ``naive_<kernel>`` is written from the formulas of docs/design.rst ("The
+objective", "How each regularizer acts") and from scikit-learn's
 optimizers, not from the kernels: whole-array NumPy expressions, float64
 throughout (inputs of another dtype are upcast first), and networks stored the
 way scikit-learn stores them, as a list of weight matrices ``coefs`` (shape
@@ -338,7 +338,8 @@ def naive_penalty_gradient(coefs, alpha=0.0, rho=0.0, subgradient=False):
 def naive_objective(
     X, Y, sw, coefs, intercepts, activation, loss, alpha=0.0, rho=0.0, group_alpha=0.0
 ):
-    """J of DESIGN section 1: weighted mean data loss plus the whole penalty."""
+    """J of docs/design.rst, "The objective": weighted mean data loss plus the
+    whole penalty."""
     return naive_loss(X, Y, sw, coefs, intercepts, activation, loss) + naive_penalty_value(
         coefs, alpha, rho, group_alpha
     )
