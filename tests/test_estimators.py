@@ -165,12 +165,18 @@ def test_loss_curve_is_the_full_objective():
         activation="tanh",
     )
     est.fit(X, y)
-    W1, W2 = est.coefs_
-    b1, b2 = est.intercepts_
-    pred = np.tanh(X @ W1 + b1) @ W2 + b2
-    data = 0.5 * np.mean((pred.ravel() - y) ** 2)
-    penalty = sum(alpha * (rho * np.abs(W).sum() + (1 - rho) / 2 * (W**2).sum()) for W in (W1, W2))
-    assert est.loss_curve_[-1] == pytest.approx(data + penalty, rel=1e-8)
+    J = N.naive_objective(
+        X,
+        y[:, None],
+        np.ones(len(y)),
+        est.coefs_,
+        est.intercepts_,
+        "tanh",
+        "identity",
+        alpha,
+        rho,
+    )
+    assert est.loss_curve_[-1] == pytest.approx(J, rel=1e-8)
 
 
 def test_lbfgs_loss_is_objective_at_solution():
@@ -185,9 +191,9 @@ def test_lbfgs_loss_is_objective_at_solution():
         max_iter=50,
     )
     est.fit(X, y)
-    W1, W2 = est.coefs_
-    pred = np.tanh(X @ W1 + est.intercepts_[0]) @ W2 + est.intercepts_[1]
-    J = 0.5 * np.mean((pred.ravel() - y) ** 2) + 0.005 * ((W1**2).sum() + (W2**2).sum())
+    J = N.naive_objective(
+        X, y[:, None], np.ones(len(y)), est.coefs_, est.intercepts_, "tanh", "identity", 0.01
+    )
     assert est.loss_ == pytest.approx(J, rel=1e-10)
 
 
