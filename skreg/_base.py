@@ -9,6 +9,9 @@ whatever those attributes hold, so setting them by hand works as in
 scikit-learn.
 """
 
+import copy
+import functools
+import re
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -19,7 +22,12 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from . import _config as C
 from . import _kernels as K
@@ -34,6 +42,34 @@ from ._training import (
     train_lbfgs,
     train_stochastic,
 )
+from ._validation import (
+    check_hidden_layer_sizes,
+    check_network_shapes,
+    check_sample_weight_sum,
+    check_sparse_structure,
+    check_stable_rates,
+    check_validation_split,
+)
+
+
+def unchanged_on_error(method):
+    """Decorate a fitting method so that, when it raises, the estimator is
+    left as it was before the call: a fresh estimator stays unfitted, a
+    fitted one keeps its weights and every other fitted attribute."""
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        params = self.get_params(deep=False)
+        saved = {k: copy.deepcopy(v) for k, v in vars(self).items() if k not in params}
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            for name in [k for k in vars(self) if k not in params]:
+                delattr(self, name)
+            vars(self).update(saved)
+            raise
+
+    return guarded
 
 
 def _per_layer_or_float(low, high=None, closed="left"):
@@ -90,6 +126,7 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
     # ------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data matrix X and target(s) y.
 
@@ -110,6 +147,13 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         -------
         self : object
             The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            For bad input or parameters, and when training diverges (the
+            objective becomes non-finite or explodes). A fit that raises leaves
+            the estimator as it was before the call.
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
@@ -172,37 +216,32 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
     # Fitting
     # ------------------------------------------------------------------
 
-    def _hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        if np.any(np.array(sizes) <= 0):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
-        return sizes
-
     def _fit(self, X, y, sample_weight, incremental):
-        hidden = self._hidden_layer_sizes()
+        hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         sample_weight = C.writeable(self._weight_classes(Y, sample_weight), X.dtype)
+        check_sample_weight_sum(sample_weight)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
             self._initialize(Y, units, X.dtype)
         else:
             # Go on from whatever coefs_ hold (a pruned network included).
+            self._check_warm_shapes(hidden, X.shape[1], Y.shape[1])
             units = _network.units_of(self.coefs_)
-            self._check_warm_shapes(units, X.shape[1], Y.shape[1])
         params = self._pack_params(X.dtype)
         reg = self._regularization(len(units) - 1)
 
         if self.solver == "lbfgs":
             self._fit_lbfgs(X, Y, sample_weight, params, units, reg)
         else:
+            check_stable_rates(
+                reg, self.solver, self.learning_rate_init, self.momentum, self.nesterovs_momentum
+            )
             self._fit_stochastic(X, Y, sample_weight, params, units, reg, incremental)
 
         if not np.all(np.isfinite(params)):
@@ -225,6 +264,9 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         self.coefs_, self.intercepts_ = _network.glorot_uniform(
             units, self.activation, self._random_state, dtype
         )
+        # What a warm start must find unchanged (prune() changes the shapes of
+        # coefs_, not the sizes the user asked for).
+        self._initial_hidden_layer_sizes = [int(u) for u in units[1:-1]]
         with_validation = self.early_stopping and self.solver in C.STOCHASTIC_SOLVERS
         self._store_progress(Progress.fresh(with_validation))
 
@@ -255,15 +297,26 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         if progress.loss is not None:
             self.loss_ = progress.loss
 
-    def _check_warm_shapes(self, units, n_features, n_outputs):
+    def _check_warm_shapes(self, hidden, n_features, n_outputs):
+        """A warm start goes on from the fitted network: the data and the
+        architecture asked for must fit it."""
+        check_network_shapes(self.coefs_, self.intercepts_)
+        units = _network.units_of(self.coefs_)
+        initial = getattr(self, "_initial_hidden_layer_sizes", None)
+        if (initial is not None and hidden != initial) or len(hidden) != len(units) - 2:
+            was = initial if initial is not None else [int(u) for u in units[1:-1]]
+            raise ValueError(
+                f"hidden_layer_sizes={tuple(hidden)} does not match the fitted network "
+                f"(hidden layers {tuple(was)}): warm_start=True and partial_fit go on "
+                "from the fitted weights and cannot change the architecture. Set "
+                "warm_start=False to train a new network."
+            )
         if units[0] != n_features or units[-1] != n_outputs:
             raise ValueError(
                 f"coefs_ map {units[0]} inputs to {units[-1]} outputs, but the data "
                 f"has {n_features} features and {n_outputs} outputs; refit with "
                 "warm_start=False."
             )
-        if any(b.shape != (W.shape[1],) for W, b in zip(self.coefs_, self.intercepts_)):
-            raise ValueError("intercepts_ do not match the shapes of coefs_.")
 
     def _pack_params(self, dtype):
         """Copy coefs_ and intercepts_ into one flat vector and make the two
@@ -403,19 +456,20 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         stopping).  The split is stratified for single-output classification."""
         if not self.early_stopping:
             return X, Y, sample_weight, None
+        stratify = self._stratification_labels(Y)
+        check_validation_split(
+            X.shape[0],
+            self.validation_fraction,
+            None if stratify is None else np.unique(stratify, return_counts=True)[1],
+        )
         X_train, X_val, Y_train, Y_val, sw_train, sw_val = train_test_split(
             X,
             Y,
             sample_weight,
             random_state=self._random_state,
             test_size=self.validation_fraction,
-            stratify=self._stratification_labels(Y),
+            stratify=stratify,
         )
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
         y_val = self._targets_for_scoring(Y_val)
 
         def validation():
@@ -442,15 +496,22 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
     def _forward(self, X, check_input=True):
         """Output-layer values (probabilities, means) for the rows of X."""
         if check_input:
-            X = validate_data(
-                self,
-                X,
-                accept_sparse=["csr", "csc"],
-                dtype=(np.float64, np.float32),
-                reset=False,
-            )
+            check_sparse_structure(X)
+            try:
+                X = validate_data(
+                    self,
+                    X,
+                    accept_sparse=["csr", "csc"],
+                    dtype=(np.float64, np.float32),
+                    reset=False,
+                )
+            except ValueError as error:
+                raise _naming_the_input(error, X) from error
+        check_network_shapes(self.coefs_, self.intercepts_)
         dtype = self.coefs_[0].dtype
         units = _network.units_of(self.coefs_)
+        if units[0] != X.shape[1]:
+            raise ValueError(f"X has {X.shape[1]} features, but coefs_[0] takes {units[0]} inputs.")
         params = _network.pack(self.coefs_, self.intercepts_, dtype)
         out = np.empty((X.shape[0], units[-1]), dtype=dtype)
         K.predict(
@@ -478,17 +539,35 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
 def validate_X_y(est, X, y, reset, **kwargs):
     """X and y checked as scikit-learn's MLP checks them: dense or CSR/CSC
     float X, one or several outputs, a column y flattened with a warning."""
-    X, y = validate_data(
-        est,
-        X,
-        y,
-        accept_sparse=["csr", "csc"],
-        multi_output=True,
-        dtype=(np.float64, np.float32),
-        order="C",
-        reset=reset,
-        **kwargs,
-    )
+    check_sparse_structure(X)
+    try:
+        X, y = validate_data(
+            est,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            order="C",
+            reset=reset,
+            **kwargs,
+        )
+    except ValueError as error:
+        raise _naming_the_input(error, X) from error
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     return X, y
+
+
+def _naming_the_input(error, X):
+    """scikit-learn's error, prefixed with the input at fault when its message
+    does not say whether X or y is ("could not convert string to float",
+    "Expected 2D array" ...)."""
+    message = str(error)
+    if re.search(r"\b(X|y|sample_weight)\b", message):
+        return error
+    try:
+        check_array(X, accept_sparse=True, dtype=(np.float64, np.float32), ensure_all_finite=False)
+    except ValueError:
+        return ValueError(f"X: {message}")
+    return ValueError(f"y: {message}")

@@ -21,8 +21,9 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import check_is_fitted
 
 from . import _config as C
-from ._base import BaseRegularizedMLP, validate_X_y
+from ._base import BaseRegularizedMLP, unchanged_on_error, validate_X_y
 from ._docstrings import fill_docstring
+from ._validation import check_class_weight
 
 
 @fill_docstring
@@ -182,6 +183,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
             return sample_weight
         if self._label_binarizer.y_type_.startswith("multilabel"):
             raise ValueError("class_weight is not supported for multilabel targets.")
+        check_class_weight(self.class_weight, self.classes_)
         class_index = self._class_indices(Y)
         y_index = self.classes_[class_index]
         present = np.unique(class_index)
@@ -198,9 +200,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         # scikit-learn's MLP means to stratify single-output targets but tests
         # n_outputs_ == 1, which is False for multiclass (one column per
         # class); here every binary or multiclass target is stratified.
-        if self._label_binarizer.y_type_ == "binary":
-            return Y.astype(bool)  # what scikit-learn passes (and names in errors)
-        if self._label_binarizer.y_type_ == "multiclass":
+        if self._label_binarizer.y_type_ in ("binary", "multiclass"):
             return self._class_indices(Y)
         return None
 
@@ -236,6 +236,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with a single epoch over the given data.
 
@@ -429,6 +430,10 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_X_y(self, X, y, reset, y_numeric=True)
+        try:
+            y = y.astype(X.dtype, copy=False)
+        except ValueError as error:
+            raise ValueError(f"y must hold numbers for a regressor: {error}") from error
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' requires non-negative y.")
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
@@ -459,6 +464,7 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with a single epoch over the given data.
 

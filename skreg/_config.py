@@ -46,18 +46,23 @@ PENALTY_RHO = {"l2": 0.0, "l1": 1.0, None: 0.0}
 # --------------------------------------------------------------------------
 
 
-def per_layer(value, n_layers, name):
+def per_layer(value, n_layers, name, what="weight matrix"):
     """A float, or one float per layer, as a float64 array of ``n_layers``.
 
-    Raises ValueError naming ``name`` when a sequence has the wrong length or
-    a value is not finite.
+    Raises ValueError naming ``name`` when a sequence has the wrong length
+    (one value per ``what`` is expected) or holds anything but finite numbers.
     """
     if isinstance(value, Real):
         return np.full(n_layers, float(value))
-    values = np.asarray(value, dtype=np.float64)
+    try:
+        values = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be a float or a sequence of floats, got {value!r}."
+        ) from None
     if values.ndim != 1 or values.shape[0] != n_layers:
         raise ValueError(
-            f"{name} must be a float or a sequence with one value per layer "
+            f"{name} must be a float or a sequence with one value per {what} "
             f"({n_layers} values), got {value!r}."
         )
     if not np.all(np.isfinite(values)):
@@ -106,11 +111,10 @@ def regularization(
     # Entry 0 is the inputs' dropout; entry l >= 1 is hidden layer l's.
     rates = np.zeros(n_weights)
     rates[0] = input_dropout
-    if n_weights > 1:
-        hidden_rates = per_layer(dropout, n_weights - 1, "dropout")
-        if np.any((hidden_rates < 0) | (hidden_rates >= 1)):
-            raise ValueError(f"dropout must be in [0, 1) for every hidden layer, got {dropout!r}.")
-        rates[1:] = hidden_rates
+    hidden_rates = per_layer(dropout, n_weights - 1, "dropout", "hidden layer")
+    if np.any((hidden_rates < 0) | (hidden_rates >= 1)):
+        raise ValueError(f"dropout must be in [0, 1) for every hidden layer, got {dropout!r}.")
+    rates[1:] = hidden_rates
     bounds = np.zeros(n_weights) if max_norm is None else np.full(n_weights, float(max_norm))
     return K.Regularization(
         l1=l1,

@@ -27,16 +27,17 @@ Conventions
   runs whole fits in parallel, one per core.
 """
 
-import os
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
-from ._numba_cache import ensure_cache_location
+from ._numba_cache import announce_first_compile, prepare_disk_cache
 
-# Before any @njit(cache=True): make sure Numba has somewhere to cache.
-ensure_cache_location(os.path.dirname(os.path.abspath(__file__)))
+# Before any @njit: where Numba may cache these kernels (False: nowhere safe,
+# so no disk cache), and a word to the user when their slow first compile starts.
+DISK_CACHE = prepare_disk_cache(__file__)
+announce_first_compile(__name__, DISK_CACHE)
 
 # Hidden activations.
 ACT_IDENTITY, ACT_LOGISTIC, ACT_TANH, ACT_RELU = 0, 1, 2, 3
@@ -96,7 +97,7 @@ BLOCK_ROWS = 1024
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def layer_offsets(units):
     """Start of each weight block and each intercept block in ``params``.
 
@@ -114,13 +115,13 @@ def layer_offsets(units):
     return coef_start, intercept_start
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def weight_matrix(flat, units, coef_start, l):
     """View of ``W_l`` (or of its gradient) inside a flat vector."""
     return flat[coef_start[l] : coef_start[l + 1]].reshape((units[l], units[l + 1]))
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def rows_view(buffer, n_rows, n_cols):
     """The first ``n_rows * n_cols`` entries of a 1-D buffer as a matrix."""
     return buffer[: n_rows * n_cols].reshape((n_rows, n_cols))
@@ -131,7 +132,7 @@ def rows_view(buffer, n_rows, n_cols):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def activate(z, code):
     if code == ACT_RELU:
         return z if z > 0 else 0.0 * z
@@ -142,7 +143,7 @@ def activate(z, code):
     return z
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def activation_derivative(a, code):
     """d activation / dz, from the activation's value ``a``."""
     if code == ACT_RELU:
@@ -154,7 +155,7 @@ def activation_derivative(a, code):
     return 1.0
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def logistic(z):
     # Two branches so that exp never overflows.
     if z >= 0:
@@ -163,7 +164,7 @@ def logistic(z):
     return e / (1.0 + e)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def softplus(z):
     """log(1 + exp(z)) without overflow."""
     return max(z, 0.0) + np.log1p(np.exp(-abs(z)))
@@ -174,17 +175,17 @@ def softplus(z):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def is_sparse(inputs):
     return inputs[3].shape[0] > 0
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def n_input_rows(inputs):
     return inputs[3].shape[0] - 1 if is_sparse(inputs) else inputs[0].shape[0]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def input_row_block(inputs, start, stop):
     """Rows ``start:stop`` of an input matrix, as an input matrix (views,
     but for a sparse block's re-based ``indptr``)."""
@@ -195,7 +196,7 @@ def input_row_block(inputs, start, stop):
     return (dense, data[lo:hi], indices[lo:hi], indptr[start : stop + 1] - lo)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def input_times(inputs, W, Z):
     """Z <- X @ W for an input matrix X with Z.shape[0] rows."""
     dense, data, indices, indptr = inputs
@@ -211,7 +212,7 @@ def input_times(inputs, W, Z):
                 Z[r, j] += x * w_row[j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def input_transpose_times(inputs, delta, G):
     """G <- X.T @ delta for an input matrix X with delta.shape[0] rows."""
     dense, data, indices, indptr = inputs
@@ -227,7 +228,7 @@ def input_transpose_times(inputs, delta, G):
                 g_row[j] += x * delta[r, j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def max_batch_nnz(indptr, order, batch):
     """Largest number of stored entries among the batches of ``order``."""
     largest = 0
@@ -239,7 +240,7 @@ def max_batch_nnz(indptr, order, batch):
     return largest
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def gather_batch(inputs, order, start, stop, buffers, drop_rate, noise_std):
     """Rows ``order[start:stop]`` of an input matrix copied into ``buffers``
     (an input matrix of capacity at least that batch), with input noise and
@@ -277,7 +278,7 @@ def gather_batch(inputs, order, start, stop, buffers, drop_rate, noise_std):
     return (b_dense, b_data[:nnz], b_indices[:nnz], b_indptr[: n + 1])
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def allocate_batch_buffers(inputs, order, batch, n_features):
     """Buffers that ``gather_batch`` fills, sized for the batches of ``order``."""
     dense, data, indices, indptr = inputs
@@ -297,7 +298,7 @@ def allocate_batch_buffers(inputs, order, batch, n_features):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def add_bias_and_activate(Z, b, code):
     """Z <- activation(Z + b), in place (prediction: no derivative, no dropout)."""
     n, m = Z.shape
@@ -306,7 +307,7 @@ def add_bias_and_activate(Z, b, code):
             Z[i, j] = activate(Z[i, j] + b[j], code)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def add_bias_activate_dropout(Z, D, b, code, drop_rate):
     """Training forward step of a hidden layer.
 
@@ -329,7 +330,7 @@ def add_bias_activate_dropout(Z, D, b, code, drop_rate):
         apply_dropout(Z, D, drop_rate)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def bias_activate_derive(Z, D, b, code):
     """Z <- activation(Z + b) and D <- activation'(Z + b), elementwise."""
     n, m = Z.shape
@@ -342,7 +343,7 @@ def bias_activate_derive(Z, D, b, code):
             D[i, j] = activation_derivative(Z[i, j], code)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def apply_dropout(Z, D, drop_rate):
     """Multiply Z and D by one inverted-dropout mask, drawn row by row."""
     n, m = Z.shape
@@ -354,7 +355,7 @@ def apply_dropout(Z, D, drop_rate):
             D[i, j] *= scale
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def output_transform(Z, b, loss_code):
     """Z <- output activation(Z + b), in place: identity, exp, softmax, logistic."""
     n, m = Z.shape
@@ -379,7 +380,7 @@ def output_transform(Z, b, loss_code):
                 Z[i, j] = np.exp(Z[i, j])
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def predict_block(inputs, params, units, activation, loss_code, out, buf_a, buf_b):
     """Network output for the rows of an input matrix, written into ``out``.
 
@@ -406,10 +407,15 @@ def predict_block(inputs, params, units, activation, loss_code, out, buf_a, buf_
             A = Z
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def predict(inputs, params, units, activation, loss_code, out):
     """Network output for every row of an input matrix, in blocks of
-    ``BLOCK_ROWS`` rows so that no buffer grows with n_samples."""
+    ``BLOCK_ROWS`` rows so that no buffer grows with n_samples.
+
+    Nothing here checks shapes or indices (a check in the loops would cost
+    speed): the caller guarantees that ``params`` matches ``units``, that the
+    input matrix has ``units[0]`` columns (and, if sparse, indices in range)
+    and ``out`` one row per input row; see ``skreg._validation``."""
     n = out.shape[0]
     width = 1
     for l in range(1, units.shape[0] - 1):
@@ -436,7 +442,7 @@ def predict(inputs, params, units, activation, loss_code, out):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def loss_and_output_delta(Z, b, Y, sw, sw_total, loss_code, delta):
     """Weighted data loss of a batch and the output layer's delta.
 
@@ -493,7 +499,7 @@ def loss_and_output_delta(Z, b, Y, sw, sw_total, loss_code, delta):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def backward(inputs, params, units, acts, derivs, deltas, grads, n):
     """Gradient of the batch's data loss, written into ``grads``.
 
@@ -526,7 +532,7 @@ def backward(inputs, params, units, acts, derivs, deltas, grads, n):
             )
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def propagate_delta(delta, W, D, prev):
     """prev <- (delta @ W.T) * D: the delta of the layer below."""
     np.dot(delta, W.T, prev)
@@ -535,7 +541,7 @@ def propagate_delta(delta, W, D, prev):
             prev[i, j] *= D[i, j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def forward_train(inputs, params, units, activation, dropout, acts, derivs, n):
     """Training forward pass through the hidden layers, for the batch's input
     matrix ``inputs`` of ``n`` rows; ``dropout[l]`` is the rate at which weight
@@ -568,7 +574,7 @@ def forward_train(inputs, params, units, activation, dropout, acts, derivs, n):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def penalty_value(params, units, reg):
     """The penalty part of the objective J (docs/design.rst, "The objective")."""
     coef_start, _ = layer_offsets(units)
@@ -591,7 +597,7 @@ def penalty_value(params, units, reg):
     return total
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def add_penalty_gradient(params, grads, units, reg, with_l2=True):
     """grads += gradient of the smooth penalty part (L2), and the L1
     subgradient ``alpha * rho * sign(w)`` when ``reg.l1_subgradient``.  The
@@ -613,7 +619,7 @@ def add_penalty_gradient(params, grads, units, reg, with_l2=True):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def soft_threshold(w, t):
     """sign(w) * max(|w| - t, 0)."""
     if w > t:
@@ -623,7 +629,7 @@ def soft_threshold(w, t):
     return 0.0 * w
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def prox_l1(params, step_sizes, units, reg):
     """Soft-threshold every weight by ``step_sizes[k] * alpha_l * rho``."""
     coef_start, _ = layer_offsets(units)
@@ -635,7 +641,7 @@ def prox_l1(params, step_sizes, units, reg):
             params[k] = soft_threshold(params[k], step_sizes[k] * l1)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def prox_group_rows(W, row_step_sizes, strength):
     """Block soft-thresholding of each row g of W:
     g <- max(0, 1 - row_step_sizes[i] * strength * sqrt(len g) / ||g||) * g."""
@@ -651,7 +657,7 @@ def prox_group_rows(W, row_step_sizes, strength):
             W[i, j] *= factor
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def prox_group(params, step_sizes, units, reg):
     """Group-lasso prox on every weight matrix; a row's step is the mean of its
     coordinates' step sizes (they are all equal for SGD)."""
@@ -668,7 +674,7 @@ def prox_group(params, step_sizes, units, reg):
         prox_group_rows(W, row_step_sizes, strength)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def project_max_norm_columns(W, max_norm):
     """Rescale each column of W (a unit's incoming weights) to norm <= max_norm."""
     n_in, n_out = W.shape
@@ -683,7 +689,7 @@ def project_max_norm_columns(W, max_norm):
             W[i, j] *= sq[j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def apply_max_norm(params, units, reg):
     coef_start, _ = layer_offsets(units)
     for l in range(units.shape[0] - 1):
@@ -697,7 +703,7 @@ def apply_max_norm(params, units, reg):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def sgd_step(params, grads, velocity, step_sizes, span, l2, shrink, lr, settings):
     """One SGD (momentum, Nesterov) update, as scikit-learn's SGDOptimizer,
     of the entries ``span = (start, stop)`` of the flat vectors.
@@ -723,7 +729,7 @@ def sgd_step(params, grads, velocity, step_sizes, span, l2, shrink, lr, settings
         st[k] = lr
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def adam_step(params, grads, m, v, step_sizes, span, l2, shrink, lr, settings, t):
     """One Adam update, as scikit-learn's AdamOptimizer (time step ``t`` >=
     1), of the entries ``span = (start, stop)``; ``l2`` and ``shrink`` as in
@@ -746,7 +752,7 @@ def adam_step(params, grads, m, v, step_sizes, span, l2, shrink, lr, settings, t
         p[k] = p[k] * shrink - step * m_k
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def flush_subnormal(x, tiny):
     """x, or 0 where |x| < tiny (the smallest normal number of the dtype).
 
@@ -757,7 +763,7 @@ def flush_subnormal(x, tiny):
     return x if abs(x) >= tiny else 0.0 * x
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def update_span(params, grads, moments, step_sizes, span, l2, shrink, lr, settings, t):
     """The solver's update of the entries ``span`` of the flat vectors;
     ``moments`` is SGD's velocity (row 0) or Adam's two moments (rows 0, 1)."""
@@ -769,7 +775,7 @@ def update_span(params, grads, moments, step_sizes, span, l2, shrink, lr, settin
         sgd_step(params, grads, moments[0], step_sizes, span, l2, shrink, lr, settings)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def optimizer_step(params, grads, moments, step_sizes, units, reg, settings, lr, t):
     """Optimizer update with the penalty's smooth gradient (``grads`` holds
     the data loss's only), then the proximal steps and the max-norm
@@ -796,7 +802,7 @@ def optimizer_step(params, grads, moments, step_sizes, units, reg, settings, lr,
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def allocate_layer_buffers(units, n_rows, dtype_like):
     """One flat buffer per weight layer's output for activations, derivatives
     and deltas, each ``n_rows * units[l + 1]`` long."""
@@ -811,7 +817,7 @@ def allocate_layer_buffers(units, n_rows, dtype_like):
     return acts, derivs, deltas
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def train_epoch(inputs, Y, sw, order, params, moments, units, reg, settings, epoch, t):
     """One pass of minibatch training over the rows ``order`` of an input
     matrix, its targets Y and sample weights sw, at the learning rate and
@@ -822,6 +828,10 @@ def train_epoch(inputs, Y, sw, order, params, moments, units, reg, settings, epo
     step).  Returns ``(sum_i sw_i * loss_i over the epoch, new t)``; the
     penalty is not included.  Buffers are allocated once here, before the
     batch loop.
+
+    Nothing here checks shapes or indices: ``skreg._training`` checks that
+    the arrays agree with ``units`` and with each other before calling, and
+    the estimators validate the data (``skreg._validation``) before that.
     """
     n_samples = order.shape[0]
     batch = min(settings.batch_size, n_samples)
@@ -864,7 +874,7 @@ def train_epoch(inputs, Y, sw, order, params, moments, units, reg, settings, epo
     return total_loss, t
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
     """Full-batch objective J and its gradient (smooth part), for L-BFGS and
     for the gradient checks.
@@ -873,6 +883,8 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
     loss plus the L2 part (plus the L1 subgradient when
     ``reg.l1_subgradient``).  No dropout or noise is applied.  Rows go in
     blocks of ``BLOCK_ROWS`` so that memory does not grow with n_samples.
+
+    As ``train_epoch``, this trusts its caller for consistent shapes.
     """
     n_samples = Y.shape[0]
     n_weights = units.shape[0] - 1
@@ -910,7 +922,7 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
     return data_loss + penalty_value(params, units, reg)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def seed_generator(seed):
     """Seed Numba's own generator (dropout masks, input noise) in this thread:
     it is per thread, so fits running side by side do not disturb each

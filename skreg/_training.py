@@ -30,6 +30,15 @@ from . import _kernels as K
 # Seeds handed to Numba's generator (dropout masks, input noise) must fit in 32 bits.
 _MAX_SEED = 2**31 - 1
 
+# A fit has diverged when its objective is not finite, or more than this many
+# times the objective's scale: the data loss of the all-zero network plus the
+# penalty at the start of the call (docs/design.rst, "Training").
+EXPLOSION_FACTOR = 1e4
+
+
+class TrainingDiverged(ValueError):
+    """The objective became non-finite or exploded during training."""
+
 
 class TrainingData(NamedTuple):
     """Rows to train on: an input matrix as the kernels take it, the 2-D
@@ -126,6 +135,32 @@ class EpochReport(NamedTuple):
     seconds: float
 
 
+def check_shapes(params, units, data, reg):
+    """Raise ValueError unless the arrays agree with each other and with the
+    layer widths: the kernels index them without checks."""
+    units = np.asarray(units)
+    n_weights = units.shape[0] - 1
+    expected = int(np.sum(units[:-1] * units[1:]) + np.sum(units[1:]))
+    dense, values, indices, indptr = data.inputs
+    sparse = indptr.shape[0] > 0
+    n_rows = indptr.shape[0] - 1 if sparse else dense.shape[0]
+    per_layer = (reg.l1, reg.l2, reg.group, reg.dropout, reg.max_norm)
+    agreements = [
+        (params.ndim == 1 and params.shape[0] == expected, f"params holds {expected} values"),
+        (dense.ndim == 2 and dense.shape[1] == units[0], f"the inputs have {units[0]} columns"),
+        (data.Y.shape == (n_rows, units[-1]), "Y has one row per sample, one column per output"),
+        (data.sample_weight.shape == (n_rows,), "sample_weight has one entry per sample"),
+        (all(len(a) == n_weights for a in per_layer), "regularization has a value per layer"),
+        (
+            not sparse or (indices.shape == values.shape and values.shape[0] >= indptr[-1]),
+            "the sparse arrays agree",
+        ),
+    ]
+    for agree, what in agreements:
+        if not agree:
+            raise ValueError(f"Inconsistent arrays for layers {units.tolist()}: {what}.")
+
+
 def _tell(listeners, report):
     for listener in listeners:
         listener(report)
@@ -160,10 +195,12 @@ def train_stochastic(
     and seeds dropout masks and input noise.  ``incremental`` runs a single
     epoch (``partial_fit``).
     """
+    check_shapes(params, units, data, reg)
     order = np.arange(data.n_samples, dtype=np.int64)
     needs_seed = C.needs_randomness(reg)
     sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
     best_params = params.copy() if stopping.validation is not None else None
+    scale = objective_scale(params, units, data, reg, settings)
 
     progress.n_iter = 0  # as scikit-learn: the epochs of this call
     for _ in range(stopping.max_iter):
@@ -188,6 +225,7 @@ def train_stochastic(
         progress.samples_seen += data.n_samples
         data_loss = data_loss / sw_total if sw_total > 0 else 0.0
         progress.loss = data_loss + K.penalty_value(params, units, reg)
+        _check_divergence(progress.loss, scale, progress.n_iter, schedule, reg)
         progress.loss_curve.append(progress.loss)
         if verbose:
             print(f"Iteration {progress.n_iter}, loss = {progress.loss:.8f}")
@@ -213,6 +251,43 @@ def train_stochastic(
             )
     if best_params is not None:
         params[:] = best_params
+
+
+def objective_scale(params, units, data, reg, settings):
+    """What a sane objective stays within a modest multiple of: the data loss
+    of the network with every weight and intercept zero, plus the penalty of
+    ``params``.  O(n_samples * n_outputs)."""
+    n, m = data.Y.shape
+    zeros = np.zeros((n, m), dtype=data.Y.dtype)
+    sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
+    weighted = K.loss_and_output_delta(
+        zeros, zeros[0], data.Y, data.sample_weight, sw_total, settings.loss, np.empty_like(zeros)
+    )
+    data_loss = weighted / sw_total if sw_total > 0 else 0.0
+    return data_loss + K.penalty_value(params, units, reg)
+
+
+def _check_divergence(objective, scale, epoch, schedule, reg):
+    """Raise TrainingDiverged when the objective is not finite or exploded,
+    naming the settings that usually cause it."""
+    if np.isfinite(objective) and (scale <= 0 or objective <= EXPLOSION_FACTOR * scale):
+        return
+    remedies = [f"lower learning_rate_init (now {schedule.learning_rate_init:g})"]
+    if reg.weight_decay > 0:
+        remedies.append(f"lower weight_decay (now {reg.weight_decay:g})")
+    remedies.append("standardize the features (StandardScaler) and scale the targets")
+    # scikit-learn's message for non-finite weights comes first, for code matching it.
+    prefix = (
+        ""
+        if np.isfinite(objective)
+        else "Solver produced non-finite parameter weights. The input data may contain "
+        "large values and need to be preprocessed. "
+    )
+    raise TrainingDiverged(
+        f"{prefix}Training diverged: the objective is {objective:.3g} after epoch {epoch}, "
+        f"where a network with all weights zero scores {scale:.3g} (the limit is "
+        f"{EXPLOSION_FACTOR:g} times that). To fix it, " + ", ".join(remedies) + "."
+    )
 
 
 def _update_no_improvement_count(progress, stopping, params, best_params, verbose):
@@ -290,6 +365,7 @@ def train_lbfgs(
             f"solver='lbfgs' needs a smooth, deterministic objective; "
             f"{', '.join(unsupported)} need solver='sgd' or solver='adam'."
         )
+    check_shapes(params, units, data, reg)
     grads = np.empty_like(params)
     clock = {"iteration": 0, "started": time.perf_counter()}
 
@@ -320,6 +396,11 @@ def train_lbfgs(
         callback=record,
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
     )
+    if not (np.isfinite(result.fun) and np.all(np.isfinite(result.x))):
+        raise TrainingDiverged(
+            f"L-BFGS ended on a non-finite objective ({result.fun:.3g}). Standardize the "
+            "features (StandardScaler) and scale the targets."
+        )
     progress.n_iter = _check_optimize_result("lbfgs", result, max_iter)
     progress.loss = float(result.fun)
     progress.best_loss = min(progress.loss_curve, default=progress.loss)

@@ -264,7 +264,7 @@ def test_float32_trains_in_float32():
     [
         (dict(solver="lbfgs", penalty="l1"), "solver='sgd' or solver='adam'"),
         (dict(solver="lbfgs", dropout=0.5), "dropout"),
-        (dict(alpha=[0.1, 0.2, 0.3]), "one value per layer"),
+        (dict(alpha=[0.1, 0.2, 0.3]), "one value per weight matrix"),
         (dict(alpha=[0.1, -0.2]), "alpha must be non-negative"),
         (dict(dropout=[0.1, 0.2]), "dropout must be a float or a sequence"),
     ],

@@ -1,0 +1,184 @@
+"""Checks of inputs and parameter values beyond scikit-learn's constraints.
+
+scikit-learn's ``_parameter_constraints`` check each parameter on its own;
+the checks here look at values together (a per-layer list against the
+network's depth, a rate against the learning rate) or at the structure of the
+data, and run before any kernel sees an array.  The kernels check nothing
+(bounds checks would cost a branch in every inner loop), so these checks are
+what keeps them in bounds: each raises a ValueError that names the parameter
+or input at fault.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+
+# A decoupled decay step multiplies the weights by 1 - learning_rate * weight_decay:
+# at 1 or more it flips their signs instead of shrinking them.
+_MAX_DECAY_STEP = 1.0
+
+
+def check_sparse_structure(X, name="X"):
+    """Raise ValueError unless the index arrays of a sparse matrix are
+    consistent with its shape.
+
+    Runs on the matrix as given, before scipy converts it (scipy's own
+    conversions read these indices unchecked too).  O(nnz).
+    """
+    if not sp.issparse(X):
+        return
+    n_rows, n_cols = X.shape
+    if X.format in ("csr", "csc"):
+        n_major, n_minor = (n_rows, n_cols) if X.format == "csr" else (n_cols, n_rows)
+        indptr, indices = np.asarray(X.indptr), np.asarray(X.indices)
+        if indptr.ndim != 1 or indptr.shape[0] != n_major + 1:
+            raise ValueError(
+                f"{name} is not a valid {X.format.upper()} matrix: indptr has "
+                f"{indptr.shape[0]} entries, expected {n_major + 1}."
+            )
+        if indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+            raise ValueError(
+                f"{name} is not a valid {X.format.upper()} matrix: indptr must start "
+                "at 0 and never decrease."
+            )
+        if indptr[-1] > min(indices.shape[0], np.asarray(X.data).shape[0]):
+            raise ValueError(
+                f"{name} is not a valid {X.format.upper()} matrix: indptr ends at "
+                f"{indptr[-1]}, beyond the {indices.shape[0]} stored indices."
+            )
+        minor = "column" if X.format == "csr" else "row"
+        _check_index_range(indices[: indptr[-1]], n_minor, name, minor)
+    elif X.format == "coo":
+        _check_index_range(np.asarray(X.row), n_rows, name, "row")
+        _check_index_range(np.asarray(X.col), n_cols, name, "column")
+
+
+def _check_index_range(indices, bound, name, what):
+    if indices.size and (indices.min() < 0 or indices.max() >= bound):
+        raise ValueError(
+            f"{name} has a {what} index out of range: every {what} index must lie in "
+            f"[0, {bound}), got values from {indices.min()} to {indices.max()}."
+        )
+
+
+def check_hidden_layer_sizes(value):
+    """The hidden layer sizes as a list of ints, each at least 1."""
+    sizes = list(value) if hasattr(value, "__iter__") else [value]
+    for size in sizes:
+        if isinstance(size, (bool, np.bool_)) or not isinstance(size, Integral) or size < 1:
+            raise ValueError(f"hidden_layer_sizes must hold positive integers, got {value!r}.")
+    return [int(size) for size in sizes]
+
+
+def check_stable_rates(reg, solver, learning_rate_init, momentum, nesterovs_momentum):
+    """Reject rates whose updates amplify the weights instead of shrinking them.
+
+    * Decoupled weight decay multiplies the weights by
+      ``1 - learning_rate_init * weight_decay``, which must stay positive.
+    * Under SGD the L2 term alone is a linear recurrence in the weights; it
+      is stable when ``learning_rate_init * alpha * (1 - rho)`` is below
+      ``2 (1 + momentum)``, or ``2 (1 + momentum) / (1 + 2 momentum)`` with
+      Nesterov's momentum.  Adam rescales the step, so no bound applies.
+    The schedules only lower the learning rate, so ``learning_rate_init`` is
+    the rate to check.
+    """
+    decay_step = learning_rate_init * reg.weight_decay
+    if decay_step >= _MAX_DECAY_STEP:
+        raise ValueError(
+            f"weight_decay={reg.weight_decay:g} with learning_rate_init={learning_rate_init:g} "
+            f"multiplies the weights by {1 - decay_step:g} at every step; "
+            "learning_rate_init * weight_decay must be below 1. Lower weight_decay "
+            "or learning_rate_init."
+        )
+    if solver != "sgd" or not np.any(reg.l2 > 0):
+        return
+    bound = 2.0 * (1.0 + momentum)
+    if nesterovs_momentum:
+        bound /= 1.0 + 2.0 * momentum
+    step = learning_rate_init * float(np.max(reg.l2))
+    if step >= bound:
+        raise ValueError(
+            f"With solver='sgd', the L2 part of alpha ({np.max(reg.l2):g}) times "
+            f"learning_rate_init ({learning_rate_init:g}) is {step:g}, at or above "
+            f"{bound:g}, where its updates make the weights grow instead of shrink. "
+            "Lower alpha or learning_rate_init."
+        )
+
+
+def check_sample_weight_sum(sample_weight):
+    """The data loss is divided by the sum of the weights: it must be finite."""
+    total = np.sum(sample_weight, dtype=np.float64)
+    if not np.isfinite(total):
+        raise ValueError(
+            "The sum of sample_weight overflows to infinity. Only the ratios of the "
+            "weights matter: divide them by their maximum."
+        )
+
+
+def check_class_weight(class_weight, classes):
+    """A class_weight dict may only name classes of y, with finite,
+    non-negative weights."""
+    if not isinstance(class_weight, dict):
+        return
+    known = set(classes.tolist())
+    for key, weight in class_weight.items():
+        if key not in known:
+            raise ValueError(
+                f"class_weight has the key {key!r}, which is not a class of y "
+                f"(classes: {sorted(known, key=str)})."
+            )
+        if not isinstance(weight, Real) or not np.isfinite(weight) or weight < 0:
+            raise ValueError(
+                f"class_weight must map classes to finite, non-negative numbers, got "
+                f"{weight!r} for class {key!r}."
+            )
+
+
+def check_validation_split(n_samples, validation_fraction, class_counts=None):
+    """Early stopping needs at least two validation samples and a training
+    part; a stratified split (``class_counts`` given, one count per class)
+    also needs every class twice and room for each class on both sides."""
+    if validation_fraction <= 0:
+        raise ValueError(
+            "early_stopping=True needs a validation set: validation_fraction must be "
+            f"above 0, got {validation_fraction}."
+        )
+    n_classes = 0 if class_counts is None else len(class_counts)
+    n_validation = int(np.ceil(validation_fraction * n_samples))
+    if n_validation < max(2, n_classes) or n_samples - n_validation < max(1, n_classes):
+        per_class = f" and one per class ({n_classes} classes)" if n_classes else ""
+        raise ValueError(
+            "The validation set is too small: early_stopping=True holds out "
+            f"validation_fraction={validation_fraction} of {n_samples} samples, "
+            f"{n_validation} of them, and needs at least 2{per_class} there and the rest "
+            "to train on. Increase 'validation_fraction' or the size of your dataset."
+        )
+    if n_classes and min(class_counts) < 2:
+        raise ValueError(
+            "early_stopping=True splits off a validation set stratified by class, which "
+            "needs at least 2 samples of every class; the rarest class of y has "
+            f"{min(class_counts)}. Provide more samples or set early_stopping=False."
+        )
+
+
+def check_network_shapes(coefs, intercepts):
+    """``coefs_`` and ``intercepts_`` must describe one chain of layers
+    (they can be set by hand, as in scikit-learn)."""
+    if len(coefs) == 0 or len(coefs) != len(intercepts):
+        raise ValueError(
+            f"coefs_ and intercepts_ must be lists of the same, non-zero length, got "
+            f"{len(coefs)} and {len(intercepts)}."
+        )
+    for l, (W, b) in enumerate(zip(coefs, intercepts)):
+        W, b = np.asarray(W), np.asarray(b)
+        if W.ndim != 2 or b.shape != (W.shape[1],):
+            raise ValueError(
+                f"coefs_[{l}] has shape {W.shape} and intercepts_[{l}] shape {b.shape}; "
+                "each weight matrix must be 2-D with one intercept per column."
+            )
+        if l > 0 and W.shape[0] != np.shape(coefs[l - 1])[1]:
+            raise ValueError(
+                f"coefs_[{l}] has {W.shape[0]} rows but coefs_[{l - 1}] has "
+                f"{np.shape(coefs[l - 1])[1]} columns; consecutive layers must match."
+            )
