@@ -11,7 +11,8 @@ The graph repeats the forward pass of :meth:`predict`: each hidden layer is
 ``act(X @ W + b)`` (one ``Gemm`` node and the activation's nodes), the output
 layer applies ``out_activation_``.  A pruned network exports its smaller
 weight matrices as they are.  Inputs of type double compute in double;
-anything else computes in float.
+anything else computes in float.  A DataFrame sample gives the model one
+input per column, as skl2onnx does for scikit-learn's models.
 
 Needs the optional dependencies: ``pip install "skreg[onnx]"``.
 """
@@ -81,22 +82,43 @@ class _Graph:
         return output
 
 
-def _float_type(input_type):
-    """Element type the network computes in: double for double inputs."""
-    return TensorProto.DOUBLE if isinstance(input_type, DoubleTensorType) else TensorProto.FLOAT
+def _element_type(tensor_type):
+    """ONNX element type of a float or double input; None for other inputs."""
+    return {FloatTensorType: TensorProto.FLOAT, DoubleTensorType: TensorProto.DOUBLE}.get(
+        type(tensor_type)
+    )
 
 
-def _float_tensor_type(input_type):
-    return DoubleTensorType if isinstance(input_type, DoubleTensorType) else FloatTensorType
+def _compute_type(operator):
+    """Element type the network computes in: double when every input is
+    double, float otherwise."""
+    input_types = {_element_type(v.type) for v in operator.inputs}
+    return TensorProto.DOUBLE if input_types == {TensorProto.DOUBLE} else TensorProto.FLOAT
+
+
+def _float_tensor_type(operator):
+    return DoubleTensorType if _compute_type(operator) == TensorProto.DOUBLE else FloatTensorType
+
+
+def _input_matrix(graph, operator):
+    """Name of the (n_samples, n_features) input in the compute type.
+
+    A DataFrame gives skl2onnx one input per column: they are put side by
+    side, in the order of the columns."""
+    columns = []
+    for variable in operator.inputs:
+        name = variable.full_name
+        if _element_type(variable.type) != graph.float_type:
+            name = graph.node("Cast", [name], to=graph.float_type)
+        columns.append(name)
+    return columns[0] if len(columns) == 1 else graph.node("Concat", columns, axis=1)
 
 
 def _network_output(graph, operator):
     """Name of the output layer's values (probabilities, means) for the
     operator's input: the same forward pass as the estimators' predict."""
     est = operator.raw_operator
-    x = operator.inputs[0].full_name
-    if not isinstance(operator.inputs[0].type, (FloatTensorType, DoubleTensorType)):
-        x = graph.node("Cast", [x], to=graph.float_type)
+    x = _input_matrix(graph, operator)
     hidden_activation = _HIDDEN_ACTIVATIONS[est.activation]
     n_layers = len(est.coefs_)
     for layer, (W, b) in enumerate(zip(est.coefs_, est.intercepts_)):
@@ -137,21 +159,18 @@ def _classifier_shapes(operator):
         _, label_type = _onnx_labels(operator.scope_inst, est)
         tensor_type = Int64TensorType if label_type == TensorProto.INT64 else StringTensorType
         operator.outputs[0].type = tensor_type([n_rows])
-    probability_type = _float_tensor_type(operator.inputs[0].type)
-    operator.outputs[1].type = probability_type([n_rows, len(est.classes_)])
+    operator.outputs[1].type = _float_tensor_type(operator)([n_rows, len(est.classes_)])
 
 
 def _regressor_shapes(operator):
     est = operator.raw_operator
     n_rows = operator.inputs[0].get_first_dimension()
-    operator.outputs[0].type = _float_tensor_type(operator.inputs[0].type)(
-        [n_rows, est.n_outputs_]
-    )
+    operator.outputs[0].type = _float_tensor_type(operator)([n_rows, est.n_outputs_])
 
 
 def _convert_classifier(scope, operator, container):
     est = operator.raw_operator
-    graph = _Graph(scope, container, _float_type(operator.inputs[0].type))
+    graph = _Graph(scope, container, _compute_type(operator))
     label, probabilities = (v.full_name for v in operator.outputs)
     out = _network_output(graph, operator)
     if _is_multilabel(est):
@@ -173,7 +192,7 @@ def _convert_classifier(scope, operator, container):
 
 
 def _convert_regressor(scope, operator, container):
-    graph = _Graph(scope, container, _float_type(operator.inputs[0].type))
+    graph = _Graph(scope, container, _compute_type(operator))
     out = _network_output(graph, operator)
     graph.node("Identity", [out], operator.outputs[0].full_name)
 

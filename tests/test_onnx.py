@@ -36,13 +36,16 @@ def _quiet_convergence():
 
 
 def run(onx, X):
-    """onnxruntime's outputs for X, by output name."""
+    """onnxruntime's outputs for X (an array, or a dict of inputs by name),
+    by output name."""
     session = onnxruntime.InferenceSession(
         onx.SerializeToString(), providers=["CPUExecutionProvider"]
     )
-    (input_name,) = [i.name for i in session.get_inputs()]
+    if not isinstance(X, dict):
+        (input_name,) = [i.name for i in session.get_inputs()]
+        X = {input_name: X}
     names = [o.name for o in session.get_outputs()]
-    return dict(zip(names, session.run(None, {input_name: X})))
+    return dict(zip(names, session.run(None, X)))
 
 
 def classification_data(kind, dtype=np.float32, n_samples=150, n_features=6):
@@ -287,6 +290,21 @@ def test_integer_input_is_cast():
     np.testing.assert_allclose(
         out["probabilities"], proba, rtol=RTOL[np.float32], atol=PROBA_ATOL[np.float32]
     )
+
+
+def test_dataframe_columns_become_inputs():
+    pd = pytest.importorskip("pandas")
+    X, y = classification_data("multiclass")
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    est = fitted_classifier(df, y)
+    onx = skreg_onnx.to_onnx(est, df[:1], zipmap=False)
+    assert [i.name for i in onx.graph.input] == list(df.columns)
+    out = run(onx, {c: df[[c]].to_numpy() for c in df.columns})
+    proba = est.predict_proba(df)
+    np.testing.assert_allclose(
+        out["probabilities"], proba, rtol=RTOL[np.float32], atol=PROBA_ATOL[np.float32]
+    )
+    assert_labels_match(out["label"], est.predict(df), proba)
 
 
 def test_plain_skl2onnx_in_a_pipeline():
