@@ -12,7 +12,7 @@ default settings (CPU provider, its own thread pool).
 
 Latency for one row is a loop of calls on the same row, divided by the
 number of calls; for a batch it is one call.  Each figure is the median of
-repeats; each repeat waits for idle CPUs first.  Before timing, the script
+repeats; each repeat waits for idle CPUs first, then makes one untimed call.  Before timing, the script
 checks that onnxruntime's probabilities match skreg's.
 
 Needs the onnx extra (``pip install -e ".[onnx]"``).
@@ -86,10 +86,13 @@ def max_probability_difference(session, est, X):
 
 def median_latency(func, calls, repeats, gate):
     """Median over repeats of (time of ``calls`` calls) / calls, in seconds."""
-    func()  # warm-up: first-call allocations, thread pools
     times = []
     for _ in range(repeats):
         gate.wait()
+        # Untimed call: wakes the BLAS / onnxruntime threads that slept
+        # during the wait (on a busy machine that alone can take
+        # milliseconds), and does the first call's allocations.
+        func()
         times.append(C.timed(lambda: [func() for _ in range(calls)]) / calls)
     return C.median(times), times
 
