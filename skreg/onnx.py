@@ -1,0 +1,278 @@
+"""ONNX export of skreg's estimators, through skl2onnx.
+
+Importing this module registers, for both estimators, a shape calculator and
+a converter with skl2onnx.  After that, ``skl2onnx.to_onnx(estimator, X)``
+works as for scikit-learn's own models, alone or inside a ``Pipeline``; the
+classifier goes through skl2onnx's usual classifier parser, so its ``zipmap``
+option means what it means for scikit-learn's classifiers.  :func:`to_onnx`
+is the one-call shortcut.
+
+The graph repeats the forward pass of :meth:`predict`: each hidden layer is
+``act(X @ W + b)`` (one ``Gemm`` node and the activation's nodes), the output
+layer applies ``out_activation_``.  A pruned network exports its smaller
+weight matrices as they are.  Inputs of type double compute in double;
+anything else computes in float.  A DataFrame sample gives the model one
+input per column, as skl2onnx does for scikit-learn's models.
+
+Needs the optional dependencies: ``pip install "skreg[onnx]"``.
+"""
+
+import numpy as np
+import skl2onnx
+from onnx import TensorProto
+from skl2onnx import update_registered_converter
+from skl2onnx.common.data_types import (
+    DoubleTensorType,
+    FloatTensorType,
+    Int64TensorType,
+    StringTensorType,
+)
+from sklearn.utils.validation import check_is_fitted
+
+from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
+
+__all__ = ["to_onnx"]
+
+# Hidden activation name -> function(graph, z, estimator) returning the name
+# of act(z).  Every activation the estimators accept needs an entry here
+# (a test checks); an activation with a parameter reads it from the estimator.
+_HIDDEN_ACTIVATIONS = {
+    "identity": lambda graph, z, est: z,
+    "logistic": lambda graph, z, est: graph.node("Sigmoid", [z]),
+    "tanh": lambda graph, z, est: graph.node("Tanh", [z]),
+    "relu": lambda graph, z, est: graph.node("Relu", [z]),
+}
+
+# out_activation_ -> function(graph, z) returning the name of the output.
+_OUTPUT_ACTIVATIONS = {
+    "identity": lambda graph, z: z,
+    "exp": lambda graph, z: graph.node("Exp", [z]),
+    "softmax": lambda graph, z: graph.node("Softmax", [z], axis=1),
+    "logistic": lambda graph, z: graph.node("Sigmoid", [z]),
+}
+
+
+class _Graph:
+    """Adds nodes and constants to skl2onnx's container under fresh names,
+    with every floating-point value in one element type."""
+
+    def __init__(self, scope, container, float_type):
+        self.scope = scope
+        self.container = container
+        self.float_type = float_type
+        self.float_dtype = np.float64 if float_type == TensorProto.DOUBLE else np.float32
+
+    def constant(self, hint, values, onnx_type=None):
+        """Name of a new initializer holding ``values`` (floats by default)."""
+        name = self.scope.get_unique_variable_name(hint)
+        if onnx_type is None:
+            onnx_type = self.float_type
+            values = np.asarray(values, dtype=self.float_dtype)
+        self.container.add_initializer(name, onnx_type, list(values.shape), values.ravel())
+        return name
+
+    def node(self, op_type, inputs, output=None, **attributes):
+        """Add one ``op_type`` node; return the name of its output."""
+        if output is None:
+            output = self.scope.get_unique_variable_name(op_type.lower())
+        self.container.add_node(
+            op_type,
+            inputs,
+            output,
+            name=self.scope.get_unique_operator_name(op_type),
+            **attributes,
+        )
+        return output
+
+
+def _element_type(tensor_type):
+    """ONNX element type of a float or double input; None for other inputs."""
+    return {FloatTensorType: TensorProto.FLOAT, DoubleTensorType: TensorProto.DOUBLE}.get(
+        type(tensor_type)
+    )
+
+
+def _compute_type(operator):
+    """Element type the network computes in: double when every input is
+    double, float otherwise."""
+    input_types = {_element_type(v.type) for v in operator.inputs}
+    return TensorProto.DOUBLE if input_types == {TensorProto.DOUBLE} else TensorProto.FLOAT
+
+
+def _float_tensor_type(operator):
+    return DoubleTensorType if _compute_type(operator) == TensorProto.DOUBLE else FloatTensorType
+
+
+def _input_matrix(graph, operator):
+    """Name of the (n_samples, n_features) input in the compute type.
+
+    A DataFrame gives skl2onnx one input per column: they are put side by
+    side, in the order of the columns."""
+    columns = []
+    for variable in operator.inputs:
+        name = variable.full_name
+        if _element_type(variable.type) != graph.float_type:
+            name = graph.node("Cast", [name], to=graph.float_type)
+        columns.append(name)
+    return columns[0] if len(columns) == 1 else graph.node("Concat", columns, axis=1)
+
+
+def _network_output(graph, operator):
+    """Name of the output layer's values (probabilities, means) for the
+    operator's input: the same forward pass as the estimators' predict."""
+    est = operator.raw_operator
+    x = _input_matrix(graph, operator)
+    hidden_activation = _HIDDEN_ACTIVATIONS[est.activation]
+    n_layers = len(est.coefs_)
+    for layer, (W, b) in enumerate(zip(est.coefs_, est.intercepts_)):
+        z = graph.node(
+            "Gemm", [x, graph.constant("coefficient", W), graph.constant("intercept", b)]
+        )
+        if layer < n_layers - 1:
+            x = hidden_activation(graph, z, est)
+    return _OUTPUT_ACTIVATIONS[est.out_activation_](graph, z)
+
+
+def _is_multilabel(est):
+    # One logistic output per label; binary targets have a single output.
+    return est.out_activation_ == "logistic" and est.n_outputs_ > 1
+
+
+def _onnx_labels(scope, est):
+    """The labels the graph outputs and their ONNX type: int64 for numbers
+    (booleans and floats included: scikit-learn refuses non-integral float
+    labels, and skl2onnx casts the rest to int64 for its own classifiers) or
+    strings; with the ``nocl`` option, the class indices."""
+    if scope.get_options(est, dict(nocl=False))["nocl"]:
+        return np.arange(len(est.classes_), dtype=np.int64), TensorProto.INT64
+    classes = np.asarray(est.classes_)
+    if classes.dtype.kind in "biuf":
+        return classes.astype(np.int64), TensorProto.INT64
+    return np.array([str(c).encode("utf-8") for c in classes], dtype=object), TensorProto.STRING
+
+
+def _classifier_shapes(operator):
+    """Types of the two outputs: labels (N,) -- (N, n_labels) indicators for
+    multilabel targets -- and probabilities (N, n_classes)."""
+    est = operator.raw_operator
+    n_rows = operator.inputs[0].get_first_dimension()
+    if _is_multilabel(est):
+        operator.outputs[0].type = Int64TensorType([n_rows, est.n_outputs_])
+    else:
+        _, label_type = _onnx_labels(operator.scope_inst, est)
+        tensor_type = Int64TensorType if label_type == TensorProto.INT64 else StringTensorType
+        operator.outputs[0].type = tensor_type([n_rows])
+    operator.outputs[1].type = _float_tensor_type(operator)([n_rows, len(est.classes_)])
+
+
+def _regressor_shapes(operator):
+    est = operator.raw_operator
+    n_rows = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = _float_tensor_type(operator)([n_rows, est.n_outputs_])
+
+
+def _convert_classifier(scope, operator, container):
+    est = operator.raw_operator
+    graph = _Graph(scope, container, _compute_type(operator))
+    label, probabilities = (v.full_name for v in operator.outputs)
+    out = _network_output(graph, operator)
+    if _is_multilabel(est):
+        # predict's threshold: a label is on when its probability exceeds 1/2.
+        on = graph.node("Greater", [out, graph.constant("half", [0.5])])
+        graph.node("Identity", [out], probabilities)
+        graph.node("Cast", [on], label, to=TensorProto.INT64)
+        return
+    if est.n_outputs_ == 1:
+        # Binary: the output is P(classes_[1]); the first column is its complement.
+        negative = graph.node("Sub", [graph.constant("one", [1.0]), out])
+        graph.node("Concat", [negative, out], probabilities, axis=1)
+    else:
+        graph.node("Identity", [out], probabilities)
+    # ArgMax picks the first of tied maxima, as predict does.
+    best = graph.node("ArgMax", [probabilities], axis=1, keepdims=0)
+    labels, label_type = _onnx_labels(scope, est)
+    graph.node("Gather", [graph.constant("classes", labels, label_type), best], label, axis=0)
+
+
+def _convert_regressor(scope, operator, container):
+    graph = _Graph(scope, container, _compute_type(operator))
+    out = _network_output(graph, operator)
+    graph.node("Identity", [out], operator.outputs[0].full_name)
+
+
+update_registered_converter(
+    RegularizedMLPClassifier,
+    "SkregRegularizedMLPClassifier",
+    _classifier_shapes,
+    _convert_classifier,
+    options={"zipmap": [True, False, "columns"], "nocl": [False, True]},
+)
+update_registered_converter(
+    RegularizedMLPRegressor,
+    "SkregRegularizedMLPRegressor",
+    _regressor_shapes,
+    _convert_regressor,
+)
+
+
+def to_onnx(estimator, X, *, target_opset=None, **options):
+    """Convert a fitted skreg estimator to an ONNX model.
+
+    Parameters
+    ----------
+    estimator : RegularizedMLPClassifier or RegularizedMLPRegressor
+        The fitted estimator.
+
+    X : ndarray of shape (n_samples, n_features)
+        A sample of the input; its dtype sets the model's input type
+        (float32, or float64 for a model that computes in double).
+
+    target_opset : int, default=None
+        ONNX opset to target; None lets skl2onnx choose the newest it has
+        tested.
+
+    **options
+        Converter options for the estimator, as skl2onnx takes them: for the
+        classifier, ``zipmap`` (True: probabilities as a list of
+        ``{label: probability}`` dictionaries; False: as a tensor;
+        ``"columns"``: one output per class).
+
+    Returns
+    -------
+    onx : onnx.ModelProto
+        The model.  The classifier's outputs are ``label`` and
+        ``probabilities`` (or ``output_label`` and ``output_probability``
+        with zipmap); the regressor's is ``variable``, of shape
+        (n_samples, n_outputs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime
+    >>> from sklearn.datasets import make_classification
+    >>> from skreg import RegularizedMLPClassifier
+    >>> from skreg.onnx import to_onnx
+    >>> X, y = make_classification(n_samples=100, n_features=5, random_state=0)
+    >>> X = X.astype(np.float32)
+    >>> clf = RegularizedMLPClassifier(
+    ...     hidden_layer_sizes=(8,), solver="lbfgs", alpha=0.01, random_state=0
+    ... ).fit(X, y)
+    >>> onx = to_onnx(clf, X[:1], zipmap=False)
+    >>> [output.name for output in onx.graph.output]
+    ['label', 'probabilities']
+    >>> session = onnxruntime.InferenceSession(
+    ...     onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    ... )
+    >>> labels, probabilities = session.run(None, {"X": X})
+    >>> np.allclose(probabilities, clf.predict_proba(X), rtol=1e-5, atol=1e-6)
+    True
+    """
+    check_is_fitted(estimator)
+    if not isinstance(estimator, (RegularizedMLPClassifier, RegularizedMLPRegressor)):
+        raise TypeError(
+            "to_onnx converts a RegularizedMLPClassifier or RegularizedMLPRegressor, "
+            f"got {type(estimator).__name__}; for a pipeline, call skl2onnx.to_onnx "
+            "after importing skreg.onnx."
+        )
+    converter_options = {id(estimator): options} if options else None
+    return skl2onnx.to_onnx(estimator, X, target_opset=target_opset, options=converter_options)
