@@ -12,6 +12,7 @@ import platform
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -188,6 +189,31 @@ class IdleGate:
             "seconds_waited": self.waited,
             "calls_run_while_busy": self.gave_up,
         }
+
+
+class BusyCore:
+    """A context that keeps one core busy with a plain Python busy loop in a
+    child process, to measure how a fit behaves when another process holds a
+    core.  The loop ends by itself after ``seconds`` (should this process die
+    first) and is killed when the context exits."""
+
+    LOOP = "import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass\n"
+
+    def __init__(self, seconds=1800):
+        self.seconds = seconds
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", self.LOOP.format(seconds=self.seconds)]
+        )
+        time.sleep(0.5)  # let it start spinning
+        return self
+
+    def __exit__(self, *exc):
+        self.process.kill()
+        self.process.wait()
+        return False
 
 
 def median(values):
