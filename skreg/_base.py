@@ -33,6 +33,7 @@ from . import _config as C
 from . import _kernels as K
 from . import _network
 from ._pruning import prune_network
+from ._threads import threads_for_prediction
 from ._training import (
     OptimizerState,
     Progress,
@@ -514,14 +515,15 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
             raise ValueError(f"X has {X.shape[1]} features, but coefs_[0] takes {units[0]} inputs.")
         params = _network.pack(self.coefs_, self.intercepts_, dtype)
         out = np.empty((X.shape[0], units[-1]), dtype=dtype)
-        K.predict(
-            C.input_matrix(X, dtype),
-            params,
-            units,
-            C.ACTIVATIONS[self.activation],
-            C.OUTPUT_LOSSES[self.out_activation_],
-            out,
-        )
+        with threads_for_prediction(units, X.shape[0], K.BLOCK_ROWS):
+            K.predict(
+                C.input_matrix(X, dtype),
+                params,
+                units,
+                C.ACTIVATIONS[self.activation],
+                C.OUTPUT_LOSSES[self.out_activation_],
+                out,
+            )
         return out
 
     def _score_with_function(self, X, y, sample_weight, score_function):

@@ -26,6 +26,7 @@ from sklearn.utils.optimize import _check_optimize_result
 
 from . import _config as C
 from . import _kernels as K
+from ._threads import BlasThreads
 
 # Seeds handed to Numba's generator (dropout masks, input noise) must fit in 32 bits.
 _MAX_SEED = 2**31 - 1
@@ -196,61 +197,78 @@ def train_stochastic(
     epoch (``partial_fit``).
     """
     check_shapes(params, units, data, reg)
-    order = np.arange(data.n_samples, dtype=np.int64)
-    needs_seed = C.needs_randomness(reg)
-    sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
+    epochs = _Epochs(params, units, data, reg, settings, optimizer, random_state, shuffle)
     best_params = params.copy() if stopping.validation is not None else None
     scale = objective_scale(params, units, data, reg, settings)
 
     progress.n_iter = 0  # as scikit-learn: the epochs of this call
-    for _ in range(stopping.max_iter):
-        started = time.perf_counter()
-        if shuffle:
-            random_state.shuffle(order)
-        seed = random_state.randint(_MAX_SEED) if needs_seed else 0
-        data_loss, optimizer.n_updates = K.train_epoch(
+    with BlasThreads(units, settings.batch_size) as blas:
+        for _ in range(stopping.max_iter):
+            started = time.perf_counter()
+            blas.update()
+            progress.loss = epochs.run()
+            progress.n_iter += 1
+            progress.samples_seen += data.n_samples
+            _check_divergence(progress.loss, scale, progress.n_iter, schedule, reg)
+            progress.loss_curve.append(progress.loss)
+            if verbose:
+                print(f"Iteration {progress.n_iter}, loss = {progress.loss:.8f}")
+            score = _update_no_improvement_count(progress, stopping, params, best_params, verbose)
+            seconds = time.perf_counter() - started
+            _tell(listeners, EpochReport(progress.n_iter, progress.loss, score, seconds))
+            new_rate = schedule.after_epoch(progress.samples_seen)
+            if new_rate is not None:
+                optimizer.learning_rate = new_rate
+            if progress.no_improvement_count > stopping.n_iter_no_change:
+                if _should_stop(stopping, schedule, optimizer, verbose):
+                    break
+                progress.no_improvement_count = 0
+            if incremental:
+                break
+            if progress.n_iter == stopping.max_iter:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({stopping.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+    if best_params is not None:
+        params[:] = best_params
+
+
+class _Epochs:
+    """One epoch at a time: shuffle the rows, draw the epoch's seed when
+    dropout or noise need one, run the epoch kernel; ``run()`` returns the
+    objective J at the end of the epoch (the data loss accumulated over the
+    epoch's batches plus the penalty of the final weights)."""
+
+    def __init__(self, params, units, data, reg, settings, optimizer, random_state, shuffle):
+        self.params, self.units, self.data = params, units, data
+        self.reg, self.settings, self.optimizer = reg, settings, optimizer
+        self.random_state, self.shuffle = random_state, shuffle
+        self.order = np.arange(data.n_samples, dtype=np.int64)
+        self.needs_seed = C.needs_randomness(reg)
+        self.sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
+
+    def run(self):
+        if self.shuffle:
+            self.random_state.shuffle(self.order)
+        seed = self.random_state.randint(_MAX_SEED) if self.needs_seed else 0
+        opt, data = self.optimizer, self.data
+        data_loss, opt.n_updates = K.train_epoch(
             data.inputs,
             data.Y,
             data.sample_weight,
-            order,
-            params,
-            optimizer.moments,
-            units,
-            reg,
-            settings,
-            C.epoch(optimizer.learning_rate, seed),
-            optimizer.n_updates,
+            self.order,
+            self.params,
+            opt.moments,
+            self.units,
+            self.reg,
+            self.settings,
+            C.epoch(opt.learning_rate, seed),
+            opt.n_updates,
         )
-        progress.n_iter += 1
-        progress.samples_seen += data.n_samples
-        data_loss = data_loss / sw_total if sw_total > 0 else 0.0
-        progress.loss = data_loss + K.penalty_value(params, units, reg)
-        _check_divergence(progress.loss, scale, progress.n_iter, schedule, reg)
-        progress.loss_curve.append(progress.loss)
-        if verbose:
-            print(f"Iteration {progress.n_iter}, loss = {progress.loss:.8f}")
-        score = _update_no_improvement_count(progress, stopping, params, best_params, verbose)
-        _tell(
-            listeners,
-            EpochReport(progress.n_iter, progress.loss, score, time.perf_counter() - started),
-        )
-        new_rate = schedule.after_epoch(progress.samples_seen)
-        if new_rate is not None:
-            optimizer.learning_rate = new_rate
-        if progress.no_improvement_count > stopping.n_iter_no_change:
-            if _should_stop(stopping, schedule, optimizer, verbose):
-                break
-            progress.no_improvement_count = 0
-        if incremental:
-            break
-        if progress.n_iter == stopping.max_iter:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({stopping.max_iter}) "
-                "reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
-    if best_params is not None:
-        params[:] = best_params
+        data_loss = data_loss / self.sw_total if self.sw_total > 0 else 0.0
+        return data_loss + K.penalty_value(self.params, self.units, self.reg)
 
 
 def objective_scale(params, units, data, reg, settings):
@@ -371,6 +389,7 @@ def train_lbfgs(
 
     def objective(x):
         params[:] = x
+        blas.update()  # each evaluation is a full pass: an "epoch" to the thread policy
         value = K.objective_and_gradient(
             data.inputs, data.Y, data.sample_weight, params, units, reg, settings, grads
         )
@@ -388,14 +407,15 @@ def train_lbfgs(
         )
         clock["started"] = now
 
-    result = scipy.optimize.minimize(
-        objective,
-        params.astype(np.float64),
-        method="L-BFGS-B",
-        jac=True,
-        callback=record,
-        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-    )
+    with BlasThreads(units, min(K.BLOCK_ROWS, data.n_samples)) as blas:
+        result = scipy.optimize.minimize(
+            objective,
+            params.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            callback=record,
+            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+        )
     if not (np.isfinite(result.fun) and np.all(np.isfinite(result.x))):
         raise TrainingDiverged(
             f"L-BFGS ended on a non-finite objective ({result.fun:.3g}). Standardize the "
