@@ -220,12 +220,7 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
     def _fit(self, X, y, sample_weight, incremental):
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        sample_weight = C.writeable(self._weight_classes(Y, sample_weight), X.dtype)
-        check_sample_weight_sum(sample_weight)
+        X, Y, sample_weight = self._validated(X, y, sample_weight, incremental, reset=first_pass)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
@@ -240,9 +235,6 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         if self.solver == "lbfgs":
             self._fit_lbfgs(X, Y, sample_weight, params, units, reg)
         else:
-            check_stable_rates(
-                reg, self.solver, self.learning_rate_init, self.momentum, self.nesterovs_momentum
-            )
             self._fit_stochastic(X, Y, sample_weight, params, units, reg, incremental)
 
         if not np.all(np.isfinite(params)):
@@ -251,6 +243,18 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
                 " contain large values and need to be preprocessed."
             )
         return self
+
+    def _validated(self, X, y, sample_weight, incremental, reset):
+        """``(X, Y, sample_weight)`` checked and in the form the trainer takes:
+        Y 2-D in X's dtype (classes binarized), the weights with class
+        weights multiplied in."""
+        X, Y = self._validate_input(X, y, incremental, reset=reset)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        sample_weight = C.writeable(self._weight_classes(Y, sample_weight), X.dtype)
+        check_sample_weight_sum(sample_weight)
+        return X, Y, sample_weight
 
     def _weight_classes(self, Y, sample_weight):
         """Hook for the classifier's class_weight; regressors weigh nothing."""
@@ -359,19 +363,24 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
     def _fit_lbfgs(self, X, Y, sample_weight, params, units, reg):
         data = TrainingData(C.input_matrix(X, params.dtype), Y, sample_weight)
         progress = self._progress()
+        self._run_lbfgs(params, units, data, reg, progress, max_iter=self.max_iter)
+        self._store_progress(progress)
+
+    def _run_lbfgs(self, params, units, data, reg, progress, *, max_iter, listeners=()):
+        """``train_lbfgs`` with this estimator's settings."""
         train_lbfgs(
             params,
             units,
             data,
             reg,
-            self._settings(X.shape[0]),
+            self._settings(data.n_samples),
             progress,
-            max_iter=self.max_iter,
+            max_iter=max_iter,
             max_fun=self.max_fun,
             tol=self.tol,
             verbose=self.verbose,
+            listeners=listeners,
         )
-        self._store_progress(progress)
 
     def _loss_grad_lbfgs(self, packed_parameters, X, y, sample_weight=None, *buffers):
         """Objective J and its full gradient at a packed parameter vector
@@ -415,6 +424,36 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         X_train, Y_train, sw_train, validation = self._train_validation_split(X, Y, sample_weight)
         data = TrainingData(C.input_matrix(X_train, params.dtype), Y_train, sw_train)
         progress = self._progress()
+        self._run_stochastic(
+            params,
+            units,
+            data,
+            reg,
+            progress,
+            max_iter=self.max_iter,
+            validation=validation,
+            incremental=incremental,
+        )
+        self._store_progress(progress)
+
+    def _run_stochastic(
+        self,
+        params,
+        units,
+        data,
+        reg,
+        progress,
+        *,
+        max_iter,
+        validation=None,
+        incremental=False,
+        listeners=(),
+    ):
+        """``train_stochastic`` with this estimator's settings, its optimizer
+        state (``_optimizer``) and random stream (``_random_state``)."""
+        check_stable_rates(
+            reg, self.solver, self.learning_rate_init, self.momentum, self.nesterovs_momentum
+        )
         train_stochastic(
             params,
             units,
@@ -428,7 +467,7 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
                 solver=self.solver,
             ),
             StoppingRule(
-                max_iter=self.max_iter,
+                max_iter=max_iter,
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
                 validation=validation,
@@ -439,8 +478,8 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
             shuffle=self.shuffle,
             incremental=incremental,
             verbose=self.verbose,
+            listeners=listeners,
         )
-        self._store_progress(progress)
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
