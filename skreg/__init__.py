@@ -1,6 +1,15 @@
 """skreg: regularized multilayer perceptrons for scikit-learn, on Numba kernels."""
 
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
+from ._cv import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
+from ._path import regularization_path
 
 __version__ = "0.1.0"
-__all__ = ["RegularizedMLPClassifier", "RegularizedMLPRegressor", "__version__"]
+__all__ = [
+    "RegularizedMLPClassifier",
+    "RegularizedMLPClassifierCV",
+    "RegularizedMLPRegressor",
+    "RegularizedMLPRegressorCV",
+    "regularization_path",
+    "__version__",
+]

@@ -188,6 +188,17 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         """Number of input features with a non-zero outgoing weight."""
         return int(np.sum(self.active_units_[0]))
 
+    @property
+    def feature_importances_(self):
+        """One non-negative number per input feature: the Euclidean norm of its
+        outgoing first-layer weights (its row of ``coefs_[0]``), zero for a
+        feature the penalty removed.  It says how strongly the network uses
+        the feature at its input, comparable across features when they are on
+        one scale (standardize them), not how much the prediction depends on
+        it.  ``SelectFromModel`` reads it."""
+        check_is_fitted(self, "coefs_")
+        return np.linalg.norm(np.asarray(self.coefs_[0], dtype=np.float64), axis=1)
+
     def prune(self):
         """Remove the hidden units that cannot change the output.
 

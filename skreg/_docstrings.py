@@ -179,6 +179,10 @@ ATTRIBUTES = """\
 
     n_features_selected_ : int
         Number of active input features.
+
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        The norm of each input feature's outgoing first-layer weights, zero
+        for a removed feature (``SelectFromModel`` reads it).
 """
 
 
@@ -186,3 +190,85 @@ def fill_docstring(cls):
     """Replace ``{params}`` and ``{attributes}`` in ``cls.__doc__``; returns ``cls``."""
     cls.__doc__ = cls.__doc__.replace("{params}", PARAMETERS).replace("{attributes}", ATTRIBUTES)
     return cls
+
+
+CV_PARAMETERS = """\
+    alphas : int or array-like, default=10
+        The rates the path moves through: an int builds that many from the
+        data, log-spaced from ``eps`` times the rate at which the penalty
+        removes (nearly) everything up to that rate; an array gives them.
+
+    eps : float, default=1e-3
+        Smallest rate of the automatic grid, as a fraction of the largest.
+
+    path_param : {'alpha', 'group_alpha'}, default='alpha'
+        The parameter the path moves. Its value in the parameters above is
+        used only as a pattern: a sequence gives the relative strength on each
+        weight matrix; a float means every layer for ``alpha`` and the input
+        layer alone for ``group_alpha`` (feature selection).
+
+    l1_ratio : float or array-like, default=0.15
+        As above (``penalty='elasticnet'``); a list is searched too, one path
+        per value.
+
+    cv : int, cross-validation generator or iterable, default=None
+        Folds, as in scikit-learn: None is 5-fold (stratified for
+        classifiers).
+
+    scoring : str, callable or None, default=None
+        How a fold's held-out part is scored; None uses ``score`` (accuracy
+        or R^2).
+
+    n_jobs : int or None, default=None
+        Paths run in parallel: one joblib task per fold and l1_ratio, plus one
+        for the final model on all the data. Threads unless a joblib backend
+        is set (the kernels release the GIL; each task gets one BLAS thread).
+
+    selection_rule : {'best', '1se'}, default='best'
+        'best' takes the rate with the best mean score; '1se' the sparsest
+        model (fraction of exact-zero weights) whose mean score is within one
+        standard error of the best. Ties go to the larger rate.
+
+    path_max_iter : int, default=50
+        Most epochs of each path step after the first (which trains up to
+        ``max_iter``, as a plain fit).
+
+    path_warm_start : bool, default=True
+        Whether each step of a path starts from the previous one. False fits
+        every rate from scratch, as ``cross_val_score`` of the base estimator
+        would: slower, for comparison.
+"""
+
+CV_ATTRIBUTES = """\
+    alpha_ : float
+        The chosen rate of ``path_param``.
+
+    l1_ratio_ : float
+        The chosen l1_ratio.
+
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratios, n_alphas)
+        The rates of the paths.
+
+    cv_results_ : dict of ndarray
+        One entry per (l1_ratio, rate), as GridSearchCV's: ``param_<path_param>``,
+        ``param_l1_ratio``, ``params``, ``split<k>_test_score``,
+        ``mean_test_score``, ``std_test_score``, ``rank_test_score``, and the mean
+        and standard deviation over the folds of ``n_features_selected``,
+        ``sparsity`` (fraction of exact-zero weights), ``fit_time`` (seconds
+        of the step) and ``n_iter`` (epochs of the step).
+
+    fit_time_ : float
+        Seconds the cross-validated paths and the final path took.
+
+    The fitted attributes below describe the final model: the path on all the
+    data, stopped at ``alpha_``; ``n_iter_`` and ``loss_curve_`` count every
+    epoch of that path up to ``alpha_``.
+"""
+
+
+def fill_cv_docstring(cls):
+    """``fill_docstring`` for the CV estimators, with their own sections."""
+    cls.__doc__ = cls.__doc__.replace("{cv_params}", CV_PARAMETERS).replace(
+        "{cv_attributes}", CV_ATTRIBUTES
+    )
+    return fill_docstring(cls)

@@ -642,25 +642,98 @@ def prox_l1(params, step_sizes, units, reg):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def prox_group_rows(W, row_step_sizes, strength):
-    """Block soft-thresholding of each row g of W:
-    g <- max(0, 1 - row_step_sizes[i] * strength * sqrt(len g) / ||g||) * g."""
+def prox_group_rows(W, S, strength):
+    """The group-lasso proximal step of each row g of W, in the metric of the
+    step sizes S (same shape as W):
+
+        g <- argmin_x  sum_j (x_j - g_j)^2 / (2 S_j) + strength sqrt(len g) ||x||.
+
+    With equal steps s in a row (SGD) this is block soft-thresholding,
+    g <- max(0, 1 - s * strength * sqrt(len g) / ||g||) g.  With Adam's
+    per-coordinate steps it is the same step in Adam's metric (docs/design.rst,
+    "How each regularizer acts"): the row is zero when ||g / S|| <= strength *
+    sqrt(len g); otherwise x_j = g_j r / (r + S_j t), t = strength * sqrt(len g),
+    where r = ||x|| solves sum_j g_j^2 / (r + S_j t)^2 = 1 (Newton's method).
+    """
     scale_len = np.sqrt(W.shape[1])
+    t = strength * scale_len
     for i in range(W.shape[0]):
-        norm = 0.0
-        for j in range(W.shape[1]):
-            norm += W[i, j] * W[i, j]
-        norm = np.sqrt(norm)
-        threshold = row_step_sizes[i] * strength * scale_len
-        factor = 1.0 - threshold / norm if norm > threshold else 0.0
-        for j in range(W.shape[1]):
-            W[i, j] *= factor
+        g, s = W[i], S[i]
+        if row_steps_equal(s):
+            norm = row_norm(g)
+            threshold = s[0] * strength * scale_len
+            shrink_row(g, 1.0 - threshold / norm if norm > threshold else 0.0)
+            continue
+        scaled = 0.0
+        for j in range(g.shape[0]):
+            scaled += (g[j] / s[j]) ** 2
+        if np.sqrt(scaled) <= t:
+            shrink_row(g, 0.0)
+            continue
+        r = metric_prox_norm(g, s, t)
+        for j in range(g.shape[0]):
+            g[j] *= r / (r + s[j] * t)
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def row_steps_equal(s):
+    for j in range(1, s.shape[0]):
+        if s[j] != s[0]:
+            return False
+    return True
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def row_norm(g):
+    total = 0.0
+    for j in range(g.shape[0]):
+        total += g[j] * g[j]
+    return np.sqrt(total)
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def shrink_row(g, factor):
+    for j in range(g.shape[0]):
+        g[j] *= factor
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def metric_prox_norm(g, s, t):
+    """The root r > 0 of F(r) = 1 / sqrt(sum_j g_j^2 / (r + s_j t)^2) - 1.
+
+    F is increasing, negative at 0 (the row is not zeroed) and positive at
+    ||g||, and nearly linear (exactly so for equal steps): Newton's method
+    from inside that bracket, falling back to bisection when a step leaves
+    it, converges in a few iterations.
+    """
+    low, high = 0.0, row_norm(g)
+    r = 0.5 * high
+    for _ in range(60):
+        q = 0.0
+        dq = 0.0
+        for j in range(g.shape[0]):
+            a = r + s[j] * t
+            q += g[j] * g[j] / (a * a)
+            dq += g[j] * g[j] / (a * a * a)
+        value = 1.0 / np.sqrt(q) - 1.0
+        if value < 0.0:
+            low = r
+        else:
+            high = r
+        step = value / (dq / q**1.5)
+        new_r = r - step
+        if not (low < new_r < high):
+            new_r = 0.5 * (low + high)
+        if abs(new_r - r) <= 1e-14 * high:
+            return new_r
+        r = new_r
+    return r
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def prox_group(params, step_sizes, units, reg):
-    """Group-lasso prox on every weight matrix; a row's step is the mean of its
-    coordinates' step sizes (they are all equal for SGD)."""
+    """Group-lasso prox on every weight matrix, each row in the metric of its
+    coordinates' step sizes (``prox_group_rows``)."""
     coef_start, _ = layer_offsets(units)
     for l in range(units.shape[0] - 1):
         strength = reg.group[l]
@@ -668,10 +741,7 @@ def prox_group(params, step_sizes, units, reg):
             continue
         W = weight_matrix(params, units, coef_start, l)
         S = weight_matrix(step_sizes, units, coef_start, l)
-        row_step_sizes = np.empty(W.shape[0])
-        for i in range(W.shape[0]):
-            row_step_sizes[i] = np.mean(S[i])
-        prox_group_rows(W, row_step_sizes, strength)
+        prox_group_rows(W, S, strength)
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")

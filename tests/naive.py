@@ -375,27 +375,49 @@ def naive_prox_l1(coefs, step_coefs, alpha=0.0, rho=1.0):
     ]
 
 
-def naive_prox_group_rows(W, row_steps, strength):
-    """Block soft-thresholding of each row g:
-    g <- max(0, 1 - step_g * strength * sqrt(len g) / |g|) g."""
+def naive_prox_group_rows(W, steps, strength):
+    """The group-lasso prox of each row g in the metric of its coordinates'
+    steps s (a scalar, one per row, or one per coordinate):
+
+        argmin_x  sum_j (x_j - g_j)^2 / (2 s_j) + t ||x||,   t = strength sqrt(len g).
+
+    Zero when ||g / s|| <= t; otherwise x_j = g_j r / (r + s_j t) where
+    r = ||x|| solves sum_j g_j^2 / (r + s_j t)^2 = 1, found here by bisection
+    (the left side decreases in r).  With equal steps this is block
+    soft-thresholding, g <- max(0, 1 - s t / ||g||) g.
+    """
     W = np.asarray(W, dtype=np.float64)
-    thresholds = np.asarray(row_steps, np.float64) * strength * np.sqrt(W.shape[1])
-    norms = np.linalg.norm(W, axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factors = np.where(norms > thresholds, 1.0 - thresholds / norms, 0.0)
-    return W * factors[:, None]
+    steps = np.asarray(steps, dtype=np.float64)
+    if steps.ndim == 1:
+        steps = steps[:, None]
+    S = np.broadcast_to(steps, W.shape)
+    t = strength * np.sqrt(W.shape[1])
+    out = np.zeros_like(W)
+    for i, (g, s) in enumerate(zip(W, S)):
+        if np.linalg.norm(g / s) <= t:
+            continue
+        low, high = 0.0, np.linalg.norm(g)
+        for _ in range(200):
+            mid = 0.5 * (low + high)
+            if np.sum(g**2 / (mid + s * t) ** 2) > 1.0:
+                low = mid
+            else:
+                high = mid
+        r = 0.5 * (low + high)
+        out[i] = g * r / (r + s * t)
+    return out
 
 
 def naive_prox_group(coefs, step_coefs, group_alpha=0.0):
-    """Group prox of every weight matrix; a row's step is the mean of the
-    steps of its coordinates (documented choice of the kernel for Adam)."""
+    """Group prox of every weight matrix, each row in the metric of its
+    coordinates' steps."""
     group_alpha = per_layer(group_alpha, len(coefs))
     out = []
     for W, S, g in zip(coefs, step_coefs, group_alpha):
         if g == 0:
             out.append(np.array(W, dtype=np.float64))
         else:
-            out.append(naive_prox_group_rows(W, np.mean(np.asarray(S, np.float64), axis=1), g))
+            out.append(naive_prox_group_rows(W, S, g))
     return out
 
 

@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 import skreg
-from skreg import RegularizedMLPClassifier
+from skreg import RegularizedMLPClassifier, RegularizedMLPClassifierCV
 
 distributed = pytest.importorskip(
     "dask.distributed", reason="needs the dask extra: pip install 'skreg[dask]'"
@@ -58,6 +58,28 @@ def test_grid_search_on_dask_matches_the_default_backend(client):
         np.testing.assert_array_equal(got.cv_results_[key], expected.cv_results_[key], key)
     assert got.best_params_ == expected.best_params_
     assert np.ptp(expected.cv_results_["mean_test_score"]) > 0, "the grid should matter"
+
+
+def test_cv_estimator_on_dask_matches_threads(client):
+    _, X, y = small_problem()
+    params = dict(
+        hidden_layer_sizes=(8,),
+        penalty="l1",
+        alphas=4,
+        cv=3,
+        max_iter=15,
+        path_max_iter=5,
+        batch_size=32,
+        random_state=0,
+    )
+    expected = RegularizedMLPClassifierCV(n_jobs=2, **params).fit(X, y)
+    with joblib.parallel_backend("dask"):
+        got = RegularizedMLPClassifierCV(n_jobs=-1, **params).fit(X, y)
+    for key in ("split0_test_score", "mean_test_score", "mean_sparsity", "mean_n_iter"):
+        np.testing.assert_array_equal(got.cv_results_[key], expected.cv_results_[key], key)
+    assert got.alpha_ == expected.alpha_
+    for a, b in zip(got.coefs_, expected.coefs_):
+        np.testing.assert_array_equal(a, b)
 
 
 def _fit_and_count_compilations():

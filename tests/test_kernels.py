@@ -540,7 +540,8 @@ def test_prox_group_rows(dtype):
     norms = thresholds * np.array([0.5, 1.001, 3.0, 0.99, 10.0, 0.0, 1.7])
     W = rows_with_norms(rng, norms, n_cols).astype(dtype)
     old = W.astype(np.float64)
-    K.prox_group_rows(W, row_steps, strength)
+    S = np.repeat(row_steps[:, None], n_cols, axis=1).astype(dtype)  # SGD: equal steps
+    K.prox_group_rows(W, S, strength)
     assert_close(W, N.naive_prox_group_rows(old, row_steps, strength), dtype)
     # invariants: rows under the threshold vanish exactly, others shrink by it
     old_norms = np.linalg.norm(old, axis=1)
@@ -552,6 +553,36 @@ def test_prox_group_rows(dtype):
     assert_close(cos, np.ones_like(cos), dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_prox_group_rows_in_adams_metric(dtype):
+    """Unequal steps per coordinate (Adam's): the kernel's Newton iterations
+    agree with the reference's bisection, and the result satisfies the prox's
+    optimality conditions."""
+    rng = np.random.default_rng(36)
+    n_rows, n_cols, strength = 40, 6, 0.3
+    W = rng.normal(size=(n_rows, n_cols)) * rng.uniform(0.05, 2.0, size=(n_rows, 1))
+    # steps spread over more than two decades, as Adam's are next to dead units
+    S = 10.0 ** rng.uniform(-1, 1.5, size=(n_rows, n_cols))
+    W, S = W.astype(dtype), S.astype(dtype)
+    old = W.astype(np.float64)
+    K.prox_group_rows(W, S, strength)
+    expected = N.naive_prox_group_rows(old, S, strength)
+    assert_close(W, expected, dtype)
+    t = strength * np.sqrt(n_cols)
+    zero = np.linalg.norm(old / S, axis=1) <= t
+    assert 0 < zero.sum() < n_rows  # both cases occur
+    assert np.all(W[zero] == 0)
+    x = W[~zero].astype(np.float64)
+    # d/dx [sum (x - g)^2 / 2s + t ||x||] = 0 at the solution
+    residual = (x - old[~zero]) / S[~zero] + t * x / np.linalg.norm(x, axis=1, keepdims=True)
+    assert np.max(np.abs(residual)) < (1e-7 if dtype == np.float64 else 1e-2)
+    # a large step on one coordinate does not wipe out the row (the mean of
+    # the steps would have: 100 * 0.5 * sqrt(2) > 1.3)
+    row = np.array([[1.0, 0.3]], dtype=dtype)
+    K.prox_group_rows(row, np.array([[0.01, 100.0]], dtype=dtype), 0.5)
+    assert row[0, 0] > 0.9
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_prox_group(shape, dtype):
@@ -561,7 +592,7 @@ def test_prox_group(shape, dtype):
     L = p.n_layers
     group_alpha = [0.3, 0.0, 0.6][:L]
     rng = np.random.default_rng(34)
-    # per-coordinate steps, as Adam's: a row's step is their mean
+    # per-coordinate steps, as Adam's
     step_sizes = rng.uniform(0.1, 1.5, p.params.shape).astype(dtype)
     step_coefs, _ = N.unpack(step_sizes, p.units)
     params = p.params.copy()
@@ -570,13 +601,11 @@ def test_prox_group(shape, dtype):
     expected = N.naive_prox_group(p.coefs, step_coefs, group_alpha)
     assert_pair_close(got, (expected, p.intercepts), dtype)
     for l in range(L):
-        thresholds = step_coefs[l].mean(axis=1) * group_alpha[l] * np.sqrt(p.units[l + 1])
-        old_norms = np.linalg.norm(p.coefs[l], axis=1)
-        new_norms = np.linalg.norm(got[0][l], axis=1)
-        under = old_norms < thresholds * (1 - 1e-6)
+        t = group_alpha[l] * np.sqrt(p.units[l + 1])
+        scaled = np.linalg.norm(p.coefs[l] / step_coefs[l], axis=1)
+        under = scaled < t * (1 - 1e-6)
         assert np.all(got[0][l][under] == 0.0)
-        over = old_norms > thresholds * (1 + 1e-6)
-        assert_close(new_norms[over], old_norms[over] - thresholds[over], dtype)
+        assert np.all(np.any(got[0][l][scaled > t * (1 + 1e-6)] != 0, axis=1))
     assert np.all(got[0][0][-1] == 0)
 
 

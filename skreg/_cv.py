@@ -1,0 +1,557 @@
+"""The CV estimators: the regularization rate chosen along warm-started paths.
+
+``RegularizedMLPClassifierCV`` and ``RegularizedMLPRegressorCV`` work as
+scikit-learn's ``ElasticNetCV`` and ``LogisticRegressionCV`` do: a grid of
+rates (given, or built from the data), a path over the grid on each
+cross-validation fold, the rate with the best held-out score (or the sparsest
+within one standard error of it), then the model at that rate.  That model is
+the same path run on all the data, stopped at the chosen rate, so that the
+refit is trained the way the folds were; it runs as one more task beside the
+folds.  Each path is one joblib task: threads by default (the kernels release
+the GIL), any joblib backend works, Dask's included.
+"""
+
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import _fit_context, clone, is_classifier
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state
+from sklearn.utils._indexing import _safe_indexing
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from ._base import unchanged_on_error
+from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
+from ._docstrings import fill_cv_docstring
+from ._path import PathTrainer, rate_grid
+from ._validation import check_sparse_structure
+
+SELECTION_RULES = ("best", "1se")
+
+
+# --------------------------------------------------------------------------
+# Tasks: one path each (module-level functions, so that any joblib backend
+# can ship them)
+# --------------------------------------------------------------------------
+
+
+def _scored_path(estimator, settings, X, y, sample_weight, train, test, rates, scorer):
+    """The path over ``rates`` on the training fold; per rate, the test
+    score, the sparsity reached and what the step cost."""
+    X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
+    X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
+    sw_train = None if sample_weight is None else sample_weight[train]
+    rows = []
+
+    def score(est, step):
+        rows.append(
+            (
+                scorer(est, X_test, y_test),
+                est.n_features_selected_,
+                float(np.mean(np.concatenate([W.ravel() == 0 for W in est.coefs_]))),
+                step.seconds,
+                step.n_iter,
+            )
+        )
+
+    PathTrainer(estimator, **settings).run(X_train, y_train, sw_train, rates, score)
+    return np.array(rows)
+
+
+def _full_path(estimator, settings, X, y, sample_weight, rates):
+    """The path over ``rates`` on all the data: its steps and the fitted
+    estimator (at the last rate), from which the chosen step's model is made."""
+    trainer = PathTrainer(estimator, **settings)
+    steps = trainer.run(X, y, sample_weight, rates)
+    return steps, trainer.estimator
+
+
+# --------------------------------------------------------------------------
+# What both CV estimators add to their base estimator
+# --------------------------------------------------------------------------
+
+
+class _PathCVMixin:
+    """Fit by cross-validated paths; see the module docstring."""
+
+    _cv_parameter_constraints: dict = {
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "eps": [Interval(Real, 0, 1, closed="neither")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "path_param": [StrOptions({"alpha", "group_alpha"})],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "n_jobs": [Integral, None],
+        "selection_rule": [StrOptions(set(SELECTION_RULES))],
+        "path_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "path_warm_start": ["boolean"],
+    }
+    _cv_only = tuple(_cv_parameter_constraints)
+
+    def _base_estimator(self):
+        """The base estimator with this one's network and training settings."""
+        params = {
+            name: value
+            for name, value in self.get_params(deep=False).items()
+            if name not in self._cv_only
+        }
+        return self._base_class(**params)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
+    def fit(self, X, y, sample_weight=None):
+        """Choose the rate by cross-validated paths, then fit at it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The targets.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, used in training (not in scoring).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y = self._validate_cv_data(X, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        base = self._base_estimator()
+        if isinstance(base.random_state, np.random.RandomState):
+            # One seed for every path, so that no path depends on when it ran.
+            base.set_params(random_state=int(check_random_state(base.random_state).randint(2**31)))
+        l1_ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+        if l1_ratios.ndim != 1 or l1_ratios.size == 0 or np.any((l1_ratios < 0) | (l1_ratios > 1)):
+            raise ValueError(
+                f"l1_ratio must be in [0, 1], or a list of such, got {self.l1_ratio!r}."
+            )
+        estimators = [clone(base).set_params(l1_ratio=float(r)) for r in l1_ratios]
+        grids = [self._rates(est, X, y, sample_weight) for est in estimators]
+        folds = list(check_cv(self.cv, y, classifier=is_classifier(self)).split(X, y))
+        settings = dict(
+            path_param=self.path_param,
+            path_max_iter=self.path_max_iter,
+            warm_start=self.path_warm_start,
+        )
+        scorer = check_scoring(base, scoring=self.scoring)
+
+        started = time.perf_counter()
+        tasks = [
+            delayed(_scored_path)(est, settings, X, y, sample_weight, train, test, rates, scorer)
+            for est, rates in zip(estimators, grids)
+            for train, test in folds
+        ]
+        tasks += [
+            delayed(_full_path)(est, settings, X, y, sample_weight, rates)
+            for est, rates in zip(estimators, grids)
+        ]
+        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
+        n_folds = len(folds)
+        fold_rows = np.array(results[: len(tasks) - len(estimators)]).reshape(
+            len(estimators), n_folds, -1, 5
+        )
+        self.cv_results_ = self._cv_results(l1_ratios, grids, fold_rows)
+        choice = self._choose(self.cv_results_, n_folds)
+        ratio_index, rate_index = divmod(choice, len(grids[0]))
+        steps, fitted = results[len(tasks) - len(estimators) + ratio_index]
+        self._take_model(fitted, steps, rate_index)
+        self.alpha_ = float(grids[ratio_index][rate_index])
+        self.l1_ratio_ = float(l1_ratios[ratio_index])
+        self.alphas_ = np.array(grids) if len(grids) > 1 else np.array(grids[0])
+        self.fit_time_ = time.perf_counter() - started
+        return self
+
+    def _validate_cv_data(self, X, y):
+        check_sparse_structure(X)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            y_numeric=not is_classifier(self),
+        )
+        if is_classifier(self):
+            check_classification_targets(y)
+        return X, y
+
+    def _rates(self, estimator, X, y, sample_weight):
+        if isinstance(self.alphas, Integral):
+            return rate_grid(
+                estimator,
+                X,
+                y,
+                sample_weight,
+                path_param=self.path_param,
+                n_alphas=self.alphas,
+                eps=self.eps,
+            )
+        rates = np.sort(np.asarray(self.alphas, dtype=np.float64).ravel())
+        if rates.size == 0 or np.any(rates < 0) or not np.all(np.isfinite(rates)):
+            raise ValueError(f"alphas must be finite, non-negative rates, got {self.alphas!r}.")
+        return rates
+
+    def _cv_results(self, l1_ratios, grids, fold_rows):
+        """GridSearchCV-style results, one row per (l1_ratio, rate)."""
+        n_ratios, n_folds, n_rates, _ = fold_rows.shape
+        rows = fold_rows.transpose(0, 2, 1, 3).reshape(n_ratios * n_rates, n_folds, 5)
+        scores = rows[..., 0]
+        results = {
+            f"param_{self.path_param}": np.concatenate(grids),
+            "param_l1_ratio": np.repeat(l1_ratios, n_rates),
+        }
+        results["params"] = [
+            {self.path_param: float(a), "l1_ratio": float(r)}
+            for a, r in zip(results[f"param_{self.path_param}"], results["param_l1_ratio"])
+        ]
+        for k in range(n_folds):
+            results[f"split{k}_test_score"] = scores[:, k]
+        results["mean_test_score"] = scores.mean(axis=1)
+        results["std_test_score"] = scores.std(axis=1)
+        order = np.argsort(-results["mean_test_score"], kind="stable")
+        ranks = np.empty(len(order), dtype=np.int32)
+        ranks[order] = np.arange(1, len(order) + 1)
+        results["rank_test_score"] = ranks
+        for column, name in (
+            (1, "n_features_selected"),
+            (2, "sparsity"),
+            (3, "fit_time"),
+            (4, "n_iter"),
+        ):
+            results[f"mean_{name}"] = rows[..., column].mean(axis=1)
+            results[f"std_{name}"] = rows[..., column].std(axis=1)
+        return results
+
+    def _choose(self, results, n_folds):
+        """Index of the chosen row of ``cv_results_``: the best mean score, or
+        (``"1se"``) the sparsest model whose mean score is within one standard
+        error of the best; ties go to the larger rate (the sparser model)."""
+        means = results["mean_test_score"]
+        rates = results[f"param_{self.path_param}"]
+        if self.selection_rule == "best":
+            candidates = np.flatnonzero(means == np.nanmax(means))
+        else:
+            best = int(np.nanargmax(means))
+            standard_error = results["std_test_score"][best] / np.sqrt(n_folds)
+            candidates = np.flatnonzero(means >= means[best] - standard_error)
+        sparsity = results["mean_sparsity"][candidates]
+        sparsest = candidates[sparsity == sparsity.max()]
+        return int(sparsest[np.argmax(rates[sparsest])])
+
+    def _take_model(self, fitted, steps, index):
+        """This estimator's fitted state: the full path's estimator, with the
+        weights of step ``index`` and the history of the steps up to it."""
+        params = self.get_params(deep=False)
+        for name, value in vars(fitted).items():
+            if name not in params and (name.endswith("_") or name.startswith("_")):
+                setattr(self, name, value)
+        for name in ("_optimizer", "_random_state"):
+            vars(self).pop(name, None)
+        step = steps[index]
+        self.coefs_ = [W.copy() for W in step.coefs]
+        self.intercepts_ = [b.copy() for b in step.intercepts]
+        self.loss_curve_ = [loss for s in steps[: index + 1] for loss in s.loss_curve]
+        self.n_iter_ = int(sum(s.n_iter for s in steps[: index + 1]))
+        self.loss_ = step.objective
+        self.best_loss_ = min(self.loss_curve_, default=step.objective)
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+
+    @available_if(lambda est: False)
+    def partial_fit(self, *args, **kwargs):
+        """Not available: the rate is chosen by a whole fit."""
+
+
+@fill_cv_docstring
+class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
+    """Multilayer perceptron classifier whose regularization rate is chosen
+        by cross-validation along warm-started regularization paths.
+
+        It has every parameter of :class:`RegularizedMLPClassifier` (the rate the
+        path moves is set by the path; a sequence value of that parameter gives
+        the relative strength on each weight matrix), and after ``fit`` every
+        fitted attribute, so it predicts, scores and prunes itself.
+
+        Parameters
+        ----------
+    {params}
+        class_weight : dict, 'balanced' or None, default=None
+            Weights of the classes, multiplied into ``sample_weight``.
+
+    {cv_params}
+        Attributes
+        ----------
+        classes_ : ndarray or list of ndarray of shape (n_classes,)
+            Class labels for each output.
+
+    {cv_attributes}
+    {attributes}
+        See Also
+        --------
+        RegularizedMLPRegressorCV : The regressor.
+        regularization_path : One path, without cross-validation.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from skreg import RegularizedMLPClassifierCV
+        >>> X, y = make_classification(n_samples=300, n_features=10, n_informative=3,
+        ...                            n_redundant=0, shuffle=False, random_state=0)
+        >>> X = StandardScaler().fit_transform(X)
+        >>> clf = RegularizedMLPClassifierCV(
+        ...     hidden_layer_sizes=(16,), path_param="group_alpha", alphas=6, cv=3,
+        ...     random_state=0,
+        ... ).fit(X, y)
+        >>> clf.alpha_ in clf.alphas_
+        True
+        >>> clf.score(X, y) > 0.8
+        True
+    """
+
+    _base_class = RegularizedMLPClassifier
+    _parameter_constraints: dict = {
+        **RegularizedMLPClassifier._parameter_constraints,
+        **_PathCVMixin._cv_parameter_constraints,
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        penalty="l2",
+        l1_ratio=0.15,
+        l1_method="proximal",
+        group_alpha=0.0,
+        weight_decay=0.0,
+        dropout=0.0,
+        input_dropout=0.0,
+        input_noise=0.0,
+        max_norm=None,
+        class_weight=None,
+        alphas=10,
+        eps=1e-3,
+        path_param="alpha",
+        cv=None,
+        scoring=None,
+        n_jobs=None,
+        selection_rule="best",
+        path_max_iter=50,
+        path_warm_start=True,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            penalty=penalty,
+            l1_ratio=l1_ratio,
+            l1_method=l1_method,
+            group_alpha=group_alpha,
+            weight_decay=weight_decay,
+            dropout=dropout,
+            input_dropout=input_dropout,
+            input_noise=input_noise,
+            max_norm=max_norm,
+            class_weight=class_weight,
+        )
+        self.alphas = alphas
+        self.eps = eps
+        self.path_param = path_param
+        self.cv = cv
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.selection_rule = selection_rule
+        self.path_max_iter = path_max_iter
+        self.path_warm_start = path_warm_start
+
+
+@fill_cv_docstring
+class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
+    """Multilayer perceptron regressor whose regularization rate is chosen by
+        cross-validation along warm-started regularization paths.
+
+        It has every parameter of :class:`RegularizedMLPRegressor` (the rate the
+        path moves is set by the path; a sequence value of that parameter gives
+        the relative strength on each weight matrix), and after ``fit`` every
+        fitted attribute, so it predicts, scores and prunes itself.
+
+        Parameters
+        ----------
+        loss : {'squared_error', 'poisson'}, default='squared_error'
+            Half squared error with an identity output, or half Poisson deviance
+            with an exponential output.
+
+    {params}
+    {cv_params}
+        Attributes
+        ----------
+    {cv_attributes}
+    {attributes}
+        See Also
+        --------
+        RegularizedMLPClassifierCV : The classifier.
+        regularization_path : One path, without cross-validation.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_friedman1
+        >>> from skreg import RegularizedMLPRegressorCV
+        >>> X, y = make_friedman1(n_samples=300, n_features=8, random_state=0)
+        >>> reg = RegularizedMLPRegressorCV(
+        ...     hidden_layer_sizes=(16,), penalty="l1", alphas=5, cv=3, random_state=0,
+        ...     learning_rate_init=0.01,
+        ... ).fit(X, y)
+        >>> reg.alpha_ in reg.alphas_
+        True
+    """
+
+    _base_class = RegularizedMLPRegressor
+    _parameter_constraints: dict = {
+        **RegularizedMLPRegressor._parameter_constraints,
+        **_PathCVMixin._cv_parameter_constraints,
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        penalty="l2",
+        l1_ratio=0.15,
+        l1_method="proximal",
+        group_alpha=0.0,
+        weight_decay=0.0,
+        dropout=0.0,
+        input_dropout=0.0,
+        input_noise=0.0,
+        max_norm=None,
+        alphas=10,
+        eps=1e-3,
+        path_param="alpha",
+        cv=None,
+        scoring=None,
+        n_jobs=None,
+        selection_rule="best",
+        path_max_iter=50,
+        path_warm_start=True,
+    ):
+        super().__init__(
+            loss=loss,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            penalty=penalty,
+            l1_ratio=l1_ratio,
+            l1_method=l1_method,
+            group_alpha=group_alpha,
+            weight_decay=weight_decay,
+            dropout=dropout,
+            input_dropout=input_dropout,
+            input_noise=input_noise,
+            max_norm=max_norm,
+        )
+        self.alphas = alphas
+        self.eps = eps
+        self.path_param = path_param
+        self.cv = cv
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.selection_rule = selection_rule
+        self.path_max_iter = path_max_iter
+        self.path_warm_start = path_warm_start

@@ -1,0 +1,425 @@
+"""Regularization paths: one network trained along a sequence of rates.
+
+The first rate is trained as a plain ``fit`` would train it.  Each later rate
+starts from the previous rate's weights and optimizer moments, with a fresh
+stopping rule and at most ``path_max_iter`` epochs: most of what the network
+learned at one rate still holds at the next, so a step costs a fraction of a
+fit.  Rates go up, from the dense network to the sparse one: an all-zero
+network is a stationary point that gradients cannot leave, so a path going
+down from it would stay dead (docs/design.rst, "Paths").
+
+The rate moves one parameter, ``alpha`` or ``group_alpha``, times a per-layer
+pattern: the estimator's own value of that parameter when it is a sequence
+(relative strengths per weight matrix), else every layer for ``alpha`` and the
+input layer alone for ``group_alpha`` (feature selection).
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import Bunch, check_random_state
+from sklearn.utils.multiclass import type_of_target
+
+from . import _config as C
+from . import _kernels as K
+from . import _network
+from ._training import Progress, TrainingData
+from ._validation import check_hidden_layer_sizes
+
+PATH_PARAMS = ("alpha", "group_alpha")
+# The grid rule divides by the L1 share rho of the rate; a pure L2 path
+# (rho = 0) uses this share instead, as glmnet does for ridge.
+_RHO_FLOOR = 1e-3
+
+
+# --------------------------------------------------------------------------
+# Which layers the rate acts on
+# --------------------------------------------------------------------------
+
+
+def layer_pattern(estimator, path_param, n_weights):
+    """Relative strength of the path's rate on each weight matrix (max 1)."""
+    value = getattr(estimator, path_param)
+    if np.ndim(value) == 0:
+        pattern = np.ones(n_weights)
+        if path_param == "group_alpha":
+            pattern[1:] = 0.0  # input features only
+        return pattern
+    pattern = C.per_layer(value, n_weights, path_param)
+    if pattern.max() <= 0:
+        raise ValueError(
+            f"{path_param}={value!r} gives the path no layer to act on: as a sequence it "
+            "holds the relative strength per weight matrix, and one must be positive."
+        )
+    return pattern / pattern.max()
+
+
+def l1_share_of_rate(estimator, path_param):
+    """The share of the rate that acts as an L1-type (sparsifying) term."""
+    if path_param == "group_alpha":
+        return 1.0
+    return C.l1_share(estimator.penalty, estimator.l1_ratio)
+
+
+# --------------------------------------------------------------------------
+# The automatic grid
+# --------------------------------------------------------------------------
+
+
+def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
+    """The rate at which the penalty removes (nearly) every weight: the
+    largest data gradient at a calibrated initial network, per unit of the
+    rate's sparsifying share (docs/design.rst, "The automatic grid").
+
+    A weight at zero stays there while its data gradient is below the L1
+    threshold (a row of the group term: while its gradient's norm is below
+    ``sqrt(len(row))`` times the threshold); gradients are largest at the
+    start of training, so above the largest of them the penalty removes
+    everything.  The initial network is the one a fit draws, with each input
+    feature's outgoing weights divided by the feature's root mean square, so
+    that its pre-activations have the scale the trained network will give
+    them whatever the scale of X.
+    """
+    probe = clone(estimator)
+    probe._random_state = check_random_state(probe.random_state)
+    X, Y, sample_weight = probe._validated(X, y, sample_weight, incremental=False, reset=True)
+    hidden = [int(h) for h in np.atleast_1d(probe.hidden_layer_sizes)]
+    units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
+    probe._initialize(Y, units, X.dtype)
+    probe.coefs_[0] = probe.coefs_[0] / _feature_scale(X)[:, None].astype(X.dtype)
+    params = _network.pack(probe.coefs_, probe.intercepts_, X.dtype)
+    grads = np.empty_like(params)
+    no_penalty = C.regularization(len(units) - 1, penalty=None)
+    K.objective_and_gradient(
+        C.input_matrix(X, X.dtype),
+        Y,
+        sample_weight,
+        params,
+        units,
+        no_penalty,
+        probe._settings(Y.shape[0]),
+        grads,
+    )
+    gradients, _ = _network.views(grads, units)
+    pattern = layer_pattern(estimator, path_param, len(units) - 1)
+    largest = 0.0
+    for G, strength in zip(gradients, pattern):
+        if strength > 0:
+            if path_param == "group_alpha":
+                size = np.linalg.norm(G, axis=1).max() / np.sqrt(G.shape[1])
+            else:
+                size = np.abs(G).max()
+            largest = max(largest, float(size) / strength)
+    rho = max(l1_share_of_rate(estimator, path_param), _RHO_FLOOR)
+    if not largest > 0:
+        raise ValueError(
+            "The data gradient is zero at the start: every target is predicted "
+            "already, and no rate has anything to remove. Pass the rates yourself."
+        )
+    return largest / rho
+
+
+def _feature_scale(X):
+    """Root mean square of each column of X (1 where a column is all zero)."""
+    if hasattr(X, "multiply"):
+        squares = np.asarray(X.multiply(X).mean(axis=0)).ravel()
+    else:
+        squares = np.mean(np.square(X, dtype=np.float64), axis=0)
+    scale = np.sqrt(squares)
+    scale[scale == 0] = 1.0
+    return scale
+
+
+def rate_grid(estimator, X, y, sample_weight=None, *, path_param="alpha", n_alphas=10, eps=1e-3):
+    """``n_alphas`` rates, log-spaced from ``eps`` times ``largest_rate`` up
+    to it, ascending."""
+    top = largest_rate(estimator, X, y, sample_weight, path_param=path_param)
+    return np.geomspace(eps * top, top, n_alphas)
+
+
+# --------------------------------------------------------------------------
+# Training along the rates
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    """One rate of a path: the weights there (a flat vector, see
+    ``skreg._kernels``) and how the step went."""
+
+    rate: float
+    params: np.ndarray
+    units: np.ndarray
+    objective: float
+    n_iter: int  # epochs of this step (L-BFGS: iterations)
+    seconds: float
+    loss_curve: list = field(default_factory=list)
+
+    @property
+    def coefs(self):
+        return _network.views(self.params, self.units)[0]
+
+    @property
+    def intercepts(self):
+        return _network.views(self.params, self.units)[1]
+
+
+def default_estimator(y):
+    """A classifier for class labels, a regressor otherwise."""
+    from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
+
+    kind = type_of_target(y)
+    if kind in ("binary", "multiclass", "multilabel-indicator"):
+        return RegularizedMLPClassifier()
+    return RegularizedMLPRegressor()
+
+
+class PathTrainer:
+    """Trains ``estimator`` (a fresh clone is taken) along ascending rates.
+
+    ``run`` returns one ``Step`` per rate and leaves ``self.estimator`` fitted
+    at the last rate.  ``on_step(estimator, step)``, when given, is called
+    after each step with the estimator holding that step's weights.
+    """
+
+    def __init__(self, estimator, path_param="alpha", *, path_max_iter=50, warm_start=True):
+        if path_param not in PATH_PARAMS:
+            raise ValueError(f"path_param must be one of {PATH_PARAMS}, got {path_param!r}.")
+        if estimator.early_stopping:
+            raise ValueError(
+                "A path trains each rate on all the data it is given (cross-validation "
+                "does the validating): set early_stopping=False."
+            )
+        self.estimator = clone(estimator)
+        self.path_param = path_param
+        self.path_max_iter = path_max_iter
+        self.warm_start = warm_start
+        n_weights = len(check_hidden_layer_sizes(estimator.hidden_layer_sizes)) + 1
+        self.pattern = layer_pattern(estimator, path_param, n_weights)
+
+    def run(self, X, y, sample_weight, rates, on_step=None):
+        rates = np.asarray(rates, dtype=np.float64)
+        if (
+            rates.ndim != 1
+            or rates.size == 0
+            or np.any(rates < 0)
+            or not np.all(np.isfinite(rates))
+        ):
+            raise ValueError(f"The rates of a path must be finite and non-negative, got {rates!r}.")
+        steps = []
+        for index, rate in enumerate(rates):
+            started = time.perf_counter()
+            if index == 0 or not self.warm_start:
+                self._fit_cold(X, y, sample_weight, rate)
+            elif self._dead():
+                self._set_rate(rate)  # nothing left to train: the network stays as it is
+                self._progress = Progress(loss_curve=[], n_iter=0)
+            else:
+                self._fit_warm(rate)
+            step = self._snapshot(rate, time.perf_counter() - started)
+            steps.append(step)
+            if on_step is not None:
+                on_step(self.estimator, step)
+        return steps
+
+    # -- the steps ---------------------------------------------------------
+
+    def _set_rate(self, rate):
+        self.estimator.set_params(**{self.path_param: (rate * self.pattern).tolist()})
+
+    def _fit_cold(self, X, y, sample_weight, rate):
+        """A plain fit at this rate (``warm_start`` off for that call)."""
+        est = self.estimator
+        self._set_rate(rate)
+        est.set_params(warm_start=False)
+        est.fit(X, y, sample_weight=sample_weight)
+        self._progress = est._progress()
+        X, Y, sample_weight = est._validated(X, y, sample_weight, incremental=True, reset=False)
+        self._data = TrainingData(C.input_matrix(X, X.dtype), Y, sample_weight)
+
+    def _fit_warm(self, rate):
+        """At most ``path_max_iter`` epochs from the current weights and
+        optimizer state, with a fresh stopping rule."""
+        est = self.estimator
+        self._set_rate(rate)
+        params = est._pack_params(self._data.Y.dtype)
+        units = _network.units_of(est.coefs_)
+        reg = est._regularization(len(units) - 1)
+        progress = Progress(samples_seen=est.t_)
+        if est.solver == "lbfgs":
+            est._run_lbfgs(params, units, self._data, reg, progress, max_iter=self.path_max_iter)
+        else:
+            est._run_stochastic(
+                params, units, self._data, reg, progress, max_iter=self.path_max_iter
+            )
+        est._store_progress(progress)
+        self._progress = progress
+
+    def _dead(self):
+        """Whether the input layer has no weight left: larger rates cannot
+        bring one back (docs/design.rst, "Paths")."""
+        return not np.any(self.estimator.coefs_[0])
+
+    def _snapshot(self, rate, seconds):
+        est = self.estimator
+        units = _network.units_of(est.coefs_)
+        params = _network.pack(est.coefs_, est.intercepts_, est.coefs_[0].dtype)
+        if self._progress.n_iter == 0 and self._progress.loss is None:
+            objective = _objective(est, self._data, params, units)
+        else:
+            objective = float(self._progress.loss)
+        return Step(
+            rate=float(rate),
+            params=params,
+            units=units,
+            objective=objective,
+            n_iter=int(self._progress.n_iter),
+            seconds=seconds,
+            loss_curve=list(self._progress.loss_curve),
+        )
+
+
+def _objective(est, data, params, units):
+    """J of ``params`` under the estimator's current regularization."""
+    grads = np.empty_like(params)
+    return float(
+        K.objective_and_gradient(
+            data.inputs,
+            data.Y,
+            data.sample_weight,
+            params.copy(),
+            units,
+            est._regularization(len(units) - 1),
+            est._settings(data.n_samples),
+            grads,
+        )
+    )
+
+
+# --------------------------------------------------------------------------
+# The public function
+# --------------------------------------------------------------------------
+
+
+def regularization_path(
+    X,
+    y,
+    *,
+    estimator=None,
+    path_param="alpha",
+    alphas=None,
+    n_alphas=10,
+    eps=1e-3,
+    path_max_iter=50,
+    warm_start=True,
+    sample_weight=None,
+):
+    """Train one network along a sequence of regularization rates.
+
+    The first rate is trained as ``estimator.fit`` would; each later rate
+    starts from the previous weights and optimizer state and trains at most
+    ``path_max_iter`` epochs, with a fresh stopping rule. Rates are taken in
+    increasing order, from the dense network to the sparse one.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The input data.
+
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        The targets.
+
+    estimator : RegularizedMLPClassifier or RegularizedMLPRegressor, default=None
+        The network and its settings (it is cloned, not changed). None takes
+        a classifier for class labels and a regressor otherwise, with their
+        defaults.
+
+    path_param : {'alpha', 'group_alpha'}, default='alpha'
+        The parameter the path moves. If the estimator's value of it is a
+        sequence, it gives the relative strength on each weight matrix;
+        otherwise ``alpha`` acts on every layer and ``group_alpha`` on the
+        input layer alone (feature selection).
+
+    alphas : array-like, default=None
+        The rates; sorted in increasing order. None builds ``n_alphas`` rates
+        from the data, log-spaced from ``eps`` times the rate at which the
+        penalty removes (nearly) everything up to that rate.
+
+    n_alphas : int, default=10
+        Number of rates of the automatic grid.
+
+    eps : float, default=1e-3
+        Smallest rate of the automatic grid, as a fraction of the largest.
+
+    path_max_iter : int, default=50
+        Most epochs (L-BFGS iterations) of each step after the first.
+
+    warm_start : bool, default=True
+        Whether each step starts from the previous one. False fits every rate
+        from scratch, as ``estimator.fit`` would: slower, for comparison.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    Returns
+    -------
+    path : Bunch
+        ``alphas`` (n_alphas,), the rates; ``coefs`` and ``intercepts``, the
+        network's ``coefs_`` and ``intercepts_`` at each rate; ``objective``,
+        the training objective J; ``n_iter``, the epochs of each step;
+        ``sparsity``, the fraction of exact-zero weights; ``n_features_selected``
+        and ``active_features`` (n_alphas, n_features), the input features
+        with a non-zero outgoing weight; ``active_hidden_units``
+        (n_alphas, n_hidden_layers), how many units of each hidden layer are
+        active; ``path_param``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skreg import RegularizedMLPClassifier, regularization_path
+    >>> X, y = make_classification(n_samples=300, n_features=8, n_informative=3,
+    ...                            n_redundant=0, shuffle=False, random_state=0)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> path = regularization_path(
+    ...     X, y, estimator=RegularizedMLPClassifier(hidden_layer_sizes=(16,), random_state=0),
+    ...     path_param="group_alpha", n_alphas=5,
+    ... )
+    >>> int(path.n_features_selected[0])  # the smallest rate keeps every feature
+    8
+    >>> bool(path.n_features_selected[-1] < 8)  # larger rates remove some
+    True
+    """
+    if estimator is None:
+        estimator = default_estimator(y)
+    if alphas is None:
+        alphas = rate_grid(
+            estimator, X, y, sample_weight, path_param=path_param, n_alphas=n_alphas, eps=eps
+        )
+    alphas = np.sort(np.asarray(alphas, dtype=np.float64))
+    trainer = PathTrainer(estimator, path_param, path_max_iter=path_max_iter, warm_start=warm_start)
+    steps = trainer.run(X, y, sample_weight, alphas)
+    return path_bunch(steps, path_param)
+
+
+def path_bunch(steps, path_param):
+    """The public description of a path's steps."""
+    coefs = [[W.copy() for W in step.coefs] for step in steps]
+    active = np.array([np.any(W[0] != 0, axis=1) for W in coefs])
+    hidden = np.array(
+        [[int(np.any(W != 0, axis=1).sum()) for W in c[1:]] for c in coefs], dtype=np.int64
+    ).reshape(len(steps), -1)
+    return Bunch(
+        alphas=np.array([step.rate for step in steps]),
+        coefs=coefs,
+        intercepts=[[b.copy() for b in step.intercepts] for step in steps],
+        objective=np.array([step.objective for step in steps]),
+        n_iter=np.array([step.n_iter for step in steps]),
+        sparsity=np.array([np.mean(np.concatenate([W.ravel() == 0 for W in c])) for c in coefs]),
+        n_features_selected=active.sum(axis=1),
+        active_features=active,
+        active_hidden_units=hidden,
+        path_param=path_param,
+    )
