@@ -42,7 +42,8 @@ def main():
         example["plot_boundary"](example["models"][name], ax, label)
     fig.tight_layout()
     fig.savefig(OUTPUT, dpi=80)
-    print(f"wrote {OUTPUT.relative_to(DOCS.parent)} ({OUTPUT.stat().st_size // 1024} KB)")
+    size_kb = OUTPUT.stat().st_size // 1024
+    print(f"wrote {OUTPUT.relative_to(DOCS.parent)} ({size_kb} KB)")
 
 
 if __name__ == "__main__":

@@ -108,10 +108,13 @@ display.plot(ax=ax_top, std_display_style="fill_between")
 ax_top.set_ylim(0.9, 1.005)
 for ax in (ax_all, ax_top):
     ax.axvline(alphas[best], color="C2", ls="--", label=f"best: {alphas[best]:.0e}")
-    ax.axvline(alphas[one_se], color="C3", ls=":", label=f"one SE: {alphas[one_se]:.0e}")
+    ax.axvline(
+        alphas[one_se], color="C3", ls=":", label=f"one SE: {alphas[one_se]:.0e}"
+    )
     ax.set_xlabel("alpha")
     handles, _ = ax.get_legend_handles_labels()
-    labels = ["training folds", "validation folds"] + [h.get_label() for h in handles[2:]]
+    lines = [h.get_label() for h in handles[2:]]
+    labels = ["training folds", "validation folds"] + lines
     ax.legend(handles, labels, loc="lower left", fontsize=9)
 ax_all.set_title("every rate")
 ax_top.set_title("zoom on the top")
@@ -138,7 +141,8 @@ for label, i in [("smallest", 0), ("best", best), ("one standard error", one_se)
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X_train, y_train)
     label = f"{label} ({alphas[i]:.0e})"
-    print(f"{label:<28}{model.score(X_train, y_train):8.3f}{model.score(X_test, y_test):8.3f}")
+    train, test = model.score(X_train, y_train), model.score(X_test, y_test)
+    print(f"{label:<28}{train:8.3f}{test:8.3f}")
 
 # %%
 # Both chosen rates beat the barely regularized network on the test set, by

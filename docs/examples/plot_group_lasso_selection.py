@@ -105,7 +105,8 @@ print(f"{'model':<24}{'train':>7}{'test':>7}{'features used':>15}{'informative':
 for name, model in models.items():
     importance = outgoing_weight_norms(model[-1])
     print(
-        f"{name:<24}{model.score(X_train, y_train):7.3f}{model.score(X_test, y_test):7.3f}"
+        f"{name:<24}{model.score(X_train, y_train):7.3f}"
+        f"{model.score(X_test, y_test):7.3f}"
         f"{np.sum(importance > 0):15d}{np.sum(importance[informative] > 0):13d}"
     )
 
@@ -172,10 +173,15 @@ with warnings.catch_warnings():
 selected = np.flatnonzero(pipeline["select"].get_support())
 print(f"selected features: {selected}")
 print(f"{'network trained on':<40}{'test accuracy':>14}")
-print(f"{'all 50 features (no penalty)':<40}{models['no penalty'].score(X_test, y_test):14.3f}")
-print(f"{f'the {selected.size} selected features':<40}{pipeline.score(X_test, y_test):14.3f}")
-oracle_score = oracle.score(X_test[:, informative], y_test)
-print(f"{'the 5 informative features (known here)':<40}{oracle_score:14.3f}")
+scores = {
+    "all 50 features (no penalty)": models["no penalty"].score(X_test, y_test),
+    f"the {selected.size} selected features": pipeline.score(X_test, y_test),
+    "the 5 informative features (known here)": oracle.score(
+        X_test[:, informative], y_test
+    ),
+}
+for trained_on, score in scores.items():
+    print(f"{trained_on:<40}{score:14.3f}")
 
 # %%
 # Trained on the selected features, the same network recovers most of what

@@ -95,7 +95,8 @@ for name, model in models.items():
     train = 100 * (1 - model.score(X_train, y_train))
     test = 100 * (1 - model.score(X_test, y_test))
     errors[name] = train, test
-    zeros = sum((W == 0).sum() for W in model.coefs_) / sum(W.size for W in model.coefs_)
+    weights = np.concatenate([W.ravel() for W in model.coefs_])
+    zeros = np.mean(weights == 0)
     print(
         f"{name:<20}{train:8.1f}{test:8.1f}{test - train:8.1f}"
         f"{model.n_iter_:8d}{zeros:8.1%}"
@@ -131,9 +132,8 @@ def plot_boundary(model, ax, title):
         xlabel="",
         ylabel="",
     )
-    ax.contour(
-        display.xx0, display.xx1, display.response, levels=[0.5], colors="k", linewidths=1.2
-    )
+    grid = display.xx0, display.xx1, display.response
+    ax.contour(*grid, levels=[0.5], colors="k", linewidths=1.2)
     ax.scatter(*X_train.T, c=y_train, cmap=class_colors, edgecolor="w", s=22, lw=0.6)
     ax.set_title(title, fontsize=10)
     ax.set_xticks([])

@@ -73,8 +73,9 @@ def fit(optimizer, **shrinkage):
 
 def max_difference(model_a, model_b):
     """Largest absolute difference between the two models' parameters."""
-    pairs = zip(model_a.coefs_ + model_a.intercepts_, model_b.coefs_ + model_b.intercepts_)
-    return max(np.max(np.abs(a - b)) for a, b in pairs)
+    params_a = model_a.coefs_ + model_a.intercepts_
+    params_b = model_b.coefs_ + model_b.intercepts_
+    return max(np.max(np.abs(a - b)) for a, b in zip(params_a, params_b))
 
 
 c = 0.01
@@ -199,7 +200,9 @@ for (name, models), color in zip(sweep.items(), ["C0", "C1"]):
     ax_acc.semilogx(rates, accuracy, "o-", color=color, label=name)
 ax_norm.axhline(np.linalg.norm(unregularized.coefs_[0]), color="grey", ls="--")
 ax_acc.axhline(unregularized.score(X_test, y_test), color="grey", ls="--")
-ax_norm.set(xlabel="c", ylabel="norm of the first-layer weights", title="Adam: weight norm")
+ax_norm.set(
+    xlabel="c", ylabel="norm of the first-layer weights", title="Adam: weight norm"
+)
 ax_acc.set(xlabel="c", ylabel="test accuracy", title="Adam: test accuracy")
 for ax in (ax_norm, ax_acc):
     ax.grid(alpha=0.3)

@@ -92,7 +92,8 @@ for ax, (name, model) in zip(axes, models.items()):
     w = model.coefs_[0].ravel()
     n_zero = np.sum(w == 0)
     ax.hist(w[w != 0], bins=bins, color="0.5", label="non-zero")
-    ax.bar(0, n_zero, width=width, color="C3", label=f"exactly 0: {n_zero / w.size:.0%}")
+    label = f"exactly 0: {n_zero / w.size:.0%}"
+    ax.bar(0, n_zero, width=width, color="C3", label=label)
     ax.set_yscale("log")
     ax.set_ylim(0.8, w.size)
     ax.set_title(f"{name}: test accuracy {model.score(X_test, y_test):.3f}")
