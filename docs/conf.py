@@ -16,6 +16,8 @@ from pathlib import Path
 # Document the package in this checkout even when it is not installed.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sphinx_gallery.sorting import ExplicitOrder  # noqa: E402
+
 import skreg  # noqa: E402
 
 # -- Project ---------------------------------------------------------------
@@ -74,11 +76,23 @@ else:
 
 # -- Sphinx-Gallery --------------------------------------------------------
 
+# The examples tell one story, in this order; an example missing from the
+# list comes after them.
+GALLERY_ORDER = [
+    "plot_overfitting_moons.py",
+    "plot_choosing_alpha.py",
+    "plot_weight_distributions.py",
+    "plot_group_lasso_selection.py",
+    "plot_weight_decay_vs_l2.py",
+    "plot_regularizer_toolbox.py",
+    "*",
+]
+
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": ExplicitOrder(GALLERY_ORDER),
     "doc_module": ("skreg",),
     "backreferences_dir": "gen_modules/backreferences",
     "download_all_examples": False,

@@ -29,49 +29,49 @@ from ._validation import check_class_weight
 @fill_docstring
 class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
     """Multilayer perceptron classifier with L1, L2, elastic-net, group-lasso,
-        dropout, noise and max-norm regularization, trained by Numba kernels.
+    dropout, noise and max-norm regularization, trained by Numba kernels.
 
-        A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
-        same parameters, methods and fitted attributes, plus the regularization
-        parameters below. It minimizes the weighted log loss (softmax output for
-        multiclass, one logistic output per label for binary and multilabel)
-        plus the penalty, which does not depend on the batch size.
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+    same parameters, methods and fitted attributes, plus the regularization
+    parameters below. It minimizes the weighted log loss (softmax output for
+    multiclass, one logistic output per label for binary and multilabel)
+    plus the penalty, which does not depend on the batch size.
 
-        Parameters
-        ----------
+    Parameters
+    ----------
     {params}
-        class_weight : dict, 'balanced' or None, default=None
-            Weights of the classes, multiplied into ``sample_weight``
-            (single-output classification only). 'balanced' uses
-            ``n_samples / (n_classes * np.bincount(y))``.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``
+        (single-output classification only). 'balanced' uses
+        ``n_samples / (n_classes * np.bincount(y))``.
 
-        Attributes
-        ----------
-        classes_ : ndarray or list of ndarray of shape (n_classes,)
-            Class labels for each output.
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels for each output.
 
     {attributes}
-        See Also
-        --------
-        RegularizedMLPRegressor : The regressor.
-        sklearn.neural_network.MLPClassifier : The estimator this one replaces.
+    See Also
+    --------
+    RegularizedMLPRegressor : The regressor.
+    sklearn.neural_network.MLPClassifier : The estimator this one replaces.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_digits
-        >>> from sklearn.model_selection import train_test_split
-        >>> from skreg import RegularizedMLPClassifier
-        >>> X, y = load_digits(return_X_y=True)
-        >>> X = X / 16.0
-        >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-        >>> clf = RegularizedMLPClassifier(
-        ...     hidden_layer_sizes=(64,), penalty="l1", alpha=1e-4,
-        ...     max_iter=300, random_state=0,
-        ... ).fit(X_train, y_train)
-        >>> clf.score(X_test, y_test) > 0.9
-        True
-        >>> clf.sparsity_[0] > 0.2
-        True
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skreg import RegularizedMLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X / 16.0
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> clf = RegularizedMLPClassifier(
+    ...     hidden_layer_sizes=(64,), penalty="l1", alpha=1e-4,
+    ...     max_iter=300, random_state=0,
+    ... ).fit(X_train, y_train)
+    >>> clf.score(X_test, y_test) > 0.9
+    True
+    >>> clf.sparsity_[0] > 0.2
+    True
     """
 
     _parameter_constraints: dict = {
@@ -313,40 +313,40 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
 @fill_docstring
 class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
     """Multilayer perceptron regressor with L1, L2, elastic-net, group-lasso,
-        dropout, noise and max-norm regularization, trained by Numba kernels.
+    dropout, noise and max-norm regularization, trained by Numba kernels.
 
-        A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
-        same parameters, methods and fitted attributes, plus the regularization
-        parameters below. It minimizes the weighted half squared error (or half
-        Poisson deviance), averaged over the outputs, plus the penalty, which
-        does not depend on the batch size.
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
+    same parameters, methods and fitted attributes, plus the regularization
+    parameters below. It minimizes the weighted half squared error (or half
+    Poisson deviance), averaged over the outputs, plus the penalty, which
+    does not depend on the batch size.
 
-        Parameters
-        ----------
-        loss : {'squared_error', 'poisson'}, default='squared_error'
-            Half squared error with an identity output, or half Poisson deviance
-            with an exponential output (targets must be non-negative).
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        Half squared error with an identity output, or half Poisson deviance
+        with an exponential output (targets must be non-negative).
 
     {params}
-        Attributes
-        ----------
+    Attributes
+    ----------
     {attributes}
-        See Also
-        --------
-        RegularizedMLPClassifier : The classifier.
-        sklearn.neural_network.MLPRegressor : The estimator this one replaces.
+    See Also
+    --------
+    RegularizedMLPClassifier : The classifier.
+    sklearn.neural_network.MLPRegressor : The estimator this one replaces.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import make_regression
-        >>> from skreg import RegularizedMLPRegressor
-        >>> X, y = make_regression(n_samples=300, n_features=10, noise=1.0, random_state=0)
-        >>> reg = RegularizedMLPRegressor(
-        ...     hidden_layer_sizes=(32,), solver="lbfgs", alpha=1e-3, max_iter=500,
-        ...     random_state=0,
-        ... ).fit(X / 2, y / 100)
-        >>> reg.score(X / 2, y / 100) > 0.95
-        True
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skreg import RegularizedMLPRegressor
+    >>> X, y = make_regression(n_samples=300, n_features=10, noise=1.0, random_state=0)
+    >>> reg = RegularizedMLPRegressor(
+    ...     hidden_layer_sizes=(32,), solver="lbfgs", alpha=1e-3, max_iter=500,
+    ...     random_state=0,
+    ... ).fit(X / 2, y / 100)
+    >>> reg.score(X / 2, y / 100) > 0.95
+    True
     """
 
     _parameter_constraints: dict = {

@@ -277,48 +277,51 @@ class _PathCVMixin:
 @fill_cv_docstring
 class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
     """Multilayer perceptron classifier whose regularization rate is chosen
-        by cross-validation along warm-started regularization paths.
+    by cross-validation along warm-started regularization paths.
 
-        It has every parameter of :class:`RegularizedMLPClassifier` (the rate the
-        path moves is set by the path; a sequence value of that parameter gives
-        the relative strength on each weight matrix), and after ``fit`` every
-        fitted attribute, so it predicts, scores and prunes itself.
+    It has every parameter of :class:`RegularizedMLPClassifier` (the rate the
+    path moves is set by the path; a sequence value of that parameter gives
+    the relative strength on each weight matrix), and after ``fit`` every
+    fitted attribute, so it predicts, scores and prunes itself.
 
-        Parameters
-        ----------
+    Parameters
+    ----------
     {params}
-        class_weight : dict, 'balanced' or None, default=None
-            Weights of the classes, multiplied into ``sample_weight``.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``.
 
     {cv_params}
-        Attributes
-        ----------
-        classes_ : ndarray or list of ndarray of shape (n_classes,)
-            Class labels for each output.
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels for each output.
 
     {cv_attributes}
     {attributes}
-        See Also
-        --------
-        RegularizedMLPRegressorCV : The regressor.
-        regularization_path : One path, without cross-validation.
+    Notes
+    -----
+    {cv_notes}
+    See Also
+    --------
+    RegularizedMLPRegressorCV : The regressor.
+    regularization_path : One path, without cross-validation.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import make_classification
-        >>> from sklearn.preprocessing import StandardScaler
-        >>> from skreg import RegularizedMLPClassifierCV
-        >>> X, y = make_classification(n_samples=300, n_features=10, n_informative=3,
-        ...                            n_redundant=0, shuffle=False, random_state=0)
-        >>> X = StandardScaler().fit_transform(X)
-        >>> clf = RegularizedMLPClassifierCV(
-        ...     hidden_layer_sizes=(16,), path_param="group_alpha", alphas=6, cv=3,
-        ...     random_state=0,
-        ... ).fit(X, y)
-        >>> clf.alpha_ in clf.alphas_
-        True
-        >>> clf.score(X, y) > 0.8
-        True
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skreg import RegularizedMLPClassifierCV
+    >>> X, y = make_classification(n_samples=300, n_features=10, n_informative=3,
+    ...                            n_redundant=0, shuffle=False, random_state=0)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> clf = RegularizedMLPClassifierCV(
+    ...     hidden_layer_sizes=(16,), path_param="group_alpha", alphas=6, cv=3,
+    ...     random_state=0,
+    ... ).fit(X, y)
+    >>> clf.alpha_ in clf.alphas_
+    True
+    >>> clf.score(X, y) > 0.8
+    True
     """
 
     _base_class = RegularizedMLPClassifier
@@ -422,41 +425,44 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
 @fill_cv_docstring
 class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
     """Multilayer perceptron regressor whose regularization rate is chosen by
-        cross-validation along warm-started regularization paths.
+    cross-validation along warm-started regularization paths.
 
-        It has every parameter of :class:`RegularizedMLPRegressor` (the rate the
-        path moves is set by the path; a sequence value of that parameter gives
-        the relative strength on each weight matrix), and after ``fit`` every
-        fitted attribute, so it predicts, scores and prunes itself.
+    It has every parameter of :class:`RegularizedMLPRegressor` (the rate the
+    path moves is set by the path; a sequence value of that parameter gives
+    the relative strength on each weight matrix), and after ``fit`` every
+    fitted attribute, so it predicts, scores and prunes itself.
 
-        Parameters
-        ----------
-        loss : {'squared_error', 'poisson'}, default='squared_error'
-            Half squared error with an identity output, or half Poisson deviance
-            with an exponential output.
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        Half squared error with an identity output, or half Poisson deviance
+        with an exponential output.
 
     {params}
     {cv_params}
-        Attributes
-        ----------
+    Attributes
+    ----------
     {cv_attributes}
     {attributes}
-        See Also
-        --------
-        RegularizedMLPClassifierCV : The classifier.
-        regularization_path : One path, without cross-validation.
+    Notes
+    -----
+    {cv_notes}
+    See Also
+    --------
+    RegularizedMLPClassifierCV : The classifier.
+    regularization_path : One path, without cross-validation.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import make_friedman1
-        >>> from skreg import RegularizedMLPRegressorCV
-        >>> X, y = make_friedman1(n_samples=300, n_features=8, random_state=0)
-        >>> reg = RegularizedMLPRegressorCV(
-        ...     hidden_layer_sizes=(16,), penalty="l1", alphas=5, cv=3, random_state=0,
-        ...     learning_rate_init=0.01,
-        ... ).fit(X, y)
-        >>> reg.alpha_ in reg.alphas_
-        True
+    Examples
+    --------
+    >>> from sklearn.datasets import make_friedman1
+    >>> from skreg import RegularizedMLPRegressorCV
+    >>> X, y = make_friedman1(n_samples=300, n_features=8, random_state=0)
+    >>> reg = RegularizedMLPRegressorCV(
+    ...     hidden_layer_sizes=(16,), penalty="l1", alphas=5, cv=3, random_state=0,
+    ...     learning_rate_init=0.01,
+    ... ).fit(X, y)
+    >>> reg.alpha_ in reg.alphas_
+    True
     """
 
     _base_class = RegularizedMLPRegressor

@@ -1,6 +1,8 @@
 """Documentation shared by the estimators: their common parameters and
 fitted attributes, filled into each class docstring by ``fill_docstring``."""
 
+import re
+
 PARAMETERS = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of units in the ith hidden layer.
@@ -180,16 +182,24 @@ ATTRIBUTES = """\
     n_features_selected_ : int
         Number of active input features.
 
-    feature_importances_ : ndarray of shape (n_features_in_,)
+    feature_importances_ : ndarray of shape (`n_features_in_`,)
         The norm of each input feature's outgoing first-layer weights, zero
         for a removed feature (``SelectFromModel`` reads it).
 """
 
 
 def fill_docstring(cls):
-    """Replace ``{params}`` and ``{attributes}`` in ``cls.__doc__``; returns ``cls``."""
-    cls.__doc__ = cls.__doc__.replace("{params}", PARAMETERS).replace("{attributes}", ATTRIBUTES)
+    """Put the shared sections in place of ``{params}`` and ``{attributes}``
+    (each on a line of its own, however indented) in ``cls.__doc__``;
+    returns ``cls``."""
+    cls.__doc__ = _fill(cls.__doc__, params=PARAMETERS, attributes=ATTRIBUTES)
     return cls
+
+
+def _fill(doc, **sections):
+    for name, text in sections.items():
+        doc = re.sub(rf"^[ \t]*\{{{name}\}}[ \t]*\n", lambda _, text=text: text, doc, flags=re.M)
+    return doc
 
 
 CV_PARAMETERS = """\
@@ -260,15 +270,18 @@ CV_ATTRIBUTES = """\
     fit_time_ : float
         Seconds the cross-validated paths and the final path took.
 
-    The fitted attributes below describe the final model: the path on all the
-    data, stopped at ``alpha_``; ``n_iter_`` and ``loss_curve_`` count every
-    epoch of that path up to ``alpha_``.
+"""
+
+CV_NOTES = """\
+    The fitted attributes of the network describe the final model: the path
+    on all the data, stopped at ``alpha_``. Its ``n_iter_`` and
+    ``loss_curve_`` count every epoch of that path up to ``alpha_``.
 """
 
 
 def fill_cv_docstring(cls):
     """``fill_docstring`` for the CV estimators, with their own sections."""
-    cls.__doc__ = cls.__doc__.replace("{cv_params}", CV_PARAMETERS).replace(
-        "{cv_attributes}", CV_ATTRIBUTES
+    cls.__doc__ = _fill(
+        cls.__doc__, cv_params=CV_PARAMETERS, cv_attributes=CV_ATTRIBUTES, cv_notes=CV_NOTES
     )
     return fill_docstring(cls)
