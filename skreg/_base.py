@@ -19,6 +19,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -29,6 +30,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import _callbacks as callbacks
 from . import _config as C
 from . import _kernels as K
 from . import _network
@@ -40,6 +42,7 @@ from ._training import (
     Schedule,
     StoppingRule,
     TrainingData,
+    Validation,
     train_lbfgs,
     train_stochastic,
 )
@@ -60,12 +63,11 @@ def unchanged_on_error(method):
 
     @functools.wraps(method)
     def guarded(self, *args, **kwargs):
-        params = self.get_params(deep=False)
-        saved = {k: copy.deepcopy(v) for k, v in vars(self).items() if k not in params}
+        saved = {k: copy.deepcopy(v) for k, v in vars(self).items() if _is_fitted_state(self, k)}
         try:
             return method(self, *args, **kwargs)
         except BaseException:
-            for name in [k for k in vars(self) if k not in params]:
+            for name in [k for k in vars(self) if _is_fitted_state(self, k)]:
                 delattr(self, name)
             vars(self).update(saved)
             raise
@@ -73,11 +75,21 @@ def unchanged_on_error(method):
     return guarded
 
 
+def _is_fitted_state(estimator, name):
+    """Whether attribute ``name`` belongs to what a fit changes: not a
+    constructor parameter, nor scikit-learn's callback bookkeeping (set with
+    ``set_callbacks`` and by the callback machinery around a fit)."""
+    callback_bookkeeping = ("_skl_callbacks", "_callback_fit_ctx", "_parent_callback_ctx")
+    return name not in estimator.get_params(deep=False) and not name.startswith(
+        callback_bookkeeping
+    )
+
+
 def _per_layer_or_float(low, high=None, closed="left"):
     return [Interval(Real, low, high, closed=closed), "array-like"]
 
 
-class BaseRegularizedMLP(BaseEstimator, ABC):
+class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
     """Shared machinery of the two estimators; use one of them instead."""
 
     _parameter_constraints: dict = {
@@ -116,6 +128,7 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "input_noise": [Interval(Real, 0, None, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "scoring": [StrOptions(set(get_scorer_names()) | {"loss"}), callable, None],
     }
 
     @abstractmethod
@@ -127,8 +140,9 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
     # ------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @callbacks.with_callbacks
     @unchanged_on_error
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -144,6 +158,21 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
             Sample weights; each sample's loss is weighted by it and the data
             loss is divided by their sum.
 
+        X_val : {array-like, sparse matrix} of shape (n_val_samples, n_features), default=None
+            Validation data. With ``early_stopping=True`` it replaces the split
+            of ``validation_fraction``: training stops when the score on it
+            (``scoring``) stalls, and the best weights are restored. Without
+            early stopping its score and objective are only recorded, in
+            ``validation_scores_`` and ``validation_loss_curve_``. Pass it through
+            a Pipeline with metadata routing (``set_fit_request``) and the
+            Pipeline's ``transform_input``.
+
+        y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), default=None
+            The targets of ``X_val``.
+
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Sample weights of the validation data.
+
         Returns
         -------
         self : object
@@ -156,7 +185,9 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
             objective becomes non-finite or explodes). A fit that raises leaves
             the estimator as it was before the call.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(
+            X, y, sample_weight, incremental=False, held_out=(X_val, y_val, sample_weight_val)
+        )
 
     def _check_solver(self):
         if self.solver not in C.STOCHASTIC_SOLVERS:
@@ -228,14 +259,16 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
     # Fitting
     # ------------------------------------------------------------------
 
-    def _fit(self, X, y, sample_weight, incremental):
+    def _fit(self, X, y, sample_weight, incremental, held_out=(None, None, None)):
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        X, Y, sample_weight = self._validated(X, y, sample_weight, incremental, reset=first_pass)
+        user_weights = sample_weight
+        X, y, Y, sample_weight = self._validated(X, y, sample_weight, incremental, reset=first_pass)
+        held_out = self._held_out(*held_out, dtype=X.dtype)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
-            self._initialize(Y, units, X.dtype)
+            self._initialize(Y, units, X.dtype, validation=held_out is not None)
         else:
             # Go on from whatever coefs_ hold (a pruned network included).
             self._check_warm_shapes(hidden, X.shape[1], Y.shape[1])
@@ -243,35 +276,64 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         params = self._pack_params(X.dtype)
         reg = self._regularization(len(units) - 1)
 
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, sample_weight, params, units, reg)
+        lbfgs = self.solver == "lbfgs"
+        epochs = 1 if incremental else self.max_iter + lbfgs  # L-BFGS opens one more
+        context = callbacks.fit_context(self, max_subtasks=epochs)
+        callbacks.begin(context, self, X, y, user_weights)
+        listeners = callbacks.epoch_listeners(self, context, X, y, user_weights)
+        if lbfgs:
+            self._fit_lbfgs(X, Y, sample_weight, params, units, reg, listeners)
         else:
-            self._fit_stochastic(X, Y, sample_weight, params, units, reg, incremental)
-
+            self._fit_stochastic(
+                X, y, Y, sample_weight, params, units, reg, incremental, held_out, listeners
+            )
         if not np.all(np.isfinite(params)):
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may"
                 " contain large values and need to be preprocessed."
             )
+        callbacks.end(context, self, X, y, user_weights, reconstruction_attributes={})
         return self
 
     def _validated(self, X, y, sample_weight, incremental, reset):
-        """``(X, Y, sample_weight)`` checked and in the form the trainer takes:
-        Y 2-D in X's dtype (classes binarized), the weights with class
-        weights multiplied in."""
-        X, Y = self._validate_input(X, y, incremental, reset=reset)
+        """``(X, y, Y, sample_weight)`` checked, and in the form the trainer
+        takes: Y 2-D in X's dtype (classes binarized), the weights with class
+        weights multiplied in; y as checked, for scoring."""
+        X, y, Y = self._validate_input(X, y, incremental, reset=reset)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         sample_weight = C.writeable(self._weight_classes(Y, sample_weight), X.dtype)
         check_sample_weight_sum(sample_weight)
-        return X, Y, sample_weight
+        return X, y, Y, sample_weight
+
+    def _held_out(self, X_val, y_val, sample_weight_val, dtype):
+        """``(X_val, y_val, Y_val, sample_weight_val)`` checked against the
+        training data (features, classes), or None when no validation data
+        were given."""
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError("sample_weight_val was given without X_val and y_val.")
+            return None
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val go together: pass both or neither.")
+        check_sparse_structure(X_val, "X_val")
+        X_val = validate_data(
+            self, X_val, reset=False, accept_sparse=["csr", "csc"], dtype=dtype, order="C"
+        )
+        y_val, Y_val = self._validation_targets(y_val, dtype)
+        if Y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(f"X_val has {X_val.shape[0]} samples but y_val has {Y_val.shape[0]}.")
+        sample_weight_val = _check_sample_weight(
+            sample_weight_val, X_val, dtype=dtype, ensure_non_negative=True
+        )
+        return X_val, y_val, Y_val, C.writeable(sample_weight_val, dtype)
 
     def _weight_classes(self, Y, sample_weight):
         """Hook for the classifier's class_weight; regressors weigh nothing."""
         return sample_weight
 
-    def _initialize(self, Y, units, dtype):
+    def _initialize(self, Y, units, dtype, validation=False):
         """Fresh fitted state and Glorot-uniform weights, drawn as scikit-learn's
         MLP draws them, so that the same seed gives the same start."""
         self.n_outputs_ = Y.shape[1]
@@ -283,8 +345,13 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         # What a warm start must find unchanged (prune() changes the shapes of
         # coefs_, not the sizes the user asked for).
         self._initial_hidden_layer_sizes = [int(u) for u in units[1:-1]]
-        with_validation = self.early_stopping and self.solver in C.STOCHASTIC_SOLVERS
-        self._store_progress(Progress.fresh(with_validation))
+        stochastic = self.solver in C.STOCHASTIC_SOLVERS
+        self._store_progress(
+            Progress.fresh(
+                validation=validation and stochastic,
+                early_stopping=self.early_stopping and stochastic,
+            )
+        )
 
     def _progress(self):
         """The trainer's view of the fitted attributes that track progress
@@ -296,6 +363,7 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
             no_improvement_count=self._no_improvement_count,
             validation_scores=getattr(self, "validation_scores_", None),
             best_validation_score=getattr(self, "best_validation_score_", None),
+            validation_loss_curve=getattr(self, "validation_loss_curve_", None),
             samples_seen=self.t_,
             n_iter=self.n_iter_,
             loss=getattr(self, "loss_", None),
@@ -308,6 +376,7 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         self._no_improvement_count = progress.no_improvement_count
         self.validation_scores_ = progress.validation_scores
         self.best_validation_score_ = progress.best_validation_score
+        self.validation_loss_curve_ = progress.validation_loss_curve
         self.t_ = progress.samples_seen
         self.n_iter_ = progress.n_iter
         if progress.loss is not None:
@@ -371,10 +440,12 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
 
     # -- L-BFGS ---------------------------------------------------------
 
-    def _fit_lbfgs(self, X, Y, sample_weight, params, units, reg):
+    def _fit_lbfgs(self, X, Y, sample_weight, params, units, reg, listeners=()):
         data = TrainingData(C.input_matrix(X, params.dtype), Y, sample_weight)
         progress = self._progress()
-        self._run_lbfgs(params, units, data, reg, progress, max_iter=self.max_iter)
+        self._run_lbfgs(
+            params, units, data, reg, progress, max_iter=self.max_iter, listeners=listeners
+        )
         self._store_progress(progress)
 
     def _run_lbfgs(self, params, units, data, reg, progress, *, max_iter, listeners=()):
@@ -418,7 +489,9 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
 
     # -- SGD and Adam ---------------------------------------------------
 
-    def _fit_stochastic(self, X, Y, sample_weight, params, units, reg, incremental):
+    def _fit_stochastic(
+        self, X, y, Y, sample_weight, params, units, reg, incremental, held_out, listeners
+    ):
         fresh = not incremental or not hasattr(self, "_optimizer")
         if fresh or self._optimizer.moments.shape[1] != params.shape[0]:
             self._optimizer = OptimizerState.fresh(params, self.learning_rate_init)
@@ -432,9 +505,15 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
                 "dense array to use it."
             )
 
-        X_train, Y_train, sw_train, validation = self._train_validation_split(X, Y, sample_weight)
+        X_train, Y_train, sw_train, validation = self._train_validation_split(
+            X, Y, sample_weight, held_out, params, units, reg
+        )
         data = TrainingData(C.input_matrix(X_train, params.dtype), Y_train, sw_train)
         progress = self._progress()
+        if validation is not None and progress.validation_scores is None:
+            # validation data joining a warm start that had none
+            progress.validation_scores, progress.validation_loss_curve = [], []
+            progress.best_validation_score = -np.inf
         self._run_stochastic(
             params,
             units,
@@ -443,7 +522,9 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
             progress,
             max_iter=self.max_iter,
             validation=validation,
+            stop_on_validation=self.early_stopping,
             incremental=incremental,
+            listeners=listeners,
         )
         self._store_progress(progress)
 
@@ -457,6 +538,7 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
         *,
         max_iter,
         validation=None,
+        stop_on_validation=True,
         incremental=False,
         listeners=(),
     ):
@@ -482,6 +564,7 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
                 validation=validation,
+                stop_on_validation=stop_on_validation,
             ),
             self._optimizer,
             progress,
@@ -501,10 +584,14 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _train_validation_split(self, X, Y, sample_weight):
-        """``(X_train, Y_train, sw_train, validation)`` where ``validation``
-        scores the current model on the held-out part (None without early
-        stopping).  The split is stratified for single-output classification."""
+    def _train_validation_split(self, X, Y, sample_weight, held_out, params, units, reg):
+        """``(X_train, Y_train, sw_train, validation)``: ``validation``
+        measures the network being trained (``params``) on the validation data
+        given to fit, or else, with early stopping, on the split of
+        ``validation_fraction`` (stratified for single-output classification);
+        None when there is neither."""
+        if held_out is not None:
+            return X, Y, sample_weight, self._validation(*held_out, params, units, reg)
         if not self.early_stopping:
             return X, Y, sample_weight, None
         stratify = self._stratification_labels(Y)
@@ -521,17 +608,39 @@ class BaseRegularizedMLP(BaseEstimator, ABC):
             test_size=self.validation_fraction,
             stratify=stratify,
         )
-        y_val = self._targets_for_scoring(Y_val)
-
-        def validation():
-            return self._score(X_val, y_val, sample_weight=sw_val)
-
+        validation = self._validation(
+            X_val, self._targets_for_scoring(Y_val), Y_val, sw_val, params, units, reg
+        )
         return (
             X_train,
             C.writeable(Y_train, Y.dtype),
             C.writeable(sw_train, sample_weight.dtype),
             validation,
         )
+
+    def _validation(self, X_val, y_val, Y_val, sw_val, params, units, reg):
+        """The function that measures the network being trained on the
+        validation data: its ``scoring`` score and its objective J there."""
+        inputs = C.input_matrix(X_val, params.dtype)
+        Y_val = C.writeable(Y_val, params.dtype)
+        sw_val = C.writeable(sw_val, params.dtype)
+        settings = self._settings(1)
+        scorer = None
+        if self.scoring not in (None, "loss"):
+            scorer = check_scoring(self, scoring=self.scoring)
+
+        def measure():
+            loss = K.data_loss(inputs, Y_val, sw_val, params, units, settings)
+            loss += K.penalty_value(params, units, reg)
+            if self.scoring == "loss":
+                score = -loss
+            elif scorer is None:
+                score = self._score(X_val, y_val, sample_weight=sw_val)
+            else:
+                score = scorer(self, X_val, y_val, sample_weight=sw_val)
+            return Validation(float(score), float(loss))
+
+        return measure
 
     def _targets_for_scoring(self, Y):
         return Y

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
@@ -18,8 +19,9 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
+from . import _callbacks as callbacks
 from . import _config as C
 from ._base import BaseRegularizedMLP, unchanged_on_error, validate_X_y
 from ._docstrings import fill_docstring
@@ -114,6 +116,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         input_dropout=0.0,
         input_noise=0.0,
         max_norm=None,
+        scoring=None,
         class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -148,6 +151,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         self.input_dropout = input_dropout
         self.input_noise = input_noise
         self.max_norm = max_norm
+        self.scoring = scoring
         self.class_weight = class_weight
 
     def _output_activation(self):
@@ -176,7 +180,21 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
         Y = self._label_binarizer.transform(y)
-        return X, C.writeable(Y, X.dtype)
+        return X, y, C.writeable(Y, X.dtype)
+
+    def _validation_targets(self, y_val, dtype):
+        """``(y_val, Y_val)``: the validation labels, which must be classes
+        seen in training, and their binarized form."""
+        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val)
+        unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y_val has classes not in the training data: {unknown.tolist()} "
+                f"(classes_: {self.classes_.tolist()})."
+            )
+        return y_val, C.writeable(self._label_binarizer.transform(y_val), dtype)
 
     def _weight_classes(self, Y, sample_weight):
         if self.class_weight is None:
@@ -236,6 +254,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
+    @callbacks.with_callbacks
     @unchanged_on_error
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with a single epoch over the given data.
@@ -390,6 +409,7 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         input_dropout=0.0,
         input_noise=0.0,
         max_norm=None,
+        scoring=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -424,6 +444,7 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         self.input_dropout = input_dropout
         self.input_noise = input_noise
         self.max_norm = max_norm
+        self.scoring = scoring
 
     def _output_activation(self):
         return "exp" if self.loss == "poisson" else "identity"
@@ -437,7 +458,20 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' requires non-negative y.")
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        return X, C.writeable(Y, X.dtype)
+        return X, y, C.writeable(Y, X.dtype)
+
+    def _validation_targets(self, y_val, dtype):
+        """``(y_val, Y_val)``: the validation targets, numbers with as many
+        outputs as in training."""
+        y_val = check_array(y_val, ensure_2d=False, dtype=dtype, input_name="y_val")
+        Y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
+        if Y_val.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y_val has {Y_val.shape[1]} outputs, the training targets {self.n_outputs_}."
+            )
+        if self.loss == "poisson" and np.any(Y_val < 0):
+            raise ValueError("loss='poisson' requires non-negative y_val.")
+        return y_val, C.writeable(Y_val, dtype)
 
     def predict(self, X):
         """Predict using the multilayer perceptron regressor.
@@ -464,6 +498,7 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
+    @callbacks.with_callbacks
     @unchanged_on_error
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with a single epoch over the given data.

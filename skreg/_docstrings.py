@@ -126,6 +126,14 @@ PARAMETERS = """\
     max_norm : float or None, default=None
         After every step, each unit's incoming weight vector (a column of a
         weight matrix) is rescaled to norm at most ``max_norm``.
+
+    scoring : str, callable or None, default=None
+        The score of the validation data (early stopping's split, or
+        ``X_val``) after every epoch, recorded in ``validation_scores_``; with
+        early stopping, training stops when it stalls. None is accuracy for
+        the classifier and R^2 for the regressor, as in scikit-learn; 'loss'
+        is minus the objective J on the validation data; any scorer name or
+        callable ``scorer(estimator, X, y)`` works.
 """
 
 ATTRIBUTES = """\
@@ -139,10 +147,15 @@ ATTRIBUTES = """\
         J after each epoch (each iteration for lbfgs).
 
     validation_scores_ : list of float or None
-        Score on the validation set after each epoch, with early stopping.
+        Score (``scoring``) on the validation data after each epoch, with
+        early stopping or ``X_val``.
 
     best_validation_score_ : float or None
-        Best validation score, with early stopping.
+        Best validation score, with early stopping or ``X_val``.
+
+    validation_loss_curve_ : list of float or None
+        The objective J on the validation data after each epoch, with early
+        stopping or ``X_val``.
 
     t_ : int
         Number of training samples seen by the stochastic solver.

@@ -993,6 +993,43 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def data_loss(inputs, Y, sw, params, units, settings):
+    """The weighted mean data loss of the network on every row of an input
+    matrix (no penalty, no dropout), for validation data; forward passes only,
+    in blocks of ``BLOCK_ROWS`` rows.  As ``train_epoch``, this trusts its
+    caller for consistent shapes."""
+    n_samples = Y.shape[0]
+    n_weights = units.shape[0] - 1
+    n_out = units[n_weights]
+    block = min(BLOCK_ROWS, n_samples)
+    acts, derivs, deltas = allocate_layer_buffers(units, block, params)
+    no_dropout = np.zeros(n_weights)
+    sw_total = 0.0
+    for i in range(n_samples):
+        sw_total += sw[i]
+    total = 0.0
+    b_out = params[params.shape[0] - n_out :]
+    for start in range(0, n_samples, block):
+        stop = min(start + block, n_samples)
+        n = stop - start
+        Z_out = forward_train(
+            input_row_block(inputs, start, stop),
+            params,
+            units,
+            settings.activation,
+            no_dropout,
+            acts,
+            derivs,
+            n,
+        )
+        scratch = rows_view(deltas[n_weights - 1], n, n_out)
+        total += loss_and_output_delta(
+            Z_out, b_out, Y[start:stop], sw[start:stop], sw_total, settings.loss, scratch
+        )
+    return total / sw_total if sw_total > 0 else 0.0
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def seed_generator(seed):
     """Seed Numba's own generator (dropout masks, input noise) in this thread:
     it is per thread, so fits running side by side do not disturb each

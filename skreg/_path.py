@@ -84,7 +84,7 @@ def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
     """
     probe = clone(estimator)
     probe._random_state = check_random_state(probe.random_state)
-    X, Y, sample_weight = probe._validated(X, y, sample_weight, incremental=False, reset=True)
+    X, _, Y, sample_weight = probe._validated(X, y, sample_weight, incremental=False, reset=True)
     hidden = [int(h) for h in np.atleast_1d(probe.hidden_layer_sizes)]
     units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
     probe._initialize(Y, units, X.dtype)
@@ -236,7 +236,7 @@ class PathTrainer:
         est.set_params(warm_start=False)
         est.fit(X, y, sample_weight=sample_weight)
         self._progress = est._progress()
-        X, Y, sample_weight = est._validated(X, y, sample_weight, incremental=True, reset=False)
+        X, _, Y, sample_weight = est._validated(X, y, sample_weight, incremental=True, reset=False)
         self._data = TrainingData(C.input_matrix(X, X.dtype), Y, sample_weight)
 
     def _fit_warm(self, rate):

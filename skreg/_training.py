@@ -75,19 +75,33 @@ class Schedule:
         return None
 
 
+class Validation(NamedTuple):
+    """The current parameters on held-out data."""
+
+    score: float  # higher is better
+    loss: float  # the objective J on the held-out data
+
+
 @dataclass
 class StoppingRule:
     """When to stop: after ``max_iter`` epochs, or when the training
-    objective (or, given ``validation``, the validation score) has not
+    objective (or, with ``stop_on_validation``, the validation score) has not
     improved by ``tol`` for more than ``n_iter_no_change`` epochs in a row.
 
-    ``validation`` scores the current parameters on held-out data (higher is
-    better); with it, the best parameters seen are restored at the end."""
+    ``validation``, when given, measures the current parameters on held-out
+    data after every epoch (a ``Validation``).  With ``stop_on_validation``
+    (early stopping) its score decides, and the best parameters seen are
+    restored at the end; without, it is only recorded."""
 
     max_iter: int = 200
     tol: float = 1e-4
     n_iter_no_change: float = 10
-    validation: Callable[[], float] | None = None
+    validation: Callable[[], Validation] | None = None
+    stop_on_validation: bool = True
+
+    @property
+    def early_stopping(self):
+        return self.validation is not None and self.stop_on_validation
 
 
 @dataclass
@@ -116,15 +130,23 @@ class Progress:
     no_improvement_count: int = 0
     validation_scores: list | None = None
     best_validation_score: float | None = None
+    validation_loss_curve: list | None = None
     samples_seen: int = 0
     n_iter: int = 0  # epochs (iterations for L-BFGS) of the last call
     loss: float | None = None
 
     @classmethod
-    def fresh(cls, with_validation):
-        if with_validation:
-            return cls(best_loss=None, validation_scores=[], best_validation_score=-np.inf)
-        return cls()
+    def fresh(cls, validation=False, early_stopping=False):
+        """No validation data, validation data watched, or early stopping
+        (then, as in scikit-learn, ``best_loss`` is None)."""
+        if not (validation or early_stopping):
+            return cls()
+        return cls(
+            best_loss=None if early_stopping else np.inf,
+            validation_scores=[],
+            best_validation_score=-np.inf,
+            validation_loss_curve=[],
+        )
 
 
 class EpochReport(NamedTuple):
@@ -134,6 +156,22 @@ class EpochReport(NamedTuple):
     objective: float  # J, data loss plus penalty
     validation_score: float | None
     seconds: float
+
+
+class EpochListener:
+    """Hears the epochs of a training run (each iteration, for L-BFGS).
+    Override what you need; ``on_epoch_end`` returns True to stop training
+    after that epoch."""
+
+    def on_epoch_begin(self, epoch):
+        """Called before each epoch (1-based, within this call)."""
+
+    def on_epoch_end(self, report):
+        """Called after each epoch with its ``EpochReport``."""
+        return False
+
+    def on_training_end(self):
+        """Called once, when the run ends for whatever reason."""
 
 
 def check_shapes(params, units, data, reg):
@@ -162,9 +200,21 @@ def check_shapes(params, units, data, reg):
             raise ValueError(f"Inconsistent arrays for layers {units.tolist()}: {what}.")
 
 
-def _tell(listeners, report):
+def _begin(listeners, epoch):
     for listener in listeners:
-        listener(report)
+        listener.on_epoch_begin(epoch)
+
+
+def _end(listeners, report):
+    """Tell every listener; True when one of them asks to stop."""
+    stop = False
+    for listener in listeners:
+        stop |= bool(listener.on_epoch_end(report))
+    return stop
+
+
+def _interrupted():
+    warnings.warn("Training interrupted by user.")
 
 
 # --------------------------------------------------------------------------
@@ -194,45 +244,64 @@ def train_stochastic(
     ``params`` is updated in place, and so are ``optimizer`` and
     ``progress``.  ``random_state`` (a NumPy RandomState) shuffles the rows
     and seeds dropout masks and input noise.  ``incremental`` runs a single
-    epoch (``partial_fit``).
+    epoch (``partial_fit``).  ``listeners`` (``EpochListener``) hear every
+    epoch and may ask to stop.  An interrupt (Ctrl-C) stops after the
+    current epoch, with a warning, and leaves a usable model, as scikit-learn's
+    MLP does.
     """
     check_shapes(params, units, data, reg)
     epochs = _Epochs(params, units, data, reg, settings, optimizer, random_state, shuffle)
-    best_params = params.copy() if stopping.validation is not None else None
+    best_params = params.copy() if stopping.early_stopping else None
     scale = objective_scale(params, units, data, reg, settings)
 
     progress.n_iter = 0  # as scikit-learn: the epochs of this call
-    with BlasThreads(units, settings.batch_size) as blas:
-        for _ in range(stopping.max_iter):
-            started = time.perf_counter()
-            blas.update()
-            progress.loss = epochs.run()
-            progress.n_iter += 1
-            progress.samples_seen += data.n_samples
-            _check_divergence(progress.loss, scale, progress.n_iter, schedule, reg)
-            progress.loss_curve.append(progress.loss)
-            if verbose:
-                print(f"Iteration {progress.n_iter}, loss = {progress.loss:.8f}")
-            score = _update_no_improvement_count(progress, stopping, params, best_params, verbose)
-            seconds = time.perf_counter() - started
-            _tell(listeners, EpochReport(progress.n_iter, progress.loss, score, seconds))
-            new_rate = schedule.after_epoch(progress.samples_seen)
-            if new_rate is not None:
-                optimizer.learning_rate = new_rate
-            if progress.no_improvement_count > stopping.n_iter_no_change:
-                if _should_stop(stopping, schedule, optimizer, verbose):
-                    break
-                progress.no_improvement_count = 0
-            if incremental:
-                break
-            if progress.n_iter == stopping.max_iter:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({stopping.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
+    try:
+        with BlasThreads(units, settings.batch_size) as blas:
+            for _ in range(stopping.max_iter):
+                started = time.perf_counter()
+                _begin(listeners, progress.n_iter + 1)
+                blas.update()
+                progress.loss = epochs.run()
+                progress.n_iter += 1
+                progress.samples_seen += data.n_samples
+                _check_divergence(progress.loss, scale, progress.n_iter, schedule, reg)
+                progress.loss_curve.append(progress.loss)
+                if verbose:
+                    print(f"Iteration {progress.n_iter}, loss = {progress.loss:.8f}")
+                score = _update_no_improvement_count(
+                    progress, stopping, params, best_params, verbose
                 )
+                seconds = time.perf_counter() - started
+                asked = _end(listeners, EpochReport(progress.n_iter, progress.loss, score, seconds))
+                if asked or _stop_after_epoch(progress, stopping, schedule, optimizer, verbose):
+                    break
+                if incremental:
+                    break
+                if progress.n_iter == stopping.max_iter:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({stopping.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
+    except KeyboardInterrupt:
+        _interrupted()
+    finally:
+        for listener in listeners:
+            listener.on_training_end()
     if best_params is not None:
         params[:] = best_params
+
+
+def _stop_after_epoch(progress, stopping, schedule, optimizer, verbose):
+    """The schedule's end-of-epoch step, then the stopping rule."""
+    new_rate = schedule.after_epoch(progress.samples_seen)
+    if new_rate is not None:
+        optimizer.learning_rate = new_rate
+    if progress.no_improvement_count > stopping.n_iter_no_change:
+        if _should_stop(stopping, schedule, optimizer, verbose):
+            return True
+        progress.no_improvement_count = 0
+    return False
 
 
 class _Epochs:
@@ -309,20 +378,26 @@ def _check_divergence(objective, scale, epoch, schedule, reg):
 
 
 def _update_no_improvement_count(progress, stopping, params, best_params, verbose):
-    """Count epochs without improvement (of the validation score when there
-    is one, else of the objective), keeping the best parameters seen.
-    Returns the validation score, or None."""
-    if stopping.validation is None:
+    """Record the validation score and loss, if any, and count the epochs
+    without improvement (of the validation score with early stopping, else of
+    the training objective), keeping the best parameters seen.  Returns the
+    validation score, or None."""
+    score = None
+    if stopping.validation is not None:
+        score, loss = stopping.validation()
+        progress.validation_scores.append(score)
+        progress.validation_loss_curve.append(loss)
+        if verbose:
+            print(f"Validation score: {score:f}")
+    if not stopping.early_stopping:
         if progress.loss_curve[-1] > progress.best_loss - stopping.tol:
             progress.no_improvement_count += 1
         else:
             progress.no_improvement_count = 0
         progress.best_loss = min(progress.best_loss, progress.loss_curve[-1])
-        return None
-    score = stopping.validation()
-    progress.validation_scores.append(score)
-    if verbose:
-        print(f"Validation score: {score:f}")
+        if score is not None:
+            progress.best_validation_score = max(progress.best_validation_score, score)
+        return score
     if score < progress.best_validation_score + stopping.tol:
         progress.no_improvement_count += 1
     else:
@@ -336,7 +411,7 @@ def _update_no_improvement_count(progress, stopping, params, best_params, verbos
 def _should_stop(stopping, schedule, optimizer, verbose):
     """Called when the objective (or validation score) stalled: stop, or for
     SGD with the adaptive schedule, divide the learning rate by 5."""
-    what = "Validation score" if stopping.validation is not None else "Training loss"
+    what = "Validation score" if stopping.early_stopping else "Training loss"
     msg = (
         f"{what} did not improve more than tol={stopping.tol:f} for "
         f"{stopping.n_iter_no_change} consecutive epochs."
@@ -401,27 +476,46 @@ def train_lbfgs(
         if verbose:
             print(f"Iteration {len(progress.loss_curve)}, loss = {progress.loss_curve[-1]:.8f}")
         now = time.perf_counter()
-        _tell(
-            listeners,
-            EpochReport(clock["iteration"], progress.loss_curve[-1], None, now - clock["started"]),
+        report = EpochReport(
+            clock["iteration"], progress.loss_curve[-1], None, now - clock["started"]
         )
         clock["started"] = now
+        if _end(listeners, report):
+            clock["asked_to_stop"] = True
+            raise StopIteration  # scipy ends the minimization there
+        _begin(listeners, clock["iteration"] + 1)
 
-    with BlasThreads(units, min(K.BLOCK_ROWS, data.n_samples)) as blas:
-        result = scipy.optimize.minimize(
-            objective,
-            params.astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            callback=record,
-            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-        )
+    result = None
+    try:
+        with BlasThreads(units, min(K.BLOCK_ROWS, data.n_samples)) as blas:
+            _begin(listeners, 1)
+            result = scipy.optimize.minimize(
+                objective,
+                params.astype(np.float64),
+                method="L-BFGS-B",
+                jac=True,
+                callback=record,
+                options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+            )
+    except KeyboardInterrupt:
+        _interrupted()  # params hold the last point evaluated
+    finally:
+        for listener in listeners:
+            listener.on_training_end()
+    if result is None:
+        progress.n_iter = clock["iteration"]
+        progress.loss = progress.loss_curve[-1] if progress.loss_curve else None
+        progress.best_loss = min(progress.loss_curve, default=np.inf)
+        return
     if not (np.isfinite(result.fun) and np.all(np.isfinite(result.x))):
         raise TrainingDiverged(
             f"L-BFGS ended on a non-finite objective ({result.fun:.3g}). Standardize the "
             "features (StandardScaler) and scale the targets."
         )
-    progress.n_iter = _check_optimize_result("lbfgs", result, max_iter)
+    if clock.get("asked_to_stop"):
+        progress.n_iter = clock["iteration"]
+    else:
+        progress.n_iter = _check_optimize_result("lbfgs", result, max_iter)
     progress.loss = float(result.fun)
     progress.best_loss = min(progress.loss_curve, default=progress.loss)
     params[:] = result.x

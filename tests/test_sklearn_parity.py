@@ -357,6 +357,14 @@ def test_every_sklearn_parameter_default_and_method_is_there(ours, theirs):
     for name in public:
         assert hasattr(ours, name), name
         if name in ("fit", "partial_fit", "predict", "predict_proba", "score"):
-            assert inspect.signature(getattr(ours, name)) == inspect.signature(
-                getattr(theirs, name)
-            ), name
+            our_sig = inspect.signature(getattr(ours, name)).parameters
+            their_sig = inspect.signature(getattr(theirs, name)).parameters
+            # Every parameter of theirs, in the same place with the same default;
+            # anything added is keyword-only and optional.
+            assert list(our_sig)[: len(their_sig)] == list(their_sig), name
+            for p in their_sig:
+                assert our_sig[p].default == their_sig[p].default, (name, p)
+                assert our_sig[p].kind == their_sig[p].kind, (name, p)
+            for p in list(our_sig)[len(their_sig) :]:
+                assert our_sig[p].kind == inspect.Parameter.KEYWORD_ONLY, (name, p)
+                assert our_sig[p].default is not inspect.Parameter.empty, (name, p)

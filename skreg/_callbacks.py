@@ -1,0 +1,122 @@
+"""scikit-learn's callback API (``sklearn.callback``, scikit-learn >= 1.9) on
+skreg's estimators.
+
+A fit is a task and each of its epochs (L-BFGS iterations) a subtask; a CV
+estimator's paths and their rates are tasks in between (``skreg._cv``).  The
+trainer knows nothing of callbacks: ``EpochCallbacks`` hears its epochs, as any
+``EpochListener``, and opens and closes the epoch tasks.  With an older
+scikit-learn the API is simply absent: the estimators have no
+``set_callbacks`` and every function here does nothing.
+"""
+
+from contextlib import contextmanager, nullcontext
+
+from ._training import EpochListener
+
+try:
+    from sklearn.callback import CallbackSupportMixin, with_callbacks
+
+    AVAILABLE = True
+except ImportError:  # scikit-learn < 1.9
+    AVAILABLE = False
+
+    class CallbackSupportMixin:
+        """Stands in for scikit-learn's mixin where it does not exist."""
+
+    def with_callbacks(method):
+        return method
+
+
+def fit_context(estimator, max_subtasks):
+    """The root task of a fit, or None without callback support."""
+    if not AVAILABLE:
+        return None
+    return estimator._init_callback_context(max_subtasks=max_subtasks)
+
+
+def begin(context, estimator, X, y, sample_weight):
+    if context is not None:
+        context.call_on_fit_task_begin(
+            estimator=estimator, X=X, y=y, metadata=_metadata(sample_weight)
+        )
+
+
+def end(context, estimator, X, y, sample_weight, reconstruction_attributes=None):
+    """End a task; True when a callback asks to stop."""
+    if context is None:
+        return False
+    return context.call_on_fit_task_end(
+        estimator=estimator,
+        X=X,
+        y=y,
+        metadata=_metadata(sample_weight),
+        reconstruction_attributes=reconstruction_attributes,
+    )
+
+
+def propagated(context, estimator):
+    """Run a sub-estimator's fit as the task ``context`` (a leaf)."""
+    if context is None:
+        return nullcontext()
+    return context.propagate_callback_context(estimator)
+
+
+@contextmanager
+def task(context, estimator, X=None, y=None, sample_weight=None):
+    """A task around a block of work: begin, then end on the way out."""
+    begin(context, estimator, X, y, sample_weight)
+    try:
+        yield context
+    finally:
+        end(context, estimator, X, y, sample_weight)
+
+
+def _metadata(sample_weight):
+    return None if sample_weight is None else {"sample_weight": sample_weight}
+
+
+def fitted_state(estimator):
+    """What makes a copy of ``estimator`` predict as it does now."""
+    return {
+        "coefs_": [W.copy() for W in estimator.coefs_],
+        "intercepts_": [b.copy() for b in estimator.intercepts_],
+    }
+
+
+class EpochCallbacks(EpochListener):
+    """Opens a subtask of ``context`` for every epoch and closes it with the
+    epoch's model (a copy of the estimator as it is then, for callbacks that
+    score it); a callback that asks to stop stops the training."""
+
+    def __init__(self, estimator, context, X, y, sample_weight):
+        self.estimator, self.context = estimator, context
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.open = None
+
+    def on_epoch_begin(self, epoch):
+        self.open = self.context.subcontext(task_name="epoch")
+        begin(self.open, self.estimator, self.X, self.y, self.sample_weight)
+
+    def on_epoch_end(self, report):
+        opened, self.open = self.open, None
+        return end(
+            opened,
+            self.estimator,
+            self.X,
+            self.y,
+            self.sample_weight,
+            reconstruction_attributes=lambda: fitted_state(self.estimator),
+        )
+
+    def on_training_end(self):
+        # An epoch begun but never finished (an interrupt, L-BFGS's last
+        # begin): close it, so that every task that began also ends.
+        if self.open is not None:
+            self.on_epoch_end(None)
+
+
+def epoch_listeners(estimator, context, X, y, sample_weight):
+    """The listeners that report a fit's epochs to its callbacks."""
+    if context is None:
+        return ()
+    return (EpochCallbacks(estimator, context, X, y, sample_weight),)
