@@ -140,7 +140,6 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
     # ------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    @callbacks.with_callbacks
     @unchanged_on_error
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.

@@ -13,8 +13,11 @@ from contextlib import contextmanager, nullcontext
 
 from ._training import EpochListener
 
+# scikit-learn's ``_fit_context``, which decorates every fit method, also
+# sets the callbacks up and tears them down around it.
 try:
-    from sklearn.callback import CallbackSupportMixin, with_callbacks
+    from sklearn.callback import CallbackSupportMixin
+    from sklearn.callback._callback_support import callback_management_context
 
     AVAILABLE = True
 except ImportError:  # scikit-learn < 1.9
@@ -23,8 +26,8 @@ except ImportError:  # scikit-learn < 1.9
     class CallbackSupportMixin:
         """Stands in for scikit-learn's mixin where it does not exist."""
 
-    def with_callbacks(method):
-        return method
+    def callback_management_context(estimator):
+        return nullcontext()
 
 
 def fit_context(estimator, max_subtasks):
@@ -32,6 +35,20 @@ def fit_context(estimator, max_subtasks):
     if not AVAILABLE:
         return None
     return estimator._init_callback_context(max_subtasks=max_subtasks)
+
+
+def path_context(estimator, n_rates):
+    """The root task of a path trained for ``estimator`` (whose callbacks
+    hear it), or None without callbacks."""
+    if not AVAILABLE or not getattr(estimator, "_skl_callbacks", None):
+        return None
+    return estimator._init_callback_context(task_name="path", max_subtasks=n_rates)
+
+
+def managed(estimator):
+    """Set-up and tear-down of ``estimator``'s callbacks around a path, as
+    scikit-learn does around a fit."""
+    return callback_management_context(estimator)
 
 
 def begin(context, estimator, X, y, sample_weight):
@@ -54,11 +71,20 @@ def end(context, estimator, X, y, sample_weight, reconstruction_attributes=None)
     )
 
 
-def propagated(context, estimator):
-    """Run a sub-estimator's fit as the task ``context`` (a leaf)."""
+@contextmanager
+def fit_as_task(context, estimator, X, y, sample_weight):
+    """Run ``estimator``'s fit as the task ``context`` (a leaf), as
+    scikit-learn's searches do: the fit's own root task takes the leaf's
+    place, and the callbacks it inherits hear it from there."""
     if context is None:
-        return nullcontext()
-    return context.propagate_callback_context(estimator)
+        yield
+        return
+    try:
+        with context.propagate_callback_context(estimator):
+            begin(context, estimator, X, y, sample_weight)
+            yield
+    finally:
+        end(context, estimator, X, y, sample_weight)
 
 
 @contextmanager

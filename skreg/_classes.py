@@ -21,7 +21,6 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from . import _callbacks as callbacks
 from . import _config as C
 from ._base import BaseRegularizedMLP, unchanged_on_error, validate_X_y
 from ._docstrings import fill_docstring
@@ -254,7 +253,6 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    @callbacks.with_callbacks
     @unchanged_on_error
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with a single epoch over the given data.
@@ -498,7 +496,6 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    @callbacks.with_callbacks
     @unchanged_on_error
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with a single epoch over the given data.

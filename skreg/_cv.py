@@ -26,6 +26,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
+from . import _callbacks as callbacks
 from ._base import unchanged_on_error
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
 from ._docstrings import fill_cv_docstring
@@ -41,9 +42,10 @@ SELECTION_RULES = ("best", "1se")
 # --------------------------------------------------------------------------
 
 
-def _scored_path(estimator, settings, X, y, sample_weight, train, test, rates, scorer):
+def _scored_path(estimator, settings, X, y, sample_weight, train, test, rates, scorer, context):
     """The path over ``rates`` on the training fold; per rate, the test
-    score, the sparsity reached and what the step cost."""
+    score, the sparsity reached and what the step cost.  ``context`` is the
+    path's callback task, or None."""
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
     X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
     sw_train = None if sample_weight is None else sample_weight[train]
@@ -60,15 +62,19 @@ def _scored_path(estimator, settings, X, y, sample_weight, train, test, rates, s
             )
         )
 
-    PathTrainer(estimator, **settings).run(X_train, y_train, sw_train, rates, score)
+    with callbacks.task(context, estimator, X_train, y_train, sw_train):
+        PathTrainer(estimator, **settings).run(
+            X_train, y_train, sw_train, rates, score, context=context
+        )
     return np.array(rows)
 
 
-def _full_path(estimator, settings, X, y, sample_weight, rates):
+def _full_path(estimator, settings, X, y, sample_weight, rates, context):
     """The path over ``rates`` on all the data: its steps and the fitted
     estimator (at the last rate), from which the chosen step's model is made."""
     trainer = PathTrainer(estimator, **settings)
-    steps = trainer.run(X, y, sample_weight, rates)
+    with callbacks.task(context, estimator, X, y, sample_weight):
+        steps = trainer.run(X, y, sample_weight, rates, context=context)
     return steps, trainer.estimator
 
 
@@ -107,6 +113,11 @@ class _PathCVMixin:
     @unchanged_on_error
     def fit(self, X, y, sample_weight=None):
         """Choose the rate by cross-validated paths, then fit at it.
+
+        With scikit-learn's callbacks (``set_callbacks``), the fit is a task,
+        each path (one per fold and ``l1_ratio``, and the final one on all the
+        data) a subtask, each rate a subtask of its path, and each epoch a
+        subtask of its rate.
 
         Parameters
         ----------
@@ -147,13 +158,17 @@ class _PathCVMixin:
         scorer = check_scoring(base, scoring=self.scoring)
 
         started = time.perf_counter()
+        n_tasks = len(estimators) * (len(folds) + 1)
+        contexts = self._path_contexts(X, y, sample_weight, n_tasks, len(grids[0]))
         tasks = [
-            delayed(_scored_path)(est, settings, X, y, sample_weight, train, test, rates, scorer)
+            delayed(_scored_path)(
+                est, settings, X, y, sample_weight, train, test, rates, scorer, next(contexts)
+            )
             for est, rates in zip(estimators, grids)
             for train, test in folds
         ]
         tasks += [
-            delayed(_full_path)(est, settings, X, y, sample_weight, rates)
+            delayed(_full_path)(est, settings, X, y, sample_weight, rates, next(contexts))
             for est, rates in zip(estimators, grids)
         ]
         results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
@@ -170,7 +185,21 @@ class _PathCVMixin:
         self.l1_ratio_ = float(l1_ratios[ratio_index])
         self.alphas_ = np.array(grids) if len(grids) > 1 else np.array(grids[0])
         self.fit_time_ = time.perf_counter() - started
+        callbacks.end(self._root_context, self, X, y, sample_weight, reconstruction_attributes={})
+        del self._root_context
         return self
+
+    def _path_contexts(self, X, y, sample_weight, n_tasks, n_rates):
+        """The callback tasks of the paths, made before the paths start (they
+        may run in other processes), as an iterator; Nones without callbacks."""
+        self._root_context = callbacks.fit_context(self, max_subtasks=n_tasks)
+        if self._root_context is None:
+            return iter([None] * n_tasks)
+        callbacks.begin(self._root_context, self, X, y, sample_weight)
+        return iter(
+            self._root_context.subcontext(task_name="path", max_subtasks=n_rates)
+            for _ in range(n_tasks)
+        )
 
     def _validate_cv_data(self, X, y):
         check_sparse_structure(X)

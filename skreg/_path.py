@@ -22,6 +22,7 @@ from sklearn.base import clone
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.multiclass import type_of_target
 
+from . import _callbacks as callbacks
 from . import _config as C
 from . import _kernels as K
 from . import _network
@@ -181,7 +182,9 @@ class PathTrainer:
 
     ``run`` returns one ``Step`` per rate and leaves ``self.estimator`` fitted
     at the last rate.  ``on_step(estimator, step)``, when given, is called
-    after each step with the estimator holding that step's weights.
+    after each step with the estimator holding that step's weights.  With a
+    callback ``context`` (scikit-learn's callback API), each step is a subtask
+    of it: the first a fit (its epochs below it), each later one its epochs.
     """
 
     def __init__(self, estimator, path_param="alpha", *, path_max_iter=50, warm_start=True):
@@ -192,14 +195,17 @@ class PathTrainer:
                 "A path trains each rate on all the data it is given (cross-validation "
                 "does the validating): set early_stopping=False."
             )
+        # Without callbacks of its own: the path's task hands them on.
         self.estimator = clone(estimator)
+        if callbacks.AVAILABLE:
+            self.estimator.set_callbacks()
         self.path_param = path_param
         self.path_max_iter = path_max_iter
         self.warm_start = warm_start
         n_weights = len(check_hidden_layer_sizes(estimator.hidden_layer_sizes)) + 1
         self.pattern = layer_pattern(estimator, path_param, n_weights)
 
-    def run(self, X, y, sample_weight, rates, on_step=None):
+    def run(self, X, y, sample_weight, rates, on_step=None, context=None):
         rates = np.asarray(rates, dtype=np.float64)
         if (
             rates.ndim != 1
@@ -209,15 +215,24 @@ class PathTrainer:
         ):
             raise ValueError(f"The rates of a path must be finite and non-negative, got {rates!r}.")
         steps = []
+        self._context = context
         for index, rate in enumerate(rates):
             started = time.perf_counter()
-            if index == 0 or not self.warm_start:
-                self._fit_cold(X, y, sample_weight, rate)
-            elif self._dead():
-                self._set_rate(rate)  # nothing left to train: the network stays as it is
-                self._progress = Progress(loss_curve=[], n_iter=0)
+            cold = index == 0 or not self.warm_start
+            step_context = self._step_context(cold)
+            if cold:
+                with callbacks.fit_as_task(step_context, self.estimator, X, y, sample_weight):
+                    self._fit_cold(X, y, sample_weight, rate)
             else:
-                self._fit_warm(rate)
+                with callbacks.task(step_context, self.estimator, X, y, sample_weight):
+                    if self._dead():
+                        self._set_rate(rate)  # nothing left to train: the network stays
+                        self._progress = Progress(loss_curve=[], n_iter=0)
+                    else:
+                        listeners = callbacks.epoch_listeners(
+                            self.estimator, step_context, X, y, sample_weight
+                        )
+                        self._fit_warm(rate, listeners)
             step = self._snapshot(rate, time.perf_counter() - started)
             steps.append(step)
             if on_step is not None:
@@ -225,6 +240,14 @@ class PathTrainer:
         return steps
 
     # -- the steps ---------------------------------------------------------
+
+    def _step_context(self, cold):
+        """The callback task of the next step: a leaf that the fit of a cold
+        step merges with, or a task with one subtask per epoch."""
+        if self._context is None:
+            return None
+        epochs = 0 if cold else self.path_max_iter + (self.estimator.solver == "lbfgs")
+        return self._context.subcontext(task_name="rate", max_subtasks=epochs)
 
     def _set_rate(self, rate):
         self.estimator.set_params(**{self.path_param: (rate * self.pattern).tolist()})
@@ -239,7 +262,7 @@ class PathTrainer:
         X, _, Y, sample_weight = est._validated(X, y, sample_weight, incremental=True, reset=False)
         self._data = TrainingData(C.input_matrix(X, X.dtype), Y, sample_weight)
 
-    def _fit_warm(self, rate):
+    def _fit_warm(self, rate, listeners=()):
         """At most ``path_max_iter`` epochs from the current weights and
         optimizer state, with a fresh stopping rule."""
         est = self.estimator
@@ -249,10 +272,24 @@ class PathTrainer:
         reg = est._regularization(len(units) - 1)
         progress = Progress(samples_seen=est.t_)
         if est.solver == "lbfgs":
-            est._run_lbfgs(params, units, self._data, reg, progress, max_iter=self.path_max_iter)
+            est._run_lbfgs(
+                params,
+                units,
+                self._data,
+                reg,
+                progress,
+                max_iter=self.path_max_iter,
+                listeners=listeners,
+            )
         else:
             est._run_stochastic(
-                params, units, self._data, reg, progress, max_iter=self.path_max_iter
+                params,
+                units,
+                self._data,
+                reg,
+                progress,
+                max_iter=self.path_max_iter,
+                listeners=listeners,
             )
         est._store_progress(progress)
         self._progress = progress
@@ -400,7 +437,10 @@ def regularization_path(
         )
     alphas = np.sort(np.asarray(alphas, dtype=np.float64))
     trainer = PathTrainer(estimator, path_param, path_max_iter=path_max_iter, warm_start=warm_start)
-    steps = trainer.run(X, y, sample_weight, alphas)
+    with callbacks.managed(estimator):
+        context = callbacks.path_context(estimator, len(alphas))
+        with callbacks.task(context, estimator, X, y, sample_weight):
+            steps = trainer.run(X, y, sample_weight, alphas, context=context)
     return path_bunch(steps, path_param)
 
 
