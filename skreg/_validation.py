@@ -107,8 +107,13 @@ def check_stable_rates(reg, solver, learning_rate_init, momentum, nesterovs_mome
 
 
 def check_sample_weight_sum(sample_weight):
-    """The data loss is divided by the sum of the weights: it must be finite."""
+    """The data loss is divided by the sum of the weights: it must be finite
+    and positive."""
     total = np.sum(sample_weight, dtype=np.float64)
+    if total == 0:
+        raise ValueError(
+            "sample_weight sums to zero: at least one sample needs a positive weight."
+        )
     if not np.isfinite(total):
         raise ValueError(
             "The sum of sample_weight overflows to infinity. Only the ratios of the "
