@@ -128,6 +128,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "input_noise": [Interval(Real, 0, None, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "leaky_relu_slope": [Interval(Real, 0, None, closed="left")],
         "scoring": [StrOptions(set(get_scorer_names()) | {"loss"}), callable, None],
     }
 
@@ -248,7 +249,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         """
         check_is_fitted(self, "coefs_")
         self.coefs_, self.intercepts_, _ = prune_network(
-            self.coefs_, self.intercepts_, self.activation
+            self.coefs_, self.intercepts_, self._settings(batch_size=1)
         )
         if hasattr(self, "_optimizer"):
             del self._optimizer
@@ -427,6 +428,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
     def _settings(self, batch_size):
         return C.settings(
             activation=self.activation,
+            leaky_relu_slope=self.leaky_relu_slope,
             out_activation=self.out_activation_,
             solver=self.solver,
             batch_size=batch_size,
@@ -678,8 +680,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
                 C.input_matrix(X, dtype),
                 params,
                 units,
-                C.ACTIVATIONS[self.activation],
-                C.OUTPUT_LOSSES[self.out_activation_],
+                self._settings(batch_size=1),
                 out,
             )
         return out

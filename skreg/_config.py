@@ -23,6 +23,10 @@ ACTIVATIONS = {
     "logistic": K.ACT_LOGISTIC,
     "tanh": K.ACT_TANH,
     "relu": K.ACT_RELU,
+    "leaky_relu": K.ACT_LEAKY_RELU,
+    "elu": K.ACT_ELU,
+    "softplus": K.ACT_SOFTPLUS,
+    "gelu": K.ACT_GELU,
 }
 
 # Losses, each with its output activation (the canonical link), named as
@@ -140,6 +144,20 @@ def needs_randomness(reg):
     return bool(np.any(reg.dropout > 0) or reg.input_noise > 0)
 
 
+def extra_terms(reg):
+    """``reg`` when a fit uses a regularizer beyond L2 and weight decay (L1,
+    group lasso, max-norm, dropout, input noise), else None: the epoch kernel
+    takes it as its ``extra`` argument, and compiles a plain kernel without
+    the code of those terms when it is None (see ``skreg._kernels``)."""
+    used = (
+        np.any(reg.l1 > 0)
+        or np.any(reg.group > 0)
+        or np.any(reg.max_norm > 0)
+        or needs_randomness(reg)
+    )
+    return reg if used else None
+
+
 def terms_lbfgs_cannot_handle(reg):
     """Names of the regularizers in use that L-BFGS cannot handle: the
     non-smooth terms (they need proximal steps) and those that act only
@@ -168,6 +186,7 @@ def terms_lbfgs_cannot_handle(reg):
 def settings(
     *,
     activation="relu",
+    leaky_relu_slope=0.01,
     out_activation="identity",
     solver="adam",
     batch_size=200,
@@ -182,6 +201,7 @@ def settings(
     loss).  L-BFGS uses only the network part."""
     return K.Settings(
         activation=ACTIVATIONS[activation],
+        activation_slope=float(leaky_relu_slope),
         loss=OUTPUT_LOSSES[out_activation],
         solver=SOLVERS.get(solver, K.SOLVER_SGD),
         nesterov=bool(nesterovs_momentum),

@@ -394,6 +394,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
         input_dropout=0.0,
         input_noise=0.0,
         max_norm=None,
+        leaky_relu_slope=0.01,
         class_weight=None,
         alphas=10,
         eps=1e-3,
@@ -438,6 +439,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
             input_dropout=input_dropout,
             input_noise=input_noise,
             max_norm=max_norm,
+            leaky_relu_slope=leaky_relu_slope,
             class_weight=class_weight,
         )
         self.alphas = alphas
@@ -536,6 +538,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         input_dropout=0.0,
         input_noise=0.0,
         max_norm=None,
+        leaky_relu_slope=0.01,
         alphas=10,
         eps=1e-3,
         path_param="alpha",
@@ -580,6 +583,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
             input_dropout=input_dropout,
             input_noise=input_noise,
             max_norm=max_norm,
+            leaky_relu_slope=leaky_relu_slope,
         )
         self.alphas = alphas
         self.eps = eps

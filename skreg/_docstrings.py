@@ -7,8 +7,18 @@ PARAMETERS = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of units in the ith hidden layer.
 
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation of the hidden layers.
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', \
+            'elu', 'softplus', 'gelu'}, default='relu'
+        Activation of the hidden layers: scikit-learn's four, and
+
+        - 'leaky_relu', ``z`` for ``z > 0`` and ``leaky_relu_slope * z``
+          otherwise;
+        - 'elu', ``z`` for ``z > 0`` and ``exp(z) - 1`` otherwise;
+        - 'softplus', ``log(1 + exp(z))``;
+        - 'gelu', in its tanh approximation
+          ``0.5 z (1 + tanh(sqrt(2 / pi) (z + 0.044715 z^3)))`` (what
+          PyTorch computes with ``approximate='tanh'``; within about 1e-3 of
+          the exact ``z * Phi(z)``).
 
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         'adam' and 'sgd' train in minibatches with a proximal step for the
@@ -126,6 +136,10 @@ PARAMETERS = """\
     max_norm : float or None, default=None
         After every step, each unit's incoming weight vector (a column of a
         weight matrix) is rescaled to norm at most ``max_norm``.
+
+    leaky_relu_slope : float, default=0.01
+        Slope of the 'leaky_relu' activation for negative inputs (ignored by
+        the other activations).
 
     scoring : str, callable or None, default=None
         The score of the validation data (early stopping's split, or

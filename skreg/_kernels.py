@@ -23,6 +23,21 @@ Conventions
 * ``step_sizes`` are per-coordinate step sizes (what the proximal steps scale
   their thresholds by); ``t`` counts the optimizer updates taken so far
   (Adam's time step).
+* ``extra`` is the ``Regularization`` record again when a fit uses a
+  regularizer other than L2 and weight decay (L1, group lasso, max-norm,
+  dropout, input noise), and None otherwise.  Numba removes a branch that
+  tests ``extra is not None`` when it is None, so a default fit compiles a
+  plain kernel without the code of those regularizers (a separate argument:
+  Numba cannot prune on a None field of a record).
+* The building blocks of an epoch that the kernels call from one or two
+  places (``forward_train``, ``backward``, ``optimizer_step``, ...) are
+  ``inline="always"``, compiled inside their caller: each separately compiled
+  function is its own LLVM module, optimized and turned into machine code for
+  itself and again inside every caller, so a deep call tree compiles several
+  times over.  Small helpers called from many places stay separate (inlining
+  them at every call site costs more than it saves).  Kernels never assign an
+  array to a slice: that compiles Numba's string formatting for its
+  shape-mismatch message, seconds of compile time.
 * Nothing here uses ``parallel=True``: an outer ``n_jobs`` search already
   runs whole fits in parallel, one per core.
 """
@@ -41,6 +56,10 @@ announce_first_compile(__name__, DISK_CACHE)
 
 # Hidden activations.
 ACT_IDENTITY, ACT_LOGISTIC, ACT_TANH, ACT_RELU = 0, 1, 2, 3
+ACT_LEAKY_RELU, ACT_ELU, ACT_SOFTPLUS, ACT_GELU = 4, 5, 6, 7
+# GELU's tanh approximation: 0.5 z (1 + tanh(sqrt(2 / pi) (z + 0.044715 z^3)))
+GELU_SCALE = 0.7978845608028654
+GELU_CUBIC = 0.044715
 
 # Loss codes; each implies its output activation (the canonical link).
 LOSS_SQUARED = 0  # identity output, half squared error averaged over outputs
@@ -70,6 +89,7 @@ class Settings(NamedTuple):
     """Network and solver settings, fixed for a whole fit."""
 
     activation: int  # ACT_* of the hidden layers
+    activation_slope: float  # leaky_relu's slope for negative inputs
     loss: int  # LOSS_*, which also fixes the output activation
     solver: int  # SOLVER_*
     nesterov: bool
@@ -133,26 +153,49 @@ def rows_view(buffer, n_rows, n_cols):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def activate(z, code):
+def activate(z, code, slope):
+    """activation(z); ``slope`` is leaky_relu's slope for negative z."""
     if code == ACT_RELU:
         return z if z > 0 else 0.0 * z
     if code == ACT_TANH:
         return np.tanh(z)
     if code == ACT_LOGISTIC:
         return logistic(z)
+    if code == ACT_LEAKY_RELU:
+        return z if z > 0 else slope * z
+    if code == ACT_ELU:
+        return z if z > 0 else np.expm1(z)
+    if code == ACT_SOFTPLUS:
+        return softplus(z)
+    if code == ACT_GELU:
+        return 0.5 * z * (1.0 + np.tanh(GELU_SCALE * (z + GELU_CUBIC * z * z * z)))
     return z
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def activation_derivative(a, code):
-    """d activation / dz, from the activation's value ``a``."""
+def activation_derivative(a, code, slope):
+    """d activation / dz, from the activation's value ``a`` (every activation
+    but GELU, whose derivative ``gelu_derivative`` needs z)."""
     if code == ACT_RELU:
         return 1.0 if a > 0 else 0.0
     if code == ACT_TANH:
         return 1.0 - a * a
     if code == ACT_LOGISTIC:
         return a * (1.0 - a)
+    if code == ACT_LEAKY_RELU:
+        return 1.0 if a > 0 else slope
+    if code == ACT_ELU:
+        return 1.0 if a > 0 else a + 1.0  # exp(z) = elu(z) + 1 for z <= 0
+    if code == ACT_SOFTPLUS:
+        return -np.expm1(-a)  # logistic(z) = 1 - exp(-softplus(z))
     return 1.0
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def gelu_derivative(z):
+    """d GELU / dz of the tanh approximation."""
+    t = np.tanh(GELU_SCALE * (z + GELU_CUBIC * z * z * z))
+    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * z * z)
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
@@ -240,38 +283,27 @@ def max_batch_nnz(indptr, order, batch):
     return largest
 
 
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def gather_batch(inputs, order, start, stop, buffers, drop_rate, noise_std):
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
+def gather_batch(inputs, order, start, stop, buffers):
     """Rows ``order[start:stop]`` of an input matrix copied into ``buffers``
-    (an input matrix of capacity at least that batch), with input noise and
-    input dropout (inverted) when they are set.  Returns the batch as an
-    input matrix.  Noise is for dense inputs only: it would fill a sparse
-    matrix in (the estimator refuses that combination)."""
+    (an input matrix of capacity at least that batch).  Returns the batch as
+    an input matrix."""
     dense, data, indices, indptr = inputs
     b_dense, b_data, b_indices, b_indptr = buffers
     n = stop - start
-    keep = 1.0 - drop_rate
     if not is_sparse(inputs):
         Xb = b_dense[:n]
         for r in range(n):
             src = order[start + r]
             for j in range(dense.shape[1]):
-                x = dense[src, j]
-                if noise_std > 0.0:
-                    x += noise_std * np.random.standard_normal()
-                if drop_rate > 0.0:
-                    x = x / keep if np.random.random() < keep else 0.0 * x
-                Xb[r, j] = x
+                Xb[r, j] = dense[src, j]
         return (Xb, b_data, b_indices, b_indptr)
     nnz = 0
     b_indptr[0] = 0
     for r in range(n):
         src = order[start + r]
         for k in range(indptr[src], indptr[src + 1]):
-            x = data[k]
-            if drop_rate > 0.0:
-                x = x / keep if np.random.random() < keep else 0.0 * x
-            b_data[nnz] = x
+            b_data[nnz] = data[k]
             b_indices[nnz] = indices[k]
             nnz += 1
         b_indptr[r + 1] = nnz
@@ -279,6 +311,23 @@ def gather_batch(inputs, order, start, stop, buffers, drop_rate, noise_std):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def perturb_batch(batch, drop_rate, noise_std):
+    """Input noise and input dropout (inverted), in place, on the stored
+    entries of a gathered batch.  Noise is for dense inputs only: it would
+    fill a sparse matrix in (the estimator refuses that combination)."""
+    dense, data, _, _ = batch
+    values = data if is_sparse(batch) else dense.reshape(dense.size)
+    keep = 1.0 - drop_rate
+    for k in range(values.shape[0]):
+        x = values[k]
+        if noise_std > 0.0:
+            x += noise_std * np.random.standard_normal()
+        if drop_rate > 0.0:
+            x = x / keep if np.random.random() < keep else 0.0 * x
+        values[k] = x
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
 def allocate_batch_buffers(inputs, order, batch, n_features):
     """Buffers that ``gather_batch`` fills, sized for the batches of ``order``."""
     dense, data, indices, indptr = inputs
@@ -299,53 +348,44 @@ def allocate_batch_buffers(inputs, order, batch, n_features):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def add_bias_and_activate(Z, b, code):
+def add_bias_and_activate(Z, b, code, slope):
     """Z <- activation(Z + b), in place (prediction: no derivative, no dropout)."""
     n, m = Z.shape
     for i in range(n):
         for j in range(m):
-            Z[i, j] = activate(Z[i, j] + b[j], code)
+            Z[i, j] = activate(Z[i, j] + b[j], code, slope)
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def add_bias_activate_dropout(Z, D, b, code, drop_rate):
-    """Training forward step of a hidden layer.
-
-    Z <- mask * activation(Z + b) and D <- mask * activation'(Z + b), where
-    mask is 0 with probability ``drop_rate`` and ``1 / (1 - drop_rate)``
-    otherwise (inverted dropout: each unit keeps its expected value).
-    D is what the backward pass multiplies the incoming delta by.
-    """
-    # One loop per activation, each with a constant code, so that the
-    # branches fold away and the loops vectorize.
-    if code == ACT_RELU:
-        bias_activate_derive(Z, D, b, ACT_RELU)
-    elif code == ACT_TANH:
-        bias_activate_derive(Z, D, b, ACT_TANH)
-    elif code == ACT_LOGISTIC:
-        bias_activate_derive(Z, D, b, ACT_LOGISTIC)
-    else:
-        bias_activate_derive(Z, D, b, ACT_IDENTITY)
-    if drop_rate > 0.0:
-        apply_dropout(Z, D, drop_rate)
-
-
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def bias_activate_derive(Z, D, b, code):
-    """Z <- activation(Z + b) and D <- activation'(Z + b), elementwise."""
+def add_bias_activate(Z, D, b, code, slope):
+    """Training forward step of a hidden layer, before dropout:
+    Z <- activation(Z + b) and D <- activation'(Z + b), elementwise.  D is
+    what the backward pass multiplies the incoming delta by."""
+    # ``code`` is a run-time value: one call per activation with a constant
+    # code compiled a copy of these loops per activation, for an epoch no
+    # faster (the loops are unswitched on the invariant code either way).
     n, m = Z.shape
+    if code == ACT_GELU:
+        for i in range(n):
+            for j in range(m):
+                z = Z[i, j] + b[j]
+                D[i, j] = gelu_derivative(z)
+                Z[i, j] = activate(z, code, slope)
+        return
     # Two simple passes vectorize better than one that writes both arrays.
     for i in range(n):
         for j in range(m):
-            Z[i, j] = activate(Z[i, j] + b[j], code)
+            Z[i, j] = activate(Z[i, j] + b[j], code, slope)
     for i in range(n):
         for j in range(m):
-            D[i, j] = activation_derivative(Z[i, j], code)
+            D[i, j] = activation_derivative(Z[i, j], code, slope)
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def apply_dropout(Z, D, drop_rate):
-    """Multiply Z and D by one inverted-dropout mask, drawn row by row."""
+    """Multiply Z and D by one inverted-dropout mask, drawn row by row: 0
+    with probability ``drop_rate``, else ``1 / (1 - drop_rate)`` (each unit
+    keeps its expected value)."""
     n, m = Z.shape
     keep = 1.0 - drop_rate
     for i in range(n):
@@ -380,8 +420,8 @@ def output_transform(Z, b, loss_code):
                 Z[i, j] = np.exp(Z[i, j])
 
 
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def predict_block(inputs, params, units, activation, loss_code, out, buf_a, buf_b):
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
+def predict_block(inputs, params, units, settings, out, buf_a, buf_b):
     """Network output for the rows of an input matrix, written into ``out``.
 
     ``buf_a`` and ``buf_b`` hold at least ``out.shape[0] * max(hidden units)``
@@ -401,14 +441,14 @@ def predict_block(inputs, params, units, activation, loss_code, out, buf_a, buf_
         else:
             np.dot(A, W, Z)
         if last:
-            output_transform(Z, b, loss_code)
+            output_transform(Z, b, settings.loss)
         else:
-            add_bias_and_activate(Z, b, activation)
+            add_bias_and_activate(Z, b, settings.activation, settings.activation_slope)
             A = Z
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def predict(inputs, params, units, activation, loss_code, out):
+def predict(inputs, params, units, settings, out):
     """Network output for every row of an input matrix, in blocks of
     ``BLOCK_ROWS`` rows so that no buffer grows with n_samples.
 
@@ -429,8 +469,7 @@ def predict(inputs, params, units, activation, loss_code, out):
             input_row_block(inputs, start, stop),
             params,
             units,
-            activation,
-            loss_code,
+            settings,
             out[start:stop],
             buf_a,
             buf_b,
@@ -442,7 +481,7 @@ def predict(inputs, params, units, activation, loss_code, out):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
 def loss_and_output_delta(Z, b, Y, sw, sw_total, loss_code, delta):
     """Weighted data loss of a batch and the output layer's delta.
 
@@ -499,7 +538,7 @@ def loss_and_output_delta(Z, b, Y, sw, sw_total, loss_code, delta):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
 def backward(inputs, params, units, acts, derivs, deltas, grads, n):
     """Gradient of the batch's data loss, written into ``grads``.
 
@@ -541,12 +580,12 @@ def propagate_delta(delta, W, D, prev):
             prev[i, j] *= D[i, j]
 
 
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def forward_train(inputs, params, units, activation, dropout, acts, derivs, n):
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
+def forward_train(inputs, params, units, settings, extra, acts, derivs, n):
     """Training forward pass through the hidden layers, for the batch's input
-    matrix ``inputs`` of ``n`` rows; ``dropout[l]`` is the rate at which weight
-    layer l's input units are dropped (``dropout[0]``, the inputs', is
-    applied when the batch is gathered, not here).
+    matrix ``inputs`` of ``n`` rows, with the dropout of ``extra`` (rate
+    ``extra.dropout[l]`` on weight layer l's input units; entry 0, the
+    inputs', is applied to the gathered batch), or none when it is None.
 
     Returns the output layer's pre-activation without intercept, as a view
     into ``acts[-1]``.
@@ -565,7 +604,9 @@ def forward_train(inputs, params, units, activation, dropout, acts, derivs, n):
         if l < n_weights - 1:
             b = params[intercept_start[l] : intercept_start[l + 1]]
             D = rows_view(derivs[l], n, units[l + 1])
-            add_bias_activate_dropout(Z, D, b, activation, dropout[l + 1])
+            add_bias_activate(Z, D, b, settings.activation, settings.activation_slope)
+            if extra is not None and extra.dropout[l + 1] > 0.0:
+                apply_dropout(Z, D, extra.dropout[l + 1])
     return Z
 
 
@@ -833,7 +874,7 @@ def flush_subnormal(x, tiny):
     return x if abs(x) >= tiny else 0.0 * x
 
 
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
 def update_span(params, grads, moments, step_sizes, span, l2, shrink, lr, settings, t):
     """The solver's update of the entries ``span`` of the flat vectors;
     ``moments`` is SGD's velocity (row 0) or Adam's two moments (rows 0, 1)."""
@@ -845,26 +886,27 @@ def update_span(params, grads, moments, step_sizes, span, l2, shrink, lr, settin
         sgd_step(params, grads, moments[0], step_sizes, span, l2, shrink, lr, settings)
 
 
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def optimizer_step(params, grads, moments, step_sizes, units, reg, settings, lr, t):
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
+def optimizer_step(params, grads, moments, step_sizes, units, reg, extra, settings, lr, t):
     """Optimizer update with the penalty's smooth gradient (``grads`` holds
-    the data loss's only), then the proximal steps and the max-norm
-    projection, at learning rate ``lr`` and time step ``t``.  Each weight
-    matrix is one span with its own strengths; the intercepts are one span,
-    neither penalized nor decayed."""
+    the data loss's only), then, when ``extra`` is not None, the proximal
+    steps and the max-norm projection, at learning rate ``lr`` and time step
+    ``t``.  Each weight matrix is one span with its own strengths; the
+    intercepts are one span, neither penalized nor decayed."""
     coef_start, intercept_start = layer_offsets(units)
     shrink = 1.0 - lr * reg.weight_decay
-    if reg.l1_subgradient:
-        add_penalty_gradient(params, grads, units, reg, False)
+    if extra is not None and extra.l1_subgradient:
+        add_penalty_gradient(params, grads, units, extra, False)
     for l in range(units.shape[0] - 1):
         span = (coef_start[l], coef_start[l + 1])
         update_span(params, grads, moments, step_sizes, span, reg.l2[l], shrink, lr, settings, t)
     span = (intercept_start[0], intercept_start[-1])
     update_span(params, grads, moments, step_sizes, span, 0.0, 1.0, lr, settings, t)
-    if not reg.l1_subgradient:
-        prox_l1(params, step_sizes, units, reg)
-    prox_group(params, step_sizes, units, reg)
-    apply_max_norm(params, units, reg)
+    if extra is not None:
+        if not extra.l1_subgradient:
+            prox_l1(params, step_sizes, units, extra)
+        prox_group(params, step_sizes, units, extra)
+        apply_max_norm(params, units, extra)
 
 
 # --------------------------------------------------------------------------
@@ -872,7 +914,7 @@ def optimizer_step(params, grads, moments, step_sizes, units, reg, settings, lr,
 # --------------------------------------------------------------------------
 
 
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
 def allocate_layer_buffers(units, n_rows, dtype_like):
     """One flat buffer per weight layer's output for activations, derivatives
     and deltas, each ``n_rows * units[l + 1]`` long."""
@@ -888,16 +930,17 @@ def allocate_layer_buffers(units, n_rows, dtype_like):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def train_epoch(inputs, Y, sw, order, params, moments, units, reg, settings, epoch, t):
+def train_epoch(inputs, Y, sw, order, params, moments, units, reg, extra, settings, epoch, t):
     """One pass of minibatch training over the rows ``order`` of an input
     matrix, its targets Y and sample weights sw, at the learning rate and
     with the seed of ``epoch``.
 
-    ``moments`` is the optimizer's state (see ``update_span``), updated in
-    place; ``t`` is the number of optimizer updates taken so far (Adam's time
-    step).  Returns ``(sum_i sw_i * loss_i over the epoch, new t)``; the
-    penalty is not included.  Buffers are allocated once here, before the
-    batch loop.
+    ``extra`` is ``reg`` when a regularizer other than L2 and weight decay
+    is used, else None (see the module docstring).  ``moments`` is the
+    optimizer's state (see ``update_span``), updated in place; ``t`` is the
+    number of optimizer updates taken so far (Adam's time step).  Returns
+    ``(sum_i sw_i * loss_i over the epoch, new t)``; the penalty is not
+    included.  Buffers are allocated once here, before the batch loop.
 
     Nothing here checks shapes or indices: ``skreg._training`` checks that
     the arrays agree with ``units`` and with each other before calling, and
@@ -921,17 +964,18 @@ def train_epoch(inputs, Y, sw, order, params, moments, units, reg, settings, epo
     for start in range(0, n_samples, batch):
         stop = min(start + batch, n_samples)
         n = stop - start
-        Xb = gather_batch(
-            inputs, order, start, stop, batch_buffers, reg.dropout[0], reg.input_noise
-        )
-        Z_out = forward_train(Xb, params, units, settings.activation, reg.dropout, acts, derivs, n)
+        Xb = gather_batch(inputs, order, start, stop, batch_buffers)
+        if extra is not None:
+            perturb_batch(Xb, extra.dropout[0], extra.input_noise)
+        Z_out = forward_train(Xb, params, units, settings, extra, acts, derivs, n)
         sw_batch = sw_flat[:n]
         Yb = rows_view(Y_flat, n, n_out)
         sw_total = 0.0
         for r in range(n):
             sw_batch[r] = sw[order[start + r]]
             sw_total += sw_batch[r]
-            Yb[r] = Y[order[start + r]]
+            for j in range(n_out):  # element by element (module docstring)
+                Yb[r, j] = Y[order[start + r], j]
         delta_out = rows_view(deltas[n_weights - 1], n, n_out)
         total_loss += loss_and_output_delta(
             Z_out, b_out, Yb, sw_batch, sw_total, settings.loss, delta_out
@@ -939,7 +983,16 @@ def train_epoch(inputs, Y, sw, order, params, moments, units, reg, settings, epo
         backward(Xb, params, units, acts, derivs, deltas, grads, n)
         t += 1
         optimizer_step(
-            params, grads, moments, step_sizes, units, reg, settings, epoch.learning_rate, t
+            params,
+            grads,
+            moments,
+            step_sizes,
+            units,
+            reg,
+            extra,
+            settings,
+            epoch.learning_rate,
+            t,
         )
     return total_loss, t
 
@@ -962,7 +1015,6 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
     block = min(BLOCK_ROWS, n_samples)
     acts, derivs, deltas = allocate_layer_buffers(units, block, params)
     block_grads = np.empty_like(params)
-    no_dropout = np.zeros(n_weights)
     sw_total = 0.0
     for i in range(n_samples):
         sw_total += sw[i]
@@ -974,7 +1026,7 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
         stop = min(start + block, n_samples)
         n = stop - start
         Xb = input_row_block(inputs, start, stop)
-        Z_out = forward_train(Xb, params, units, settings.activation, no_dropout, acts, derivs, n)
+        Z_out = forward_train(Xb, params, units, settings, None, acts, derivs, n)
         delta_out = rows_view(deltas[n_weights - 1], n, n_out)
         data_loss += loss_and_output_delta(
             Z_out,
@@ -1003,7 +1055,6 @@ def data_loss(inputs, Y, sw, params, units, settings):
     n_out = units[n_weights]
     block = min(BLOCK_ROWS, n_samples)
     acts, derivs, deltas = allocate_layer_buffers(units, block, params)
-    no_dropout = np.zeros(n_weights)
     sw_total = 0.0
     for i in range(n_samples):
         sw_total += sw[i]
@@ -1013,14 +1064,7 @@ def data_loss(inputs, Y, sw, params, units, settings):
         stop = min(start + block, n_samples)
         n = stop - start
         Z_out = forward_train(
-            input_row_block(inputs, start, stop),
-            params,
-            units,
-            settings.activation,
-            no_dropout,
-            acts,
-            derivs,
-            n,
+            input_row_block(inputs, start, stop), params, units, settings, None, acts, derivs, n
         )
         scratch = rows_view(deltas[n_weights - 1], n, n_out)
         total += loss_and_output_delta(

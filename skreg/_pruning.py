@@ -10,12 +10,13 @@ dropped the same way.  Predictions are unchanged up to rounding.
 
 import numpy as np
 
-from . import _config as C
 from . import _kernels as K
 
 
-def prune_network(coefs, intercepts, activation):
-    """Pruned copies of ``coefs`` and ``intercepts``.
+def prune_network(coefs, intercepts, settings):
+    """Pruned copies of ``coefs`` and ``intercepts`` of a network whose
+    ``Settings`` record (of ``skreg._config.settings``) is ``settings``: its
+    hidden activation is what a constant unit outputs.
 
     Returns ``(coefs, intercepts, kept)`` where ``kept[l]`` is the boolean
     mask of hidden layer ``l + 1``'s units that remain.
@@ -27,7 +28,7 @@ def prune_network(coefs, intercepts, activation):
         incoming, outgoing = coefs[l - 1], coefs[l]
         constant = ~np.any(incoming != 0, axis=0)
         # Fold each constant unit's fixed contribution into the next intercept.
-        folded = _activated_constants(intercepts[l - 1][constant], activation) @ outgoing[constant]
+        folded = _activated_constants(intercepts[l - 1][constant], settings) @ outgoing[constant]
         intercepts[l] = (intercepts[l] + folded).astype(intercepts[l].dtype)
         kept = np.any(outgoing != 0, axis=1) & ~constant
         coefs[l - 1] = np.ascontiguousarray(incoming[:, kept])
@@ -37,11 +38,11 @@ def prune_network(coefs, intercepts, activation):
     return coefs, intercepts, kept_masks
 
 
-def _activated_constants(intercepts, activation):
+def _activated_constants(intercepts, settings):
     """activation(intercepts), computed by the prediction kernel itself so
     that pruning knows every activation the network can have."""
     b = np.ascontiguousarray(intercepts)
     values = np.zeros((1, b.shape[0]), dtype=b.dtype)
     if b.shape[0]:
-        K.add_bias_and_activate(values, b, C.ACTIVATIONS[activation])
+        K.add_bias_and_activate(values, b, settings.activation, settings.activation_slope)
     return values[0]

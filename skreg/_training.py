@@ -316,6 +316,7 @@ class _Epochs:
         self.random_state, self.shuffle = random_state, shuffle
         self.order = np.arange(data.n_samples, dtype=np.int64)
         self.needs_seed = C.needs_randomness(reg)
+        self.extra = C.extra_terms(reg)
         self.sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
 
     def run(self):
@@ -332,6 +333,7 @@ class _Epochs:
             opt.moments,
             self.units,
             self.reg,
+            self.extra,
             self.settings,
             C.epoch(opt.learning_rate, seed),
             opt.n_updates,

@@ -111,9 +111,7 @@ def check_sample_weight_sum(sample_weight):
     and positive."""
     total = np.sum(sample_weight, dtype=np.float64)
     if total == 0:
-        raise ValueError(
-            "sample_weight sums to zero: at least one sample needs a positive weight."
-        )
+        raise ValueError("sample_weight sums to zero: at least one sample needs a positive weight.")
     if not np.isfinite(total):
         raise ValueError(
             "The sum of sample_weight overflows to infinity. Only the ratios of the "

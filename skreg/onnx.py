@@ -30,6 +30,7 @@ from skl2onnx.common.data_types import (
 from sklearn.utils.validation import check_is_fitted
 
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
+from ._kernels import GELU_CUBIC, GELU_SCALE
 
 __all__ = ["to_onnx"]
 
@@ -41,7 +42,24 @@ _HIDDEN_ACTIVATIONS = {
     "logistic": lambda graph, z, est: graph.node("Sigmoid", [z]),
     "tanh": lambda graph, z, est: graph.node("Tanh", [z]),
     "relu": lambda graph, z, est: graph.node("Relu", [z]),
+    "leaky_relu": lambda graph, z, est: graph.node(
+        "LeakyRelu", [z], alpha=float(est.leaky_relu_slope)
+    ),
+    "elu": lambda graph, z, est: graph.node("Elu", [z], alpha=1.0),
+    "softplus": lambda graph, z, est: graph.node("Softplus", [z]),
+    "gelu": lambda graph, z, est: _gelu_tanh(graph, z),
 }
+
+
+def _gelu_tanh(graph, z):
+    """GELU's tanh approximation from elementary nodes: ONNX's own ``Gelu``
+    (with ``approximate='tanh'``) needs opset 20, which older runtimes lack."""
+    cube = graph.node("Mul", [graph.node("Mul", [z, z]), z])
+    inner = graph.node("Add", [z, graph.node("Mul", [cube, graph.constant("cubic", GELU_CUBIC)])])
+    t = graph.node("Tanh", [graph.node("Mul", [inner, graph.constant("scale", GELU_SCALE)])])
+    half_z = graph.node("Mul", [z, graph.constant("half", 0.5)])
+    return graph.node("Mul", [half_z, graph.node("Add", [t, graph.constant("one", 1.0)])])
+
 
 # out_activation_ -> function(graph, z) returning the name of the output.
 _OUTPUT_ACTIVATIONS = {

@@ -77,6 +77,7 @@ def settings_record(
     belong to other records and are ignored here)."""
     return C.settings(
         activation=activation,
+        leaky_relu_slope=N.LEAKY_RELU_SLOPE,
         out_activation=loss,
         solver=solver,
         batch_size=batch_size,

@@ -26,6 +26,10 @@ from skreg._config import ACTIVATIONS, OUTPUT_LOSSES
 # parameters: a new entry in the package's tables fails the tests until its
 # reference is written here.
 ACTIVATION_PARAMS = [pytest.param(name, id=name) for name in ACTIVATIONS]
+
+# leaky_relu's slope in every test that does not set its own: not the
+# estimators' default (0.01), so that a kernel ignoring the slope fails.
+LEAKY_RELU_SLOPE = 0.2
 LOSS_PARAMS = [pytest.param(name, id=name) for name in OUTPUT_LOSSES]
 
 # --------------------------------------------------------------------------
@@ -106,7 +110,13 @@ def naive_softplus(z):
     return np.logaddexp(0.0, np.asarray(z, dtype=np.float64))
 
 
-def naive_activate(z, name):
+def naive_gelu_tanh(z):
+    """GELU's tanh approximation, 0.5 z (1 + tanh(sqrt(2 / pi) (z + 0.044715 z^3)))."""
+    return 0.5 * z * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (z + 0.044715 * z**3)))
+
+
+def naive_activate(z, name, slope=LEAKY_RELU_SLOPE):
+    """activation(z); ``slope`` is leaky_relu's for negative z."""
     z = np.asarray(z, dtype=np.float64)
     if name == "identity":
         return z.copy()
@@ -116,11 +126,20 @@ def naive_activate(z, name):
         return np.tanh(z)
     if name == "relu":
         return np.maximum(z, 0.0)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, slope * z)
+    if name == "elu":
+        return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
+    if name == "softplus":
+        return naive_softplus(z)
+    if name == "gelu":
+        return naive_gelu_tanh(z)
     raise ValueError(f"no reference for activation {name!r}")
 
 
-def naive_activation_derivative(z, name):
-    """d activation(z) / dz (relu: 0 at z = 0)."""
+def naive_activation_derivative(z, name, slope=LEAKY_RELU_SLOPE):
+    """d activation(z) / dz (relu, leaky_relu and elu: their right-hand
+    derivative at z = 0 is taken from the left)."""
     z = np.asarray(z, dtype=np.float64)
     if name == "identity":
         return np.ones_like(z)
@@ -131,6 +150,18 @@ def naive_activation_derivative(z, name):
         return 1.0 / np.cosh(z) ** 2
     if name == "relu":
         return (z > 0).astype(np.float64)
+    if name == "leaky_relu":
+        return np.where(z > 0, 1.0, slope)
+    if name == "elu":
+        return np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0)))
+    if name == "softplus":
+        return naive_logistic(z)
+    if name == "gelu":
+        # product rule on 0.5 z (1 + tanh(u)), u = c (z + a z^3)
+        c, a = np.sqrt(2.0 / np.pi), 0.044715
+        u = c * (z + a * z**3)
+        sech2 = 1.0 / np.cosh(np.clip(u, -350.0, 350.0)) ** 2
+        return 0.5 * (1.0 + np.tanh(u)) + 0.5 * z * sech2 * c * (1.0 + 3.0 * a * z**2)
     raise ValueError(f"no reference for activation {name!r}")
 
 

@@ -174,6 +174,14 @@ BAD = [
     ("input_noise", BOTH, dict(input_noise=-1.0), fit, ValueError, "input_noise"),
     ("max_norm_zero", BOTH, dict(max_norm=0.0), fit, ValueError, "max_norm"),
     ("max_norm_negative", BOTH, dict(max_norm=-1.0), fit, ValueError, "max_norm"),
+    (
+        "leaky_relu_slope_negative",
+        BOTH,
+        dict(activation="leaky_relu", leaky_relu_slope=-0.1),
+        fit,
+        ValueError,
+        "leaky_relu_slope",
+    ),
     ("loss", (REG,), dict(loss="hinge"), fit, ValueError, "loss"),
     ("class_weight_str", (CLF,), dict(class_weight="auto"), fit, ValueError, "class_weight"),
     (

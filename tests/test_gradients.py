@@ -25,6 +25,7 @@ from conftest import reg_record, settings_record
 EPS = 1e-6
 RTOL, ATOL = 1e-5, 1e-8
 KINK_MARGIN = 1e-4  # no relu pre-activation and no |w| closer than this to 0
+KINKED = ("relu", "leaky_relu")  # activations whose derivative jumps at 0
 
 ACTIVATIONS, LOSSES = N.ACTIVATION_PARAMS, N.LOSS_PARAMS
 N_OUTPUTS = {"identity": 2, "exp": 2, "softmax": 3, "logistic": 2}
@@ -82,7 +83,7 @@ def hidden_pre_activations(X, coefs, intercepts, activation):
 
 def make_case(seed, loss, activation, hidden, n=6):
     """Random data and a network whose weights are all at least 0.1 in
-    absolute value, and (relu) whose pre-activations avoid 0."""
+    absolute value, and (relu, leaky_relu) whose pre-activations avoid 0."""
     for attempt in range(200):
         rng = np.random.default_rng([seed, attempt])
         units = np.array([3, *hidden, N_OUTPUTS[loss]], dtype=np.int64)
@@ -92,7 +93,7 @@ def make_case(seed, loss, activation, hidden, n=6):
         ]
         intercepts = [rng.uniform(-0.5, 0.5, b) for b in units[1:]]
         X = rng.normal(size=(n, 3))
-        if activation == "relu":
+        if activation in KINKED:
             pre = hidden_pre_activations(X, coefs, intercepts, activation)
             if np.min(np.abs(pre)) < KINK_MARGIN * 100:  # margin >> eps * |x|
                 continue
@@ -100,7 +101,7 @@ def make_case(seed, loss, activation, hidden, n=6):
                 continue
         break
     else:
-        raise AssertionError("no point away from relu's kink")
+        raise AssertionError(f"no point away from {activation}'s kink")
     if loss == "identity":
         Y = rng.normal(size=(n, units[-1]))
     elif loss == "exp":
@@ -212,9 +213,11 @@ def check_fitted_estimator(est, X, y, sw, rho, subgradient):
     alpha = N.per_layer(est.alpha, L)
     group_alpha = N.per_layer(est.group_alpha, L)
     Y = estimator_targets(est, y)
-    if activation == "relu":
+    if activation in KINKED:
         pre = hidden_pre_activations(X, coefs, intercepts, activation)
         assert np.min(np.abs(pre)) > KINK_MARGIN
+    if activation == "leaky_relu":  # the references use the tests' slope
+        assert est.leaky_relu_slope == N.LEAKY_RELU_SLOPE
     if rho > 0:
         assert min(np.min(np.abs(W)) for W in coefs) > KINK_MARGIN
 
@@ -288,6 +291,27 @@ def test_classifier_binary_sgd_relu():
     )
     clf.fit(X, y, sample_weight=sw)
     check_fitted_estimator(clf, X, y, sw, rho=0.0, subgradient=False)
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "elu", "softplus", "gelu"])
+def test_regressor_with_the_added_activations(activation):
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(50, 3))
+    y = X[:, 0] - np.abs(X[:, 1]) + 0.1 * rng.normal(size=50)
+    sw = rng.uniform(0.5, 2.0, 50)
+    reg = RegularizedMLPRegressor(
+        hidden_layer_sizes=(6, 4),
+        activation=activation,
+        leaky_relu_slope=N.LEAKY_RELU_SLOPE,
+        solver="sgd",
+        learning_rate_init=0.05,
+        alpha=[0.01, 0.03, 0.02],
+        batch_size=10,
+        max_iter=4,
+        random_state=5,
+    )
+    reg.fit(X, y, sample_weight=sw)
+    check_fitted_estimator(reg, X, y, sw, rho=0.0, subgradient=False)
 
 
 def test_classifier_multilabel_adam_subgradient():

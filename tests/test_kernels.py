@@ -189,11 +189,35 @@ Z_GRID = np.array([-60.0, -5.0, -1.3, -0.2, -1e-3, 0.0, 1e-3, 0.4, 1.0, 3.7, 60.
 def test_activate_and_derivative(name, dtype):
     z = Z_GRID.astype(dtype)
     code = C.ACTIVATIONS[name]
-    act = np.array([K.activate(v, code) for v in z])
+    slope = N.LEAKY_RELU_SLOPE
+    act = np.array([K.activate(v, code, slope) for v in z])
     assert_close(act, N.naive_activate(z, name), dtype)
-    # The derivative kernel takes the activation's value.
-    der = np.array([K.activation_derivative(dtype(a), code) for a in act])
+    # The derivative kernel takes the activation's value, except GELU's,
+    # which takes z.
+    if name == "gelu":
+        der = np.array([K.gelu_derivative(v) for v in z])
+    else:
+        der = np.array([K.activation_derivative(dtype(a), code, slope) for a in act])
     assert_close(der, N.naive_activation_derivative(z, name), dtype)
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.01, 0.3, 1.5])
+def test_leaky_relu_uses_its_slope(slope):
+    z = Z_GRID
+    act = np.array([K.activate(v, K.ACT_LEAKY_RELU, slope) for v in z])
+    np.testing.assert_array_equal(act, N.naive_activate(z, "leaky_relu", slope))
+    der = np.array([K.activation_derivative(a, K.ACT_LEAKY_RELU, slope) for a in act])
+    np.testing.assert_array_equal(der, N.naive_activation_derivative(z, "leaky_relu", slope))
+
+
+def test_gelu_is_within_documented_distance_of_the_exact_one():
+    """The docstring's claim: the tanh approximation is within about 1e-3 of
+    z * Phi(z)."""
+    from scipy.special import ndtr
+
+    z = np.linspace(-8, 8, 4001)
+    got = np.array([K.activate(v, K.ACT_GELU, 0.0) for v in z])
+    assert np.max(np.abs(got - z * ndtr(z))) < 1e-3
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -216,25 +240,25 @@ def test_add_bias_and_activate(name, dtype):
     Z = rng.normal(size=(7, 5)).astype(dtype)
     b = rng.normal(size=5).astype(dtype)
     expected = N.naive_activate(Z.astype(np.float64) + b, name)
-    K.add_bias_and_activate(Z, b, C.ACTIVATIONS[name])
+    K.add_bias_and_activate(Z, b, C.ACTIVATIONS[name], N.LEAKY_RELU_SLOPE)
     assert_close(Z, expected, dtype)
 
 
 @pytest.mark.parametrize("name", ACTIVATIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_add_bias_activate_dropout_without_dropout(name, dtype):
+def test_add_bias_activate(name, dtype):
     rng = np.random.default_rng(2)
     Z = rng.normal(size=(6, 4)).astype(dtype)
     D = np.full_like(Z, np.nan)
     b = rng.normal(size=4).astype(dtype)
     pre = Z.astype(np.float64) + b
-    K.add_bias_activate_dropout(Z, D, b, C.ACTIVATIONS[name], 0.0)
+    K.add_bias_activate(Z, D, b, C.ACTIVATIONS[name], N.LEAKY_RELU_SLOPE)
     assert_close(Z, N.naive_activate(pre, name), dtype)
     assert_close(D, N.naive_activation_derivative(pre, name), dtype)
 
 
 @pytest.mark.parametrize("name", ACTIVATIONS)
-def test_add_bias_activate_dropout_masks(name):
+def test_apply_dropout_masks(name):
     """Inverted dropout: each unit is either zero (value and derivative) or
     kept and scaled by 1 / keep; about `rate` of them are dropped."""
     rate, keep = 0.3, 0.7
@@ -244,7 +268,8 @@ def test_add_bias_activate_dropout_masks(name):
     pre = Z + b
     act, der = N.naive_activate(pre, name), N.naive_activation_derivative(pre, name)
     D = np.empty_like(Z)
-    K.add_bias_activate_dropout(Z, D, b, C.ACTIVATIONS[name], rate)
+    K.add_bias_activate(Z, D, b, C.ACTIVATIONS[name], N.LEAKY_RELU_SLOPE)
+    K.apply_dropout(Z, D, rate)
     # (tanh's derivative is 1 - a^2 in the kernel, 1 / cosh^2 here: not bitwise)
     kept = np.isclose(Z, act / keep, rtol=1e-10, atol=1e-12) & np.isclose(
         D, der / keep, rtol=1e-10, atol=1e-12
@@ -289,7 +314,7 @@ def test_predict(n, shape, loss, act, dtype):
     expected = N.naive_predict(p.X, p.coefs, p.intercepts, act, loss)
     for kind in KINDS:
         out = np.full((n, p.units[-1]), np.nan, dtype=dtype)
-        K.predict(p.inputs(kind), p.params, p.units, C.ACTIVATIONS[act], C.OUTPUT_LOSSES[loss], out)
+        K.predict(p.inputs(kind), p.params, p.units, settings_record(act, loss), out)
         assert_close(out, expected, dtype, kind)
 
 
@@ -308,8 +333,7 @@ def test_predict_block(shape, act, dtype):
             p.inputs(kind),
             p.params,
             p.units,
-            C.ACTIVATIONS[act],
-            C.OUTPUT_LOSSES[loss],
+            settings_record(act, loss),
             out,
             buf_a,
             buf_b,
@@ -332,13 +356,11 @@ def test_allocate_layer_buffers(dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_forward_train_and_output_loss(n, shape, loss, act, dtype):
     p = Problem(12, shape, loss, n, dtype)
-    no_dropout = np.zeros(p.n_layers)
+    settings = settings_record(act, loss)
     exp_acts, exp_derivs, exp_z = N.naive_forward_train(p.X, p.coefs, p.intercepts, act)
     for kind in KINDS:
         acts, derivs, deltas = flat_buffers(p.units, n, dtype)
-        Z_out = K.forward_train(
-            p.inputs(kind), p.params, p.units, C.ACTIVATIONS[act], no_dropout, acts, derivs, n
-        )
+        Z_out = K.forward_train(p.inputs(kind), p.params, p.units, settings, None, acts, derivs, n)
         assert_close(Z_out, exp_z, dtype, f"output pre-activation, {kind}")
         for l in range(p.n_layers - 1):
             u = p.units[l + 1]
@@ -804,7 +826,16 @@ def test_optimizer_step(reg_name, opt_name, dtype):
         # The kernel adds the smooth penalty's gradient itself; the reference
         # takes the whole smooth gradient.
         K.optimizer_step(
-            params, grad_flat, state, step_sizes, p.units, reg_rec, settings, epoch.learning_rate, t
+            params,
+            grad_flat,
+            state,
+            step_sizes,
+            p.units,
+            reg_rec,
+            C.extra_terms(reg_rec),
+            settings,
+            epoch.learning_rate,
+            t,
         )
         pen_coefs, _ = N.naive_penalty_gradient(
             exp_params[0],
@@ -978,12 +1009,13 @@ def test_gather_batch(kind, dtype):
     order = rng.permutation(9).astype(np.int64)
     buffers = K.allocate_batch_buffers(inputs, order, 4, 4)
     for start, stop in ((0, 4), (4, 8), (8, 9)):
-        Xb = K.gather_batch(inputs, order, start, stop, buffers, 0.0, 0.0)
+        Xb = K.gather_batch(inputs, order, start, stop, buffers)
         n = stop - start
         assert K.n_input_rows(Xb) == n
         np.testing.assert_array_equal(input_to_dense(Xb, n, 4), X[order[start:stop]])
     # input dropout: each entry dropped or scaled by 1 / keep
-    Xb = K.gather_batch(inputs, order, 3, 7, buffers, 0.5, 0.0)
+    Xb = K.gather_batch(inputs, order, 3, 7, buffers)
+    K.perturb_batch(Xb, 0.5, 0.0)
     got = input_to_dense(Xb, 4, 4)
     src = X[order[3:7]].astype(np.float64)
     assert np.all((got == 0) | np.isclose(got, src / 0.5, rtol=RTOL[dtype], atol=0))
@@ -1001,7 +1033,10 @@ def check_epoch(p, order, t0, batch_size, act, opt, reg, state, exp_state):
         p.X, p.Y, p.sw, order, p.pair, exp_state, t0, batch_size, act, p.loss, opt, reg
     )
     assert exp_t == t0 + -(-len(order) // batch_size)
-    for kind in KINDS:
+    # The trainer's ``extra`` (None without L1, group lasso, max-norm,
+    # dropout and noise), and the whole record, which must change nothing.
+    extras = [C.extra_terms(reg_rec)] + ([reg_rec] if C.extra_terms(reg_rec) is None else [])
+    for kind, extra in itertools.product(KINDS, extras):
         params = p.params.copy()
         kernel_state = state.copy()
         total, t = K.train_epoch(
@@ -1013,6 +1048,7 @@ def check_epoch(p, order, t0, batch_size, act, opt, reg, state, exp_state):
             kernel_state,
             p.units,
             reg_rec,
+            extra,
             settings,
             epoch,
             t0,
@@ -1039,7 +1075,18 @@ def test_train_epoch_one_full_batch(reg_name, opt_name, loss, dtype):
     reg_rec, settings, epoch = kernel_config(p.units, opt, reg, "tanh", loss, 50)
     params = p.params.copy()
     _, t = K.train_epoch(
-        p.inputs(), p.Y, p.sw, order, params, state.copy(), p.units, reg_rec, settings, epoch, 0
+        p.inputs(),
+        p.Y,
+        p.sw,
+        order,
+        params,
+        state.copy(),
+        p.units,
+        reg_rec,
+        C.extra_terms(reg_rec),
+        settings,
+        epoch,
+        0,
     )
     assert t == 1
     exp_params = check_epoch(p, order, 0, p.n, "tanh", opt, reg, state, exp_state)
@@ -1109,6 +1156,7 @@ def test_sgd_weight_decay_equals_l2(dtype):
             state,
             p.units,
             reg_rec,
+            C.extra_terms(reg_rec),
             settings,
             epoch,
             0,
@@ -1125,9 +1173,10 @@ def test_forward_train_dropout_goes_to_the_right_layer(dtype):
     layer's outputs.  Only acts[1] / derivs[1] may be masked."""
     p = Problem(80, (3, (30, 40), 2), "identity", 50, dtype)
     act = "tanh"
-    dropout = reg_record(3, dropout=[0.9, 0.0, 0.5]).dropout
+    extra = reg_record(3, dropout=[0.9, 0.0, 0.5])
     acts, derivs, _ = flat_buffers(p.units, p.n, dtype)
-    K.forward_train(p.inputs(), p.params, p.units, C.ACTIVATIONS[act], dropout, acts, derivs, p.n)
+    settings = settings_record(act)
+    K.forward_train(p.inputs(), p.params, p.units, settings, extra, acts, derivs, p.n)
     exp_acts, exp_derivs, _ = N.naive_forward_train(p.X, p.coefs, p.intercepts, act)
     assert_close(buffer_matrix(acts[0], p.n, 30), exp_acts[0], dtype)
     assert_close(buffer_matrix(derivs[0], p.n, 30), exp_derivs[0], dtype)
@@ -1145,7 +1194,9 @@ def test_gather_batch_noise_and_seed_generator():
     draws = []
     for seed in (7, 7, 8):
         K.seed_generator(seed)
-        draws.append(K.gather_batch(inputs, order, 0, 4000, buffers, 0.0, 2.0)[0].copy())
+        batch = K.gather_batch(inputs, order, 0, 4000, buffers)
+        K.perturb_batch(batch, 0.0, 2.0)
+        draws.append(batch[0].copy())
     assert abs(draws[0].std() - 2.0) < 0.05
     assert abs(draws[0].mean()) < 0.1
     np.testing.assert_array_equal(draws[0], draws[1])  # same seed, same noise
@@ -1174,6 +1225,7 @@ def test_train_epoch_seeded_randomness(dtype):
             state,
             p.units,
             reg_rec,
+            C.extra_terms(reg_rec),
             settings,
             epoch,
             0,

@@ -137,7 +137,8 @@ def test_every_accepted_activation_has_an_onnx_form(cls):
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_hidden_activation(activation):
     X, y = classification_data("multiclass")
-    check_classifier(fitted_classifier(X, y, activation=activation), X)
+    # a slope other than the default, which the export must carry
+    check_classifier(fitted_classifier(X, y, activation=activation, leaky_relu_slope=0.3), X)
 
 
 # ----------------------------------------------------------------------

@@ -108,15 +108,26 @@ def test_prune_keeps_predictions_and_removes_exactly_the_inactive_units(few_info
     assert all(mask.all() for mask in est.active_units_[1:])
 
 
-def test_prune_folds_constant_units_into_the_next_intercept():
+@pytest.mark.parametrize("activation", N.ACTIVATION_PARAMS)
+def test_prune_folds_constant_units_into_the_next_intercept(activation):
+    """For every activation: a unit with no incoming weights outputs
+    activation(b) for every row, folded into the next intercept; a unit with
+    no outgoing weights is dropped."""
     X, y = make_classification(n_samples=50, n_features=4, random_state=0)
     est = RegularizedMLPClassifier(
-        hidden_layer_sizes=(5,), max_iter=5, random_state=0, activation="logistic"
+        hidden_layer_sizes=(5, 4),
+        max_iter=5,
+        random_state=0,
+        activation=activation,
+        leaky_relu_slope=0.3,
     ).fit(X, y)
-    est.coefs_[0][:, 2] = 0.0  # unit 2 now outputs logistic(b) for every row
+    est.coefs_[0][:, 2] = 0.0  # unit 2 now outputs activation(b) for every row
+    est.intercepts_[0][2] = -0.7  # where every activation differs from relu
+    est.coefs_[1][:, 1] = 0.0  # second layer, unit 1: constant too
+    est.coefs_[2][3, :] = 0.0  # second layer, unit 3: no outgoing weights
     before = est.predict_proba(X)
     est.prune()
-    assert est.coefs_[0].shape == (4, 4)
+    assert [W.shape for W in est.coefs_] == [(4, 4), (4, 2), (2, 1)]
     np.testing.assert_allclose(est.predict_proba(X), before, rtol=1e-10, atol=1e-12)
 
 
@@ -156,7 +167,8 @@ def test_dropout_keeps_expected_activation():
         K.seed_generator(seed)
         for _ in range(100):
             Z, D = pre.copy(), np.empty_like(pre)
-            K.add_bias_activate_dropout(Z, D, b, C.ACTIVATIONS["tanh"], rate)
+            K.add_bias_activate(Z, D, b, C.ACTIVATIONS["tanh"], 0.0)
+            K.apply_dropout(Z, D, rate)
             total += Z
             dropped_share += np.mean(Z == 0)
     expected = np.tanh(pre + b)
