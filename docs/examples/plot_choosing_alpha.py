@@ -175,8 +175,12 @@ print(f"chosen alpha: {cv_model.alpha_:.0e}")
 
 fig, (ax_grid, ax_path) = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
 display.plot(ax=ax_grid, score_type="test", std_display_style="fill_between")
-ax_grid.axvline(alphas[one_se], color="k", ls=":")
-ax_grid.legend(["validation folds", f"one SE: {alphas[one_se]:.0e}"], loc="lower left")
+one_se_line = ax_grid.axvline(alphas[one_se], color="k", ls=":")
+ax_grid.legend(
+    [display.lines_[0], one_se_line],
+    ["validation folds", f"one SE: {alphas[one_se]:.0e}"],
+    loc="lower left",
+)
 ax_grid.set_xlabel("alpha")
 ax_grid.set_ylabel("accuracy")
 ax_grid.set_title(f"55 fits from scratch: {grid_seconds:.1f} s")

@@ -169,9 +169,10 @@ fig.tight_layout()
 # How the chosen network was trained
 # ----------------------------------
 # ``loss_curve_`` of a CV estimator runs along the whole path on the training
-# data, up to the chosen rate: the first rate's full fit, then each step.
-# Every step raises the rate, so the objective (data loss plus penalty)
-# jumps up where a step starts, and falls while the step trains.
+# data, up to the chosen rate: the first rate's full fit, the long descent on
+# the left, then each step. The objective (data loss plus penalty) grows
+# along the steps, since each raises the rate: the penalty weighs more, and
+# the network it shrinks fits the training data less closely.
 
 loss_display = LossCurveDisplay.from_estimator(search)
 title = f"{cv_model.n_iter_} epochs along the path, up to the chosen rate"

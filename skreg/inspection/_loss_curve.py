@@ -20,8 +20,8 @@ class LossCurveDisplay:
     whose score was best: the weights early stopping kept.
 
     For a CV estimator, ``loss_curve_`` runs along the whole path on all the
-    data up to the chosen rate: each step raises the rate, so the curve jumps
-    up where a step starts and falls while it trains.
+    data up to the chosen rate: the first rate's fit, then every step, each
+    at a larger rate than the one before, so the objective grows along them.
 
     Parameters
     ----------
