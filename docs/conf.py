@@ -83,6 +83,7 @@ GALLERY_ORDER = [
     "plot_choosing_alpha.py",
     "plot_weight_distributions.py",
     "plot_group_lasso_selection.py",
+    "plot_feature_selection_path.py",
     "plot_weight_decay_vs_l2.py",
     "plot_regularizer_toolbox.py",
     "*",

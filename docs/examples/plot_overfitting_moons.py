@@ -31,6 +31,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.inspection import DecisionBoundaryDisplay
 
 from skreg import RegularizedMLPClassifier
+from skreg.inspection import LossCurveDisplay
 
 X, y = make_moons(n_samples=2150, noise=0.4, random_state=0)
 X_train, y_train = X[:150], y[:150]
@@ -174,3 +175,26 @@ plt.show()
 #   network that has barely begun to learn the moons, let alone the noise.
 #   The gap is closed, but the boundary is flatter than the best L2 one; 30
 #   held-out points make a coarse judge.
+
+# %%
+# Early stopping, epoch by epoch
+# ------------------------------
+# :class:`~skreg.inspection.LossCurveDisplay` draws a fitted network's
+# ``loss_curve_``, the training objective after each epoch, and, when early
+# stopping ran, its ``validation_scores_`` on a second axis, with the epoch
+# whose weights were kept. Left, the network without regularization: the
+# objective keeps falling, by an order of magnitude over the 500 epochs,
+# which is the network learning the training points one by one. Right, the
+# early-stopped one: the accuracy on the 30 held-out points, which moves in
+# steps of one point (3.3 %), peaks at the second epoch and never beats that
+# peak again, so training stops 20 epochs later and the weights of the
+# second epoch are put back.
+
+fig, (ax_plain, ax_stopped) = plt.subplots(1, 2, figsize=(11, 3.6))
+LossCurveDisplay.from_estimator(models["no regularization"], ax=ax_plain)
+ax_plain.set_yscale("log")
+ax_plain.set_title("no regularization: 500 epochs")
+LossCurveDisplay.from_estimator(stopped, ax=ax_stopped)
+ax_stopped.set_title(f"early stopping: {stopped.n_iter_} epochs")
+fig.tight_layout()
+plt.show()

@@ -1,0 +1,67 @@
+"""What the displays share: matplotlib, imported only when a display draws,
+and the handling of the style keywords users pass to ``plot``."""
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+
+def check_matplotlib(caller):
+    """Raise an ImportError naming ``caller`` when matplotlib is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as error:
+        raise ImportError(
+            f"{caller} draws with matplotlib, which is not installed. "
+            "Install it with `pip install matplotlib`."
+        ) from error
+
+
+def axes_or_new(ax, caller):
+    """``ax``, or the axes of a new figure when it is None."""
+    check_matplotlib(caller)
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def line_style(defaults, user):
+    """``defaults`` updated by the user's keywords for ``Axes.plot``; aliases
+    (``c``, ``ls``, ``lw``, ...) are spelled out first, so that a user's
+    ``ls`` replaces a default ``linestyle`` instead of clashing with it."""
+    from matplotlib.lines import Line2D
+
+    return _merged(defaults, user, Line2D)
+
+
+def fill_style(defaults, user):
+    """As ``line_style``, for ``Axes.fill_between``."""
+    from matplotlib.collections import PolyCollection
+
+    return _merged(defaults, user, PolyCollection)
+
+
+def _merged(defaults, user, artist_class):
+    from matplotlib.cbook import normalize_kwargs
+
+    return {
+        **normalize_kwargs(defaults, artist_class),
+        **normalize_kwargs(user or {}, artist_class),
+    }
+
+
+def set_rate_scale(ax, rates):
+    """Log scale for the rates; symmetric log when a rate is zero, linear
+    within the smallest positive rate."""
+    rates = np.asarray(rates, dtype=np.float64)
+    positive = rates[rates > 0]
+    if positive.size == rates.size:
+        ax.set_xscale("log")
+    elif positive.size:
+        ax.set_xscale("symlog", linthresh=positive.min())
+
+
+def final_estimator(estimator):
+    """The estimator itself, or a pipeline's last step."""
+    return estimator[-1] if isinstance(estimator, Pipeline) else estimator

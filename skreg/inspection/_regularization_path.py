@@ -1,0 +1,340 @@
+"""The cross-validated score and the number of selected features along the
+rates of a regularization path, with the chosen rate marked."""
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.utils.validation import check_is_fitted
+
+from .._cv import _PathCVMixin
+from ._plotting import (
+    axes_or_new,
+    check_matplotlib,
+    fill_style,
+    final_estimator,
+    line_style,
+    set_rate_scale,
+)
+
+
+class RegularizationPathDisplay:
+    """Cross-validated score and selected features along a regularization path.
+
+    Build it with :meth:`from_estimator` from a fitted
+    :class:`~skreg.RegularizedMLPClassifierCV` or
+    :class:`~skreg.RegularizedMLPRegressorCV`, or from arrays with the
+    constructor; :meth:`plot` draws it. The picture has the rate on a log x
+    axis, the mean held-out score with a band of one standard deviation over
+    the folds on the left y axis, the mean number of selected input features
+    (dashed) on the right y axis, and the chosen rate as a vertical line.
+
+    With several ``l1_ratio`` values, every one gets its curves, each over its
+    own rates, in its own color: the comparison between them is part of what
+    the search chose from. The vertical line marks the chosen rate, which
+    lies on the curve of the chosen ``l1_ratio`` (named in its label).
+
+    Parameters
+    ----------
+    alphas : array-like of shape (n_alphas,) or (n_curves, n_alphas)
+        The rates, one row per curve.
+
+    mean_test_score : array-like of the shape of ``alphas``
+        Mean held-out score at each rate.
+
+    std_test_score : array-like of the shape of ``alphas``
+        Standard deviation of the held-out scores over the folds.
+
+    mean_n_features_selected : array-like of the shape of ``alphas``, default=None
+        Mean number of input features with a non-zero outgoing weight; None
+        draws no second axis.
+
+    chosen_alpha : float, default=None
+        The rate to mark; None marks none.
+
+    l1_ratios : array-like of shape (n_curves,), default=None
+        The ``l1_ratio`` of each curve, for the legend.
+
+    chosen_l1_ratio : float, default=None
+        The ``l1_ratio`` of the chosen rate, for the legend.
+
+    path_param : str, default='alpha'
+        The parameter the rates are values of, the x axis' label.
+
+    score_name : str, default=None
+        The score's name, the y axis' label; None is ``"Score"``.
+
+    Attributes
+    ----------
+    lines_ : list of matplotlib Line2D
+        The mean score, one line per curve.
+
+    fill_between_ : list of matplotlib PolyCollection
+        The band of one standard deviation around each mean score.
+
+    features_lines_ : list of matplotlib Line2D
+        The mean number of selected features, one line per curve, on
+        ``ax2_``; empty when ``mean_n_features_selected`` is None.
+
+    chosen_line_ : matplotlib Line2D or None
+        The vertical line at ``chosen_alpha``.
+
+    ax_ : matplotlib Axes
+        The axes of the scores.
+
+    ax2_ : matplotlib Axes or None
+        The axes of the feature counts, sharing ``ax_``'s x axis.
+
+    figure_ : matplotlib Figure
+        The figure of ``ax_``.
+
+    See Also
+    --------
+    skreg.RegularizedMLPClassifierCV : Chooses the rate along paths.
+    LossCurveDisplay : The objective per epoch.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skreg import RegularizedMLPClassifierCV
+    >>> from skreg.inspection import RegularizationPathDisplay
+    >>> X, y = make_classification(n_samples=200, n_features=8, n_informative=3,
+    ...                            n_redundant=0, shuffle=False, random_state=0)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> clf = RegularizedMLPClassifierCV(
+    ...     hidden_layer_sizes=(8,), path_param="group_alpha", alphas=4, cv=3,
+    ...     max_iter=50, path_max_iter=20, random_state=0,
+    ... ).fit(X, y)
+    >>> display = RegularizationPathDisplay.from_estimator(clf)
+    >>> display.chosen_line_.get_xdata()[0] == clf.alpha_
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        alphas,
+        mean_test_score,
+        std_test_score,
+        mean_n_features_selected=None,
+        chosen_alpha=None,
+        l1_ratios=None,
+        chosen_l1_ratio=None,
+        path_param="alpha",
+        score_name=None,
+    ):
+        self.alphas = alphas
+        self.mean_test_score = mean_test_score
+        self.std_test_score = std_test_score
+        self.mean_n_features_selected = mean_n_features_selected
+        self.chosen_alpha = chosen_alpha
+        self.l1_ratios = l1_ratios
+        self.chosen_l1_ratio = chosen_l1_ratio
+        self.path_param = path_param
+        self.score_name = score_name
+
+    @classmethod
+    def from_estimator(
+        cls,
+        estimator,
+        *,
+        ax=None,
+        score_name=None,
+        line_kw=None,
+        fill_between_kw=None,
+        features_line_kw=None,
+        chosen_line_kw=None,
+    ):
+        """Draw the path of a fitted CV estimator from its ``cv_results_``.
+
+        Parameters
+        ----------
+        estimator : RegularizedMLPClassifierCV or RegularizedMLPRegressorCV
+            Fitted; or a fitted pipeline ending in one.
+
+        ax : matplotlib Axes, default=None
+            Where to draw; None makes a new figure.
+
+        score_name : str, default=None
+            The y axis' label; None names the estimator's ``scoring``
+            (accuracy or R² when it is None).
+
+        line_kw, fill_between_kw, features_line_kw, chosen_line_kw : dict, default=None
+            Keywords for matplotlib, see :meth:`plot`.
+
+        Returns
+        -------
+        display : RegularizationPathDisplay
+            The display, drawn.
+        """
+        check_matplotlib(f"{cls.__name__}.from_estimator")
+        estimator = final_estimator(estimator)
+        if not isinstance(estimator, _PathCVMixin):
+            raise TypeError(
+                f"{cls.__name__}.from_estimator draws the cross-validated path of a "
+                "RegularizedMLPClassifierCV or RegularizedMLPRegressorCV, got "
+                f"{type(estimator).__name__}."
+            )
+        check_is_fitted(estimator, "cv_results_")
+        results = estimator.cv_results_
+        n_curves = 1 if np.ndim(estimator.alphas_) == 1 else len(estimator.alphas_)
+
+        def curves(key):
+            return np.asarray(results[key], dtype=np.float64).reshape(n_curves, -1)
+
+        display = cls(
+            alphas=curves(f"param_{estimator.path_param}"),
+            mean_test_score=curves("mean_test_score"),
+            std_test_score=curves("std_test_score"),
+            mean_n_features_selected=curves("mean_n_features_selected"),
+            chosen_alpha=estimator.alpha_,
+            l1_ratios=curves("param_l1_ratio")[:, 0],
+            chosen_l1_ratio=estimator.l1_ratio_,
+            path_param=estimator.path_param,
+            score_name=_name_of_scoring(estimator),
+        )
+        return display.plot(
+            ax=ax,
+            score_name=score_name,
+            line_kw=line_kw,
+            fill_between_kw=fill_between_kw,
+            features_line_kw=features_line_kw,
+            chosen_line_kw=chosen_line_kw,
+        )
+
+    def plot(
+        self,
+        ax=None,
+        *,
+        score_name=None,
+        line_kw=None,
+        fill_between_kw=None,
+        features_line_kw=None,
+        chosen_line_kw=None,
+    ):
+        """Draw the scores, the feature counts and the chosen rate.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to draw the scores; the feature counts go on a twin axes
+            (``ax.twinx()``). None makes a new figure.
+
+        score_name : str, default=None
+            The y axis' label; None uses the display's ``score_name``.
+
+        line_kw : dict, default=None
+            Keywords for ``Axes.plot`` drawing the mean scores.
+
+        fill_between_kw : dict, default=None
+            Keywords for ``Axes.fill_between`` drawing the bands.
+
+        features_line_kw : dict, default=None
+            Keywords for ``Axes.plot`` drawing the feature counts.
+
+        chosen_line_kw : dict, default=None
+            Keywords for ``Axes.axvline`` drawing the chosen rate.
+
+        Returns
+        -------
+        display : RegularizationPathDisplay
+            This display, with the artists as attributes.
+        """
+        rates, means, stds, features = self._curves()
+        ax = axes_or_new(ax, f"{type(self).__name__}.plot")
+        ax2 = None if features is None else ax.twinx()
+        names = self._curve_names(len(rates))
+
+        self.lines_, self.fill_between_, self.features_lines_ = [], [], []
+        for k, name in enumerate(names):
+            color = f"C{k}"
+            defaults = {"color": color, "marker": "o", "markersize": 3}
+            (line,) = ax.plot(
+                rates[k],
+                means[k],
+                **line_style({**defaults, "label": f"mean CV score{name}"}, line_kw),
+            )
+            band = ax.fill_between(
+                rates[k],
+                means[k] - stds[k],
+                means[k] + stds[k],
+                **fill_style({"color": color, "alpha": 0.2, "linewidth": 0}, fill_between_kw),
+            )
+            self.lines_.append(line)
+            self.fill_between_.append(band)
+            if ax2 is not None:
+                style = {**defaults, "linestyle": "--", "label": f"features selected{name}"}
+                (count,) = ax2.plot(rates[k], features[k], **line_style(style, features_line_kw))
+                self.features_lines_.append(count)
+
+        self.chosen_line_ = None
+        if self.chosen_alpha is not None:
+            label = f"chosen {self.path_param} = {self.chosen_alpha:.3g}"
+            if self.chosen_l1_ratio is not None and len(rates) > 1:
+                label += f", l1_ratio = {self.chosen_l1_ratio:g}"
+            style = line_style({"color": "k", "linestyle": ":", "label": label}, chosen_line_kw)
+            self.chosen_line_ = ax.axvline(self.chosen_alpha, **style)
+
+        set_rate_scale(ax, rates)
+        ax.set_xlabel(self.path_param)
+        ax.set_ylabel(score_name or self.score_name or "Score")
+        handles = ax.get_legend_handles_labels()[0]
+        if ax2 is not None:
+            ax2.set_ylabel("mean number of features selected")
+            ax2.set_ylim(bottom=0)
+            handles += ax2.get_legend_handles_labels()[0]
+        (ax if ax2 is None else ax2).legend(handles=handles, fontsize="small")
+
+        self.ax_, self.ax2_, self.figure_ = ax, ax2, ax.figure
+        return self
+
+    def _curves(self):
+        """The rates and the values as 2-D float arrays, one row per curve,
+        checked against each other."""
+        rates = np.asarray(self.alphas, dtype=np.float64)
+        if rates.ndim not in (1, 2) or rates.size == 0:
+            raise ValueError(
+                "alphas must be a non-empty 1-D array, or 2-D with one row per curve; "
+                f"got shape {rates.shape}."
+            )
+        rates = rates.reshape(-1, rates.shape[-1])
+
+        def like_rates(name, value):
+            value = np.asarray(value, dtype=np.float64)
+            if value.size != rates.size:
+                raise ValueError(
+                    f"{name} has shape {value.shape}; it needs one value per rate, "
+                    f"as alphas, of shape {np.shape(self.alphas)}."
+                )
+            return value.reshape(rates.shape)
+
+        features = self.mean_n_features_selected
+        return (
+            rates,
+            like_rates("mean_test_score", self.mean_test_score),
+            like_rates("std_test_score", self.std_test_score),
+            None if features is None else like_rates("mean_n_features_selected", features),
+        )
+
+    def _curve_names(self, n_curves):
+        """What tells the curves apart in the legend: their l1_ratio, when
+        there are several and it is known."""
+        if n_curves == 1 or self.l1_ratios is None:
+            return [""] * n_curves
+        if len(self.l1_ratios) != n_curves:
+            raise ValueError(
+                f"l1_ratios gives {len(self.l1_ratios)} values for {n_curves} curves: "
+                "it needs the l1_ratio of each curve."
+            )
+        return [f" (l1_ratio = {ratio:g})" for ratio in self.l1_ratios]
+
+
+def _name_of_scoring(estimator):
+    """The name of the score ``estimator`` chose its rate by."""
+    scoring = estimator.scoring
+    if scoring is None:
+        return "accuracy" if is_classifier(estimator) else "R²"
+    if callable(scoring):
+        return "score"
+    if scoring.startswith("neg_"):
+        return "negative " + scoring[4:].replace("_", " ")
+    return scoring.replace("_", " ")

@@ -1,0 +1,248 @@
+"""The displays of skreg.inspection draw what they claim to draw."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip(
+    "matplotlib", reason="skreg.inspection draws with matplotlib, which is not installed"
+)
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.datasets import make_classification  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from skreg import RegularizedMLPClassifier, RegularizedMLPClassifierCV  # noqa: E402
+from skreg.inspection import LossCurveDisplay, RegularizationPathDisplay  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def data():
+    """Three informative features, then five of noise, standardized."""
+    X, y = make_classification(
+        n_samples=240, n_features=8, n_informative=3, n_redundant=0, shuffle=False, random_state=0
+    )
+    return StandardScaler().fit_transform(X), y
+
+
+def small(Est=RegularizedMLPClassifier, **params):
+    return Est(**{"hidden_layer_sizes": (8,), "random_state": 0, "max_iter": 60, **params})
+
+
+@pytest.fixture(scope="module")
+def group_cv(data):
+    return small(
+        RegularizedMLPClassifierCV,
+        path_param="group_alpha",
+        selection_rule="1se",
+        alphas=5,
+        cv=3,
+        path_max_iter=20,
+    ).fit(*data)
+
+
+@pytest.fixture(scope="module")
+def elasticnet_cv(data):
+    return small(
+        RegularizedMLPClassifierCV,
+        penalty="elasticnet",
+        l1_ratio=[0.2, 0.9],
+        alphas=4,
+        cv=3,
+        path_max_iter=20,
+    ).fit(*data)
+
+
+# --------------------------------------------------------------------------
+# RegularizationPathDisplay
+# --------------------------------------------------------------------------
+
+
+def test_path_display_draws_cv_results(group_cv):
+    display = RegularizationPathDisplay.from_estimator(group_cv)
+    results = group_cv.cv_results_
+    rates = results["param_group_alpha"]
+
+    (line,) = display.lines_
+    np.testing.assert_array_equal(line.get_xdata(), rates)
+    np.testing.assert_array_equal(line.get_ydata(), results["mean_test_score"])
+    (count,) = display.features_lines_
+    np.testing.assert_array_equal(count.get_xdata(), rates)
+    np.testing.assert_array_equal(count.get_ydata(), results["mean_n_features_selected"])
+    assert count.axes is display.ax2_
+
+    # the band spans mean - std to mean + std at every rate
+    (band,) = display.fill_between_
+    vertices = band.get_paths()[0].vertices
+    low = results["mean_test_score"] - results["std_test_score"]
+    high = results["mean_test_score"] + results["std_test_score"]
+    for rate, lo, hi in zip(rates, low, high):
+        at_rate = vertices[np.isclose(vertices[:, 0], rate), 1]
+        assert at_rate.min() == pytest.approx(lo) and at_rate.max() == pytest.approx(hi)
+
+    np.testing.assert_array_equal(display.chosen_line_.get_xdata(), [group_cv.alpha_] * 2)
+    assert display.ax_.get_xscale() == "log"
+    assert display.ax_.get_xlabel() == "group_alpha"
+    assert display.ax_.get_ylabel() == "accuracy"
+    assert display.ax2_.get_shared_x_axes().joined(display.ax_, display.ax2_)
+    assert display.figure_ is display.ax_.figure
+
+
+def test_path_display_one_curve_per_l1_ratio(elasticnet_cv):
+    est = elasticnet_cv
+    display = RegularizationPathDisplay.from_estimator(est)
+    assert est.alphas_.shape == (2, 4)
+    assert len(display.lines_) == len(display.features_lines_) == len(display.fill_between_) == 2
+    for k, (line, ratio) in enumerate(zip(display.lines_, [0.2, 0.9])):
+        np.testing.assert_array_equal(line.get_xdata(), est.alphas_[k])
+        rows = est.cv_results_["param_l1_ratio"] == ratio
+        np.testing.assert_array_equal(line.get_ydata(), est.cv_results_["mean_test_score"][rows])
+        assert f"l1_ratio = {ratio:g}" in line.get_label()
+    # the chosen rate lies on the chosen l1_ratio's curve, which the label names
+    chosen = [0.2, 0.9].index(est.l1_ratio_)
+    assert est.alpha_ in display.lines_[chosen].get_xdata()
+    assert display.chosen_line_.get_xdata()[0] == est.alpha_
+    assert f"l1_ratio = {est.l1_ratio_:g}" in display.chosen_line_.get_label()
+
+
+def test_path_display_from_pipeline_on_given_axes(data):
+    pipe = make_pipeline(
+        StandardScaler(), small(RegularizedMLPClassifierCV, alphas=3, cv=3, path_max_iter=10)
+    ).fit(*data)
+    fig, ax = plt.subplots()
+    display = RegularizationPathDisplay.from_estimator(pipe, ax=ax, score_name="my score")
+    assert display.ax_ is ax and display.figure_ is fig
+    assert ax.get_ylabel() == "my score"
+    assert display.chosen_line_.get_xdata()[0] == pipe[-1].alpha_
+
+
+def test_path_display_style_keywords_override_defaults(group_cv):
+    # aliases ('c', 'ls') replace the defaults spelled out ('color', 'linestyle')
+    display = RegularizationPathDisplay.from_estimator(
+        group_cv, line_kw={"c": "red"}, chosen_line_kw={"ls": "-"}
+    )
+    assert display.lines_[0].get_color() == "red"
+    assert display.chosen_line_.get_linestyle() == "-"
+
+
+def test_path_display_from_arrays():
+    display = RegularizationPathDisplay(
+        alphas=[1e-3, 1e-2, 1e-1],
+        mean_test_score=[0.8, 0.9, 0.7],
+        std_test_score=[0.01, 0.02, 0.03],
+    ).plot()
+    assert display.ax2_ is None and display.features_lines_ == []
+    assert display.chosen_line_ is None
+    np.testing.assert_array_equal(display.lines_[0].get_ydata(), [0.8, 0.9, 0.7])
+    assert display.ax_.get_ylabel() == "Score"
+
+
+def test_path_display_rate_zero_uses_symlog():
+    display = RegularizationPathDisplay(
+        alphas=[0.0, 1e-3, 1e-2], mean_test_score=[1, 2, 3], std_test_score=[0, 0, 0]
+    ).plot()
+    assert display.ax_.get_xscale() == "symlog"
+
+
+@pytest.mark.parametrize(
+    "arrays, message",
+    [
+        (dict(mean_test_score=[0.8, 0.9]), "mean_test_score has shape"),
+        (dict(mean_n_features_selected=[3, 2]), "mean_n_features_selected has shape"),
+        (dict(alphas=[]), "alphas must be a non-empty"),
+    ],
+)
+def test_path_display_refuses_arrays_that_disagree(arrays, message):
+    values = dict(alphas=[1e-3, 1e-2, 1e-1], mean_test_score=[0.8, 0.9, 0.7])
+    values["std_test_score"] = [0.0, 0.0, 0.0]
+    values.update(arrays)
+    with pytest.raises(ValueError, match=message):
+        RegularizationPathDisplay(**values).plot()
+
+
+def test_path_display_needs_a_fitted_cv_estimator(data):
+    with pytest.raises(TypeError, match="RegularizedMLPClassifierCV"):
+        RegularizationPathDisplay.from_estimator(small().fit(*data))
+    with pytest.raises(NotFittedError):
+        RegularizationPathDisplay.from_estimator(small(RegularizedMLPClassifierCV))
+
+
+# --------------------------------------------------------------------------
+# LossCurveDisplay
+# --------------------------------------------------------------------------
+
+
+def test_loss_curve_display_without_early_stopping(data):
+    clf = small().fit(*data)
+    display = LossCurveDisplay.from_estimator(clf)
+    np.testing.assert_array_equal(display.line_.get_ydata(), clf.loss_curve_)
+    np.testing.assert_array_equal(display.line_.get_xdata(), np.arange(1, clf.n_iter_ + 1))
+    assert display.validation_line_ is None and display.best_line_ is None
+    assert display.ax2_ is None
+    assert display.ax_.get_xlabel() == "epoch"
+    assert display.figure_ is display.ax_.figure
+
+
+def test_loss_curve_display_with_early_stopping(data):
+    clf = small(early_stopping=True, max_iter=200, n_iter_no_change=5).fit(*data)
+    display = LossCurveDisplay.from_estimator(clf)
+    np.testing.assert_array_equal(display.line_.get_ydata(), clf.loss_curve_)
+    np.testing.assert_array_equal(display.validation_line_.get_ydata(), clf.validation_scores_)
+    assert display.validation_line_.axes is display.ax2_
+    assert display.ax2_.get_ylabel() == "validation accuracy"
+    # the marked epoch is the one whose weights early stopping kept: the
+    # first to reach the best score (epochs count from 1)
+    best_epoch = display.best_line_.get_xdata()[0]
+    assert best_epoch == 1 + clf.validation_scores_.index(clf.best_validation_score_)
+    assert best_epoch < clf.n_iter_
+
+
+def test_loss_curve_display_lbfgs_counts_iterations(data):
+    display = LossCurveDisplay.from_estimator(small(solver="lbfgs").fit(*data))
+    assert display.ax_.get_xlabel() == "iteration"
+
+
+def test_loss_curve_display_of_a_cv_estimator(group_cv):
+    display = LossCurveDisplay.from_estimator(group_cv)
+    np.testing.assert_array_equal(display.line_.get_ydata(), group_cv.loss_curve_)
+    assert len(group_cv.loss_curve_) == group_cv.n_iter_
+
+
+def test_loss_curve_display_refuses(data):
+    sk = MLPClassifier(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=20).fit(*data)
+    with pytest.raises(ValueError, match="no loss_curve_"):
+        LossCurveDisplay.from_estimator(sk)
+    with pytest.raises(NotFittedError):
+        LossCurveDisplay.from_estimator(small())
+    with pytest.raises(ValueError, match="validation_scores has shape"):
+        LossCurveDisplay(loss_curve=[3.0, 2.0, 1.0], validation_scores=[0.5, 0.6]).plot()
+
+
+# --------------------------------------------------------------------------
+# matplotlib is optional
+# --------------------------------------------------------------------------
+
+
+def test_importing_the_displays_does_not_import_matplotlib():
+    code = "import sys, skreg.inspection; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_drawing_without_matplotlib_says_so(group_cv, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    with pytest.raises(ImportError, match="RegularizationPathDisplay.from_estimator.*matplotlib"):
+        RegularizationPathDisplay.from_estimator(group_cv)
+    with pytest.raises(ImportError, match="LossCurveDisplay.plot.*pip install matplotlib"):
+        LossCurveDisplay(loss_curve=[1.0]).plot()
