@@ -822,7 +822,11 @@ def sgd_step(params, grads, velocity, step_sizes, span, l2, shrink, lr, settings
     The L2 gradient ``l2 * w`` is added here (fused, to save a pass over the
     weights) and the decoupled weight decay multiplies the weights by
     ``shrink`` first; intercepts pass ``l2 = 0, shrink = 1``.  ``step_sizes``
-    receives each coordinate's step size for the proximal steps.
+    receives each coordinate's step size for the proximal steps:
+    ``lr / (1 - momentum)``, the step that the velocity takes once it has
+    settled (``v = -lr g / (1 - momentum)``, with or without Nesterov).  With
+    ``lr`` alone a fixed point would minimize the data loss plus only
+    ``(1 - momentum)`` times the L1 and group terms.
     """
     # Loops over slices from 0: a non-constant start keeps Numba's
     # negative-index check in the loop, and the loop then does not vectorize.
@@ -831,13 +835,15 @@ def sgd_step(params, grads, velocity, step_sizes, span, l2, shrink, lr, settings
     momentum = settings.momentum
     nesterov = settings.nesterov
     tiny = np.finfo(params.dtype).tiny
+    # momentum = 1 (allowed, as in scikit-learn) never settles: plain lr then.
+    prox_step = lr / (1.0 - momentum) if momentum < 1.0 else lr
     for k in range(p.shape[0]):
         g = g_[k] + l2 * p[k]
         v = flush_subnormal(momentum * vel[k] - lr * g, tiny)
         vel[k] = v
         update = momentum * v - lr * g if nesterov else v
         p[k] = p[k] * shrink + update
-        st[k] = lr
+        st[k] = prox_step
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")

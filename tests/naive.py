@@ -484,7 +484,8 @@ def naive_sgd_step(params, grads, velocity, lr, momentum=0.0, nesterov=False, de
     or momentum * new velocity - lr * grad with Nesterov; weights become
     w * (1 - lr * decay) + update, intercepts b + update.
     Returns ``(new_params, new_velocity, step_coefs)`` where every weight's
-    proximal step is ``lr``.
+    proximal step is ``lr / (1 - momentum)`` (``lr`` for momentum 1): the
+    settled velocity's step, so that a fixed point minimizes the whole J.
     """
     params, grads, velocity = as_float64(params), as_float64(grads), as_float64(velocity)
     new_vel, updates = [], []
@@ -495,7 +496,8 @@ def naive_sgd_step(params, grads, velocity, lr, momentum=0.0, nesterov=False, de
     n = len(params[0])
     coefs = [W * (1.0 - lr * decay) + u for W, u in zip(params[0], updates[:n])]
     intercepts = [b + u for b, u in zip(params[1], updates[n:])]
-    steps = [np.full(W.shape, float(lr)) for W in params[0]]
+    prox_step = lr / (1.0 - momentum) if momentum < 1.0 else lr
+    steps = [np.full(W.shape, float(prox_step)) for W in params[0]]
     return (coefs, intercepts), (new_vel[:n], new_vel[n:]), steps
 
 

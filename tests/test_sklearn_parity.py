@@ -368,3 +368,78 @@ def test_every_sklearn_parameter_default_and_method_is_there(ours, theirs):
             for p in list(our_sig)[len(their_sig) :]:
                 assert our_sig[p].kind == inspect.Parameter.KEYWORD_ONLY, (name, p)
                 assert our_sig[p].default is not inspect.Parameter.empty, (name, p)
+
+
+# --------------------------------------------------------------------------
+# Without a hidden layer, the L1 and group penalties are scikit-learn's Lasso
+# and MultiTaskLasso, whatever the solver
+# --------------------------------------------------------------------------
+
+
+def standardized_regression(n_targets):
+    X, y = make_regression(
+        n_samples=100,
+        n_features=10,
+        n_informative=4,
+        n_targets=n_targets,
+        noise=5.0,
+        random_state=0,
+    )
+    X = (X - X.mean(0)) / X.std(0)
+    return X, (y - y.mean(0)) / y.std(0)
+
+
+FULL_BATCH_SGD = [
+    dict(momentum=0.0),
+    dict(momentum=0.9, nesterovs_momentum=False),
+    dict(momentum=0.9, nesterovs_momentum=True),
+]
+
+
+def full_batch_fixed_point(X, y, **params):
+    """A network without hidden layer trained by full-batch SGD until its
+    iteration has settled: the minimizer of J."""
+    return RegularizedMLPRegressor(
+        hidden_layer_sizes=(),
+        solver="sgd",
+        batch_size=len(X),
+        learning_rate_init=0.01,
+        max_iter=20_000,
+        tol=0.0,
+        n_iter_no_change=10**9,
+        shuffle=False,
+        random_state=0,
+        **params,
+    ).fit(X, y)
+
+
+@pytest.mark.parametrize("momentum", FULL_BATCH_SGD, ids=["plain", "heavy_ball", "nesterov"])
+def test_l1_without_hidden_layer_is_lasso(momentum):
+    """J = mean half squared error + alpha * |w|_1 is Lasso's objective: the
+    proximal SGD iteration, with momentum too, must settle at its minimizer."""
+    from sklearn.linear_model import Lasso
+
+    X, y = standardized_regression(1)
+    alpha = 0.05
+    expected = Lasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(X, y).coef_
+    est = full_batch_fixed_point(X, y, penalty="l1", alpha=alpha, **momentum)
+    assert np.sum(expected == 0) >= 3  # the penalty binds
+    np.testing.assert_allclose(est.coefs_[0].ravel(), expected, atol=1e-8)
+    np.testing.assert_array_equal(est.coefs_[0].ravel() == 0, expected == 0)
+
+
+@pytest.mark.parametrize("momentum", FULL_BATCH_SGD, ids=["plain", "heavy_ball", "nesterov"])
+def test_group_lasso_without_hidden_layer_is_multitask_lasso(momentum):
+    """Two outputs: skreg's J = (1 / 2n) ||Y - XW||^2 / 2 + group_alpha *
+    sqrt(2) * sum of row norms, MultiTaskLasso's objective with alpha =
+    2 sqrt(2) group_alpha, up to a factor 2."""
+    from sklearn.linear_model import MultiTaskLasso
+
+    X, Y = standardized_regression(2)
+    group_alpha = 0.02
+    expected = MultiTaskLasso(alpha=2 * np.sqrt(2) * group_alpha, tol=1e-12, max_iter=100_000)
+    expected = expected.fit(X, Y).coef_.T
+    est = full_batch_fixed_point(X, Y, penalty=None, group_alpha=group_alpha, **momentum)
+    assert np.sum(~expected.any(axis=1)) >= 2  # whole rows removed
+    np.testing.assert_allclose(est.coefs_[0], expected, atol=1e-8)
+    np.testing.assert_array_equal(~est.coefs_[0].any(axis=1), ~expected.any(axis=1))
