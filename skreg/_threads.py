@@ -60,9 +60,31 @@ def _blas():
 
 
 def _set_threads(n):
-    for lib in _blas():
-        if lib.num_threads != n:
-            lib.set_num_threads(n)
+    """Set every BLAS library to ``n`` threads."""
+    with _lock:
+        for lib in _blas():
+            _set_library_threads(lib, n)
+
+
+def _set_library_threads(lib, n):
+    """Set one library to ``n`` threads, from whichever thread runs the fit or
+    prediction (the caller holds ``_lock``).
+
+    Recent threadpoolctl releases let a single thread at a time change a
+    process-wide OpenBLAS pool: the first that tries, until it lets go; calls
+    from any other thread do nothing.  A fit in a worker thread (a CV
+    estimator's path, a threaded search) after the main thread had set a
+    count would keep that count.  So each change takes control and lets go
+    at once.
+    """
+    if lib.num_threads == n:
+        return
+    release = getattr(lib, "clear_controlling_thread", None)
+    if release is not None:
+        release(force=True)
+    lib.set_num_threads(n)
+    if release is not None:
+        release()
 
 
 class _CpuMeter:
@@ -139,7 +161,7 @@ class BlasThreads:
             _active_fits -= 1
             if _active_fits == 0:
                 for lib, n in zip(_blas(), _original_threads):
-                    lib.set_num_threads(n)
+                    _set_library_threads(lib, n)
         return False
 
 
@@ -167,5 +189,6 @@ def threads_for_prediction(units, n_rows, block_rows):
     try:
         yield
     finally:
-        for lib, n in zip(libs, before):
-            lib.set_num_threads(n)
+        with _lock:
+            for lib, n in zip(libs, before):
+                _set_library_threads(lib, n)

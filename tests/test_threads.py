@@ -101,6 +101,26 @@ def test_fits_side_by_side_take_one_thread_each(monkeypatch):
     assert set(blas_threads()) == {2}
 
 
+@pytest.mark.usefixtures("two_blas_threads", "machine_load")
+def test_a_fit_in_another_thread_sets_the_threads_it_chose():
+    # The fixture set the limit from this (the main) thread; threadpoolctl
+    # then lets no other thread change a process-wide OpenBLAS pool unless
+    # asked to, and a fit in a worker thread (a CV estimator's path, a
+    # threaded search) would run on the main thread's count.
+    seen = []
+
+    def fit():
+        with T.BlasThreads(np.array([5, 8, 1]), 100) as blas:
+            blas.update()
+            seen.append(blas_threads())
+
+    worker = threading.Thread(target=fit)
+    worker.start()
+    worker.join()
+    assert seen == [[1] * len(blas_threads())]
+    assert set(blas_threads()) == {2}
+
+
 @pytest.mark.usefixtures("two_blas_threads")
 def test_predictions_follow_the_same_rules(requested, machine_load, monkeypatch):
     X, y = make_classification(n_samples=100, n_features=5, random_state=0)

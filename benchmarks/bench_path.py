@@ -1,0 +1,694 @@
+"""Choosing the regularization rate: the CV estimators' warm-started paths
+against grid searches.
+
+On each problem, three ways to choose an L1 rate among the same rates with
+the same folds, all with ``n_jobs=2``:
+
+* the CV estimator (``RegularizedMLPClassifierCV`` or
+  ``RegularizedMLPRegressorCV``, ``penalty="l1"``, ``path_param="alpha"``)
+  on its own automatic grid, ``alphas_``;
+* ``GridSearchCV`` over ``RegularizedMLPClassifier`` (or ``Regressor``),
+  ``penalty="l1"``, with ``alpha`` in those rates;
+* ``GridSearchCV`` over scikit-learn's ``MLPClassifier`` (or
+  ``MLPRegressor``, L2 only) with the same rates in its convention,
+  ``alpha * B`` with B the batch size: skreg's penalty is not divided by the
+  batch size, scikit-learn's is.
+
+On the synthetic problems, whose informative features are known, the CV
+estimator also runs a ``group_alpha`` path (group lasso on the input layer:
+feature selection) with the "1se" and "best" rules, beside a
+``GridSearchCV`` over skreg's ``group_alpha`` in the same rates.
+
+Each fit is timed once, wall clock, after waiting for idle CPUs.  The grid
+searches run in joblib's default backend (loky processes); its workers are
+started and have loaded the kernels before any timing, so the grids' times
+leave out that one-off start-up (reported apart).  The CV estimator runs its
+paths in threads, its default.  Data are standardized beforehand, on the
+training split.  To see where the CV estimator's time goes, each of its full-
+data paths is replayed alone afterwards (``regularization_path`` with the
+same settings and rates: the same steps, since the seed is fixed).
+
+Usage::
+
+    python benchmarks/bench_path.py                     # full run, ~6 minutes on 2 cores (estimate)
+    python benchmarks/bench_path.py --problems digits   # one problem
+    python benchmarks/bench_path.py --compare-backends  # also the CV estimator in loky
+    python benchmarks/bench_path.py --quick             # smoke test, seconds
+"""
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+import _common as C
+
+FULL = dict(n_alphas=10, folds=5, hidden=(100,), classifier_epochs=200, regressor_epochs=1000)
+QUICK = dict(n_alphas=4, folds=3, hidden=(16,), classifier_epochs=30, regressor_epochs=300)
+N_JOBS = 2
+PROBLEM_NAMES = ("digits", "noisy_classification", "friedman1")
+# A selected model may score this much below the grid's choice (half a point).
+SCORE_TOLERANCE = 0.005
+SPEEDUP_OVER_SKREG_GRID = 3.0
+SPEEDUP_OVER_SKLEARN_GRID = 10.0
+NOISE_DROPPED = 0.8
+
+
+# --------------------------------------------------------------------------
+# Problems
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    name: str
+    description: str
+    is_classifier: bool
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+    n_informative: int | None  # the first n_informative columns; None: unknown
+    settings: dict  # network and training settings shared by every method
+
+    @property
+    def metric(self):
+        return "accuracy" if self.is_classifier else "r2"
+
+
+def raw_data(name, quick):
+    """(X, y, n_informative, is_classifier, description) of one problem."""
+    from sklearn.datasets import load_digits, make_classification, make_friedman1
+
+    if name == "digits":
+        X, y = load_digits(return_X_y=True)
+        if quick:
+            X, y = X[:600], y[:600]
+        return X, y, None, True, "digits (10 classes, 64 pixels)"
+    if name == "noisy_classification":
+        n_samples, n_features, n_informative = (400, 30, 5) if quick else (2000, 100, 10)
+        X, y = make_classification(
+            n_samples=n_samples,
+            n_features=n_features,
+            n_informative=n_informative,
+            n_redundant=0,
+            n_repeated=0,
+            shuffle=False,
+            random_state=C.SEED,
+        )
+        description = (
+            f"make_classification, {n_informative} informative features of {n_features} "
+            "(the first ones), 2 classes"
+        )
+        return X, y, n_informative, True, description
+    if name == "friedman1":
+        n_samples, n_features = (400, 20) if quick else (2000, 50)
+        X, y = make_friedman1(
+            n_samples=n_samples, n_features=n_features, noise=1.0, random_state=C.SEED
+        )
+        description = f"make_friedman1, noise 1.0, 5 informative features of {n_features}"
+        return X, y, 5, False, description
+    raise ValueError(f"unknown problem {name!r}")
+
+
+def load_problem(name, cfg, quick):
+    """A fixed 75/25 split (stratified for classifiers), standardized with
+    the training part's mean and scale."""
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, n_informative, is_classifier, description = raw_data(name, quick)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y if is_classifier else None, random_state=C.SEED
+    )
+    scaler = StandardScaler().fit(X_train)
+    epochs = cfg["classifier_epochs"] if is_classifier else cfg["regressor_epochs"]
+    settings = dict(hidden_layer_sizes=cfg["hidden"], max_iter=epochs, random_state=C.SEED)
+    return Problem(
+        name,
+        description,
+        is_classifier,
+        scaler.transform(X_train),
+        scaler.transform(X_test),
+        y_train,
+        y_test,
+        n_informative,
+        settings,
+    )
+
+
+# --------------------------------------------------------------------------
+# Estimators
+# --------------------------------------------------------------------------
+
+
+def skreg_estimator(problem, **params):
+    from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+
+    cls = RegularizedMLPClassifier if problem.is_classifier else RegularizedMLPRegressor
+    return cls(**problem.settings, **params)
+
+
+def path_estimator(problem, cfg, **params):
+    from skreg import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
+
+    cls = RegularizedMLPClassifierCV if problem.is_classifier else RegularizedMLPRegressorCV
+    return cls(**problem.settings, alphas=cfg["n_alphas"], cv=cfg["folds"], n_jobs=N_JOBS, **params)
+
+
+def sklearn_estimator(problem):
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    cls = MLPClassifier if problem.is_classifier else MLPRegressor
+    return cls(**problem.settings)
+
+
+def n_iter_of(estimator, X, y):
+    """A 'score' that records the epochs a grid search's fit ran."""
+    return estimator.n_iter_
+
+
+def features_kept(estimator, X=None, y=None):
+    """Input features with a non-zero outgoing weight (also a 'score' for
+    the grid searches: scikit-learn's MLP has no ``n_features_selected_``)."""
+    return int(np.any(estimator.coefs_[0] != 0, axis=1).sum())
+
+
+def grid_search(estimator, param_name, values, problem, cfg):
+    from sklearn.model_selection import GridSearchCV
+
+    return GridSearchCV(
+        estimator,
+        {param_name: list(values)},
+        cv=cfg["folds"],
+        n_jobs=N_JOBS,
+        scoring={"score": problem.metric, "n_iter": n_iter_of, "n_features": features_kept},
+        refit="score",
+    )
+
+
+def sklearn_batch_size(problem, cfg):
+    """B of scikit-learn's penalty alpha / B: its batch size on the smallest
+    training part a fit sees (a fold's)."""
+    n_fold_train = len(problem.y_train) * (cfg["folds"] - 1) // cfg["folds"]
+    return min(200, n_fold_train)
+
+
+def input_rates(rates, problem):
+    """``group_alpha`` values acting on the input layer alone."""
+    n_hidden = len(problem.settings["hidden_layer_sizes"])
+    return [[float(r)] + [0.0] * n_hidden for r in rates]
+
+
+# --------------------------------------------------------------------------
+# What a selected model looks like
+# --------------------------------------------------------------------------
+
+
+def describe_model(model, problem):
+    """Test score, sparsity and the features the model keeps."""
+    coefs = model.coefs_
+    active = np.any(coefs[0] != 0, axis=1)
+    importance = np.linalg.norm(coefs[0], axis=1)
+    out = {
+        "test_score": float(model.score(problem.X_test, problem.y_test)),
+        "train_score": float(model.score(problem.X_train, problem.y_train)),
+        "exact_zeros": float(np.mean(np.concatenate([W.ravel() == 0 for W in coefs]))),
+        "features_kept": int(active.sum()),
+        "n_features": int(active.size),
+    }
+    k = problem.n_informative
+    if k is not None:
+        out["informative_kept"] = float(active[:k].mean())
+        out["noise_dropped"] = float(1.0 - active[k:].mean())
+        out["informative_weight_share"] = float(importance[:k].sum() / importance.sum())
+    return out
+
+
+def path_result(search, seconds, problem, cfg, gate):
+    """One CV-estimator fit: its choice, CV curve, epochs and time split."""
+    results = search.cv_results_
+    folds = cfg["folds"]
+    replay = replay_full_path(search, problem, gate)
+    chosen = int(np.flatnonzero(search.alphas_ == search.alpha_)[0])
+    fold_seconds = float(np.sum(results["mean_fit_time"]) * folds)
+    fold_epochs = int(round(np.sum(results["mean_n_iter"]) * folds))
+    final_epochs = int(np.sum(replay["n_iter"]))
+    return {
+        "seconds": seconds,
+        "fit_time": float(search.fit_time_),
+        "rates": search.alphas_.tolist(),
+        "chosen_rate": float(search.alpha_),
+        "cv_scores": results["mean_test_score"].tolist(),
+        "cv_score": float(results["mean_test_score"][chosen]),
+        "mean_n_iter": results["mean_n_iter"].tolist(),
+        "mean_features_kept": results["mean_n_features_selected"].tolist(),
+        "fold_epochs": fold_epochs,
+        "final_epochs": final_epochs,
+        "epochs": fold_epochs + final_epochs,
+        "time_split": {
+            "setup_seconds": seconds - float(search.fit_time_),
+            "fold_paths_step_seconds": fold_seconds,
+            "fold_path_step_seconds_each": fold_seconds / folds,
+            "full_path_alone_seconds": replay["seconds"],
+            "workers_busy": (fold_seconds + replay["seconds"]) / (N_JOBS * search.fit_time_),
+            "replay_matches_fit": int(np.sum(replay["n_iter"][: chosen + 1])) == search.n_iter_,
+        },
+        **describe_model(search, problem),
+    }
+
+
+def replay_full_path(search, problem, gate):
+    """The CV estimator's full-data path run again, alone: its epochs and
+    time (the fit does not report them)."""
+    from skreg import regularization_path
+
+    base = skreg_estimator(problem, penalty=search.penalty, l1_ratio=search.l1_ratio)
+    gate.wait()
+    started = time.perf_counter()
+    path = regularization_path(
+        problem.X_train,
+        problem.y_train,
+        estimator=base,
+        path_param=search.path_param,
+        alphas=search.alphas_,
+        path_max_iter=search.path_max_iter,
+        warm_start=search.path_warm_start,
+    )
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "n_iter": path.n_iter}
+
+
+def grid_result(search, seconds, problem, cfg, rates):
+    """One GridSearchCV fit: its choice (as a skreg rate), CV curve, epochs."""
+    results = search.cv_results_
+    folds = cfg["folds"]
+    fold_epochs = int(round(np.sum(results["mean_test_n_iter"]) * folds))
+    return {
+        "seconds": seconds,
+        "rates": [float(r) for r in rates],
+        "chosen_rate": float(rates[search.best_index_]),
+        "cv_scores": results["mean_test_score"].tolist(),
+        "cv_score": float(search.best_score_),
+        "mean_n_iter": results["mean_test_n_iter"].tolist(),
+        "mean_features_kept": results["mean_test_n_features"].tolist(),
+        "fold_epochs": fold_epochs,
+        "final_epochs": int(search.best_estimator_.n_iter_),
+        "epochs": fold_epochs + int(search.best_estimator_.n_iter_),
+        **describe_model(search.best_estimator_, problem),
+    }
+
+
+# --------------------------------------------------------------------------
+# Running the methods
+# --------------------------------------------------------------------------
+
+
+def _load_kernels(pause):
+    """Runs in a worker process: import everything and load (or compile) the
+    kernels the fits use, so that no timed fit pays for it."""
+    import warnings
+
+    from sklearn.datasets import make_classification
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    X, y = make_classification(n_samples=60, n_features=6, random_state=0)
+    for params in (dict(penalty="l1"), dict(group_alpha=[1e-3, 0.0])):
+        RegularizedMLPClassifier(hidden_layer_sizes=(4,), max_iter=2, **params).fit(X, y)
+        RegularizedMLPRegressor(hidden_layer_sizes=(4,), max_iter=2, **params).fit(X, 1.0 * y)
+    MLPClassifier(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
+    MLPRegressor(hidden_layer_sizes=(4,), max_iter=2).fit(X, 1.0 * y)
+    time.sleep(pause)  # keeps this worker busy, so that every worker gets a task
+
+
+def warm_up():
+    """Load the kernels here and start joblib's loky workers (the grids'
+    backend) with the kernels loaded; returns the workers' start-up seconds."""
+    from joblib import Parallel, delayed
+
+    _load_kernels(0.0)
+    from skreg import RegularizedMLPClassifierCV
+
+    X, y = C.classification_data(120, 6, np.float64)
+    tiny = RegularizedMLPClassifierCV(hidden_layer_sizes=(4,), alphas=3, cv=2, max_iter=2)
+    tiny.set_params(n_jobs=N_JOBS).fit(X, y)
+    started = time.perf_counter()
+    Parallel(n_jobs=N_JOBS)(delayed(_load_kernels)(0.5) for _ in range(N_JOBS))
+    return time.perf_counter() - started - 0.5
+
+
+def timed_fit(estimator, problem, gate, backend=None):
+    """``estimator`` fitted on the training split, and the wall seconds."""
+    from joblib import parallel_config
+
+    gate.wait()
+    started = time.perf_counter()
+    if backend is None:
+        estimator.fit(problem.X_train, problem.y_train)
+    else:
+        with parallel_config(backend=backend):
+            estimator.fit(problem.X_train, problem.y_train)
+    return estimator, time.perf_counter() - started
+
+
+def run_path(problem, cfg, gate, backend=None, **params):
+    search, seconds = timed_fit(path_estimator(problem, cfg, **params), problem, gate, backend)
+    return path_result(search, seconds, problem, cfg, gate), search
+
+
+def run_grid(estimator, param_name, values, rates, problem, cfg, gate):
+    search, seconds = timed_fit(
+        grid_search(estimator, param_name, values, problem, cfg), problem, gate
+    )
+    return grid_result(search, seconds, problem, cfg, rates)
+
+
+def run_problem(problem, cfg, args, gate):
+    """Every method on one problem, in order: the L1 path, its two grids,
+    then (informative features known) the group path and its grid."""
+    out = {}
+    out["path_l1"], path = run_path(problem, cfg, gate, penalty="l1")
+    rates = path.alphas_
+    out["grid_skreg_l1"] = run_grid(
+        skreg_estimator(problem, penalty="l1"), "alpha", rates, rates, problem, cfg, gate
+    )
+    batch = sklearn_batch_size(problem, cfg)
+    out["grid_sklearn"] = run_grid(
+        sklearn_estimator(problem), "alpha", rates * batch, rates, problem, cfg, gate
+    )
+    if args.compare_backends:
+        out["path_l1_loky"], _ = run_path(problem, cfg, gate, backend="loky", penalty="l1")
+    if problem.n_informative is not None:
+        out["path_group_1se"], group = run_path(
+            problem, cfg, gate, path_param="group_alpha", selection_rule="1se"
+        )
+        out["path_group_best"], _ = run_path(
+            problem, cfg, gate, path_param="group_alpha", selection_rule="best"
+        )
+        group_rates = group.alphas_
+        out["grid_skreg_group"] = run_grid(
+            skreg_estimator(problem),
+            "group_alpha",
+            input_rates(group_rates, problem),
+            group_rates,
+            problem,
+            cfg,
+            gate,
+        )
+    for name, result in out.items():
+        print(
+            f"  {name}: {result['seconds']:.2f} s, rate {result['chosen_rate']:.3g}, "
+            f"test {result['test_score']:.4f}",
+            flush=True,
+        )
+    return {"sklearn_batch_size": batch, "methods": out}
+
+
+# --------------------------------------------------------------------------
+# Tables and targets
+# --------------------------------------------------------------------------
+
+LABELS = {
+    "path_l1": "CV estimator, L1 path",
+    "path_l1_loky": "CV estimator, L1 path, loky backend",
+    "grid_skreg_l1": "GridSearchCV, skreg L1",
+    "grid_sklearn": "GridSearchCV, scikit-learn MLP (L2, alpha x B)",
+    "path_group_1se": "CV estimator, group path, 1se",
+    "path_group_best": "CV estimator, group path, best",
+    "grid_skreg_group": "GridSearchCV, skreg group_alpha",
+}
+# Which CV-estimator fit each method's time is compared with.
+BASELINE = {
+    "path_l1": "path_l1",
+    "path_l1_loky": "path_l1",
+    "grid_skreg_l1": "path_l1",
+    "grid_sklearn": "path_l1",
+    "path_group_1se": "path_group_1se",
+    "path_group_best": "path_group_1se",
+    "grid_skreg_group": "path_group_1se",
+}
+
+
+def percent(value):
+    return "-" if value is None else f"{100 * value:.0f} %"
+
+
+def methods_table(problem_result):
+    methods = problem_result["methods"]
+    headers = [
+        "method",
+        "wall s",
+        "time / CV estimator's",
+        "rate chosen (skreg's convention)",
+        "CV score",
+        "test score",
+        "train score",
+        "exact zeros",
+        "features kept",
+        "informative kept",
+        "noise dropped",
+        "informative share of input weights",
+        "epochs (folds + final)",
+    ]
+    rows = []
+    for name, r in methods.items():
+        base = methods[BASELINE[name]]["seconds"]
+        rows.append(
+            [
+                LABELS[name],
+                f"{r['seconds']:.2f}",
+                f"{r['seconds'] / base:.2f}",
+                rate_cell(r),
+                f"{r['cv_score']:.4f}",
+                f"{r['test_score']:.4f}",
+                f"{r['train_score']:.4f}",
+                percent(r["exact_zeros"]),
+                f"{r['features_kept']}/{r['n_features']}",
+                percent(r.get("informative_kept")),
+                percent(r.get("noise_dropped")),
+                percent(r.get("informative_weight_share")),
+                f"{r['epochs']} ({r['fold_epochs']} + {r['final_epochs']})",
+            ]
+        )
+    return C.markdown_table(headers, rows)
+
+
+def rate_cell(result):
+    """The chosen rate, starred when it is an end of the grid."""
+    edge = result["chosen_rate"] in (result["rates"][0], result["rates"][-1])
+    return f"{result['chosen_rate']:.3g}" + ("*" if edge else "")
+
+
+def curves_table(problem_result):
+    """Mean CV score per rate: does the warm-started path see what cold fits see?"""
+    methods = problem_result["methods"]
+    rows = []
+    for name in ("path_l1", "grid_skreg_l1", "grid_sklearn", "path_group_1se", "grid_skreg_group"):
+        if name in methods:
+            r = methods[name]
+            rates = ", ".join(f"{a:.2g}" for a in r["rates"])
+            scores = " ".join(f"{s:.3f}" for s in r["cv_scores"])
+            epochs = " ".join(f"{n:.0f}" for n in r["mean_n_iter"])
+            features = " ".join(f"{n:.0f}" for n in r["mean_features_kept"])
+            rows.append([LABELS[name], rates, scores, epochs, features])
+    headers = [
+        "method",
+        "rates (ascending)",
+        "mean CV score per rate",
+        "mean epochs per rate",
+        "mean features kept per rate",
+    ]
+    return C.markdown_table(headers, rows)
+
+
+def time_split_caption(problem_result):
+    parts = []
+    for name in ("path_l1", "path_group_1se"):
+        r = problem_result["methods"].get(name)
+        if r is None:
+            continue
+        s = r["time_split"]
+        parts.append(
+            f"{LABELS[name]}: {r['seconds']:.2f} s wall = {s['setup_seconds']:.2f} s "
+            f"validation and automatic grid + {r['fit_time']:.2f} s of paths "
+            f"(fit_time_); the fold paths' steps took {s['fold_path_step_seconds_each']:.2f} s "
+            f"each ({s['fold_paths_step_seconds']:.2f} s in all), the full-data path "
+            f"{s['full_path_alone_seconds']:.2f} s when replayed alone; the {N_JOBS} workers "
+            f"were busy {percent(s['workers_busy'])} of fit_time_"
+            + ("" if s["replay_matches_fit"] else " (the replay did NOT match the fit's path)")
+            + "."
+        )
+    return " ".join(parts)
+
+
+def _target(name, value, threshold):
+    met = None if value is None else bool(value >= threshold)
+    return {"target": name, "value": value, "threshold": threshold, "met": met}
+
+
+def targets(results):
+    out = []
+    for name, problem_result in results.items():
+        m = problem_result["methods"]
+        path = m["path_l1"]
+        out.append(
+            _target(
+                f"{name}: GridSearchCV skreg time / CV estimator time",
+                m["grid_skreg_l1"]["seconds"] / path["seconds"],
+                SPEEDUP_OVER_SKREG_GRID,
+            )
+        )
+        out.append(
+            _target(
+                f"{name}: GridSearchCV scikit-learn time / CV estimator time",
+                m["grid_sklearn"]["seconds"] / path["seconds"],
+                SPEEDUP_OVER_SKLEARN_GRID,
+            )
+        )
+        out.append(
+            _target(
+                f"{name}: CV estimator test score - GridSearchCV skreg's",
+                path["test_score"] - m["grid_skreg_l1"]["test_score"],
+                -SCORE_TOLERANCE,
+            )
+        )
+        for rule in ("1se", "best"):
+            group = m.get(f"path_group_{rule}")
+            if group is None:
+                continue
+            out.append(
+                _target(
+                    f"{name}: group path ({rule}) test score - GridSearchCV group_alpha's",
+                    group["test_score"] - m["grid_skreg_group"]["test_score"],
+                    -SCORE_TOLERANCE,
+                )
+            )
+            out.append(
+                _target(
+                    f"{name}: group path ({rule}) informative features kept",
+                    group["informative_kept"],
+                    1.0,
+                )
+            )
+            out.append(
+                _target(
+                    f"{name}: group path ({rule}) noise features dropped",
+                    group["noise_dropped"],
+                    NOISE_DROPPED,
+                )
+            )
+    return out
+
+
+def targets_table(items):
+    rows = [
+        [
+            t["target"],
+            f">= {t['threshold']:g}",
+            C.fmt(t["value"]),
+            "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED"),
+        ]
+        for t in items
+    ]
+    return C.markdown_table(["target", "needs", "measured", "status"], rows)
+
+
+def problem_heading(problem, cfg, batch):
+    kind = "classifier" if problem.is_classifier else "regressor"
+    hidden = problem.settings["hidden_layer_sizes"]
+    return (
+        f"#### {problem.name}: {problem.description}; {len(problem.y_train)} train / "
+        f"{len(problem.y_test)} test rows; {kind}, hidden {hidden}, "
+        f"max_iter {problem.settings['max_iter']}; score {problem.metric}; "
+        f"scikit-learn alpha = rate x {batch}"
+    )
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="small data, 4 rates, 3 folds (smoke test)"
+    )
+    parser.add_argument("--problems", nargs="+", choices=PROBLEM_NAMES, default=list(PROBLEM_NAMES))
+    parser.add_argument(
+        "--compare-backends",
+        action="store_true",
+        help="also fit the L1 CV estimator with joblib's loky backend",
+    )
+    parser.add_argument("--idle-threshold", type=float, default=0.5)
+    parser.add_argument("--idle-max-wait", type=float, default=10.0)
+    parser.add_argument("--idle-budget", type=float, default=240.0)
+    parser.add_argument("--no-idle-wait", action="store_true", help="never wait for idle CPUs")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    C.silence_convergence_warnings()
+    cfg = dict(QUICK if args.quick else FULL)
+    info = C.machine_info()
+    gate = C.IdleGate(
+        args.idle_threshold,
+        args.idle_max_wait,
+        args.idle_budget,
+        enabled=not (args.no_idle_wait or args.quick),
+    )
+    startup = warm_up()
+    results, sections = {}, []
+    for name in args.problems:
+        problem = load_problem(name, cfg, args.quick)
+        print(f"{name}:", flush=True)
+        result = run_problem(problem, cfg, args, gate)
+        results[name] = result
+        sections += [
+            problem_heading(problem, cfg, result["sklearn_batch_size"]),
+            methods_table(result),
+            curves_table(result),
+            time_split_caption(result),
+        ]
+    goals = targets(results)
+    header = (
+        f"### Choosing the rate: CV estimator against grid searches ({cfg['n_alphas']} rates, "
+        f"{cfg['folds']} folds, n_jobs={N_JOBS}, one timed fit each)"
+    )
+    notes = (
+        "Data standardized beforehand on the training split. Grid searches in loky "
+        f"processes; their start-up with the kernels loaded ({startup:.2f} s, once per "
+        "session) is not in their times. CV estimators in threads, unless said. * = the "
+        "chosen rate is an end of the grid. Epochs: "
+        "all the folds' epochs + the final model's (a grid's refit; the CV estimator's "
+        "whole full-data path, replayed alone to count them)."
+    )
+    markdown = "\n\n".join(
+        [header, *sections, "#### Targets", targets_table(goals), notes]
+        + [C.gate_caption(gate), C.machine_caption(info)]
+    )
+    payload = {
+        "benchmark": "bench_path",
+        "quick": args.quick,
+        "machine": info,
+        "idle_gate": gate.report(),
+        "settings": {**cfg, **vars(args), "n_jobs": N_JOBS},
+        "loky_startup_seconds": startup,
+        "results": results,
+        "targets": goals,
+    }
+    paths = C.write_outputs("bench_path", args.quick, payload, markdown)
+    print("\n" + markdown)
+    print("\nwrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
