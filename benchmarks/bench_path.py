@@ -276,6 +276,7 @@ def replay_full_path(search, problem, gate):
         alphas=search.alphas_,
         path_max_iter=search.path_max_iter,
         warm_start=search.path_warm_start,
+        group_weights="adaptive" if search.group_weights == "adaptive" else None,
     )
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "n_iter": path.n_iter}
@@ -391,6 +392,15 @@ def run_problem(problem, cfg, args, gate):
         out["path_group_best"], _ = run_path(
             problem, cfg, gate, path_param="group_alpha", selection_rule="best"
         )
+        for rule in ("1se", "best"):
+            out[f"path_group_adaptive_{rule}"], _ = run_path(
+                problem,
+                cfg,
+                gate,
+                path_param="group_alpha",
+                group_weights="adaptive",
+                selection_rule=rule,
+            )
         group_rates = group.alphas_
         out["grid_skreg_group"] = run_grid(
             skreg_estimator(problem),
@@ -421,6 +431,8 @@ LABELS = {
     "grid_sklearn": "GridSearchCV, scikit-learn MLP (L2, alpha x B)",
     "path_group_1se": "CV estimator, group path, 1se",
     "path_group_best": "CV estimator, group path, best",
+    "path_group_adaptive_1se": "CV estimator, group path, adaptive weights, 1se",
+    "path_group_adaptive_best": "CV estimator, group path, adaptive weights, best",
     "grid_skreg_group": "GridSearchCV, skreg group_alpha",
 }
 # Which CV-estimator fit each method's time is compared with.
@@ -431,6 +443,8 @@ BASELINE = {
     "grid_sklearn": "path_l1",
     "path_group_1se": "path_group_1se",
     "path_group_best": "path_group_1se",
+    "path_group_adaptive_1se": "path_group_1se",
+    "path_group_adaptive_best": "path_group_1se",
     "grid_skreg_group": "path_group_1se",
 }
 
@@ -558,7 +572,7 @@ def targets(results):
                 -SCORE_TOLERANCE,
             )
         )
-        for rule in ("1se", "best"):
+        for rule in ("1se", "best", "adaptive_1se", "adaptive_best"):
             group = m.get(f"path_group_{rule}")
             if group is None:
                 continue

@@ -110,6 +110,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         l1_ratio=0.15,
         l1_method="proximal",
         group_alpha=0.0,
+        group_weights=None,
         weight_decay=0.0,
         dropout=0.0,
         input_dropout=0.0,
@@ -146,6 +147,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         self.l1_ratio = l1_ratio
         self.l1_method = l1_method
         self.group_alpha = group_alpha
+        self.group_weights = group_weights
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.input_dropout = input_dropout
@@ -404,6 +406,7 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         l1_ratio=0.15,
         l1_method="proximal",
         group_alpha=0.0,
+        group_weights=None,
         weight_decay=0.0,
         dropout=0.0,
         input_dropout=0.0,
@@ -440,6 +443,7 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         self.l1_ratio = l1_ratio
         self.l1_method = l1_method
         self.group_alpha = group_alpha
+        self.group_weights = group_weights
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.input_dropout = input_dropout

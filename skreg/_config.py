@@ -89,6 +89,8 @@ def regularization(
     l1_ratio=0.15,
     l1_method="proximal",
     group_alpha=0.0,
+    group_weights=None,
+    n_features=None,
     dropout=0.0,
     input_dropout=0.0,
     max_norm=None,
@@ -99,7 +101,9 @@ def regularization(
     matrices, from the estimators' parameters (same names and meanings).
 
     ``alpha`` and ``group_alpha`` are a float or one value per weight matrix;
-    ``dropout`` a float or one rate per hidden layer.
+    ``dropout`` a float or one rate per hidden layer; ``group_weights`` None
+    or one positive factor per input feature, of which there are
+    ``n_features``.
     """
     l1 = np.zeros(n_weights)
     l2 = np.zeros(n_weights)
@@ -111,6 +115,7 @@ def regularization(
         l2 = strength * (1.0 - rho)
     group = per_layer(group_alpha, n_weights, "group_alpha")
     _check_non_negative(group, "group_alpha")
+    factors = group_factors(group_weights, n_features)
 
     # Entry 0 is the inputs' dropout; entry l >= 1 is hidden layer l's.
     rates = np.zeros(n_weights)
@@ -124,12 +129,38 @@ def regularization(
         l1=l1,
         l2=l2,
         group=group,
+        group_factors=factors,
         dropout=rates,
         max_norm=bounds,
         weight_decay=float(weight_decay),
         input_noise=float(input_noise),
         l1_subgradient=l1_method == "subgradient",
     )
+
+
+def group_factors(group_weights, n_features):
+    """The kernels' per-feature factors of the group term: an empty array for
+    None, else ``group_weights`` checked to hold ``n_features`` positive
+    finite numbers."""
+    if group_weights is None:
+        return np.zeros(0)
+    try:
+        factors = np.asarray(group_weights, dtype=np.float64)
+    except (TypeError, ValueError):
+        factors = None
+    if factors is None or factors.ndim != 1 or not np.all(np.isfinite(factors)):
+        raise ValueError(
+            f"group_weights must be None or a sequence of finite numbers, one per input "
+            f"feature, got {group_weights!r}."
+        )
+    if factors.shape[0] != n_features:
+        raise ValueError(
+            f"group_weights has {factors.shape[0]} values, but X has {n_features} features: "
+            "it needs one per input feature."
+        )
+    if np.any(factors <= 0):
+        raise ValueError(f"group_weights must be positive, got {factors.tolist()}.")
+    return factors
 
 
 def _check_non_negative(values, name):

@@ -98,6 +98,10 @@ class _PathCVMixin:
         "path_max_iter": [Interval(Integral, 1, None, closed="left")],
         "path_warm_start": ["boolean"],
     }
+    # A base parameter that takes one more value here (the path computes it).
+    _cv_widened_constraints: dict = {
+        "group_weights": ["array-like", None, StrOptions({"adaptive"})],
+    }
     _cv_only = tuple(_cv_parameter_constraints)
 
     def _base_estimator(self):
@@ -139,6 +143,9 @@ class _PathCVMixin:
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         base = self._base_estimator()
+        adaptive = isinstance(self.group_weights, str)
+        if adaptive:  # each path computes its own, after its first step
+            base.set_params(group_weights=None)
         if isinstance(base.random_state, np.random.RandomState):
             # One seed for every path, so that no path depends on when it ran.
             base.set_params(random_state=int(check_random_state(base.random_state).randint(2**31)))
@@ -154,6 +161,7 @@ class _PathCVMixin:
             path_param=self.path_param,
             path_max_iter=self.path_max_iter,
             warm_start=self.path_warm_start,
+            adaptive=adaptive,
         )
         scorer = check_scoring(base, scoring=self.scoring)
 
@@ -266,7 +274,9 @@ class _PathCVMixin:
     def _choose(self, results, n_folds):
         """Index of the chosen row of ``cv_results_``: the best mean score, or
         (``"1se"``) the sparsest model whose mean score is within one standard
-        error of the best; ties go to the larger rate (the sparser model)."""
+        error of the best; ties go to the larger rate (the sparser model).
+        Sparsest: the fewest input features for a ``group_alpha`` path (what
+        it is for), the largest share of zero weights for an ``alpha`` path."""
         means = results["mean_test_score"]
         rates = results[f"param_{self.path_param}"]
         if self.selection_rule == "best":
@@ -275,7 +285,10 @@ class _PathCVMixin:
             best = int(np.nanargmax(means))
             standard_error = results["std_test_score"][best] / np.sqrt(n_folds)
             candidates = np.flatnonzero(means >= means[best] - standard_error)
-        sparsity = results["mean_sparsity"][candidates]
+        if self.path_param == "group_alpha":
+            sparsity = -results["mean_n_features_selected"][candidates]
+        else:
+            sparsity = results["mean_sparsity"][candidates]
         sparsest = candidates[sparsity == sparsity.max()]
         return int(sparsest[np.argmax(rates[sparsest])])
 
@@ -297,6 +310,8 @@ class _PathCVMixin:
         self.best_loss_ = min(self.loss_curve_, default=step.objective)
         self.validation_scores_ = None
         self.best_validation_score_ = None
+        weights = fitted.group_weights
+        self.group_weights_ = None if weights is None else np.asarray(weights, dtype=np.float64)
 
     @available_if(lambda est: False)
     def partial_fit(self, *args, **kwargs):
@@ -357,6 +372,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
     _parameter_constraints: dict = {
         **RegularizedMLPClassifier._parameter_constraints,
         **_PathCVMixin._cv_parameter_constraints,
+        **_PathCVMixin._cv_widened_constraints,
     }
 
     def __init__(
@@ -389,6 +405,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
         l1_ratio=0.15,
         l1_method="proximal",
         group_alpha=0.0,
+        group_weights=None,
         weight_decay=0.0,
         dropout=0.0,
         input_dropout=0.0,
@@ -403,7 +420,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
         scoring=None,
         n_jobs=None,
         selection_rule="best",
-        path_max_iter=50,
+        path_max_iter=20,
         path_warm_start=True,
     ):
         super().__init__(
@@ -434,6 +451,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
             l1_ratio=l1_ratio,
             l1_method=l1_method,
             group_alpha=group_alpha,
+            group_weights=group_weights,
             weight_decay=weight_decay,
             dropout=dropout,
             input_dropout=input_dropout,
@@ -500,6 +518,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
     _parameter_constraints: dict = {
         **RegularizedMLPRegressor._parameter_constraints,
         **_PathCVMixin._cv_parameter_constraints,
+        **_PathCVMixin._cv_widened_constraints,
     }
 
     def __init__(
@@ -533,6 +552,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         l1_ratio=0.15,
         l1_method="proximal",
         group_alpha=0.0,
+        group_weights=None,
         weight_decay=0.0,
         dropout=0.0,
         input_dropout=0.0,
@@ -546,7 +566,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         scoring=None,
         n_jobs=None,
         selection_rule="best",
-        path_max_iter=50,
+        path_max_iter=20,
         path_warm_start=True,
     ):
         super().__init__(
@@ -578,6 +598,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
             l1_ratio=l1_ratio,
             l1_method=l1_method,
             group_alpha=group_alpha,
+            group_weights=group_weights,
             weight_decay=weight_decay,
             dropout=dropout,
             input_dropout=input_dropout,

@@ -114,6 +114,12 @@ PARAMETERS = """\
         weights of an input feature or a hidden unit), applied by block
         soft-thresholding: a row driven to zero removes that unit.
 
+    group_weights : array-like of shape (n_features,) or None, default=None
+        A positive factor per input feature that multiplies its group term
+        (the input layer's row): a larger factor removes that feature at a
+        smaller ``group_alpha``, as glmnet's penalty factors do. None is 1
+        for every feature.
+
     weight_decay : float, default=0.0
         Decoupled weight decay: each step first multiplies the weights by
         ``1 - lr * weight_decay``, with ``lr`` the schedule's current learning
@@ -266,9 +272,9 @@ CV_PARAMETERS = """\
         model (fraction of exact-zero weights) whose mean score is within one
         standard error of the best. Ties go to the larger rate.
 
-    path_max_iter : int, default=50
+    path_max_iter : int, default=20
         Most epochs of each path step after the first (which trains up to
-        ``max_iter``, as a plain fit).
+        ``max_iter``, as a plain fit); never more than ``max_iter``.
 
     path_warm_start : bool, default=True
         Whether each step of a path starts from the previous one. False fits

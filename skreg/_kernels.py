@@ -78,6 +78,9 @@ class Regularization(NamedTuple):
     l1: np.ndarray  # alpha_l * rho
     l2: np.ndarray  # alpha_l * (1 - rho)
     group: np.ndarray  # group_alpha_l
+    # Multiplier of each input feature's group term (a row of W_1); empty:
+    # 1 for every feature (the estimators' group_weights).
+    group_factors: np.ndarray
     dropout: np.ndarray  # dropout rate of weight layer l's *input* units
     max_norm: np.ndarray  # bound on each column norm of W_l (0: none)
     weight_decay: float  # decoupled decay of the weights, per unit of learning rate
@@ -622,6 +625,7 @@ def penalty_value(params, units, reg):
     total = 0.0
     for l in range(units.shape[0] - 1):
         W = weight_matrix(params, units, coef_start, l)
+        factors = row_factors(reg, l)
         l1 = 0.0
         l2 = 0.0
         group = 0.0
@@ -632,7 +636,7 @@ def penalty_value(params, units, reg):
                 l1 += abs(w)
                 row_sq += w * w
             l2 += row_sq
-            group += np.sqrt(row_sq)
+            group += row_factor(factors, i) * np.sqrt(row_sq)
         total += reg.l1[l] * l1 + 0.5 * reg.l2[l] * l2
         total += reg.group[l] * np.sqrt(W.shape[1]) * group
     return total
@@ -683,9 +687,23 @@ def prox_l1(params, step_sizes, units, reg):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def prox_group_rows(W, S, strength):
+def row_factors(reg, l):
+    """The group factors of weight matrix l's rows: the input features' for
+    l = 0, none (an empty array) for the hidden layers'."""
+    return reg.group_factors if l == 0 else reg.group_factors[:0]
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def row_factor(factors, i):
+    """Row i's multiplier of the group term (1 without factors)."""
+    return factors[i] if factors.shape[0] > 0 else 1.0
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def prox_group_rows(W, S, strength, factors):
     """The group-lasso proximal step of each row g of W, in the metric of the
-    step sizes S (same shape as W):
+    step sizes S (same shape as W), with row i's strength multiplied by
+    ``factors[i]`` (by 1 when ``factors`` is empty):
 
         g <- argmin_x  sum_j (x_j - g_j)^2 / (2 S_j) + strength sqrt(len g) ||x||.
 
@@ -697,12 +715,12 @@ def prox_group_rows(W, S, strength):
     where r = ||x|| solves sum_j g_j^2 / (r + S_j t)^2 = 1 (Newton's method).
     """
     scale_len = np.sqrt(W.shape[1])
-    t = strength * scale_len
     for i in range(W.shape[0]):
         g, s = W[i], S[i]
+        t = strength * row_factor(factors, i) * scale_len
         if row_steps_equal(s):
             norm = row_norm(g)
-            threshold = s[0] * strength * scale_len
+            threshold = s[0] * t
             shrink_row(g, 1.0 - threshold / norm if norm > threshold else 0.0)
             continue
         scaled = 0.0
@@ -782,7 +800,7 @@ def prox_group(params, step_sizes, units, reg):
             continue
         W = weight_matrix(params, units, coef_start, l)
         S = weight_matrix(step_sizes, units, coef_start, l)
-        prox_group_rows(W, S, strength)
+        prox_group_rows(W, S, strength, row_factors(reg, l))
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")

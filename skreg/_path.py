@@ -30,9 +30,14 @@ from ._training import Progress, TrainingData
 from ._validation import check_hidden_layer_sizes
 
 PATH_PARAMS = ("alpha", "group_alpha")
-# The grid rule divides by the L1 share rho of the rate; a pure L2 path
-# (rho = 0) uses this share instead, as glmnet does for ridge.
+# The grid rule divides by the L1 share rho of the rate, at least this much
+# (glmnet's floor); a pure L2 path divides by 1 (docs/design.rst, "The
+# automatic grid").
 _RHO_FLOOR = 1e-3
+# Adaptive group weights: the exponent of the norm ratio, and the factor of
+# a row that is zero after the first step.
+ADAPTIVE_EXPONENT = 2.0
+LARGEST_FACTOR = 1e6
 
 
 # --------------------------------------------------------------------------
@@ -106,14 +111,19 @@ def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
     gradients, _ = _network.views(grads, units)
     pattern = layer_pattern(estimator, path_param, len(units) - 1)
     largest = 0.0
-    for G, strength in zip(gradients, pattern):
+    factors = C.group_factors(estimator.group_weights, units[0])
+    for layer, (G, strength) in enumerate(zip(gradients, pattern)):
         if strength > 0:
             if path_param == "group_alpha":
-                size = np.linalg.norm(G, axis=1).max() / np.sqrt(G.shape[1])
+                norms = np.linalg.norm(G, axis=1) / np.sqrt(G.shape[1])
+                if layer == 0 and factors.size:
+                    norms = norms / factors
+                size = norms.max()
             else:
                 size = np.abs(G).max()
             largest = max(largest, float(size) / strength)
-    rho = max(l1_share_of_rate(estimator, path_param), _RHO_FLOOR)
+    rho = l1_share_of_rate(estimator, path_param)
+    rho = max(rho, _RHO_FLOOR) if rho > 0 else 1.0
     if not largest > 0:
         raise ValueError(
             "The data gradient is zero at the start: every target is predicted "
@@ -187,7 +197,9 @@ class PathTrainer:
     of it: the first a fit (its epochs below it), each later one its epochs.
     """
 
-    def __init__(self, estimator, path_param="alpha", *, path_max_iter=50, warm_start=True):
+    def __init__(
+        self, estimator, path_param="alpha", *, path_max_iter=20, warm_start=True, adaptive=False
+    ):
         if path_param not in PATH_PARAMS:
             raise ValueError(f"path_param must be one of {PATH_PARAMS}, got {path_param!r}.")
         if estimator.early_stopping:
@@ -197,6 +209,9 @@ class PathTrainer:
             )
         # Without callbacks of its own: the path's task hands them on.
         self.estimator = clone(estimator)
+        self.adaptive = adaptive
+        if adaptive:  # the first step has none; the later ones those it gives
+            self.estimator.set_params(group_weights=None)
         if callbacks.AVAILABLE:
             self.estimator.set_callbacks()
         self.path_param = path_param
@@ -223,6 +238,8 @@ class PathTrainer:
             if cold:
                 with callbacks.fit_as_task(step_context, self.estimator, X, y, sample_weight):
                     self._fit_cold(X, y, sample_weight, rate)
+                if self.adaptive and index == 0:
+                    self.estimator.set_params(group_weights=adaptive_group_weights(self.estimator))
             else:
                 with callbacks.task(step_context, self.estimator, X, y, sample_weight):
                     if self._dead():
@@ -246,7 +263,7 @@ class PathTrainer:
         step merges with, or a task with one subtask per epoch."""
         if self._context is None:
             return None
-        epochs = 0 if cold else self.path_max_iter + (self.estimator.solver == "lbfgs")
+        epochs = 0 if cold else self._warm_epochs() + (self.estimator.solver == "lbfgs")
         return self._context.subcontext(task_name="rate", max_subtasks=epochs)
 
     def _set_rate(self, rate):
@@ -270,7 +287,7 @@ class PathTrainer:
         params = est._pack_params(self._data.Y.dtype)
         units = _network.units_of(est.coefs_)
         reg = est._regularization(len(units) - 1)
-        progress = Progress(samples_seen=est.t_)
+        progress = Progress(samples_seen=est.t_, unsettled_epochs=1)
         if est.solver == "lbfgs":
             est._run_lbfgs(
                 params,
@@ -278,7 +295,7 @@ class PathTrainer:
                 self._data,
                 reg,
                 progress,
-                max_iter=self.path_max_iter,
+                max_iter=self._warm_epochs(),
                 listeners=listeners,
             )
         else:
@@ -288,11 +305,16 @@ class PathTrainer:
                 self._data,
                 reg,
                 progress,
-                max_iter=self.path_max_iter,
+                max_iter=self._warm_epochs(),
                 listeners=listeners,
             )
         est._store_progress(progress)
         self._progress = progress
+
+    def _warm_epochs(self):
+        """Most epochs of a warm step: ``path_max_iter``, and never more than
+        a plain fit's ``max_iter``."""
+        return min(self.path_max_iter, self.estimator.max_iter)
 
     def _dead(self):
         """Whether the input layer has no weight left: larger rates cannot
@@ -316,6 +338,21 @@ class PathTrainer:
             seconds=seconds,
             loss_curve=list(self._progress.loss_curve),
         )
+
+
+def adaptive_group_weights(estimator):
+    """The adaptive group factors of a fitted network: ``(largest row norm /
+    row j's norm) ** ADAPTIVE_EXPONENT`` for each input feature's row of
+    ``coefs_[0]`` (1 for the strongest feature, larger for weaker ones, at
+    most ``LARGEST_FACTOR``, which a zero row gets); None when every row is
+    zero (docs/design.rst, "Adaptive group weights")."""
+    norms = np.linalg.norm(estimator.coefs_[0].astype(np.float64), axis=1)
+    largest = norms.max()
+    if not largest > 0:
+        return None
+    with np.errstate(divide="ignore"):
+        factors = (largest / norms) ** ADAPTIVE_EXPONENT
+    return np.minimum(factors, LARGEST_FACTOR)
 
 
 def _objective(est, data, params, units):
@@ -349,8 +386,9 @@ def regularization_path(
     alphas=None,
     n_alphas=10,
     eps=1e-3,
-    path_max_iter=50,
+    path_max_iter=20,
     warm_start=True,
+    group_weights=None,
     sample_weight=None,
 ):
     """Train one network along a sequence of regularization rates.
@@ -390,12 +428,20 @@ def regularization_path(
     eps : float, default=1e-3
         Smallest rate of the automatic grid, as a fraction of the largest.
 
-    path_max_iter : int, default=50
-        Most epochs (L-BFGS iterations) of each step after the first.
+    path_max_iter : int, default=20
+        Most epochs (L-BFGS iterations) of each step after the first; never
+        more than the estimator's ``max_iter``.
 
     warm_start : bool, default=True
         Whether each step starts from the previous one. False fits every rate
         from scratch, as ``estimator.fit`` would: slower, for comparison.
+
+    group_weights : None or 'adaptive', default=None
+        None trains with the estimator's own ``group_weights``. 'adaptive'
+        computes them after the first step from its input rows, ``(largest
+        row norm / row norm) ** 2`` per feature, and trains every later step
+        with them: weak features then go first and strong ones are shrunk
+        less (adaptive group lasso, see the user guide).
 
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
@@ -410,7 +456,8 @@ def regularization_path(
         and ``active_features`` (n_alphas, n_features), the input features
         with a non-zero outgoing weight; ``active_hidden_units``
         (n_alphas, n_hidden_layers), how many units of each hidden layer are
-        active; ``path_param``.
+        active; ``group_weights``, the factors the steps after the first
+        trained with (None for none); ``path_param``.
 
     Examples
     --------
@@ -436,15 +483,26 @@ def regularization_path(
             estimator, X, y, sample_weight, path_param=path_param, n_alphas=n_alphas, eps=eps
         )
     alphas = np.sort(np.asarray(alphas, dtype=np.float64))
-    trainer = PathTrainer(estimator, path_param, path_max_iter=path_max_iter, warm_start=warm_start)
+    if group_weights not in (None, "adaptive"):
+        raise ValueError(
+            f"group_weights must be None or 'adaptive', got {group_weights!r}; set fixed "
+            "factors on the estimator."
+        )
+    trainer = PathTrainer(
+        estimator,
+        path_param,
+        path_max_iter=path_max_iter,
+        warm_start=warm_start,
+        adaptive=group_weights == "adaptive",
+    )
     with callbacks.managed(estimator):
         context = callbacks.path_context(estimator, len(alphas))
         with callbacks.task(context, estimator, X, y, sample_weight):
             steps = trainer.run(X, y, sample_weight, alphas, context=context)
-    return path_bunch(steps, path_param)
+    return path_bunch(steps, path_param, trainer.estimator.group_weights)
 
 
-def path_bunch(steps, path_param):
+def path_bunch(steps, path_param, group_weights=None):
     """The public description of a path's steps."""
     coefs = [[W.copy() for W in step.coefs] for step in steps]
     active = np.array([np.any(W[0] != 0, axis=1) for W in coefs])
@@ -461,5 +519,6 @@ def path_bunch(steps, path_param):
         n_features_selected=active.sum(axis=1),
         active_features=active,
         active_hidden_units=hidden,
+        group_weights=None if group_weights is None else np.asarray(group_weights, dtype=float),
         path_param=path_param,
     )

@@ -134,6 +134,10 @@ class Progress:
     samples_seen: int = 0
     n_iter: int = 0  # epochs (iterations for L-BFGS) of the last call
     loss: float | None = None
+    # Epochs at the start whose objective the stopping rule does not count:
+    # a path step's first epoch measures its data loss partly on the weights
+    # of the previous rate, which fit better than any the new rate allows.
+    unsettled_epochs: int = 0
 
     @classmethod
     def fresh(cls, validation=False, early_stopping=False):
@@ -190,6 +194,10 @@ def check_shapes(params, units, data, reg):
         (data.Y.shape == (n_rows, units[-1]), "Y has one row per sample, one column per output"),
         (data.sample_weight.shape == (n_rows,), "sample_weight has one entry per sample"),
         (all(len(a) == n_weights for a in per_layer), "regularization has a value per layer"),
+        (
+            reg.group_factors.shape[0] in (0, units[0]),
+            "group_weights has one factor per input feature",
+        ),
         (
             not sparse or (indices.shape == values.shape and values.shape[0] >= indptr[-1]),
             "the sparse arrays agree",
@@ -392,6 +400,9 @@ def _update_no_improvement_count(progress, stopping, params, best_params, verbos
         if verbose:
             print(f"Validation score: {score:f}")
     if not stopping.early_stopping:
+        if progress.unsettled_epochs > 0:
+            progress.unsettled_epochs -= 1
+            return score
         if progress.loss_curve[-1] > progress.best_loss - stopping.tol:
             progress.no_improvement_count += 1
         else:

@@ -37,11 +37,13 @@ def reg_record(
     l1_method="proximal",
     decay=0.0,
     input_noise=0.0,
+    group_factors=None,
 ):
     """The kernels' ``Regularization`` record, built by the package's own
     builder from a test's plain values: ``rho`` is the L1 share of ``alpha``;
     ``dropout`` and ``max_norm`` may give one value per weight layer (inputs
-    first; a max_norm of 0 means no bound)."""
+    first; a max_norm of 0 means no bound); ``group_factors`` one factor per
+    input feature of the group term."""
     rates = N.per_layer(dropout, n_layers)
     reg = C.regularization(
         n_layers,
@@ -54,6 +56,8 @@ def reg_record(
         dropout=rates[1:] or 0.0,
         weight_decay=decay,
         input_noise=input_noise,
+        group_weights=group_factors,
+        n_features=None if group_factors is None else len(group_factors),
     )
     if max_norm is not None:
         reg = reg._replace(max_norm=np.array(N.per_layer(max_norm, n_layers)))

@@ -336,16 +336,19 @@ def naive_data_gradient(X, Y, sw, coefs, intercepts, activation, loss):
 # --------------------------------------------------------------------------
 
 
-def naive_penalty_value(coefs, alpha=0.0, rho=0.0, group_alpha=0.0):
+def naive_penalty_value(coefs, alpha=0.0, rho=0.0, group_alpha=0.0, group_factors=None):
     """sum_l alpha_l (rho |W_l|_1 + (1 - rho) / 2 |W_l|_2^2)
-    + sum_l group_alpha_l sum_rows sqrt(len row) |row|_2 (intercepts free)."""
+    + sum_l group_alpha_l sum_rows c_row sqrt(len row) |row|_2 (intercepts
+    free), where c_row is ``group_factors[row]`` for the rows of W_1 (the
+    input features) and 1 otherwise."""
     alpha = per_layer(alpha, len(coefs))
     group_alpha = per_layer(group_alpha, len(coefs))
     total = 0.0
-    for W, a, g in zip(coefs, alpha, group_alpha):
+    for l, (W, a, g) in enumerate(zip(coefs, alpha, group_alpha)):
         W = np.asarray(W, dtype=np.float64)
+        factors = np.ones(W.shape[0]) if l > 0 or group_factors is None else group_factors
         total += a * (rho * np.abs(W).sum() + 0.5 * (1.0 - rho) * (W**2).sum())
-        total += g * np.sqrt(W.shape[1]) * np.linalg.norm(W, axis=1).sum()
+        total += g * np.sqrt(W.shape[1]) * np.sum(factors * np.linalg.norm(W, axis=1))
     return float(total)
 
 
@@ -406,11 +409,12 @@ def naive_prox_l1(coefs, step_coefs, alpha=0.0, rho=1.0):
     ]
 
 
-def naive_prox_group_rows(W, steps, strength):
+def naive_prox_group_rows(W, steps, strength, factors=None):
     """The group-lasso prox of each row g in the metric of its coordinates'
     steps s (a scalar, one per row, or one per coordinate):
 
-        argmin_x  sum_j (x_j - g_j)^2 / (2 s_j) + t ||x||,   t = strength sqrt(len g).
+        argmin_x  sum_j (x_j - g_j)^2 / (2 s_j) + t ||x||,
+        t = strength * factors[row] * sqrt(len g)   (factors None: 1).
 
     Zero when ||g / s|| <= t; otherwise x_j = g_j r / (r + s_j t) where
     r = ||x|| solves sum_j g_j^2 / (r + s_j t)^2 = 1, found here by bisection
@@ -422,9 +426,10 @@ def naive_prox_group_rows(W, steps, strength):
     if steps.ndim == 1:
         steps = steps[:, None]
     S = np.broadcast_to(steps, W.shape)
-    t = strength * np.sqrt(W.shape[1])
+    factors = np.ones(W.shape[0]) if factors is None else np.asarray(factors, np.float64)
     out = np.zeros_like(W)
     for i, (g, s) in enumerate(zip(W, S)):
+        t = strength * factors[i] * np.sqrt(W.shape[1])
         if np.linalg.norm(g / s) <= t:
             continue
         low, high = 0.0, np.linalg.norm(g)
@@ -439,16 +444,16 @@ def naive_prox_group_rows(W, steps, strength):
     return out
 
 
-def naive_prox_group(coefs, step_coefs, group_alpha=0.0):
+def naive_prox_group(coefs, step_coefs, group_alpha=0.0, group_factors=None):
     """Group prox of every weight matrix, each row in the metric of its
-    coordinates' steps."""
+    coordinates' steps; the rows of W_1 with their ``group_factors``."""
     group_alpha = per_layer(group_alpha, len(coefs))
     out = []
-    for W, S, g in zip(coefs, step_coefs, group_alpha):
+    for l, (W, S, g) in enumerate(zip(coefs, step_coefs, group_alpha)):
         if g == 0:
             out.append(np.array(W, dtype=np.float64))
         else:
-            out.append(naive_prox_group_rows(W, S, g))
+            out.append(naive_prox_group_rows(W, S, g, group_factors if l == 0 else None))
     return out
 
 

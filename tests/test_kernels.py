@@ -471,6 +471,12 @@ def test_penalty_value(rho, shape, dtype):
     for kw in (dict(alpha=ALPHAS[L], rho=rho), dict(group_alpha=GROUP_ALPHAS[L])):
         got = K.penalty_value(params, p.units, reg_record(L, **kw))
         assert_close(got, N.naive_penalty_value(p.coefs, **kw), dtype, str(kw))
+    # Per-feature factors of the group term (input rows only).
+    factors = np.linspace(0.5, 3.0, p.units[0])
+    kw = dict(group_alpha=GROUP_ALPHAS[L], group_factors=factors)
+    got = K.penalty_value(params, p.units, reg_record(L, **kw))
+    assert_close(got, N.naive_penalty_value(p.coefs, **kw), dtype, "group factors")
+    assert not np.isclose(got, N.naive_penalty_value(p.coefs, GROUP_ALPHAS[L]))
 
 
 @pytest.mark.parametrize("subgradient", [False, True])
@@ -563,7 +569,7 @@ def test_prox_group_rows(dtype):
     W = rows_with_norms(rng, norms, n_cols).astype(dtype)
     old = W.astype(np.float64)
     S = np.repeat(row_steps[:, None], n_cols, axis=1).astype(dtype)  # SGD: equal steps
-    K.prox_group_rows(W, S, strength)
+    K.prox_group_rows(W, S, strength, np.zeros(0))
     assert_close(W, N.naive_prox_group_rows(old, row_steps, strength), dtype)
     # invariants: rows under the threshold vanish exactly, others shrink by it
     old_norms = np.linalg.norm(old, axis=1)
@@ -587,7 +593,7 @@ def test_prox_group_rows_in_adams_metric(dtype):
     S = 10.0 ** rng.uniform(-1, 1.5, size=(n_rows, n_cols))
     W, S = W.astype(dtype), S.astype(dtype)
     old = W.astype(np.float64)
-    K.prox_group_rows(W, S, strength)
+    K.prox_group_rows(W, S, strength, np.zeros(0))
     expected = N.naive_prox_group_rows(old, S, strength)
     assert_close(W, expected, dtype)
     t = strength * np.sqrt(n_cols)
@@ -601,7 +607,7 @@ def test_prox_group_rows_in_adams_metric(dtype):
     # a large step on one coordinate does not wipe out the row (the mean of
     # the steps would have: 100 * 0.5 * sqrt(2) > 1.3)
     row = np.array([[1.0, 0.3]], dtype=dtype)
-    K.prox_group_rows(row, np.array([[0.01, 100.0]], dtype=dtype), 0.5)
+    K.prox_group_rows(row, np.array([[0.01, 100.0]], dtype=dtype), 0.5, np.zeros(0))
     assert row[0, 0] > 0.9
 
 
@@ -629,6 +635,34 @@ def test_prox_group(shape, dtype):
         assert np.all(got[0][l][under] == 0.0)
         assert np.all(np.any(got[0][l][scaled > t * (1 + 1e-6)] != 0, axis=1))
     assert np.all(got[0][0][-1] == 0)
+
+
+@pytest.mark.parametrize("shape", [s for s in SHAPES if len(s.values[0][1]) > 0])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_prox_group_with_factors(shape, dtype):
+    """Factors multiply the group strength of the input rows only: a row
+    kept without factors is removed with a large one, and the hidden layers'
+    rows are as without factors."""
+    p = Problem(37, shape, "identity", 2, dtype)
+    L = p.n_layers
+    group_alpha = [0.3, 0.2, 0.6][:L]
+    rng = np.random.default_rng(38)
+    step_sizes = rng.uniform(0.1, 1.5, p.params.shape).astype(dtype)
+    step_coefs, _ = N.unpack(step_sizes, p.units)
+    factors = rng.uniform(0.2, 3.0, p.units[0])
+    factors[0] = 1e6  # removes row 0 whatever its size
+    params = p.params.copy()
+    K.prox_group(
+        params, step_sizes, p.units, reg_record(L, group_alpha=group_alpha, group_factors=factors)
+    )
+    got = N.unpack(params, p.units)
+    expected = N.naive_prox_group(p.coefs, step_coefs, group_alpha, factors)
+    assert_pair_close(got, (expected, p.intercepts), dtype)
+    assert np.all(got[0][0][0] == 0) and np.any(p.coefs[0][0] != 0)
+    without = N.naive_prox_group(p.coefs, step_coefs, group_alpha)
+    assert not np.allclose(got[0][0], without[0])
+    for l in range(1, L):
+        assert_close(got[0][l], without[l], dtype, f"layer {l}")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -170,9 +170,14 @@ def test_grid_of_a_regressor_and_l2(few_informative):
     l1 = P.largest_rate(small(RegularizedMLPRegressor, penalty="l1"), X, y)
     l2 = P.largest_rate(small(RegularizedMLPRegressor, penalty="l2"), X, y)
     enet = P.largest_rate(small(RegularizedMLPRegressor, penalty="elasticnet", l1_ratio=0.5), X, y)
-    # the L1 share divides the gradient; L2 uses the floor of 1e-3, as glmnet
+    # the L1 share divides the gradient; a pure L2 path divides by 1 (its
+    # grid then spans the rates that matter: docs/design.rst)
     assert enet == pytest.approx(2 * l1)
-    assert l2 == pytest.approx(1000 * l1)
+    assert l2 == pytest.approx(l1)
+    tiny_share = P.largest_rate(
+        small(RegularizedMLPRegressor, penalty="elasticnet", l1_ratio=1e-6), X, y
+    )
+    assert tiny_share == pytest.approx(1000 * l1)  # glmnet's floor of 1e-3
 
 
 # --------------------------------------------------------------------------
@@ -265,6 +270,23 @@ def test_one_standard_error_rule_picks_the_sparsest_model_within_one_se():
     assert est._choose(results, n_folds=4) == 1
 
 
+def test_one_standard_error_rule_counts_features_on_a_group_path():
+    """On a group_alpha path the sparsest model is the one with the fewest
+    input features, whatever its share of zero weights."""
+    est = RegularizedMLPClassifierCV(selection_rule="1se", path_param="group_alpha")
+    results = {
+        "param_group_alpha": np.array([1e-4, 1e-3, 1e-2]),
+        "mean_test_score": np.array([0.90, 0.91, 0.905]),
+        "std_test_score": np.array([0.02, 0.02, 0.02]),
+        "mean_sparsity": np.array([0.1, 0.5, 0.3]),
+        "mean_n_features_selected": np.array([12.0, 9.0, 6.0]),
+    }
+    assert est._choose(results, n_folds=4) == 2
+    est.set_params(path_param="alpha")
+    results["param_alpha"] = results.pop("param_group_alpha")
+    assert est._choose(results, n_folds=4) == 1
+
+
 def test_one_se_through_fit_is_never_less_sparse_than_best(few_informative):
     X, y = few_informative
     params = dict(
@@ -345,6 +367,97 @@ def test_cv_estimator_in_pipeline_and_in_a_grid_search(few_informative):
 # --------------------------------------------------------------------------
 
 
+# --------------------------------------------------------------------------
+# Group weights: fixed, and adaptive along a path
+# --------------------------------------------------------------------------
+
+
+def test_group_weights_multiply_each_features_group_term(few_informative):
+    X, y = few_informative
+    params = dict(group_alpha=[3e-3, 0.0], max_iter=40)
+    plain = small(**params).fit(X, y)
+    ones = small(group_weights=np.ones(12), **params).fit(X, y)
+    for a, b in zip(plain.coefs_, ones.coefs_):
+        np.testing.assert_array_equal(a, b)
+    # a huge factor removes a feature the plain fit keeps (feature 0 is
+    # informative); the others are still there
+    weights = np.ones(12)
+    weights[0] = 1e4
+    heavy = small(group_weights=weights, **params).fit(X, y)
+    assert np.any(plain.coefs_[0][0]) and not np.any(heavy.coefs_[0][0])
+    assert heavy.n_features_selected_ > 1
+    # and loss_ is J with the factors in it
+    reg = heavy._regularization(2)
+    np.testing.assert_array_equal(reg.group_factors, weights)
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        (np.ones(5), "group_weights has 5 values, but X has 12 features"),
+        (-np.ones(12), "group_weights must be positive"),
+        (np.full(12, np.nan), "group_weights must be None or a sequence of finite numbers"),
+        ([["a"] * 12], "group_weights must be None or a sequence of finite numbers"),
+    ],
+)
+def test_group_weights_refused(few_informative, weights, message):
+    X, y = few_informative
+    est = small(group_alpha=1e-3, group_weights=weights)
+    with pytest.raises(ValueError, match=message):
+        est.fit(X, y)
+    assert not hasattr(est, "coefs_")
+
+
+def test_adaptive_group_weights_come_from_the_first_step(few_informative):
+    X, y = few_informative
+    est = small(max_iter=40)
+    rates = [1e-4, 3e-3, 1e-2]
+    plain = regularization_path(X, y, estimator=est, path_param="group_alpha", alphas=rates)
+    adaptive = regularization_path(
+        X, y, estimator=est, path_param="group_alpha", alphas=rates, group_weights="adaptive"
+    )
+    # the first step is the same plain fit; its input rows give the factors
+    for a, b in zip(plain.coefs[0], adaptive.coefs[0]):
+        np.testing.assert_array_equal(a, b)
+    norms = np.linalg.norm(adaptive.coefs[0][0], axis=1)
+    np.testing.assert_allclose(adaptive.group_weights, (norms.max() / norms) ** 2)
+    assert plain.group_weights is None
+    # the later steps train with them: weak features go first
+    assert not np.array_equal(plain.coefs[1][0], adaptive.coefs[1][0])
+    assert adaptive.n_features_selected[-1] <= plain.n_features_selected[-1]
+    with pytest.raises(ValueError, match="group_weights must be None or 'adaptive'"):
+        regularization_path(X, y, estimator=est, alphas=rates, group_weights=[1.0] * 12)
+
+
+def test_cv_estimator_with_adaptive_group_weights(few_informative):
+    X, y = few_informative
+    network = dict(hidden_layer_sizes=(8,), max_iter=40, random_state=0)
+    cv = RegularizedMLPClassifierCV(
+        path_param="group_alpha",
+        group_weights="adaptive",
+        alphas=4,
+        cv=3,
+        path_max_iter=10,
+        **network,
+    ).fit(X, y)
+    assert cv.group_weights == "adaptive"  # the parameter is left as given
+    assert cv.group_weights_.shape == (12,) and np.min(cv.group_weights_) == 1.0
+    # the final model is the full-data path's, with that path's factors
+    path = regularization_path(
+        X,
+        y,
+        estimator=RegularizedMLPClassifier(**network),
+        path_param="group_alpha",
+        alphas=cv.alphas_,
+        path_max_iter=10,
+        group_weights="adaptive",
+    )
+    np.testing.assert_array_equal(cv.group_weights_, path.group_weights)
+    # the base estimator does not know 'adaptive'
+    with pytest.raises(ValueError, match="group_weights"):
+        RegularizedMLPClassifier(group_weights="adaptive").fit(X, y)
+
+
 def test_feature_importances_and_select_from_model(few_informative):
     X, y = few_informative
     est = RegularizedMLPClassifier(
@@ -374,3 +487,32 @@ def test_feature_importances_and_select_from_model(few_informative):
         random_state=0,
     )
     assert SelectFromModel(cv).fit(X, y).get_support().sum() >= 1
+
+
+def test_a_warm_steps_first_epoch_does_not_count_for_stopping():
+    """The first epoch of a path step is measured partly on the previous
+    rate's weights: an objective below any the new rate reaches must not make
+    every later epoch look like no improvement."""
+    from skreg._training import Progress, StoppingRule, _update_no_improvement_count
+
+    stopping = StoppingRule(tol=1e-4, n_iter_no_change=2, validation=None)
+    for unsettled, expected_counts in ((0, [0, 1, 2, 3]), (1, [0, 0, 0, 0])):
+        progress = Progress(unsettled_epochs=unsettled)
+        counts = []
+        for loss in (0.10, 0.50, 0.40, 0.30):  # a low first epoch, then improving
+            progress.loss_curve.append(loss)
+            _update_no_improvement_count(progress, stopping, None, None, verbose=False)
+            counts.append(progress.no_improvement_count)
+        assert counts == expected_counts
+
+
+def test_warm_steps_train_no_longer_than_max_iter(few_informative):
+    X, y = few_informative
+    path = regularization_path(
+        X,
+        y,
+        estimator=small(penalty="l1", max_iter=6, tol=0.0),
+        alphas=[1e-4, 1e-3],
+        path_max_iter=20,
+    )
+    assert path.n_iter.tolist() == [6, 6]
