@@ -72,6 +72,7 @@ else:
         "python": ("https://docs.python.org/3", None),
         "numpy": ("https://numpy.org/doc/stable/", None),
         "sklearn": ("https://scikit-learn.org/stable/", None),
+        "skops": ("https://skops.readthedocs.io/en/stable/", None),
     }
 
 # -- Sphinx-Gallery --------------------------------------------------------

@@ -3,6 +3,7 @@
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
 from ._cv import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
 from ._path import regularization_path
+from ._persistence import trusted_types
 
 __version__ = "0.1.0"
 __all__ = [
@@ -11,5 +12,6 @@ __all__ = [
     "RegularizedMLPRegressor",
     "RegularizedMLPRegressorCV",
     "regularization_path",
+    "trusted_types",
     "__version__",
 ]

@@ -252,8 +252,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         self.coefs_, self.intercepts_, _ = prune_network(
             self.coefs_, self.intercepts_, self._settings(batch_size=1)
         )
-        if hasattr(self, "_optimizer"):
-            del self._optimizer
+        vars(self).pop("_optimizer_state", None)
         return self
 
     # ------------------------------------------------------------------
@@ -496,11 +495,10 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
     def _fit_stochastic(
         self, X, y, Y, sample_weight, params, units, reg, incremental, held_out, listeners
     ):
-        fresh = not incremental or not hasattr(self, "_optimizer")
-        if fresh or self._optimizer.moments.shape[1] != params.shape[0]:
-            self._optimizer = OptimizerState.fresh(params, self.learning_rate_init)
-        # partial_fit with input of the other float dtype trains in that dtype.
-        self._optimizer.moments = self._optimizer.moments.astype(params.dtype, copy=False)
+        if not incremental:
+            # As in scikit-learn, only partial_fit goes on with the optimizer
+            # state of the previous call; fit (warm start included) starts afresh.
+            vars(self).pop("_optimizer_state", None)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         if sp.issparse(X) and self.input_noise > 0:
@@ -547,10 +545,11 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         listeners=(),
     ):
         """``train_stochastic`` with this estimator's settings, its optimizer
-        state (``_optimizer``) and random stream (``_random_state``)."""
+        state (``_optimizer_state``) and random stream (``_random_state``)."""
         check_stable_rates(
             reg, self.solver, self.learning_rate_init, self.momentum, self.nesterovs_momentum
         )
+        optimizer = self._resumed_optimizer(params)
         train_stochastic(
             params,
             units,
@@ -570,7 +569,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
                 validation=validation,
                 stop_on_validation=stop_on_validation,
             ),
-            self._optimizer,
+            optimizer,
             progress,
             self._random_state,
             shuffle=self.shuffle,
@@ -578,6 +577,29 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
             verbose=self.verbose,
             listeners=listeners,
         )
+        # Kept as plain values (an array and two numbers) rather than as the
+        # trainer's OptimizerState, so that skops loads a fitted estimator
+        # without being asked to trust a private type.
+        self._optimizer_state = dict(vars(optimizer))
+
+    def _resumed_optimizer(self, params):
+        """The optimizer state to train ``params`` from: the one the last
+        call left (partial_fit, a path's next rate) when it fits ``params``,
+        else a fresh one."""
+        kept = getattr(self, "_optimizer_state", None)
+        if kept is None or kept["moments"].shape[1] != params.shape[0]:
+            return OptimizerState.fresh(params, self.learning_rate_init)
+        # partial_fit with input of the other float dtype trains in that dtype.
+        moments = kept["moments"].astype(params.dtype, copy=False)
+        return OptimizerState(**{**kept, "moments": moments})
+
+    @property
+    def _optimizer(self):
+        """The optimizer state under scikit-learn's private name, kept for
+        code written against scikit-learn's MLP (which reads its
+        ``learning_rate``).  Built on each access: setting its fields changes
+        nothing."""
+        return OptimizerState(**self._optimizer_state)
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":

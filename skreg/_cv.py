@@ -299,7 +299,7 @@ class _PathCVMixin:
         for name, value in vars(fitted).items():
             if name not in params and (name.endswith("_") or name.startswith("_")):
                 setattr(self, name, value)
-        for name in ("_optimizer", "_random_state"):
+        for name in ("_optimizer_state", "_random_state"):
             vars(self).pop(name, None)
         step = steps[index]
         self.coefs_ = [W.copy() for W in step.coefs]

@@ -1,0 +1,60 @@
+"""What skops must be told to trust to load a saved skreg estimator."""
+
+from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
+from ._cv import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
+
+# Every class whose instances a user saves.  A fitted estimator holds nothing
+# else of skreg's: its state is arrays, built-in values and NumPy and
+# scikit-learn types that skops trusts by itself (a test checks this over
+# every kind of fit).
+_SAVED_CLASSES = (
+    RegularizedMLPClassifier,
+    RegularizedMLPRegressor,
+    RegularizedMLPClassifierCV,
+    RegularizedMLPRegressorCV,
+)
+
+
+def trusted_types():
+    """The names of skreg's types to trust when loading a skreg estimator
+    with skops.
+
+    :func:`skops.io.load` builds only the types it trusts by itself (NumPy
+    arrays, built-in values, scikit-learn's estimators, ...) and those named
+    in its ``trusted`` argument; it refuses a file that holds any other type.
+    A saved skreg estimator holds exactly one type skops does not know: the
+    estimator's own class.  This function names the four public estimator
+    classes, as :func:`skops.io.get_untrusted_types` reports them: under
+    the module that defines each class.
+
+    It is a function rather than a constant because those modules are
+    private and may change between releases: the names are read off the
+    classes of the installed skreg, which are the ones a load can build.
+    Each call returns a new list, which a caller may extend with the types
+    of its own that a saved pipeline holds.
+
+    Returns
+    -------
+    names : list of str
+        ``"module.ClassName"`` of each public estimator class.
+
+    See Also
+    --------
+    skops.io.get_untrusted_types : The types of a saved file that skops does
+        not trust by itself.
+
+    Examples
+    --------
+    >>> from skreg import trusted_types
+    >>> for name in trusted_types():
+    ...     print(name)
+    skreg._classes.RegularizedMLPClassifier
+    skreg._classes.RegularizedMLPRegressor
+    skreg._cv.RegularizedMLPClassifierCV
+    skreg._cv.RegularizedMLPRegressorCV
+
+    With skops installed, a fitted estimator ``est`` is saved with
+    ``skops.io.dump(est, "model.skops")`` and loaded with
+    ``skops.io.load("model.skops", trusted=trusted_types())``.
+    """
+    return [f"{cls.__module__}.{cls.__name__}" for cls in _SAVED_CLASSES]
