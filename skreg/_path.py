@@ -38,6 +38,10 @@ _RHO_FLOOR = 1e-3
 # a row that is zero after the first step.
 ADAPTIVE_EXPONENT = 2.0
 LARGEST_FACTOR = 1e6
+# Fewest optimizer updates a warm step of a stochastic solver gets: on small
+# data an epoch is one or two mini-batches, and ``path_max_iter`` epochs alone
+# would leave too few updates for weights to reach zero at the larger rates.
+MIN_WARM_UPDATES = 100
 
 
 # --------------------------------------------------------------------------
@@ -312,9 +316,16 @@ class PathTrainer:
         self._progress = progress
 
     def _warm_epochs(self):
-        """Most epochs of a warm step: ``path_max_iter``, and never more than
-        a plain fit's ``max_iter``."""
-        return min(self.path_max_iter, self.estimator.max_iter)
+        """Most epochs of a warm step: ``path_max_iter``, or for the
+        stochastic solvers on small data enough epochs for
+        ``MIN_WARM_UPDATES`` updates; never more than a plain fit's
+        ``max_iter``."""
+        est = self.estimator
+        epochs = self.path_max_iter
+        if est.solver != "lbfgs":
+            updates_per_epoch = -(-self._data.n_samples // est._batch_size(self._data.n_samples))
+            epochs = max(epochs, -(-MIN_WARM_UPDATES // updates_per_epoch))
+        return min(epochs, est.max_iter)
 
     def _dead(self):
         """Whether the input layer has no weight left: larger rates cannot
@@ -430,7 +441,9 @@ def regularization_path(
 
     path_max_iter : int, default=20
         Most epochs (L-BFGS iterations) of each step after the first; never
-        more than the estimator's ``max_iter``.
+        more than the estimator's ``max_iter``. The stochastic solvers train
+        more epochs on small data, so that each step makes at least 100
+        updates.
 
     warm_start : bool, default=True
         Whether each step starts from the previous one. False fits every rate

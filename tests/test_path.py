@@ -69,7 +69,8 @@ def test_each_step_starts_from_the_previous_weights(few_informative, monkeypatch
         return run(self, params, *args, **kwargs)
 
     monkeypatch.setattr(skreg._base.BaseRegularizedMLP, "_run_stochastic", record)
-    trainer = P.PathTrainer(small(penalty="l1"), "alpha", path_max_iter=7)
+    # 30 updates an epoch: path_max_iter binds, not MIN_WARM_UPDATES
+    trainer = P.PathTrainer(small(penalty="l1", batch_size=10), "alpha", path_max_iter=7)
     steps = trainer.run(X, y, None, [1e-4, 1e-3, 3e-3, 1e-2])
     # the first step is a fit (its start is the random initialization); each
     # later one starts exactly where the one before ended
@@ -77,6 +78,17 @@ def test_each_step_starts_from_the_previous_weights(few_informative, monkeypatch
         np.testing.assert_array_equal(start, previous.params)
     assert all(step.n_iter <= 7 for step in steps[1:])
     assert steps[0].n_iter > 7  # the first step trains as a fit does
+
+
+@pytest.mark.parametrize("batch_size, warm_epochs", [(10, 7), (200, 50), (300, 60)])
+def test_warm_steps_make_enough_updates_on_small_data(few_informative, batch_size, warm_epochs):
+    # 300 samples: with batches of 200 an epoch is 2 updates, and 7 epochs
+    # would be 14; a warm step trains 50 epochs to make 100 updates (60 with
+    # one batch: capped by max_iter)
+    X, y = few_informative
+    est = small(penalty="l1", batch_size=batch_size, n_iter_no_change=10_000)
+    steps = P.PathTrainer(est, "alpha", path_max_iter=7).run(X, y, None, [1e-4, 1e-3])
+    assert steps[1].n_iter == warm_epochs
 
 
 def test_a_dead_network_is_not_trained_further(few_informative):

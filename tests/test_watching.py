@@ -137,6 +137,7 @@ def test_cv_estimator_reports_paths_rates_and_epochs(noisy):
             cv=3,
             max_iter=10,
             path_max_iter=3,
+            batch_size=4,  # 33 or more updates an epoch: path_max_iter binds
             n_iter_no_change=100,
             random_state=0,
             n_jobs=2,
@@ -156,7 +157,8 @@ def test_cv_estimator_reports_paths_rates_and_epochs(noisy):
 def test_a_path_reports_its_rates(noisy):
     X, _, y, _ = noisy
     recorder = Recorder()
-    est = wide(hidden_layer_sizes=(8,), max_iter=5, n_iter_no_change=100)
+    # batches of 4: 50 updates an epoch, and path_max_iter binds
+    est = wide(hidden_layer_sizes=(8,), max_iter=5, n_iter_no_change=100, batch_size=4)
     est.set_callbacks(recorder)
     regularization_path(X, y, estimator=est, alphas=[1e-4, 1e-3, 1e-2], path_max_iter=2)
     assert recorder.count("path") == 1 and recorder.count("rate") == 2
