@@ -34,6 +34,7 @@ from . import _callbacks as callbacks
 from . import _config as C
 from . import _kernels as K
 from . import _network
+from ._active_set import reduced_network, row_chunks
 from ._pruning import prune_network
 from ._threads import threads_for_prediction
 from ._training import (
@@ -698,16 +699,15 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         units = _network.units_of(self.coefs_)
         if units[0] != X.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features, but coefs_[0] takes {units[0]} inputs.")
-        params = _network.pack(self.coefs_, self.intercepts_, dtype)
+        # Input features the penalty removed are left out of the products.
+        columns, coefs = reduced_network(self.coefs_)
+        units = _network.units_of(coefs)
+        params = _network.pack(coefs, self.intercepts_, dtype)
+        settings = self._settings(batch_size=1)
         out = np.empty((X.shape[0], units[-1]), dtype=dtype)
         with threads_for_prediction(units, X.shape[0], K.BLOCK_ROWS):
-            K.predict(
-                C.input_matrix(X, dtype),
-                params,
-                units,
-                self._settings(batch_size=1),
-                out,
-            )
+            for rows, X_rows in row_chunks(X, columns):
+                K.predict(C.input_matrix(X_rows, dtype), params, units, settings, out[rows])
         return out
 
     def _score_with_function(self, X, y, sample_weight, score_function):

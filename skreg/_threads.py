@@ -128,6 +128,7 @@ class BlasThreads:
     """
 
     def __init__(self, units, batch_size):
+        self.batch_size = batch_size
         self.large = largest_product_macs(units, batch_size) >= MIN_MACS_FOR_THREADS
         self.meter = None
         self.ceiling = 1
@@ -143,9 +144,15 @@ class BlasThreads:
             self.meter = _CpuMeter()
         return self
 
-    def update(self):
-        """Choose and set the thread count for the next epoch."""
-        _set_threads(self.threads())
+    def update(self, units=None):
+        """Choose and set the thread count for the next epoch; ``units``, when
+        given, are the layer widths the epoch trains (fewer inputs than the
+        fit's when the active set leaves removed features out)."""
+        small = (
+            units is not None
+            and largest_product_macs(units, self.batch_size) < MIN_MACS_FOR_THREADS
+        )
+        _set_threads(1 if small else self.threads())
 
     def threads(self):
         if self.meter is None or _active_fits > 1:

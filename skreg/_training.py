@@ -26,6 +26,7 @@ from sklearn.utils.optimize import _check_optimize_result
 
 from . import _config as C
 from . import _kernels as K
+from ._active_set import ActiveInputs, applies
 from ._threads import BlasThreads
 
 # Seeds handed to Numba's generator (dropout masks, input noise) must fit in 32 bits.
@@ -258,17 +259,17 @@ def train_stochastic(
     MLP does.
     """
     check_shapes(params, units, data, reg)
-    epochs = _Epochs(params, units, data, reg, settings, optimizer, random_state, shuffle)
+    blas = BlasThreads(units, settings.batch_size)
+    epochs = _Epochs(params, units, data, reg, settings, optimizer, random_state, shuffle, blas)
     best_params = params.copy() if stopping.early_stopping else None
     scale = objective_scale(params, units, data, reg, settings)
 
     progress.n_iter = 0  # as scikit-learn: the epochs of this call
     try:
-        with BlasThreads(units, settings.batch_size) as blas:
+        with blas:
             for _ in range(stopping.max_iter):
                 started = time.perf_counter()
                 _begin(listeners, progress.n_iter + 1)
-                blas.update()
                 progress.loss = epochs.run()
                 progress.n_iter += 1
                 progress.samples_seen += data.n_samples
@@ -314,38 +315,55 @@ def _stop_after_epoch(progress, stopping, schedule, optimizer, verbose):
 
 class _Epochs:
     """One epoch at a time: shuffle the rows, draw the epoch's seed when
-    dropout or noise need one, run the epoch kernel; ``run()`` returns the
-    objective J at the end of the epoch (the data loss accumulated over the
-    epoch's batches plus the penalty of the final weights)."""
+    dropout or noise need one, run the epoch kernel (on the input features
+    still in use, when the penalty has removed enough of them: see
+    ``skreg._active_set``); ``run()`` returns the objective J at the end of
+    the epoch (the data loss accumulated over the epoch's batches plus the
+    penalty of the final weights).  ``blas`` (a ``BlasThreads``) sets the
+    BLAS threads of each epoch for the problem it trains."""
 
-    def __init__(self, params, units, data, reg, settings, optimizer, random_state, shuffle):
+    def __init__(self, params, units, data, reg, settings, optimizer, random_state, shuffle, blas):
         self.params, self.units, self.data = params, units, data
+        self.blas = blas
         self.reg, self.settings, self.optimizer = reg, settings, optimizer
         self.random_state, self.shuffle = random_state, shuffle
         self.order = np.arange(data.n_samples, dtype=np.int64)
         self.needs_seed = C.needs_randomness(reg)
         self.extra = C.extra_terms(reg)
         self.sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
+        self.active_inputs = (
+            ActiveInputs(params, units, data, reg, settings) if applies(reg) else None
+        )
 
     def run(self):
         if self.shuffle:
             self.random_state.shuffle(self.order)
         seed = self.random_state.randint(_MAX_SEED) if self.needs_seed else 0
         opt, data = self.optimizer, self.data
+        reduced = self.active_inputs and self.active_inputs.problem(self.order, opt.moments)
+        if reduced:
+            inputs, params, moments = reduced.inputs, reduced.params, reduced.moments
+            units, reg = reduced.units, reduced.reg
+        else:
+            inputs, params, moments = data.inputs, self.params, opt.moments
+            units, reg = self.units, self.reg
+        self.blas.update(units)
         data_loss, opt.n_updates = K.train_epoch(
-            data.inputs,
+            inputs,
             data.Y,
             data.sample_weight,
             self.order,
-            self.params,
-            opt.moments,
-            self.units,
-            self.reg,
-            self.extra,
+            params,
+            moments,
+            units,
+            reg,
+            self.extra if not reduced else C.extra_terms(reg),
             self.settings,
             C.epoch(opt.learning_rate, seed),
             opt.n_updates,
         )
+        if reduced:
+            self.active_inputs.write_back(reduced, opt.moments)
         data_loss = data_loss / self.sw_total if self.sw_total > 0 else 0.0
         return data_loss + K.penalty_value(self.params, self.units, self.reg)
 

@@ -137,3 +137,16 @@ def test_predictions_follow_the_same_rules(requested, machine_load, monkeypatch)
     est.predict(X)
     assert requested[-1] == 1
     assert set(blas_threads()) == {2}
+
+
+@pytest.mark.usefixtures("two_blas_threads", "machine_load")
+def test_an_epoch_on_few_remaining_inputs_takes_one_thread(requested, monkeypatch):
+    # the fit's products are large enough for two threads; once the active
+    # set trains 5 of 400 inputs, the epoch's products are not
+    monkeypatch.setattr(T, "MIN_MACS_FOR_THREADS", 200 * 300 * 64)
+    with T.BlasThreads(np.array([400, 64, 1]), 200) as blas:
+        blas.update()
+        blas.update()
+        blas.update(np.array([5, 64, 1]))
+        blas.update(np.array([400, 64, 1]))
+    assert requested[1:] == [2, 1, 2]
