@@ -30,7 +30,8 @@ import time
 from threadpoolctl import ThreadpoolController
 
 # Multiply-adds of the largest matrix product of one batch from which a
-# second BLAS thread pays off (measured: benchmarks/README.md, "Threads").
+# second BLAS thread pays off (measured by benchmarks/bench_threads.py; see
+# benchmarks/README.md, "Threads").
 MIN_MACS_FOR_THREADS = 20_000_000
 # Other processes may use this many CPUs before the extra threads are dropped.
 BUSY_CPUS_TOLERATED = 0.5
