@@ -34,7 +34,7 @@ def fit_context(estimator, max_subtasks):
     """The root task of a fit, or None without callback support."""
     if not AVAILABLE:
         return None
-    return estimator._init_callback_context(max_subtasks=max_subtasks)
+    return _owned(estimator._init_callback_context(max_subtasks=max_subtasks), estimator)
 
 
 def path_context(estimator, n_rates):
@@ -42,7 +42,28 @@ def path_context(estimator, n_rates):
     hear it), or None without callbacks."""
     if not AVAILABLE or not getattr(estimator, "_skl_callbacks", None):
         return None
-    return estimator._init_callback_context(task_name="path", max_subtasks=n_rates)
+    context = estimator._init_callback_context(task_name="path", max_subtasks=n_rates)
+    return _owned(context, estimator)
+
+
+# The tasks of a path are run by a copy of the estimator (the network being
+# trained), but their hooks belong to the estimator whose callbacks they are:
+# callbacks such as ScoringMonitor keep per-estimator state from their setup.
+# scikit-learn's contexts do not hold their estimator, so skreg marks each
+# root task with its owner; every task below it finds it through its parents.
+def _owned(context, owner):
+    context._skreg_owner = owner
+    return context
+
+
+def _owner(context, default):
+    """The estimator whose callbacks ``context``'s hooks call."""
+    while context is not None:
+        owner = getattr(context, "_skreg_owner", None)
+        if owner is not None:
+            return owner
+        context = context.parent
+    return default
 
 
 def managed(estimator):
@@ -54,16 +75,21 @@ def managed(estimator):
 def begin(context, estimator, X, y, sample_weight):
     if context is not None:
         context.call_on_fit_task_begin(
-            estimator=estimator, X=X, y=y, metadata=_metadata(sample_weight)
+            estimator=_owner(context, estimator), X=X, y=y, metadata=_metadata(sample_weight)
         )
 
 
 def end(context, estimator, X, y, sample_weight, reconstruction_attributes=None):
-    """End a task; True when a callback asks to stop."""
+    """End a task of ``estimator`` (the network trained); True when a callback
+    asks to stop.  When the hooks belong to another estimator (a path's
+    owner), the task's model is the network as it is then."""
     if context is None:
         return False
+    owner = _owner(context, estimator)
+    if reconstruction_attributes is None and owner is not estimator:
+        reconstruction_attributes = lambda: fitted_state(estimator)  # noqa: E731
     return context.call_on_fit_task_end(
-        estimator=estimator,
+        estimator=owner,
         X=X,
         y=y,
         metadata=_metadata(sample_weight),
@@ -102,11 +128,20 @@ def _metadata(sample_weight):
 
 
 def fitted_state(estimator):
-    """What makes a copy of ``estimator`` predict as it does now."""
-    return {
-        "coefs_": [W.copy() for W in estimator.coefs_],
-        "intercepts_": [b.copy() for b in estimator.intercepts_],
+    """What makes a copy of ``estimator`` (or of the estimator that owns its
+    callbacks) predict as ``estimator`` does now: its fitted attributes, with
+    copies of the weights; None while it has none."""
+    if not hasattr(estimator, "coefs_"):
+        return None
+    params = estimator.get_params(deep=False)
+    state = {
+        name: value
+        for name, value in vars(estimator).items()
+        if name not in params and "callback" not in name
     }
+    state["coefs_"] = [W.copy() for W in estimator.coefs_]
+    state["intercepts_"] = [b.copy() for b in estimator.intercepts_]
+    return state
 
 
 class EpochCallbacks(EpochListener):

@@ -179,6 +179,92 @@ def test_grid_search_propagates_to_skreg(noisy):
     assert recorder.count("epoch") == (2 * 2 + 1) * 4  # every fit, the refit too
 
 
+def epoch_scores(monitor):
+    """The ScoringMonitor rows of epochs, over every run it logged."""
+    return [
+        row
+        for log in monitor.get_logs(select="all")
+        for row in log.data
+        if row["task_name"] == "epoch"
+    ]
+
+
+@needs_callbacks
+def test_scoring_monitor_on_a_cv_estimator_scores_its_own_tasks(noisy):
+    """A callback that is not auto-propagated hears the CV estimator's own
+    tasks: every rate of every path, the warm steps' epochs (a path's first
+    step is a fit of the base estimator, heard by auto-propagated callbacks
+    only), and the whole fit."""
+    from sklearn.callback import ScoringMonitor
+
+    X, _, y, _ = noisy
+    monitor = ScoringMonitor(scoring="accuracy")
+    est = RegularizedMLPClassifierCV(
+        hidden_layer_sizes=(8,),
+        penalty="l1",
+        alphas=3,
+        cv=2,
+        max_iter=4,
+        path_max_iter=2,
+        batch_size=1,  # 100 updates an epoch: path_max_iter binds
+        n_iter_no_change=100,
+        random_state=0,
+    )
+    est.set_callbacks(monitor).fit(X, y)
+    rows = [row for log in monitor.get_logs(select="all") for row in log.data]
+    by_task = {name: [r for r in rows if r["task_name"] == name] for name in ("epoch", "rate")}
+    n_paths = 2 + 1  # a path per fold and the final one
+    assert len(by_task["epoch"]) == n_paths * 2 * 2  # two warm steps of two epochs
+    assert len(by_task["rate"]) == n_paths * 3
+    assert all(0 <= r["accuracy"] <= 1 for r in by_task["epoch"] + by_task["rate"])
+    (whole,) = [r for r in rows if r["task_name"] == "fit"]
+    assert whole["accuracy"] == pytest.approx(est.score(X, y))
+
+
+@needs_callbacks
+def test_scoring_monitor_on_a_path_scores_each_rate(noisy):
+    from sklearn.callback import ScoringMonitor
+
+    X, _, y, _ = noisy
+    monitor = ScoringMonitor(scoring="accuracy")
+    est = wide(hidden_layer_sizes=(8,), max_iter=3, n_iter_no_change=100, batch_size=2)
+    path = regularization_path(
+        X, y, estimator=est.set_callbacks(monitor), alphas=[1e-4, 1e-3, 1e-2], path_max_iter=2
+    )
+    rows = [row for log in monitor.get_logs(select="all") for row in log.data]
+    rates = [r["accuracy"] for r in rows if r["task_name"] == "rate"]
+    assert len(rates) == 3 and len([r for r in rows if r["task_name"] == "epoch"]) == 2 * 2
+    # a fitted classifier of the same shape, given the path's weights at each rate
+    network = wide(hidden_layer_sizes=(8,), max_iter=1).fit(X, y)
+    for score, coefs, intercepts in zip(rates, path.coefs, path.intercepts):
+        network.coefs_, network.intercepts_ = coefs, intercepts
+        assert score == pytest.approx(network.score(X, y))
+
+
+@needs_callbacks
+def test_callbacks_on_the_estimator_inside_a_grid_search(noisy):
+    pytest.importorskip("rich", reason="ProgressBar needs rich")
+    from sklearn.callback import ProgressBar, ScoringMonitor
+
+    X, _, y, _ = noisy
+    monitor = ScoringMonitor(scoring="accuracy")
+    inner = wide(hidden_layer_sizes=(8,), max_iter=3, n_iter_no_change=100)
+    search = GridSearchCV(inner.set_callbacks(monitor), {"alpha": [1e-4, 1e-2]}, cv=2)
+    search.set_callbacks(ProgressBar()).fit(X, y)
+    assert len(epoch_scores(monitor)) == (2 * 2 + 1) * 3  # every fit, the refit too
+
+
+@needs_callbacks
+def test_progress_bar_on_a_path(noisy):
+    pytest.importorskip("rich", reason="ProgressBar needs rich")
+    from sklearn.callback import ProgressBar
+
+    X, _, y, _ = noisy
+    est = wide(hidden_layer_sizes=(8,), max_iter=3).set_callbacks(ProgressBar())
+    path = regularization_path(X, y, estimator=est, alphas=[1e-4, 1e-2], path_max_iter=2)
+    assert len(path.alphas) == 2
+
+
 @needs_callbacks
 def test_progress_bar_and_scoring_monitor_run(noisy):
     pytest.importorskip("rich", reason="ProgressBar needs rich")
@@ -273,6 +359,17 @@ def test_validation_data_through_a_pipeline_with_routing(noisy):
     assert mlp.best_validation_score_ == pytest.approx(pipe.score(3 * X_val + 1, y_val))
 
 
+def test_sample_weight_val_weights_the_validation_score_and_loss(noisy):
+    X, X_val, y, y_val = noisy
+    keep = np.arange(len(y_val)) % 3 > 0
+    weighted = wide(max_iter=4).fit(X, y, X_val=X_val, y_val=y_val, sample_weight_val=keep * 1.0)
+    subset = wide(max_iter=4).fit(X, y, X_val=X_val[keep], y_val=y_val[keep])
+    np.testing.assert_allclose(weighted.validation_scores_, subset.validation_scores_)
+    np.testing.assert_allclose(weighted.validation_loss_curve_, subset.validation_loss_curve_)
+    unweighted = wide(max_iter=4).fit(X, y, X_val=X_val, y_val=y_val)
+    assert unweighted.validation_loss_curve_ != pytest.approx(subset.validation_loss_curve_)
+
+
 @pytest.mark.parametrize(
     "fit_kwargs, message",
     [
@@ -358,3 +455,21 @@ def test_an_interrupt_with_early_stopping_keeps_the_best_epoch(noisy, monkeypatc
         est = wide(early_stopping=True, n_iter_no_change=100).fit(X, y, X_val=X_val, y_val=y_val)
     assert est.n_iter_ == 9
     assert est.score(X_val, y_val) == pytest.approx(max(est.validation_scores_))
+
+
+@needs_callbacks
+def test_an_interrupt_raised_in_a_callback_keeps_the_model(noisy):
+    X, X_val, y, y_val = noisy
+
+    class InterruptAtThree(Recorder):
+        def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+            super().on_fit_task_end(estimator, context)
+            if self.ended.count("epoch") == 3 and context.task_name == "epoch":
+                raise KeyboardInterrupt
+
+    est = wide(n_iter_no_change=100).set_callbacks(InterruptAtThree())
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        est.fit(X, y)
+    assert 2 <= est.n_iter_ <= 3
+    assert np.all(np.isfinite(est.coefs_[0]))
+    assert est.predict(X_val).shape == y_val.shape
