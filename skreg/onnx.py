@@ -1,11 +1,11 @@
 """ONNX export of skreg's estimators, through skl2onnx.
 
-Importing this module registers, for both estimators, a shape calculator and
-a converter with skl2onnx.  After that, ``skl2onnx.to_onnx(estimator, X)``
-works as for scikit-learn's own models, alone or inside a ``Pipeline``; the
-classifier goes through skl2onnx's usual classifier parser, so its ``zipmap``
-option means what it means for scikit-learn's classifiers.  :func:`to_onnx`
-is the one-call shortcut.
+Importing this module registers, for every skreg estimator (the CV
+estimators included), a shape calculator and a converter with skl2onnx.
+After that, ``skl2onnx.to_onnx(estimator, X)`` works as for scikit-learn's
+own models, alone or inside a ``Pipeline``; the classifier goes through
+skl2onnx's usual classifier parser, so its ``zipmap`` option means what it
+means for scikit-learn's classifiers.  :func:`to_onnx` is the one-call shortcut.
 
 The graph repeats the forward pass of :meth:`predict`: each hidden layer is
 ``act(X @ W + b)`` (one ``Gemm`` node and the activation's nodes), the output
@@ -30,6 +30,7 @@ from skl2onnx.common.data_types import (
 from sklearn.utils.validation import check_is_fitted
 
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
+from ._cv import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
 from ._kernels import GELU_CUBIC, GELU_SCALE
 
 __all__ = ["to_onnx"]
@@ -218,19 +219,20 @@ def _convert_regressor(scope, operator, container):
     graph.node("Identity", [out], operator.outputs[0].full_name)
 
 
-update_registered_converter(
-    RegularizedMLPClassifier,
-    "SkregRegularizedMLPClassifier",
-    _classifier_shapes,
-    _convert_classifier,
-    options={"zipmap": [True, False, "columns"], "nocl": [False, True]},
-)
-update_registered_converter(
-    RegularizedMLPRegressor,
-    "SkregRegularizedMLPRegressor",
-    _regressor_shapes,
-    _convert_regressor,
-)
+# The CV estimators hold the refitted network in the same attributes, but
+# skl2onnx looks converters up by exact class, so each class is registered.
+for _classifier in (RegularizedMLPClassifier, RegularizedMLPClassifierCV):
+    update_registered_converter(
+        _classifier,
+        f"Skreg{_classifier.__name__}",
+        _classifier_shapes,
+        _convert_classifier,
+        options={"zipmap": [True, False, "columns"], "nocl": [False, True]},
+    )
+for _regressor in (RegularizedMLPRegressor, RegularizedMLPRegressorCV):
+    update_registered_converter(
+        _regressor, f"Skreg{_regressor.__name__}", _regressor_shapes, _convert_regressor
+    )
 
 
 def to_onnx(estimator, X, *, target_opset=None, **options):
@@ -239,7 +241,8 @@ def to_onnx(estimator, X, *, target_opset=None, **options):
     Parameters
     ----------
     estimator : RegularizedMLPClassifier or RegularizedMLPRegressor
-        The fitted estimator.
+        The fitted estimator (or one of their CV estimators, which export
+        the network refitted at the chosen rate).
 
     X : ndarray of shape (n_samples, n_features)
         A sample of the input; its dtype sets the model's input type

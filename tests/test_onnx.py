@@ -10,7 +10,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skreg._config as C
-from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+from skreg import (
+    RegularizedMLPClassifier,
+    RegularizedMLPClassifierCV,
+    RegularizedMLPRegressor,
+    RegularizedMLPRegressorCV,
+)
 
 NEEDS_EXTRA = "needs the onnx extra: pip install 'skreg[onnx]'"
 skl2onnx = pytest.importorskip("skl2onnx", reason=NEEDS_EXTRA)
@@ -274,6 +279,23 @@ def test_pruned_regressor(loss):
     assert est.coefs_[0].shape[1] < 30, "prune should remove units here"
     out = run(skreg_onnx.to_onnx(est, X[:1]), X)["variable"]
     np.testing.assert_allclose(out, est.predict(X), rtol=RTOL[np.float32], atol=0)
+
+
+def test_cv_classifier_exports_its_refitted_network():
+    X, y = classification_data("multiclass")
+    est = RegularizedMLPClassifierCV(
+        hidden_layer_sizes=(7,), alphas=3, cv=2, solver="lbfgs", max_iter=30, random_state=0
+    ).fit(X, y)
+    check_classifier(est, X)
+
+
+def test_cv_regressor_exports_its_refitted_network():
+    base, X = fitted_regressor("squared_error", 1)
+    est = RegularizedMLPRegressorCV(
+        hidden_layer_sizes=(7,), alphas=3, cv=2, solver="lbfgs", max_iter=30, random_state=0
+    ).fit(X, base.predict(X))
+    out = run(skreg_onnx.to_onnx(est, X[:1]), X)["variable"]
+    np.testing.assert_allclose(out.ravel(), est.predict(X), rtol=RTOL[np.float32], atol=0)
 
 
 def test_network_pruned_to_no_hidden_unit():
