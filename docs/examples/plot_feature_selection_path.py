@@ -133,9 +133,12 @@ display.figure_.tight_layout()
 # five or six features are left on average, the informative ones among them.
 #
 # The one-standard-error rule takes the sparsest model whose mean accuracy
-# clears the grey bar. Here that is one rate right of the best: it scores
-# within the folds' noise of the best and keeps 18 features on average
-# instead of 30; the next rate, sparser still, falls below the bar.
+# clears the grey bar (the best mean minus one standard error): a model that
+# scores within the folds' noise of the best, with fewer features. Where the
+# best rate is already the sparsest above the bar, the two rules agree; the
+# next rate, sparser still, falls below it. (The exact rates and counts move
+# a little from one machine to another: the floating-point rounding of the
+# kernels depends on the processor.)
 #
 # Which features the chosen network uses
 # --------------------------------------
@@ -205,8 +208,9 @@ with warnings.catch_warnings():
 plt.show()
 
 # %%
-# The search kept all five informative features and dropped 20 of the 35
-# noise ones, choosing from the training data alone. The noise features
+# The search kept all five informative features and dropped most of the 35
+# noise ones (the counts are printed above), choosing from the training data
+# alone. The noise features
 # left hold small weights, several times smaller than any informative
 # feature's, so a threshold on ``feature_importances_`` (as
 # :class:`~sklearn.feature_selection.SelectFromModel` applies,
