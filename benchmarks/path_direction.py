@@ -1,0 +1,92 @@
+"""Which way should a warm-started path go: up from the densest model, or
+down from the sparsest?
+
+For each problem, the automatic grid of ``skreg.regularization_path`` is
+trained three ways, and the input features kept and the test score are
+printed per rate:
+
+* ``up``: a full fit at the smallest rate, then each larger rate warm-started
+  from the previous weights;
+* ``down``: a full fit at the largest rate, then each smaller rate
+  warm-started the same way;
+* ``cold``: a full fit at every rate, the reference.
+
+Both warm directions use the same mechanism (``warm_start=True`` and
+``max_iter=WARM_EPOCHS`` for every step after the first), so that only the
+direction differs.
+
+Usage::
+
+    python benchmarks/path_direction.py
+"""
+
+import warnings
+
+from sklearn.datasets import load_digits, make_classification
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from skreg import RegularizedMLPClassifier
+from skreg._path import rate_grid
+
+FULL_EPOCHS = 200
+WARM_EPOCHS = 20
+N_RATES = 8
+
+
+def problems():
+    X, y = make_classification(
+        n_samples=600, n_features=20, n_informative=3, n_redundant=0, random_state=0
+    )
+    yield "600 x 20, 3 informative; group_alpha", X, y, "group_alpha", {}
+    X, y = load_digits(return_X_y=True)
+    yield "digits; alpha (L1)", X, y, "alpha", {"penalty": "l1"}
+
+
+def fit_at(est, param, rate, epochs, warm, X, y):
+    est.set_params(**{param: rate, "max_iter": epochs, "warm_start": warm})
+    return est.fit(X, y)
+
+
+def run(direction, rates, make, param, X, y, X_test, y_test):
+    order = rates if direction == "up" else rates[::-1]
+    est, rows = make(), {}
+    for index, rate in enumerate(order):
+        if direction == "cold":
+            est = fit_at(make(), param, rate, FULL_EPOCHS, False, X, y)
+        else:
+            first = index == 0
+            fit_at(est, param, rate, FULL_EPOCHS if first else WARM_EPOCHS, not first, X, y)
+        rows[rate] = (est.n_features_selected_, est.score(X_test, y_test))
+    return rows
+
+
+def main():
+    warnings.simplefilter("ignore")
+    for name, X, y, param, params in problems():
+        X = StandardScaler().fit_transform(X)
+        X, X_test, y, y_test = train_test_split(X, y, test_size=0.3, random_state=0)
+
+        def make(params=params):
+            return RegularizedMLPClassifier(hidden_layer_sizes=(64,), random_state=0, **params)
+
+        rates = rate_grid(make(), X, y, path_param=param, n_alphas=N_RATES)
+        results = {d: run(d, rates, make, param, X, y, X_test, y_test) for d in ("up", "down")}
+        results["cold"] = run("cold", rates, make, param, X, y, X_test, y_test)
+        print(f"\n### {name} ({X.shape[1]} features)\n")
+        print("| rate | features up | down | cold | test score up | down | cold |")
+        print("|---|---|---|---|---|---|---|")
+        for rate in rates:
+            kept = [results[d][rate][0] for d in ("up", "down", "cold")]
+            score = [results[d][rate][1] for d in ("up", "down", "cold")]
+            print(
+                f"| {rate:.3g} | "
+                + " | ".join(str(k) for k in kept)
+                + " | "
+                + " | ".join(f"{s:.3f}" for s in score)
+                + " |"
+            )
+
+
+if __name__ == "__main__":
+    main()
