@@ -11,7 +11,6 @@ scikit-learn.
 
 import copy
 import functools
-import re
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -19,13 +18,11 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.metrics import check_scoring, get_scorer_names
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, column_or_1d
+from sklearn.metrics import get_scorer_names
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_array,
     check_is_fitted,
     validate_data,
 )
@@ -35,6 +32,7 @@ from . import _config as C
 from . import _kernels as K
 from . import _network
 from ._active_set import reduced_network, row_chunks
+from ._held_out import held_out_data, train_validation_split
 from ._pruning import prune_network
 from ._threads import threads_for_prediction
 from ._training import (
@@ -43,7 +41,6 @@ from ._training import (
     Schedule,
     StoppingRule,
     TrainingData,
-    Validation,
     train_lbfgs,
     train_stochastic,
 )
@@ -53,7 +50,7 @@ from ._validation import (
     check_sample_weight_sum,
     check_sparse_structure,
     check_stable_rates,
-    check_validation_split,
+    naming_the_input,
 )
 
 
@@ -265,7 +262,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         user_weights = sample_weight
         X, y, Y, sample_weight = self._validated(X, y, sample_weight, incremental, reset=first_pass)
-        held_out = self._held_out(*held_out, dtype=X.dtype)
+        held_out = held_out_data(self, *held_out, dtype=X.dtype)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
@@ -307,28 +304,6 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         sample_weight = C.writeable(self._weight_classes(Y, sample_weight), X.dtype)
         check_sample_weight_sum(sample_weight)
         return X, y, Y, sample_weight
-
-    def _held_out(self, X_val, y_val, sample_weight_val, dtype):
-        """``(X_val, y_val, Y_val, sample_weight_val)`` checked against the
-        training data (features, classes), or None when no validation data
-        were given."""
-        if X_val is None and y_val is None:
-            if sample_weight_val is not None:
-                raise ValueError("sample_weight_val was given without X_val and y_val.")
-            return None
-        if X_val is None or y_val is None:
-            raise ValueError("X_val and y_val go together: pass both or neither.")
-        check_sparse_structure(X_val, "X_val")
-        X_val = validate_data(
-            self, X_val, reset=False, accept_sparse=["csr", "csc"], dtype=dtype, order="C"
-        )
-        y_val, Y_val = self._validation_targets(y_val, dtype)
-        if Y_val.shape[0] != X_val.shape[0]:
-            raise ValueError(f"X_val has {X_val.shape[0]} samples but y_val has {Y_val.shape[0]}.")
-        sample_weight_val = _check_sample_weight(
-            sample_weight_val, X_val, dtype=dtype, ensure_non_negative=True
-        )
-        return X_val, y_val, Y_val, C.writeable(sample_weight_val, dtype)
 
     def _weight_classes(self, Y, sample_weight):
         """Hook for the classifier's class_weight; regressors weigh nothing."""
@@ -508,8 +483,8 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
                 "dense array to use it."
             )
 
-        X_train, Y_train, sw_train, validation = self._train_validation_split(
-            X, Y, sample_weight, held_out, params, units, reg
+        X_train, Y_train, sw_train, validation = train_validation_split(
+            self, X, Y, sample_weight, held_out, params, units, reg
         )
         data = TrainingData(C.input_matrix(X_train, params.dtype), Y_train, sw_train)
         progress = self._progress()
@@ -611,64 +586,6 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _train_validation_split(self, X, Y, sample_weight, held_out, params, units, reg):
-        """``(X_train, Y_train, sw_train, validation)``: ``validation``
-        measures the network being trained (``params``) on the validation data
-        given to fit, or else, with early stopping, on the split of
-        ``validation_fraction`` (stratified for single-output classification);
-        None when there is neither."""
-        if held_out is not None:
-            return X, Y, sample_weight, self._validation(*held_out, params, units, reg)
-        if not self.early_stopping:
-            return X, Y, sample_weight, None
-        stratify = self._stratification_labels(Y)
-        check_validation_split(
-            X.shape[0],
-            self.validation_fraction,
-            None if stratify is None else np.unique(stratify, return_counts=True)[1],
-        )
-        X_train, X_val, Y_train, Y_val, sw_train, sw_val = train_test_split(
-            X,
-            Y,
-            sample_weight,
-            random_state=self._random_state,
-            test_size=self.validation_fraction,
-            stratify=stratify,
-        )
-        validation = self._validation(
-            X_val, self._targets_for_scoring(Y_val), Y_val, sw_val, params, units, reg
-        )
-        return (
-            X_train,
-            C.writeable(Y_train, Y.dtype),
-            C.writeable(sw_train, sample_weight.dtype),
-            validation,
-        )
-
-    def _validation(self, X_val, y_val, Y_val, sw_val, params, units, reg):
-        """The function that measures the network being trained on the
-        validation data: its ``scoring`` score and its objective J there."""
-        inputs = C.input_matrix(X_val, params.dtype)
-        Y_val = C.writeable(Y_val, params.dtype)
-        sw_val = C.writeable(sw_val, params.dtype)
-        settings = self._settings(1)
-        scorer = None
-        if self.scoring not in (None, "loss"):
-            scorer = check_scoring(self, scoring=self.scoring)
-
-        def measure():
-            loss = K.data_loss(inputs, Y_val, sw_val, params, units, settings)
-            loss += K.penalty_value(params, units, reg)
-            if self.scoring == "loss":
-                score = -loss
-            elif scorer is None:
-                score = self._score(X_val, y_val, sample_weight=sw_val)
-            else:
-                score = scorer(self, X_val, y_val, sample_weight=sw_val)
-            return Validation(float(score), float(loss))
-
-        return measure
-
     def _targets_for_scoring(self, Y):
         return Y
 
@@ -693,7 +610,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
                     reset=False,
                 )
             except ValueError as error:
-                raise _naming_the_input(error, X) from error
+                raise naming_the_input(error, X) from error
         check_network_shapes(self.coefs_, self.intercepts_)
         dtype = self.coefs_[0].dtype
         units = _network.units_of(self.coefs_)
@@ -720,40 +637,3 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def validate_X_y(est, X, y, reset, **kwargs):
-    """X and y checked as scikit-learn's MLP checks them: dense or CSR/CSC
-    float X, one or several outputs, a column y flattened with a warning."""
-    check_sparse_structure(X)
-    try:
-        X, y = validate_data(
-            est,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            order="C",
-            reset=reset,
-            **kwargs,
-        )
-    except ValueError as error:
-        raise _naming_the_input(error, X) from error
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = column_or_1d(y, warn=True)
-    return X, y
-
-
-def _naming_the_input(error, X):
-    """scikit-learn's error, prefixed with the input at fault when its message
-    does not say whether X or y is ("could not convert string to float",
-    "Expected 2D array" ...)."""
-    message = str(error)
-    if re.search(r"\b(X|y|sample_weight)\b", message):
-        return error
-    try:
-        check_array(X, accept_sparse=True, dtype=(np.float64, np.float32), ensure_all_finite=False)
-    except ValueError:
-        return ValueError(f"X: {message}")
-    return ValueError(f"y: {message}")

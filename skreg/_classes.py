@@ -22,9 +22,9 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _config as C
-from ._base import BaseRegularizedMLP, unchanged_on_error, validate_X_y
+from ._base import BaseRegularizedMLP, unchanged_on_error
 from ._docstrings import fill_docstring
-from ._validation import check_class_weight
+from ._validation import check_class_weight, validate_X_y
 
 
 @fill_docstring

@@ -9,10 +9,13 @@ what keeps them in bounds: each raises a ValueError that names the parameter
 or input at fault.
 """
 
+import re
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import column_or_1d
+from sklearn.utils.validation import check_array, validate_data
 
 # A decoupled decay step multiplies the weights by 1 - learning_rate * weight_decay:
 # at 1 or more it flips their signs instead of shrinking them.
@@ -185,3 +188,40 @@ def check_network_shapes(coefs, intercepts):
                 f"coefs_[{l}] has {W.shape[0]} rows but coefs_[{l - 1}] has "
                 f"{np.shape(coefs[l - 1])[1]} columns; consecutive layers must match."
             )
+
+
+def validate_X_y(est, X, y, reset, **kwargs):
+    """X and y checked as scikit-learn's MLP checks them: dense or CSR/CSC
+    float X, one or several outputs, a column y flattened with a warning."""
+    check_sparse_structure(X)
+    try:
+        X, y = validate_data(
+            est,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            order="C",
+            reset=reset,
+            **kwargs,
+        )
+    except ValueError as error:
+        raise naming_the_input(error, X) from error
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    return X, y
+
+
+def naming_the_input(error, X):
+    """scikit-learn's error, prefixed with the input at fault when its message
+    does not say whether X or y is ("could not convert string to float",
+    "Expected 2D array" ...)."""
+    message = str(error)
+    if re.search(r"\b(X|y|sample_weight)\b", message):
+        return error
+    try:
+        check_array(X, accept_sparse=True, dtype=(np.float64, np.float32), ensure_all_finite=False)
+    except ValueError:
+        return ValueError(f"X: {message}")
+    return ValueError(f"y: {message}")

@@ -1,0 +1,98 @@
+"""The validation data a stochastic fit measures its epochs on: the data given
+to ``fit`` (``X_val``, ``y_val``, ``sample_weight_val``) or, with early
+stopping and none given, the share ``validation_fraction`` split off the
+training data.  What is measured is the estimator's ``scoring`` score and the
+objective J on those data (``skreg._training.Validation``)."""
+
+import numpy as np
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from . import _config as C
+from . import _kernels as K
+from ._training import Validation
+from ._validation import check_sparse_structure, check_validation_split
+
+
+def held_out_data(est, X_val, y_val, sample_weight_val, dtype):
+    """``(X_val, y_val, Y_val, sample_weight_val)`` checked against the
+    training data ``est`` was given (features, classes), or None when no
+    validation data were given."""
+    if X_val is None and y_val is None:
+        if sample_weight_val is not None:
+            raise ValueError("sample_weight_val was given without X_val and y_val.")
+        return None
+    if X_val is None or y_val is None:
+        raise ValueError("X_val and y_val go together: pass both or neither.")
+    check_sparse_structure(X_val, "X_val")
+    X_val = validate_data(
+        est, X_val, reset=False, accept_sparse=["csr", "csc"], dtype=dtype, order="C"
+    )
+    y_val, Y_val = est._validation_targets(y_val, dtype)
+    if Y_val.shape[0] != X_val.shape[0]:
+        raise ValueError(f"X_val has {X_val.shape[0]} samples but y_val has {Y_val.shape[0]}.")
+    sample_weight_val = _check_sample_weight(
+        sample_weight_val, X_val, dtype=dtype, ensure_non_negative=True
+    )
+    return X_val, y_val, Y_val, C.writeable(sample_weight_val, dtype)
+
+
+def train_validation_split(est, X, Y, sample_weight, held_out, params, units, reg):
+    """``(X_train, Y_train, sw_train, validation)``: ``validation``
+    measures the network being trained (``params``) on the validation data
+    given to fit, or else, with early stopping, on the split of
+    ``validation_fraction`` (stratified for single-output classification);
+    None when there is neither."""
+    if held_out is not None:
+        return X, Y, sample_weight, validation_measure(est, *held_out, params, units, reg)
+    if not est.early_stopping:
+        return X, Y, sample_weight, None
+    stratify = est._stratification_labels(Y)
+    check_validation_split(
+        X.shape[0],
+        est.validation_fraction,
+        None if stratify is None else np.unique(stratify, return_counts=True)[1],
+    )
+    X_train, X_val, Y_train, Y_val, sw_train, sw_val = train_test_split(
+        X,
+        Y,
+        sample_weight,
+        random_state=est._random_state,
+        test_size=est.validation_fraction,
+        stratify=stratify,
+    )
+    validation = validation_measure(
+        est, X_val, est._targets_for_scoring(Y_val), Y_val, sw_val, params, units, reg
+    )
+    return (
+        X_train,
+        C.writeable(Y_train, Y.dtype),
+        C.writeable(sw_train, sample_weight.dtype),
+        validation,
+    )
+
+
+def validation_measure(est, X_val, y_val, Y_val, sw_val, params, units, reg):
+    """The function that measures the network being trained on the
+    validation data: ``est``'s ``scoring`` score and the objective J there."""
+    inputs = C.input_matrix(X_val, params.dtype)
+    Y_val = C.writeable(Y_val, params.dtype)
+    sw_val = C.writeable(sw_val, params.dtype)
+    settings = est._settings(1)
+    scorer = None
+    if est.scoring not in (None, "loss"):
+        scorer = check_scoring(est, scoring=est.scoring)
+
+    def measure():
+        loss = K.data_loss(inputs, Y_val, sw_val, params, units, settings)
+        loss += K.penalty_value(params, units, reg)
+        if est.scoring == "loss":
+            score = -loss
+        elif scorer is None:
+            score = est._score(X_val, y_val, sample_weight=sw_val)
+        else:
+            score = scorer(est, X_val, y_val, sample_weight=sw_val)
+        return Validation(float(score), float(loss))
+
+    return measure
