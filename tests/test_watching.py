@@ -370,6 +370,23 @@ def test_sample_weight_val_weights_the_validation_score_and_loss(noisy):
     assert unweighted.validation_loss_curve_ != pytest.approx(subset.validation_loss_curve_)
 
 
+def test_sample_weight_val_through_a_pipeline_with_routing(noisy):
+    X, X_val, y, y_val = noisy
+    keep = (np.arange(len(y_val)) % 3 > 0) * 1.0
+    with sklearn.config_context(enable_metadata_routing=True):
+        mlp = wide(max_iter=4).set_fit_request(X_val=True, y_val=True, sample_weight_val=True)
+        pipe = Pipeline([("scale", StandardScaler()), ("mlp", mlp)], transform_input=["X_val"])
+        pipe.fit(X, y, X_val=X_val, y_val=y_val, sample_weight_val=keep)
+        subset = Pipeline(
+            [
+                ("scale", StandardScaler()),
+                ("mlp", wide(max_iter=4).set_fit_request(X_val=True, y_val=True)),
+            ],
+            transform_input=["X_val"],
+        ).fit(X, y, X_val=X_val[keep > 0], y_val=y_val[keep > 0])
+    np.testing.assert_allclose(pipe[-1].validation_scores_, subset[-1].validation_scores_)
+
+
 @pytest.mark.parametrize(
     "fit_kwargs, message",
     [
