@@ -4,6 +4,7 @@ The scripts import this module from their own folder, so run them as
 ``python benchmarks/bench_fit.py`` (any working directory works).
 """
 
+import argparse
 import hashlib
 import json
 import math
@@ -189,6 +190,47 @@ class IdleGate:
             "seconds_waited": self.waited,
             "calls_run_while_busy": self.gave_up,
         }
+
+
+def bench_parser(doc, quick_help, *, idle_max_wait=10.0, idle_budget=240.0):
+    """The command line every benchmark starts from: ``--quick`` and the
+    idle gate's settings (``idle_gate`` turns them into the gate).  The
+    defaults of the waits are the script's own."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument(
+        "--idle-threshold",
+        type=float,
+        default=0.5,
+        help="before each timed call, wait until other processes use "
+        "at most this many CPUs (default 0.5)",
+    )
+    parser.add_argument(
+        "--idle-max-wait",
+        type=float,
+        default=idle_max_wait,
+        help=f"longest wait before one call, seconds (default {idle_max_wait:g}; then run anyway)",
+    )
+    parser.add_argument(
+        "--idle-budget",
+        type=float,
+        default=idle_budget,
+        help=f"total waiting allowed in the whole run, seconds (default {idle_budget:g})",
+    )
+    parser.add_argument(
+        "--no-idle-wait", action="store_true", help="never wait for idle CPUs (as --quick)"
+    )
+    return parser
+
+
+def idle_gate(args):
+    """The IdleGate the command line of ``bench_parser`` asks for."""
+    return IdleGate(
+        args.idle_threshold,
+        args.idle_max_wait,
+        args.idle_budget,
+        enabled=not (args.no_idle_wait or args.quick),
+    )
 
 
 class BusyCore:
@@ -433,6 +475,15 @@ def write_outputs(name, quick, payload, markdown):
     md_path = results_path(name, quick, ".md")
     md_path.write_text(markdown + "\n")
     return json_path, md_path
+
+
+def publish(name, quick, payload, markdown, also_wrote=()):
+    """Write the results (``write_outputs``), print the table and where they
+    went; the exit status of a script's ``main``."""
+    paths = [*write_outputs(name, quick, payload, markdown), *also_wrote]
+    print("\n" + markdown)
+    print("\nwrote " + ", ".join(str(p) for p in paths))
+    return 0
 
 
 def _json_default(value):

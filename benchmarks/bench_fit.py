@@ -24,7 +24,6 @@ Usage::
     python benchmarks/bench_fit.py --quick         # smoke test, a few seconds
 """
 
-import argparse
 import sys
 
 import numpy as np
@@ -328,7 +327,7 @@ def is_big(result):
 
 
 def targets(results):
-    """The issue's targets, each with its number (None when not measured)."""
+    """The speed targets, each with its number (None when not measured)."""
     out = []
     for r in results:
         if r["dtype"] != "float64":
@@ -423,7 +422,9 @@ def targets_table(items):
 # --------------------------------------------------------------------------
 
 
-def add_idle_arguments(parser):
+def add_max_repeats(parser):
+    """--max-repeats, shared with bench_scaling; ``set_max_repeats`` fills
+    in its default once --repeats is known."""
     parser.add_argument(
         "--max-repeats",
         type=int,
@@ -431,44 +432,15 @@ def add_idle_arguments(parser):
         help="repeats allowed when fits were disturbed by other "
         "processes (default: twice --repeats)",
     )
-    parser.add_argument(
-        "--idle-threshold",
-        type=float,
-        default=0.5,
-        help="before each timed fit, wait until other processes use "
-        "at most this many CPUs (default 0.5)",
-    )
-    parser.add_argument(
-        "--idle-max-wait",
-        type=float,
-        default=10.0,
-        help="longest wait before one fit, seconds (then run anyway)",
-    )
-    parser.add_argument(
-        "--idle-budget",
-        type=float,
-        default=240.0,
-        help="total waiting allowed in the whole run, seconds",
-    )
-    parser.add_argument("--no-idle-wait", action="store_true", help="never wait for idle CPUs")
 
 
-def make_gate(args):
+def set_max_repeats(args):
     if args.max_repeats is None:
         args.max_repeats = args.repeats if args.quick else 2 * args.repeats
-    return C.IdleGate(
-        args.idle_threshold,
-        args.idle_max_wait,
-        args.idle_budget,
-        enabled=not (args.no_idle_wait or args.quick),
-    )
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="small shapes, 1 and 4 epochs, one repeat (smoke test)"
-    )
+    parser = C.bench_parser(__doc__, "small shapes, 1 and 4 epochs, one repeat (smoke test)")
     parser.add_argument(
         "--repeats", type=int, default=None, help="repeats per measurement (default 5, quick 1)"
     )
@@ -486,10 +458,11 @@ def parse_args(argv=None):
         action="store_true",
         help="measure each configuration again with one core kept busy",
     )
-    add_idle_arguments(parser)
+    add_max_repeats(parser)
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 5
+    set_max_repeats(args)
     return args
 
 
@@ -503,7 +476,7 @@ def main(argv=None):
 
         _torch_mlp.setup_threads()
     info = C.machine_info()
-    gate = make_gate(args)
+    gate = C.idle_gate(args)
     results, busy_results = [], []
     for shape in QUICK_SHAPES if args.quick else SHAPES:
         for dtype in DTYPES:
@@ -552,10 +525,7 @@ def main(argv=None):
         "busy_results": busy_results,
         "targets": goals,
     }
-    paths = C.write_outputs("bench_fit", args.quick, payload, markdown)
-    print("\n" + markdown)
-    print("\nwrote " + ", ".join(str(p) for p in paths))
-    return 0
+    return C.publish("bench_fit", args.quick, payload, markdown)
 
 
 if __name__ == "__main__":

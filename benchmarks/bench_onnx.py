@@ -23,7 +23,6 @@ Usage::
     python benchmarks/bench_onnx.py --quick    # smoke test
 """
 
-import argparse
 import copy
 import sys
 
@@ -203,14 +202,8 @@ def onnx_versions():
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="small network and data, two repeats, no idle wait"
-    )
-    parser.add_argument(
-        "--no-idle-wait",
-        action="store_true",
-        help="do not wait for idle CPUs before each timed call",
+    parser = C.bench_parser(
+        __doc__, "small network and data, two repeats, no idle wait", idle_budget=120.0
     )
     return parser.parse_args(argv)
 
@@ -223,7 +216,7 @@ def main(argv=None):
     info["versions"].update(onnx_versions())
     models, X_test, y_test = train(cfg)
     models_info = {name: describe(est, X_test, y_test) for name, est in models.items()}
-    gate = C.IdleGate(budget=120.0, enabled=not (args.no_idle_wait or args.quick))
+    gate = C.idle_gate(args)
     timings = measure(models, X_test, cfg, gate)
     diffs = ", ".join(
         f"{name} {t['max_probability_difference']:.1e}" for name, t in timings.items()
@@ -251,10 +244,7 @@ def main(argv=None):
         "models": models_info,
         "timings": timings,
     }
-    paths = C.write_outputs("bench_onnx", args.quick, payload, markdown)
-    print(markdown)
-    print("\nwrote " + ", ".join(str(p) for p in paths))
-    return 0
+    return C.publish("bench_onnx", args.quick, payload, markdown)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ Usage::
     python benchmarks/bench_path.py --quick             # smoke test, seconds
 """
 
-import argparse
 import sys
 import time
 from dataclasses import dataclass
@@ -630,20 +629,13 @@ def problem_heading(problem, cfg, batch):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="small data, 4 rates, 3 folds (smoke test)"
-    )
+    parser = C.bench_parser(__doc__, "small data, 4 rates, 3 folds (smoke test)")
     parser.add_argument("--problems", nargs="+", choices=PROBLEM_NAMES, default=list(PROBLEM_NAMES))
     parser.add_argument(
         "--compare-backends",
         action="store_true",
         help="also fit the L1 CV estimator with joblib's loky backend",
     )
-    parser.add_argument("--idle-threshold", type=float, default=0.5)
-    parser.add_argument("--idle-max-wait", type=float, default=10.0)
-    parser.add_argument("--idle-budget", type=float, default=240.0)
-    parser.add_argument("--no-idle-wait", action="store_true", help="never wait for idle CPUs")
     return parser.parse_args(argv)
 
 
@@ -652,12 +644,7 @@ def main(argv=None):
     C.silence_convergence_warnings()
     cfg = dict(QUICK if args.quick else FULL)
     info = C.machine_info()
-    gate = C.IdleGate(
-        args.idle_threshold,
-        args.idle_max_wait,
-        args.idle_budget,
-        enabled=not (args.no_idle_wait or args.quick),
-    )
+    gate = C.idle_gate(args)
     startup = warm_up()
     results, sections = {}, []
     for name in args.problems:
@@ -698,10 +685,7 @@ def main(argv=None):
         "results": results,
         "targets": goals,
     }
-    paths = C.write_outputs("bench_path", args.quick, payload, markdown)
-    print("\n" + markdown)
-    print("\nwrote " + ", ".join(str(p) for p in paths))
-    return 0
+    return C.publish("bench_path", args.quick, payload, markdown)
 
 
 if __name__ == "__main__":

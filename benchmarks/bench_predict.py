@@ -327,20 +327,14 @@ def targets_table(items):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="small data, one repeat, memory in float64 by RSS only"
+    parser = C.bench_parser(
+        __doc__, "small data, one repeat, memory in float64 by RSS only", idle_budget=120.0
     )
     parser.add_argument("--repeats", type=int, default=None, help="throughput repeats")
     parser.add_argument(
         "--no-tracemalloc",
         action="store_true",
         help="skip the tracemalloc cross-check of the memory numbers",
-    )
-    parser.add_argument(
-        "--no-idle-wait",
-        action="store_true",
-        help="do not wait for idle CPUs before each timed call",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -362,7 +356,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="skreg_bench_predict_") as tmp:
         workdir = Path(tmp)
         prepared = prepare(workdir, cfg)
-        gate = C.IdleGate(budget=120.0, enabled=not (args.no_idle_wait or args.quick))
+        gate = C.idle_gate(args)
         tp = throughput(prepared, cfg["repeats"], gate)
         del prepared
         mem = memory(workdir, cfg, methods)
@@ -397,10 +391,7 @@ def main(argv=None):
         "memory": mem,
         "targets": goals,
     }
-    paths = C.write_outputs("bench_predict", args.quick, payload, markdown)
-    print(markdown)
-    print("\nwrote " + ", ".join(str(p) for p in paths))
-    return 0
+    return C.publish("bench_predict", args.quick, payload, markdown)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,9 @@ Usage::
     python benchmarks/bench_scaling.py --quick    # smoke test
 """
 
-import argparse
 import sys
 
-from bench_fit import add_idle_arguments, make_fitters, make_gate, time_per_epoch
+from bench_fit import add_max_repeats, make_fitters, set_max_repeats, time_per_epoch
 
 import _common as C
 
@@ -110,18 +109,18 @@ def plot(results, names, path, title):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sweep, one repeat")
+    parser = C.bench_parser(__doc__, "small sweep, one repeat")
     parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     parser.add_argument("--repeats", type=int, default=None, help="default 3, quick 1")
     parser.add_argument("--target-seconds", type=float, default=1.0)
     parser.add_argument("--min-extra", type=int, default=2)
     parser.add_argument("--max-extra", type=int, default=40)
     parser.add_argument("--no-torch", action="store_true")
-    add_idle_arguments(parser)
+    add_max_repeats(parser)
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
+    set_max_repeats(args)
     return args
 
 
@@ -133,7 +132,7 @@ def main(argv=None):
     if not args.no_torch and C.torch_available():
         names.append("torch")
     info = C.machine_info()
-    gate = make_gate(args)
+    gate = C.idle_gate(args)
     results = []
     for point in sweep_points(cfg):
         results.append(measure_point(point, cfg, names, args, gate))
@@ -168,10 +167,9 @@ def main(argv=None):
         "results": results,
         "plot": str(png) if plotted else None,
     }
-    paths = C.write_outputs("bench_scaling", args.quick, payload, markdown)
-    print(markdown)
-    print("\nwrote " + ", ".join(str(p) for p in paths) + (f", {png}" if plotted else ""))
-    return 0
+    return C.publish(
+        "bench_scaling", args.quick, payload, markdown, also_wrote=[png] if plotted else []
+    )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ Usage::
     python benchmarks/bench_sparse.py --quick    # smoke test
 """
 
-import argparse
 import copy
 import sys
 
@@ -226,11 +225,7 @@ def table(results, cfg):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small problem, no idle wait")
-    parser.add_argument(
-        "--no-idle-wait", action="store_true", help="do not wait for idle CPUs before timing"
-    )
+    parser = C.bench_parser(__doc__, "small problem, no idle wait", idle_budget=120.0)
     return parser.parse_args(argv)
 
 
@@ -239,7 +234,7 @@ def main(argv=None):
     C.silence_convergence_warnings()
     cfg = dict(QUICK if args.quick else FULL)
     info = C.machine_info()
-    gate = C.IdleGate(budget=120.0, enabled=not (args.no_idle_wait or args.quick))
+    gate = C.idle_gate(args)
     results = [measure(cfg, dtype, gate) for dtype in cfg["dtypes"]]
     markdown = "\n\n".join(
         [
@@ -263,10 +258,7 @@ def main(argv=None):
         "settings": cfg,
         "results": results,
     }
-    paths = C.write_outputs("bench_sparse", args.quick, payload, markdown)
-    print(markdown)
-    print("wrote " + ", ".join(str(p) for p in paths))
-    return 0
+    return C.publish("bench_sparse", args.quick, payload, markdown)
 
 
 if __name__ == "__main__":

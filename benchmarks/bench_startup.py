@@ -217,15 +217,14 @@ def targets_table(items):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="one cold run (float64 only) and one warm run"
+    parser = C.bench_parser(
+        __doc__,
+        "one cold run (float64 only) and one warm run",
+        idle_max_wait=20.0,
+        idle_budget=180.0,
     )
     parser.add_argument("--cold-repeats", type=int, default=None)
     parser.add_argument("--warm-repeats", type=int, default=None)
-    parser.add_argument(
-        "--no-idle-wait", action="store_true", help="do not wait for idle CPUs before each process"
-    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cold_repeats is None:
@@ -244,7 +243,7 @@ def main(argv=None):
         return 0
     dtypes = ["float64"] if args.quick else ["float64", "float32"]
     info = C.machine_info()
-    gate = C.IdleGate(max_wait=20.0, budget=180.0, enabled=not (args.no_idle_wait or args.quick))
+    gate = C.idle_gate(args)
     with tempfile.TemporaryDirectory(prefix="skreg_numba_cache_") as root:
         cold, warm, measured_hash = measure(args, dtypes, root, gate)
     cold_m, warm_m = medians(cold), medians(warm)
@@ -274,10 +273,7 @@ def main(argv=None):
         "warm_median": warm_m,
         "targets": goals,
     }
-    paths = C.write_outputs("bench_startup", args.quick, payload, markdown)
-    print(markdown)
-    print("\nwrote " + ", ".join(str(p) for p in paths))
-    return 0
+    return C.publish("bench_startup", args.quick, payload, markdown)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ Usage::
     python benchmarks/bench_threads.py --quick    # smoke test
 """
 
-import argparse
 import sys
 
 import _common as C
@@ -149,11 +148,7 @@ def table(results):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small problem, no idle wait")
-    parser.add_argument(
-        "--no-idle-wait", action="store_true", help="do not wait for idle CPUs before timing"
-    )
+    parser = C.bench_parser(__doc__, "small problem, no idle wait", idle_budget=300.0)
     return parser.parse_args(argv)
 
 
@@ -162,7 +157,7 @@ def main(argv=None):
     C.silence_convergence_warnings()
     cfg = dict(QUICK if args.quick else FULL)
     info = C.machine_info()
-    gate = C.IdleGate(budget=300.0, enabled=not (args.no_idle_wait or args.quick))
+    gate = C.idle_gate(args)
     results = measure(cfg, gate)
     line = threshold(results)
     import skreg._threads as T
@@ -190,10 +185,7 @@ def main(argv=None):
         "threshold_macs": line,
         "skreg_threshold_macs": T.MIN_MACS_FOR_THREADS,
     }
-    paths = C.write_outputs("bench_threads", args.quick, payload, markdown)
-    print(markdown)
-    print("wrote " + ", ".join(str(p) for p in paths))
-    return 0
+    return C.publish("bench_threads", args.quick, payload, markdown)
 
 
 if __name__ == "__main__":

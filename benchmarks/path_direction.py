@@ -49,14 +49,14 @@ def fit_at(est, param, rate, epochs, warm, X, y):
 
 
 def run(direction, rates, make, param, X, y, X_test, y_test):
-    order = rates if direction == "up" else rates[::-1]
-    est, rows = make(), {}
+    """``{rate: (features kept, test score)}`` along ``direction``."""
+    order = rates[::-1] if direction == "down" else rates
+    rows = {}
     for index, rate in enumerate(order):
-        if direction == "cold":
-            est = fit_at(make(), param, rate, FULL_EPOCHS, False, X, y)
-        else:
-            first = index == 0
-            fit_at(est, param, rate, FULL_EPOCHS if first else WARM_EPOCHS, not first, X, y)
+        warm = direction != "cold" and index > 0
+        if not warm:
+            est = make()
+        fit_at(est, param, rate, WARM_EPOCHS if warm else FULL_EPOCHS, warm, X, y)
         rows[rate] = (est.n_features_selected_, est.score(X_test, y_test))
     return rows
 
@@ -71,14 +71,14 @@ def main():
             return RegularizedMLPClassifier(hidden_layer_sizes=(64,), random_state=0, **params)
 
         rates = rate_grid(make(), X, y, path_param=param, n_alphas=N_RATES)
-        results = {d: run(d, rates, make, param, X, y, X_test, y_test) for d in ("up", "down")}
-        results["cold"] = run("cold", rates, make, param, X, y, X_test, y_test)
+        directions = ("up", "down", "cold")
+        results = {d: run(d, rates, make, param, X, y, X_test, y_test) for d in directions}
         print(f"\n### {name} ({X.shape[1]} features)\n")
         print("| rate | features up | down | cold | test score up | down | cold |")
         print("|---|---|---|---|---|---|---|")
         for rate in rates:
-            kept = [results[d][rate][0] for d in ("up", "down", "cold")]
-            score = [results[d][rate][1] for d in ("up", "down", "cold")]
+            kept = [results[d][rate][0] for d in directions]
+            score = [results[d][rate][1] for d in directions]
             print(
                 f"| {rate:.3g} | "
                 + " | ".join(str(k) for k in kept)
