@@ -61,26 +61,16 @@ def unchanged_on_error(method):
 
     @functools.wraps(method)
     def guarded(self, *args, **kwargs):
-        saved = {k: copy.deepcopy(v) for k, v in vars(self).items() if _is_fitted_state(self, k)}
+        saved = copy.deepcopy(callbacks.fitted_attributes(self))
         try:
             return method(self, *args, **kwargs)
         except BaseException:
-            for name in [k for k in vars(self) if _is_fitted_state(self, k)]:
+            for name in callbacks.fitted_attributes(self):
                 delattr(self, name)
             vars(self).update(saved)
             raise
 
     return guarded
-
-
-def _is_fitted_state(estimator, name):
-    """Whether attribute ``name`` belongs to what a fit changes: not a
-    constructor parameter, nor scikit-learn's callback bookkeeping (set with
-    ``set_callbacks`` and by the callback machinery around a fit)."""
-    callback_bookkeeping = ("_skl_callbacks", "_callback_fit_ctx", "_parent_callback_ctx")
-    return name not in estimator.get_params(deep=False) and not name.startswith(
-        callback_bookkeeping
-    )
 
 
 def _per_layer_or_float(low, high=None, closed="left"):

@@ -81,13 +81,13 @@ def begin(context, estimator, X, y, sample_weight):
 
 def end(context, estimator, X, y, sample_weight, reconstruction_attributes=None):
     """End a task of ``estimator`` (the network trained); True when a callback
-    asks to stop.  When the hooks belong to another estimator (a path's
-    owner), the task's model is the network as it is then."""
+    asks to stop.  Without ``reconstruction_attributes`` the task's model is
+    the network as it is then."""
     if context is None:
         return False
     owner = _owner(context, estimator)
-    if reconstruction_attributes is None and owner is not estimator:
-        reconstruction_attributes = lambda: fitted_state(estimator)  # noqa: E731
+    if reconstruction_attributes is None:
+        reconstruction_attributes = lambda: fitted_state(estimator, owner)  # noqa: E731
     return context.call_on_fit_task_end(
         estimator=owner,
         X=X,
@@ -127,21 +127,32 @@ def _metadata(sample_weight):
     return None if sample_weight is None else {"sample_weight": sample_weight}
 
 
-def fitted_state(estimator):
-    """What makes a copy of ``estimator`` (or of the estimator that owns its
-    callbacks) predict as ``estimator`` does now: its fitted attributes, with
-    copies of the weights; None while it has none."""
-    if not hasattr(estimator, "coefs_"):
-        return None
+def fitted_attributes(estimator):
+    """What a fit changes, by attribute name: everything but the constructor
+    parameters and scikit-learn's callback bookkeeping (set with
+    ``set_callbacks`` and by the callback machinery around a fit)."""
     params = estimator.get_params(deep=False)
-    state = {
+    bookkeeping = ("_skl_callbacks", "_callback_fit_ctx", "_parent_callback_ctx")
+    return {
         name: value
         for name, value in vars(estimator).items()
-        if name not in params and "callback" not in name
+        if name not in params and not name.startswith(bookkeeping)
     }
-    state["coefs_"] = [W.copy() for W in estimator.coefs_]
-    state["intercepts_"] = [b.copy() for b in estimator.intercepts_]
-    return state
+
+
+def fitted_state(estimator, owner):
+    """What makes a copy of ``owner`` predict as ``estimator`` does now (None
+    while it has no weights): copies of the weights, and, when the owner is
+    another estimator (a path's), the rest of the network's fitted state."""
+    if not hasattr(estimator, "coefs_"):
+        return None
+    weights = {
+        "coefs_": [W.copy() for W in estimator.coefs_],
+        "intercepts_": [b.copy() for b in estimator.intercepts_],
+    }
+    if owner is estimator:
+        return weights
+    return {**fitted_attributes(estimator), **weights}
 
 
 class EpochCallbacks(EpochListener):
@@ -160,14 +171,7 @@ class EpochCallbacks(EpochListener):
 
     def on_epoch_end(self, report):
         opened, self.open = self.open, None
-        return end(
-            opened,
-            self.estimator,
-            self.X,
-            self.y,
-            self.sample_weight,
-            reconstruction_attributes=lambda: fitted_state(self.estimator),
-        )
+        return end(opened, self.estimator, self.X, self.y, self.sample_weight)
 
     def on_training_end(self):
         # An epoch begun but never finished (an interrupt, L-BFGS's last
