@@ -1,5 +1,5 @@
-"""Watching and steering training: scikit-learn's callbacks, validation data
-given to fit, the early-stopping score, interrupts."""
+"""Following a fit and deciding when it stops: scikit-learn's callbacks,
+validation data given to fit, the early-stopping score, interrupts."""
 
 import numpy as np
 import pytest
@@ -78,6 +78,21 @@ class Recorder:
         return self.begun.count(name)
 
 
+class ActsAtEpoch(Recorder):
+    """A Recorder that, when epoch ``n`` ends, returns what ``action()``
+    returns (True asks to stop) or lets it raise."""
+
+    def __init__(self, n, action):
+        super().__init__()
+        self.n, self.action = n, action
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        super().on_fit_task_end(estimator, context, fitted_estimator=fitted_estimator)
+        if context.task_name == "epoch" and self.ended.count("epoch") == self.n:
+            return self.action()
+        return False
+
+
 # --------------------------------------------------------------------------
 # Callbacks
 # --------------------------------------------------------------------------
@@ -116,12 +131,8 @@ def test_lbfgs_iterations_and_partial_fit_are_reported(noisy):
 def test_a_callback_can_stop_training(noisy):
     X, _, y, _ = noisy
 
-    class StopAtThree(Recorder):
-        def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-            super().on_fit_task_end(estimator, context)
-            return self.ended.count("epoch") == 3
-
-    est = wide(n_iter_no_change=100).set_callbacks(StopAtThree()).fit(X, y)
+    stop_at_three = ActsAtEpoch(3, lambda: True)
+    est = wide(n_iter_no_change=100).set_callbacks(stop_at_three).fit(X, y)
     assert est.n_iter_ == 3
 
 
@@ -179,13 +190,13 @@ def test_grid_search_propagates_to_skreg(noisy):
     assert recorder.count("epoch") == (2 * 2 + 1) * 4  # every fit, the refit too
 
 
-def epoch_scores(monitor):
-    """The ScoringMonitor rows of epochs, over every run it logged."""
+def logged(monitor, task_name):
+    """The rows a ScoringMonitor logged for tasks of that name, over every run."""
     return [
         row
         for log in monitor.get_logs(select="all")
         for row in log.data
-        if row["task_name"] == "epoch"
+        if row["task_name"] == task_name
     ]
 
 
@@ -211,13 +222,12 @@ def test_scoring_monitor_on_a_cv_estimator_scores_its_own_tasks(noisy):
         random_state=0,
     )
     est.set_callbacks(monitor).fit(X, y)
-    rows = [row for log in monitor.get_logs(select="all") for row in log.data]
-    by_task = {name: [r for r in rows if r["task_name"] == name] for name in ("epoch", "rate")}
+    epochs, rates = logged(monitor, "epoch"), logged(monitor, "rate")
     n_paths = 2 + 1  # a path per fold and the final one
-    assert len(by_task["epoch"]) == n_paths * 2 * 2  # two warm steps of two epochs
-    assert len(by_task["rate"]) == n_paths * 3
-    assert all(0 <= r["accuracy"] <= 1 for r in by_task["epoch"] + by_task["rate"])
-    (whole,) = [r for r in rows if r["task_name"] == "fit"]
+    assert len(epochs) == n_paths * 2 * 2  # two warm steps of two epochs
+    assert len(rates) == n_paths * 3
+    assert all(0 <= r["accuracy"] <= 1 for r in epochs + rates)
+    (whole,) = logged(monitor, "fit")
     assert whole["accuracy"] == pytest.approx(est.score(X, y))
 
 
@@ -231,9 +241,8 @@ def test_scoring_monitor_on_a_path_scores_each_rate(noisy):
     path = regularization_path(
         X, y, estimator=est.set_callbacks(monitor), alphas=[1e-4, 1e-3, 1e-2], path_max_iter=2
     )
-    rows = [row for log in monitor.get_logs(select="all") for row in log.data]
-    rates = [r["accuracy"] for r in rows if r["task_name"] == "rate"]
-    assert len(rates) == 3 and len([r for r in rows if r["task_name"] == "epoch"]) == 2 * 2
+    rates = [r["accuracy"] for r in logged(monitor, "rate")]
+    assert len(rates) == 3 and len(logged(monitor, "epoch")) == 2 * 2
     # a fitted classifier of the same shape, given the path's weights at each rate
     network = wide(hidden_layer_sizes=(8,), max_iter=1).fit(X, y)
     for score, coefs, intercepts in zip(rates, path.coefs, path.intercepts):
@@ -251,7 +260,7 @@ def test_callbacks_on_the_estimator_inside_a_grid_search(noisy):
     inner = wide(hidden_layer_sizes=(8,), max_iter=3, n_iter_no_change=100)
     search = GridSearchCV(inner.set_callbacks(monitor), {"alpha": [1e-4, 1e-2]}, cv=2)
     search.set_callbacks(ProgressBar()).fit(X, y)
-    assert len(epoch_scores(monitor)) == (2 * 2 + 1) * 3  # every fit, the refit too
+    assert len(logged(monitor, "epoch")) == (2 * 2 + 1) * 3  # every fit, the refit too
 
 
 @needs_callbacks
@@ -478,15 +487,16 @@ def test_an_interrupt_with_early_stopping_keeps_the_best_epoch(noisy, monkeypatc
 def test_an_interrupt_raised_in_a_callback_keeps_the_model(noisy):
     X, X_val, y, y_val = noisy
 
-    class InterruptAtThree(Recorder):
-        def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-            super().on_fit_task_end(estimator, context)
-            if self.ended.count("epoch") == 3 and context.task_name == "epoch":
-                raise KeyboardInterrupt
+    def interrupt():
+        raise KeyboardInterrupt
 
-    est = wide(n_iter_no_change=100).set_callbacks(InterruptAtThree())
+    interrupt_at_three = ActsAtEpoch(3, interrupt)
+    est = wide(n_iter_no_change=100).set_callbacks(interrupt_at_three)
     with pytest.warns(UserWarning, match="Training interrupted by user"):
         est.fit(X, y)
-    assert 2 <= est.n_iter_ <= 3
+    # the third epoch had finished when the callback raised: its network is kept
+    assert est.n_iter_ == 3 and len(est.loss_curve_) == 3
+    for a, b in zip(interrupt_at_three.models[-1], est.coefs_):
+        np.testing.assert_array_equal(a, b)
     assert np.all(np.isfinite(est.coefs_[0]))
     assert est.predict(X_val).shape == y_val.shape
