@@ -1,18 +1,25 @@
-"""Training and predicting without the input features the penalty removed.
+"""Training and predicting without the input features and hidden units the
+penalty removed.
 
 Once L1 or group lasso has set every outgoing weight of an input feature to
 zero (its row of W_1), an epoch that keeps the feature multiplies its column
 of X by zeros in the forward pass, and computes a gradient for its row that
-the proximal step throws away again.  ``ActiveInputs`` runs such epochs on a
-reduced problem instead, as glmnet does for linear models: the rows of W_1
-still in use, the matching columns of X, the rest of the network as it is.
+the proximal step throws away again.  The same holds for a hidden unit whose
+incoming and outgoing weights are all zero: the next layer multiplies its
+activation, a constant, by zeros, and its incoming weights get no gradient.
+``ActiveSet`` runs such epochs on a reduced problem instead, as glmnet does
+for linear models: the rows and columns of the weight matrices still in
+use, the matching columns of X, the rest of the network as it is.
 
-Before each epoch it checks every removed feature's optimality condition on
-a sample of rows, the condition under which the proximal steps keep its row
-at zero, and brings back any feature that fails it.  As long as no feature
-comes back, training gives the weights that training without skipping gives,
-up to rounding (the matrix products sum in another order); the optimizer
-moments of a removed feature stay as they were when it was removed.  See
+Before each epoch it checks every removed row's optimality condition on a
+sample of rows, the condition under which the proximal steps keep it at
+zero, and brings back any feature or unit that fails it.  As long as none
+comes back, training gives the weights that training without skipping
+gives, up to rounding (the matrix products sum in another order).  A removed
+unit's intercept and the moments of its incoming weights still change in
+full training (the optimizer's momentum runs on with a zero gradient): the
+kernel ``coast`` replays those updates after the epoch.  The moments of the
+removed rows stay as they were when they were removed.  See
 docs/design.rst, "Active set".
 """
 
@@ -23,92 +30,168 @@ from . import _config as C
 from . import _kernels as K
 from . import _network
 
-# Skip only when at least this share of the input features is removed:
-# below it, building the reduced problem costs about what the skipped
-# products save (benchmarks/bench_sparse.py).
+# Skip a layer's removed units only when they are at least this share of
+# the layer: below it, building the reduced problem costs about what the
+# skipped products save (benchmarks/bench_sparse.py).
 MIN_REMOVED_SHARE = 0.25
-# The removed features' condition is checked each epoch on a twentieth of
-# the rows, at least this many (all of them when there are fewer): its cost
+# The removed rows' condition is checked each epoch on a twentieth of the
+# rows, at least this many (all of them when there are fewer): its cost
 # (forward passes on those rows, and the removed rows' gradient) then stays a
 # few percent of a full epoch, at a noise in the gradient like two or three
 # minibatches'.
 MIN_CHECK_ROWS = 500
-# The reduced problem's columns are kept from epoch to epoch while they hold
-# every feature in use and at most this share of removed ones: copying the
-# columns of X anew each time a feature flickers out costs more than the
+# The reduced problem's input columns are kept from epoch to epoch while they
+# hold every feature in use and at most this share of removed ones: copying
+# the columns of X anew each time a feature flickers out costs more than the
 # products of a few zero rows.
 MAX_IDLE_SHARE = 0.25
+# A removed unit's incoming weights stay at zero in full training while the
+# step their momentum alone takes is within the L1 threshold.  Leaving the
+# unit out asks for half of it: a margin over the rounding of the two sides.
+MOMENT_MARGIN = 0.5
+
+
+def skippable_layers(reg):
+    """For the inputs (entry 0) and each hidden layer l (entry l), whether a
+    fit may leave out the units it removed: weight matrix l, which holds
+    their outgoing weights, has an L1 or group term (which zero rows
+    exactly), and the layer has no dropout (its random draws run over every
+    unit, and skipping some would change the others), nor, for the inputs,
+    input noise.  A hidden unit is removed only when its incoming weights
+    are zero too, which takes a proximal L1 term on weight matrix l - 1 (a
+    group term zeroes rows, not columns)."""
+    layers = ((reg.l1 > 0) | (reg.group > 0)) & (reg.dropout == 0)
+    layers[0] &= reg.input_noise == 0
+    layers[1:] &= (reg.l1[:-1] > 0) & (not reg.l1_subgradient)
+    return layers
 
 
 def applies(reg):
-    """Whether a fit may skip removed inputs: the input layer has an L1 or
-    group term (which zero rows exactly), and no input dropout or noise
-    (their random draws run over every input value, and skipping some would
-    change the others)."""
-    sparsifying = reg.l1[0] > 0 or reg.group[0] > 0
-    return bool(sparsifying and reg.dropout[0] == 0 and reg.input_noise == 0)
+    """Whether a fit may skip any removed inputs or hidden units."""
+    return bool(skippable_layers(reg).any())
 
 
-def removed_inputs(first_layer):
-    """The input features whose row of W_1 is all zero."""
-    return ~np.any(first_layer != 0, axis=1)
+def worth_skipping(removed):
+    """Whether a layer's mask of removed units (or None) is worth a reduced
+    problem: at least ``MIN_REMOVED_SHARE`` of the layer, and not all of it."""
+    return removed is not None and removed.mean() >= MIN_REMOVED_SHARE and not removed.all()
+
+
+def zero_rows(W):
+    """The rows of W that are all zero."""
+    return ~np.any(W != 0, axis=1)
 
 
 class ReducedProblem:
-    """An epoch's problem restricted to the ``active`` input features: the
-    input matrix, flat parameters, optimizer moments, layer widths and
-    regularization the kernels take."""
+    """An epoch's problem restricted to the ``kept`` units of each layer
+    (inputs, hidden layers, outputs; None: the whole layer): the input
+    matrix, flat parameters, optimizer moments, layer widths and
+    regularization the kernels take, and ``coasting``, the flat indices of
+    the left-out hidden units' incoming weights and intercepts (None when no
+    hidden unit is left out)."""
 
-    def __init__(self, active, inputs, params, moments, units, reg):
-        self.active, self.inputs = active, inputs
+    def __init__(self, kept, inputs, params, moments, units, reg, coasting):
+        self.kept, self.inputs = kept, inputs
         self.params, self.moments, self.units, self.reg = params, moments, units, reg
+        self.coasting = coasting
 
 
-class ActiveInputs:
-    """Reduced epochs for one training run; ``problem(order)`` gives the next
-    epoch's, or None when the full problem is better, and ``write_back``
-    copies its results into the full parameters and moments."""
+class ActiveSet:
+    """Reduced epochs for one training run; ``problem(order, moments,
+    learning_rate)`` gives the next epoch's, or None when the full problem is
+    better, and ``write_back`` copies its results into the full parameters
+    and moments."""
 
     def __init__(self, params, units, data, reg, settings):
         self.params, self.units, self.data = params, units, data
         self.reg, self.settings = reg, settings
-        self._cached_active = None  # the columns of the last reduced problem
+        self.layers = skippable_layers(reg)
+        self._cached_active = None  # the input columns of the last reduced problem
         self._cached_matrix = None  # X restricted to them (array or CSR)
         self._cached_inputs = None  # the same, as the kernels take it
 
-    def problem(self, order, moments):
-        first_layer = _network.views(self.params, self.units)[0][0]
-        removed = removed_inputs(first_layer)
-        if removed.mean() < MIN_REMOVED_SHARE:
+    def problem(self, order, moments, learning_rate):
+        removed = self._removed(moments, learning_rate)
+        if not any(worth_skipping(mask) for mask in removed):
             return None
-        removed[removed] = self._still_removed(np.flatnonzero(removed), order)
-        if removed.mean() < MIN_REMOVED_SHARE or removed.all():
+        removed = self._still_removed(removed, order)
+        if not any(worth_skipping(mask) for mask in removed):
             return None
-        active = self._columns_for(np.flatnonzero(~removed))
-        units = self.units.copy()
-        units[0] = active.size
-        factors = self.reg.group_factors
-        reg = self.reg._replace(group_factors=factors[active]) if factors.size else self.reg
+        kept = [None if not worth_skipping(mask) else np.flatnonzero(~mask) for mask in removed]
+        if kept[0] is not None:
+            kept[0] = self._columns_for(kept[0])
+        kept.append(None)  # the outputs
+        reduced_reg = self._reduced_reg(kept)
         return ReducedProblem(
-            active,
-            self._inputs(active),
-            self._reduce(self.params, active),
-            np.stack([self._reduce(row, active) for row in moments]),
-            units,
-            reg,
+            kept,
+            self._inputs(kept[0]),
+            reduce_flat(self.params, self.units, kept),
+            np.stack([reduce_flat(row, self.units, kept) for row in moments]),
+            reduced_units(self.units, kept),
+            reduced_reg,
+            self._coasting(kept),
         )
 
-    def write_back(self, problem, moments):
-        """The reduced epoch's parameters and moments into the full ones."""
-        self._expand(problem.params, problem, self.params)
+    def write_back(self, problem, moments, learning_rate, t_start, t_end):
+        """The reduced epoch's parameters and moments into the full ones, and
+        the left-out units' updates replayed (``K.coast``) for the steps
+        ``t_start + 1 ... t_end``."""
+        expand_flat(problem.params, self.params, self.units, problem.kept)
         for reduced, full in zip(problem.moments, moments):
-            self._expand(reduced, problem, full)
+            expand_flat(reduced, full, self.units, problem.kept)
+        if problem.coasting is None:
+            return
+        columns, intercepts = problem.coasting
+        both = np.concatenate([columns, intercepts])
+        values = self.params[both]
+        state = np.ascontiguousarray(moments[:, both])
+        K.coast(values, state, t_end - t_start, learning_rate, self.settings, t_start)
+        moments[:, both] = state
+        # The incoming weights stay at zero: the proximal step in full
+        # training puts them back there (``_incoming_stay_zero``).
+        self.params[intercepts] = values[columns.size :]
 
-    # -- the removed features' condition -------------------------------------
+    # -- which units are removed -------------------------------------------
 
-    def _still_removed(self, candidates, order):
-        """Which of the removed features ``candidates`` satisfy the condition
-        that keeps their row at zero: the data gradient g of the row,
+    def _removed(self, moments, learning_rate):
+        """Per layer (None where skipping does not apply): the units whose
+        outgoing weights are zero, and for hidden units also their incoming
+        weights, which their momentum does not move off zero."""
+        coefs, _ = _network.views(self.params, self.units)
+        masks = []
+        for l, skippable in enumerate(self.layers):
+            if not skippable:
+                masks.append(None)
+                continue
+            mask = zero_rows(coefs[l])
+            if l > 0:
+                mask &= zero_rows(coefs[l - 1].T)
+                mask &= self._incoming_stay_zero(l, moments, learning_rate)
+            masks.append(mask)
+        return masks
+
+    def _incoming_stay_zero(self, l, moments, learning_rate):
+        """Which units of hidden layer l keep their incoming weights at zero
+        while their gradient is zero: the step the first moment alone takes,
+        at most ``MOMENT_MARGIN`` of the L1 proximal threshold for each
+        weight.  Both scale with Adam's per-coordinate step, which cancels;
+        SGD's velocity is in units of the learning rate, and the threshold
+        in units of the proximal step lr / (1 - momentum).  The moments only
+        shrink from here on, so the condition holds for the whole epoch."""
+        coef_start, _ = K.layer_offsets(self.units)
+        first = moments[0][coef_start[l - 1] : coef_start[l]]
+        first = first.reshape(self.units[l - 1], self.units[l])
+        limit = 0.0 if self.reg.l1_subgradient else self.reg.l1[l - 1]
+        if self.settings.solver == K.SOLVER_SGD:
+            momentum = self.settings.momentum
+            limit *= learning_rate / (1.0 - momentum) if momentum < 1.0 else learning_rate
+        return np.all(np.abs(first) <= MOMENT_MARGIN * limit, axis=0)
+
+    # -- the removed rows' condition -----------------------------------------
+
+    def _still_removed(self, removed, order):
+        """The masks ``removed`` without the units that fail the condition that
+        keeps their outgoing row at zero: the row's data gradient g,
         soft-thresholded by the L1 strength, has a norm of at most the row's
         group threshold.
 
@@ -116,44 +199,113 @@ class ActiveInputs:
         over a sample exceeds the squared norm of the mean by what the
         samples scatter (in every one of the row's dimensions, here hundreds):
         that excess, estimated from the sample itself, is taken off, so that
-        the check is not noisier than the optimizer's own averages."""
-        gradient, scatter = self._removed_rows_gradient(candidates, order)
-        l1 = 0.0 if self.reg.l1_subgradient else self.reg.l1[0]
+        the check is not noisier than the optimizer's own averages.  Only the
+        layers worth skipping are checked."""
+        candidates = [mask if worth_skipping(mask) else None for mask in removed]
+        checks, check_units = self._removed_rows_gradient(candidates, order)
+        _, intercepts = _network.views(self.params, self.units)
+        _, delta_start = K.layer_offsets(check_units)
+        delta_start = delta_start - delta_start[0]
+        still = []
+        for l, mask in enumerate(candidates):
+            if mask is None:
+                still.append(None)
+                continue
+            which = np.flatnonzero(mask)
+            if l == 0:
+                gradient, scatter = checks.inputs_gradient, checks.inputs_scatter
+            else:
+                # a removed unit's activation is the constant act(b_j)
+                value = self._activation_of(intercepts[l - 1][which])
+                sums = checks.delta_sums[delta_start[l] : delta_start[l + 1]]
+                gradient = np.outer(value, sums)
+                scatter = value**2 * checks.delta_squares[l]
+            mask = mask.copy()
+            mask[which] = self._stays_zero(l, which, gradient, scatter)
+            still.append(mask)
+        return still
+
+    def _stays_zero(self, l, which, gradient, scatter):
+        """Whether the rows ``which`` of weight matrix l, at zero with the
+        data gradient ``gradient`` (sampling scatter ``scatter``), stay
+        there."""
+        l1 = 0.0 if self.reg.l1_subgradient else self.reg.l1[l]
         excess = np.maximum(np.abs(gradient) - l1, 0.0)
         squared = np.maximum(np.sum(excess**2, axis=1) - scatter, 0.0)
+        threshold = self.reg.group[l] * np.sqrt(self.units[l + 1])
         factors = self.reg.group_factors
-        threshold = self.reg.group[0] * np.sqrt(self.units[1])
-        threshold = threshold * (factors[candidates] if factors.size else 1.0)
+        if l == 0 and factors.size:
+            threshold = threshold * factors[which]
         return np.sqrt(squared) <= threshold
 
+    def _activation_of(self, intercepts):
+        """The hidden activation of each of ``intercepts`` (a unit with zero
+        incoming weights outputs it for every sample)."""
+        values = np.zeros((1, intercepts.size), dtype=self.params.dtype)
+        code, slope = self.settings.activation, self.settings.activation_slope
+        K.add_bias_and_activate(values, np.ascontiguousarray(intercepts), code, slope)
+        return values[0]
+
     def _removed_rows_gradient(self, candidates, order):
-        """The data gradient of the rows of W_1 of the features ``candidates``
-        (all zero) on the first rows of this epoch's order, and what its
-        squared norm owes to the sample's scatter; the passes run on the
-        network without those features."""
+        """``K.removed_rows_gradient`` on the first rows of this epoch's order,
+        run on the network without the ``candidates``; returns its
+        ``ActiveSetChecks`` and the widths of that network."""
         n = self.data.n_samples
         rows = np.sort(order[: min(n, max(MIN_CHECK_ROWS, n // 20))])
-        kept = np.ones(self.units[0], dtype=bool)
-        kept[candidates] = False
+        kept = [None if mask is None else np.flatnonzero(~mask) for mask in candidates] + [None]
+        units = reduced_units(self.units, kept)
         sample = _matrix(self.data.inputs, self.units[0])[rows]
-        units = self.units.copy()
-        units[0] = np.count_nonzero(kept)
-        gradient = np.empty((candidates.size, self.units[1]), dtype=self.params.dtype)
-        scatter = np.empty(candidates.size, dtype=self.params.dtype)
-        K.removed_inputs_gradient(
-            C.input_matrix(_columns(sample, np.flatnonzero(kept)), self.params.dtype),
-            C.input_matrix(_columns(sample, candidates), self.params.dtype),
+        inputs_removed = np.flatnonzero(candidates[0]) if candidates[0] is not None else []
+        dtype = self.params.dtype
+        checks = K.ActiveSetChecks(
+            inputs_gradient=np.empty((len(inputs_removed), units[1]), dtype=dtype),
+            inputs_scatter=np.empty(len(inputs_removed), dtype=dtype),
+            delta_sums=np.empty(int(np.sum(units[1:])), dtype=dtype),
+            delta_squares=np.empty(units.size - 1, dtype=dtype),
+        )
+        kept_inputs = kept[0] if kept[0] is not None else np.arange(self.units[0])
+        K.removed_rows_gradient(
+            C.input_matrix(_columns(sample, kept_inputs), dtype),
+            C.input_matrix(_columns(sample, np.asarray(inputs_removed, dtype=np.int64)), dtype),
             np.ascontiguousarray(self.data.Y[rows]),
             np.ascontiguousarray(self.data.sample_weight[rows]),
-            self._reduce(self.params, np.flatnonzero(kept)),
+            reduce_flat(self.params, self.units, kept),
             units,
             self.settings,
-            gradient,
-            scatter,
+            checks,
         )
-        return gradient, scatter
+        return checks, units
 
-    # -- reduced and full layouts ------------------------------------------
+    # -- the reduced problem -----------------------------------------------
+
+    def _reduced_reg(self, kept):
+        """The regularization of the reduced problem: the kept features'
+        group factors, and each group strength scaled so that a row that
+        lost columns keeps its threshold ``strength * sqrt(full width)``."""
+        group = self.reg.group.copy()
+        for l in range(1, len(kept) - 1):
+            if kept[l] is not None:
+                group[l - 1] *= np.sqrt(self.units[l] / kept[l].size)
+        factors = self.reg.group_factors
+        if kept[0] is not None and factors.size:
+            factors = factors[kept[0]]
+        return self.reg._replace(group=group, group_factors=factors)
+
+    def _coasting(self, kept):
+        """``(columns, intercepts)``: the flat indices of the incoming weights
+        and of the intercepts of the hidden units left out, or None."""
+        coef_start, intercept_start = K.layer_offsets(self.units)
+        columns, intercepts = [], []
+        for l in range(1, len(kept) - 1):
+            if kept[l] is None:
+                continue
+            out = np.setdiff1d(np.arange(self.units[l]), kept[l])
+            rows = np.arange(self.units[l - 1])
+            columns.append((coef_start[l - 1] + rows[:, None] * self.units[l] + out).ravel())
+            intercepts.append(intercept_start[l - 1] + out)
+        if not columns:
+            return None
+        return np.concatenate(columns), np.concatenate(intercepts)
 
     def _columns_for(self, active):
         """The features the reduced problem trains, in the order of its
@@ -169,9 +321,11 @@ class ActiveInputs:
         return columns
 
     def _inputs(self, columns):
-        """The input matrix of ``columns``: the last one as it is, or with
-        columns appended (a copy of the small matrix rather than a gather
-        from the whole of X), or built anew."""
+        """The input matrix of ``columns`` (None: all of X): the last one as
+        it is, or with columns appended (a copy of the small matrix rather
+        than a gather from the whole of X), or built anew."""
+        if columns is None:
+            return self.data.inputs
         cached = self._cached_active
         if cached is not None and np.array_equal(columns, cached):
             return self._cached_inputs
@@ -186,20 +340,59 @@ class ActiveInputs:
         self._cached_inputs = C.input_matrix(matrix, self.params.dtype)
         return self._cached_inputs
 
-    def _reduce(self, flat, active):
-        """A flat vector laid out as ``params`` in its reduced form: the
-        active rows of W_1, then everything after W_1 unchanged (the flat
-        layout puts W_1 first)."""
-        width = self.units[1]
-        first = flat[: self.units[0] * width].reshape(self.units[0], width)
-        return np.concatenate([first[active].ravel(), flat[self.units[0] * width :]])
 
-    def _expand(self, reduced, problem, full):
-        width = self.units[1]
-        n_first = problem.active.size * width
-        first = full[: self.units[0] * width].reshape(self.units[0], width)
-        first[problem.active] = reduced[:n_first].reshape(-1, width)
-        full[self.units[0] * width :] = reduced[n_first:]
+# -- reduced and full layouts ----------------------------------------------
+
+
+def reduced_units(units, kept):
+    """The layer widths with only the ``kept`` units (None: all)."""
+    return np.array(
+        [width if k is None else k.size for width, k in zip(units, kept)], dtype=np.int64
+    )
+
+
+def _block(W, rows, columns):
+    """W restricted to ``rows`` and ``columns`` (None: all), a copy or W."""
+    if rows is not None:
+        W = W[rows]
+    if columns is not None:
+        W = W[:, columns]
+    return W
+
+
+def restrict(coefs, intercepts, kept):
+    """``(coefs, intercepts)`` with only the ``kept`` units of each layer
+    (None: all): each weight matrix restricted on both sides, each intercept
+    to its layer's kept units."""
+    small_coefs = [_block(W, kept[l], kept[l + 1]) for l, W in enumerate(coefs)]
+    small_intercepts = [b if k is None else b[k] for b, k in zip(intercepts, kept[1:])]
+    return small_coefs, small_intercepts
+
+
+def reduce_flat(flat, units, kept):
+    """A flat vector laid out as the parameters, in the reduced layout of
+    ``restrict``."""
+    small_coefs, small_intercepts = restrict(*_network.views(flat, units), kept)
+    return np.concatenate([W.ravel() for W in small_coefs] + small_intercepts)
+
+
+def expand_flat(reduced, flat, units, kept):
+    """Write a vector in the reduced layout into its places in ``flat``; the
+    entries of units left out are not touched."""
+    coefs, intercepts = _network.views(flat, units)
+    small_coefs, small_intercepts = _network.views(reduced, reduced_units(units, kept))
+    for l, (W, small) in enumerate(zip(coefs, small_coefs)):
+        rows, columns = kept[l], kept[l + 1]
+        if rows is None and columns is None:
+            W[...] = small
+        elif columns is None:
+            W[rows] = small
+        elif rows is None:
+            W[:, columns] = small
+        else:
+            W[np.ix_(rows, columns)] = small
+    for l, (b, small) in enumerate(zip(intercepts, small_intercepts)):
+        b[slice(None) if kept[l + 1] is None else kept[l + 1]] = small
 
 
 def _matrix(inputs, n_features):
@@ -218,15 +411,25 @@ def _columns(matrix, columns):
     return np.take(matrix, columns, axis=1)
 
 
-def reduced_network(coefs):
-    """For prediction: ``(columns, coefs)`` without the removed input
-    features when they are at least ``MIN_REMOVED_SHARE`` of them (and not
-    all), else ``(None, coefs)``."""
-    removed = removed_inputs(coefs[0])
-    if removed.mean() < MIN_REMOVED_SHARE or removed.all():
-        return None, coefs
-    columns = np.flatnonzero(~removed)
-    return columns, [np.ascontiguousarray(coefs[0][columns]), *coefs[1:]]
+# -- prediction ------------------------------------------------------------
+
+
+def reduced_network(coefs, intercepts):
+    """For prediction: ``(columns, coefs, intercepts)`` without the input
+    features and hidden units whose outgoing weights are all zero, in each
+    layer where they are at least ``MIN_REMOVED_SHARE`` of it (and not all);
+    ``columns`` are the input features kept, None for all.  Units whose
+    outgoing weights are zero add nothing to the next layer, whatever their
+    activation."""
+    kept = []
+    for W in coefs:
+        removed = zero_rows(W)
+        kept.append(np.flatnonzero(~removed) if worth_skipping(removed) else None)
+    kept.append(None)
+    if all(k is None for k in kept):
+        return None, coefs, intercepts
+    small_coefs, small_intercepts = restrict(coefs, intercepts, kept)
+    return kept[0], [np.ascontiguousarray(W) for W in small_coefs], small_intercepts
 
 
 # Rows per chunk of a prediction that leaves out removed features: the copy of

@@ -606,10 +606,10 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         units = _network.units_of(self.coefs_)
         if units[0] != X.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features, but coefs_[0] takes {units[0]} inputs.")
-        # Input features the penalty removed are left out of the products.
-        columns, coefs = reduced_network(self.coefs_)
+        # Input features and hidden units the penalty removed are left out.
+        columns, coefs, intercepts = reduced_network(self.coefs_, self.intercepts_)
         units = _network.units_of(coefs)
-        params = _network.pack(coefs, self.intercepts_, dtype)
+        params = _network.pack(coefs, intercepts, dtype)
         settings = self._settings(batch_size=1)
         out = np.empty((X.shape[0], units[-1]), dtype=dtype)
         with threads_for_prediction(units, X.shape[0], K.BLOCK_ROWS):

@@ -110,6 +110,16 @@ class Epoch(NamedTuple):
     seed: int  # seed of Numba's generator (dropout masks, input noise)
 
 
+class ActiveSetChecks(NamedTuple):
+    """The outputs of ``removed_rows_gradient``, arrays of the parameters'
+    dtype."""
+
+    inputs_gradient: np.ndarray  # (removed features, units[1])
+    inputs_scatter: np.ndarray  # (removed features,)
+    delta_sums: np.ndarray  # laid out as the intercepts
+    delta_squares: np.ndarray  # (weight layers,)
+
+
 # Rows processed at once by the prediction and full-batch kernels, so that no
 # buffer grows with n_samples.
 BLOCK_ROWS = 1024
@@ -1108,21 +1118,28 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def removed_inputs_gradient(inputs, removed, Y, sw, params, units, settings, out, noise):
-    """``out`` <- the data gradient of W_1's rows for the input features a fit
-    has left out (their rows are zero), on every row of the data, and
-    ``noise`` <- the sum over rows of each removed row's squared gradient
-    contribution, what the squared norm of ``out`` owes to sampling.
+def removed_rows_gradient(inputs, removed, Y, sw, params, units, settings, checks):
+    """The data gradients that decide whether the weights a fit has left out
+    (the rows of W_1 of removed input features, the outgoing rows of removed
+    hidden units; all zero) must come back, on every row of the data.
 
-    ``inputs``, ``params`` and ``units`` are the network without those
-    features, ``removed`` the input matrix of their columns (same rows): the
-    forward and backward passes run on the smaller network, and the removed
-    rows' gradient is ``removed.T @ delta_1`` (delta_1: the gradient of the
-    weighted mean data loss with respect to the first layer's output, one
-    row per sample), in blocks of ``BLOCK_ROWS`` rows; row i adds
-    ``x_ij^2 ||delta_1[i]||^2`` to ``noise[j]``.  For the active set
-    (``skreg._active_set``) to check whether a removed feature must come
-    back; as ``train_epoch``, this trusts its caller for consistent shapes.
+    ``inputs``, ``params`` and ``units`` are the network without what was
+    removed, ``removed`` the input matrix of the removed features' columns
+    (same rows).  With delta_l the gradient of the weighted mean data loss
+    with respect to weight layer l's output (one row per sample), the
+    ``ActiveSetChecks`` record ``checks`` receives:
+
+    * ``inputs_gradient`` <- ``removed.T @ delta_0``, the removed features'
+      rows' gradient, and ``inputs_scatter[j]`` <- ``sum_i x_ij^2
+      ||delta_0[i]||^2``, what its squared norm owes to sampling;
+    * ``delta_sums`` <- the column sums of every delta_l, laid out as the
+      intercepts, and ``delta_squares[l]`` <- ``sum_i ||delta_l[i]||^2``: a
+      removed unit's activation is the constant ``c`` of its intercept, so
+      its outgoing row's gradient is ``c`` times its layer's delta sum.
+
+    Passes in blocks of ``BLOCK_ROWS`` rows.  For the active set
+    (``skreg._active_set``); as ``train_epoch``, this trusts its caller for
+    consistent shapes.
     """
     n_samples = Y.shape[0]
     n_weights = units.shape[0] - 1
@@ -1130,12 +1147,17 @@ def removed_inputs_gradient(inputs, removed, Y, sw, params, units, settings, out
     block = min(BLOCK_ROWS, n_samples)
     acts, derivs, deltas = allocate_layer_buffers(units, block, params)
     block_grads = np.empty_like(params)
-    block_out = np.empty_like(out)
+    inputs_gradient, inputs_scatter = checks.inputs_gradient, checks.inputs_scatter
+    delta_sums, delta_squares = checks.delta_sums, checks.delta_squares
+    block_out = np.empty_like(inputs_gradient)
+    _, intercept_start = layer_offsets(units)
     sw_total = 0.0
     for i in range(n_samples):
         sw_total += sw[i]
-    out[:] = 0.0
-    noise[:] = 0.0
+    inputs_gradient[:] = 0.0
+    inputs_scatter[:] = 0.0
+    delta_sums[:] = 0.0
+    delta_squares[:] = 0.0
     b_out = params[params.shape[0] - n_out :]
     for start in range(0, n_samples, block):
         stop = min(start + block, n_samples)
@@ -1150,8 +1172,29 @@ def removed_inputs_gradient(inputs, removed, Y, sw, params, units, settings, out
         first_delta = rows_view(deltas[0], n, units[1])
         removed_block = input_row_block(removed, start, stop)
         input_transpose_times(removed_block, first_delta, block_out)
-        out += block_out
-        add_squared_contributions(removed_block, first_delta, noise)
+        inputs_gradient += block_out
+        add_squared_contributions(removed_block, first_delta, inputs_scatter)
+        # backward leaves each layer's delta column sums in the intercepts' gradient
+        delta_sums += block_grads[intercept_start[0] :]
+        for l in range(n_weights):
+            delta = deltas[l][: n * units[l + 1]]
+            for k in range(delta.shape[0]):
+                delta_squares[l] += delta[k] * delta[k]
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def coast(params, moments, n_steps, lr, settings, t):
+    """``n_steps`` updates of the solver, from time step ``t``, with a zero
+    gradient and neither penalty nor proximal step: what minibatch training
+    does to the intercepts (and the moments) of hidden units whose incoming
+    and outgoing weights are all zero, while the active set leaves them out
+    of the epoch (``skreg._active_set``)."""
+    grads = np.zeros_like(params)
+    step_sizes = np.empty_like(params)
+    span = (0, params.shape[0])
+    for _ in range(n_steps):
+        t += 1
+        update_span(params, grads, moments, step_sizes, span, 0.0, 1.0, lr, settings, t)
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")

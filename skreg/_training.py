@@ -26,7 +26,7 @@ from sklearn.utils.optimize import _check_optimize_result
 
 from . import _config as C
 from . import _kernels as K
-from ._active_set import ActiveInputs, applies
+from ._active_set import ActiveSet, applies
 from ._threads import BlasThreads
 
 # Seeds handed to Numba's generator (dropout masks, input noise) must fit in 32 bits.
@@ -316,8 +316,8 @@ def _stop_after_epoch(progress, stopping, schedule, optimizer, verbose):
 class _Epochs:
     """One epoch at a time: shuffle the rows, draw the epoch's seed when
     dropout or noise need one, run the epoch kernel (on the input features
-    still in use, when the penalty has removed enough of them: see
-    ``skreg._active_set``); ``run()`` returns the objective J at the end of
+    and hidden units still in use, when the penalty has removed enough of
+    them: see ``skreg._active_set``); ``run()`` returns the objective J at the end of
     the epoch (the data loss accumulated over the epoch's batches plus the
     penalty of the final weights).  ``blas`` (a ``BlasThreads``) sets the
     BLAS threads of each epoch for the problem it trains."""
@@ -331,16 +331,15 @@ class _Epochs:
         self.needs_seed = C.needs_randomness(reg)
         self.extra = C.extra_terms(reg)
         self.sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
-        self.active_inputs = (
-            ActiveInputs(params, units, data, reg, settings) if applies(reg) else None
-        )
+        self.active_set = ActiveSet(params, units, data, reg, settings) if applies(reg) else None
 
     def run(self):
         if self.shuffle:
             self.random_state.shuffle(self.order)
         seed = self.random_state.randint(_MAX_SEED) if self.needs_seed else 0
         opt, data = self.optimizer, self.data
-        reduced = self.active_inputs and self.active_inputs.problem(self.order, opt.moments)
+        rate, t_start = opt.learning_rate, opt.n_updates
+        reduced = self.active_set and self.active_set.problem(self.order, opt.moments, rate)
         if reduced:
             inputs, params, moments = reduced.inputs, reduced.params, reduced.moments
             units, reg = reduced.units, reduced.reg
@@ -359,11 +358,11 @@ class _Epochs:
             reg,
             self.extra if not reduced else C.extra_terms(reg),
             self.settings,
-            C.epoch(opt.learning_rate, seed),
-            opt.n_updates,
+            C.epoch(rate, seed),
+            t_start,
         )
         if reduced:
-            self.active_inputs.write_back(reduced, opt.moments)
+            self.active_set.write_back(reduced, opt.moments, rate, t_start, opt.n_updates)
         data_loss = data_loss / self.sw_total if self.sw_total > 0 else 0.0
         return data_loss + K.penalty_value(self.params, self.units, self.reg)
 

@@ -1,4 +1,7 @@
-"""Skipping the input features the penalty removed (skreg._active_set)."""
+"""Skipping the input features and hidden units the penalty removed
+(skreg._active_set)."""
+
+import copy
 
 import numpy as np
 import pytest
@@ -45,15 +48,15 @@ def heavy_on_noise(**params):
 def reduced_epochs(monkeypatch):
     """Counts the epochs run on a reduced problem, by active-set size."""
     sizes = []
-    problem = A.ActiveInputs.problem
+    problem = A.ActiveSet.problem
 
-    def record(self, order, moments):
-        reduced = problem(self, order, moments)
+    def record(self, order, moments, learning_rate):
+        reduced = problem(self, order, moments, learning_rate)
         if reduced is not None:
-            sizes.append(reduced.active.size)
+            sizes.append(reduced.units[0])
         return reduced
 
-    monkeypatch.setattr(A.ActiveInputs, "problem", record)
+    monkeypatch.setattr(A.ActiveSet, "problem", record)
     return sizes
 
 
@@ -95,9 +98,9 @@ def test_a_removed_feature_comes_back_when_its_gradient_beats_the_threshold(
 
     # Without the check the feature would have stayed out.
     monkeypatch.setattr(
-        A.ActiveInputs,
+        A.ActiveSet,
         "_still_removed",
-        lambda self, candidates, order: np.ones(len(candidates), bool),
+        lambda self, removed, order: removed,
     )
     again = heavy_on_noise().fit(X, y)
     again.coefs_[0][0] = 0.0
@@ -116,12 +119,28 @@ def test_no_skipping_with_input_dropout_or_noise_or_without_a_sparsifying_term()
         assert not A.applies(C.regularization(2, **params)), params
 
 
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        (dict(penalty="l1", alpha=1e-3), [True, True, True]),
+        # hidden units need L1 on their incoming weights
+        (dict(penalty="l1", alpha=[0.0, 1e-3, 1e-3]), [False, False, True]),
+        (dict(penalty="l2", alpha=1e-3, group_alpha=1e-3), [True, False, False]),
+        (dict(penalty="l1", alpha=1e-3, dropout=[0.0, 0.2]), [True, True, False]),
+        (dict(penalty="l1", alpha=1e-3, input_dropout=0.2), [False, True, True]),
+        (dict(penalty="l1", alpha=1e-3, l1_method="subgradient"), [True, False, False]),
+    ],
+)
+def test_which_layers_may_leave_units_out(params, expected):
+    np.testing.assert_array_equal(A.skippable_layers(C.regularization(3, **params)), expected)
+
+
 @pytest.mark.parametrize("kind", ["dense", "csr"])
 def test_predict_leaves_removed_features_out(four_of_forty, monkeypatch, kind):
     X, y = four_of_forty
     est = heavy_on_noise().fit(X, y)
     assert est.n_features_selected_ == 4
-    columns, coefs = A.reduced_network(est.coefs_)
+    columns, coefs, intercepts = A.reduced_network(est.coefs_, est.intercepts_)
     np.testing.assert_array_equal(columns, np.arange(4))
     monkeypatch.setattr(A, "PREDICT_CHUNK_ROWS", 150)  # several chunks
     X_pred = sp.csr_matrix(X) if kind == "csr" else X
@@ -129,13 +148,13 @@ def test_predict_leaves_removed_features_out(four_of_forty, monkeypatch, kind):
     np.testing.assert_allclose(est.predict_proba(X_pred)[:, 1], expected, rtol=1e-12)
     with monkeypatch.context() as patch:
         without_skipping(patch)
-        assert A.reduced_network(est.coefs_)[0] is None
+        assert A.reduced_network(est.coefs_, est.intercepts_)[0] is None
         np.testing.assert_allclose(est.predict_proba(X_pred)[:, 1], expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["dense", "csr"])
 @pytest.mark.parametrize("loss", ["softmax", "identity"])
-def test_removed_inputs_gradient_matches_numpy(kind, loss):
+def test_removed_rows_gradient_matches_numpy(kind, loss):
     rng = np.random.default_rng(0)
     n, units = K.BLOCK_ROWS + 37, [10, 6, 5, 3]  # two row blocks, two hidden layers
     X = rng.normal(size=(n, units[0]))
@@ -159,9 +178,13 @@ def test_removed_inputs_gradient_matches_numpy(kind, loss):
 
     as_kind = sp.csr_matrix if kind == "csr" else np.ascontiguousarray
     reduced_units = np.array([kept.size, *units[1:]], dtype=np.int64)
-    out = np.empty((removed.size, units[1]))
-    noise = np.empty(removed.size)
-    K.removed_inputs_gradient(
+    checks = K.ActiveSetChecks(
+        inputs_gradient=np.empty((removed.size, units[1])),
+        inputs_scatter=np.empty(removed.size),
+        delta_sums=np.empty(sum(units[1:])),
+        delta_squares=np.empty(len(units) - 1),
+    )
+    K.removed_rows_gradient(
         C.input_matrix(as_kind(X[:, kept]), np.float64),
         C.input_matrix(as_kind(X[:, removed]), np.float64),
         Y,
@@ -169,8 +192,145 @@ def test_removed_inputs_gradient_matches_numpy(kind, loss):
         N.pack([coefs[0][kept], *coefs[1:]], intercepts),
         reduced_units,
         settings_record(activation="tanh", loss=loss),
-        out,
-        noise,
+        checks,
     )
-    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-14)
-    np.testing.assert_allclose(noise, expected_noise, rtol=1e-10)
+    np.testing.assert_allclose(checks.inputs_gradient, expected, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(checks.inputs_scatter, expected_noise, rtol=1e-10)
+    # every layer's delta: column sums (the intercepts' gradient) and squares
+    intercept_gradients = N.naive_data_gradient(X, Y, sw, coefs, intercepts, "tanh", loss)[1]
+    np.testing.assert_allclose(checks.delta_sums, np.concatenate(intercept_gradients), rtol=1e-10)
+    np.testing.assert_allclose(checks.delta_squares, [np.sum(d**2) for d in deltas], rtol=1e-10)
+
+
+# -- hidden units -------------------------------------------------------------
+
+
+LEAN = {
+    # L1 on the incoming weights zeroes the columns of hidden units whose
+    # outgoing weights the heavier terms of the output layer zeroed
+    "adam": dict(alpha=[0.01, 0.03], group_alpha=[0.01, 0.03], max_iter=40),
+    "sgd": dict(
+        alpha=[0.02, 0.01],
+        group_alpha=[0.01, 0.03],
+        learning_rate_init=0.05,
+        momentum=0.5,
+        max_iter=45,
+    ),
+}
+
+
+def lean_network(solver="adam", **params):
+    """A network whose L1 and group terms remove most noise features and
+    more than a quarter of its 32 hidden units (incoming and outgoing
+    weights zero) while training, and keep a quarter or more of them."""
+    settings = dict(
+        hidden_layer_sizes=(32,),
+        solver=solver,
+        penalty="l1",
+        tol=0.0,
+        n_iter_no_change=10**6,
+        random_state=0,
+        **LEAN[solver],
+    )
+    return RegularizedMLPClassifier(**{**settings, **params})
+
+
+def removed_units(est):
+    """The hidden units whose incoming and outgoing weights are all zero."""
+    W_in, W_out = est.coefs_
+    return np.flatnonzero(~np.any(W_in != 0, axis=0) & ~np.any(W_out != 0, axis=1))
+
+
+def assert_same_model(a, b):
+    for p, q in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_allclose(p, q, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_leaving_hidden_units_out_gives_the_model_training_every_unit_gives(
+    four_of_forty, monkeypatch, solver
+):
+    X, y = four_of_forty
+    hidden_widths = []
+    problem = A.ActiveSet.problem
+
+    def record(self, order, moments, learning_rate):
+        reduced = problem(self, order, moments, learning_rate)
+        hidden_widths.append(32 if reduced is None else reduced.units[1])
+        return reduced
+
+    monkeypatch.setattr(A.ActiveSet, "problem", record)
+    lean = lean_network(solver=solver).fit(X, y)
+    # epochs ran without a quarter or more of the hidden units
+    assert sum(width <= 24 for width in hidden_widths) >= 3
+    assert removed_units(lean).size >= 8
+    assert np.sum(np.any(lean.coefs_[1] != 0, axis=1)) >= 8
+    with monkeypatch.context() as patch:
+        without_skipping(patch)
+        full = lean_network(solver=solver).fit(X, y)
+    # The left-out units' intercepts (moved by momentum alone in full
+    # training) are replayed, and the group threshold of the rows that lost
+    # columns is kept: both are checked here.
+    assert_same_model(lean, full)
+    np.testing.assert_allclose(lean.loss_curve_, full.loss_curve_, rtol=1e-9)
+
+
+def one_more_epoch(est, X, y):
+    """A copy of ``est`` trained one more epoch (``partial_fit``: it goes on
+    with the optimizer's moments, where ``fit`` with ``warm_start`` starts a
+    new optimizer, as scikit-learn's does)."""
+    return copy.deepcopy(est).partial_fit(X, y)
+
+
+def test_a_unit_whose_momentum_would_move_its_incoming_weights_is_trained(
+    four_of_forty, monkeypatch
+):
+    X, y = four_of_forty
+    est = lean_network().fit(X, y)
+    unit = removed_units(est)[0]
+    # Adam's first moment of the unit's incoming weights, above the L1
+    # strength (0.01): the next step takes them off zero in full training.
+    first_moment = est._optimizer_state["moments"][0]
+    first_moment[np.arange(40) * 32 + unit] = 0.05
+    with monkeypatch.context() as patch:
+        without_skipping(patch)
+        full = one_more_epoch(est, X, y)
+    assert np.any(full.coefs_[0][:, unit])
+    assert_same_model(one_more_epoch(est, X, y), full)
+    # Without the moment condition the unit would have been left out.
+    monkeypatch.setattr(A, "MOMENT_MARGIN", np.inf)
+    assert not np.any(one_more_epoch(est, X, y).coefs_[0][:, unit])
+
+
+def test_a_removed_unit_comes_back_when_its_gradient_beats_the_threshold(
+    four_of_forty, monkeypatch
+):
+    X, y = four_of_forty
+    est = lean_network(activation="tanh").fit(X, y)
+    removed = removed_units(est)
+    assert removed.size >= 8
+    # a removed unit outputs tanh(b); the one with the largest |tanh(b)|
+    unit = removed[np.argmax(np.abs(np.tanh(est.intercepts_[0][removed])))]
+    # With the output intercept far off, the mean output delta is large, and
+    # so is the gradient of the unit's outgoing weight, tanh(b) times it.
+    # Adam's moment takes a few epochs (two batches each) to carry the
+    # weight past the L1 threshold.
+    est.intercepts_[1] += 3.0
+    est.set_params(warm_start=True, max_iter=10)
+    assert np.any(copy.deepcopy(est).fit(X, y).coefs_[1][unit])
+    # Without the check the unit would have stayed out.
+    monkeypatch.setattr(A.ActiveSet, "_still_removed", lambda self, removed, order: removed)
+    assert not np.any(copy.deepcopy(est).fit(X, y).coefs_[1][unit])
+
+
+@pytest.mark.parametrize("kind", ["dense", "csr"])
+def test_predict_leaves_removed_hidden_units_out(four_of_forty, kind):
+    X, y = four_of_forty
+    est = lean_network().fit(X, y)
+    columns, coefs, intercepts = A.reduced_network(est.coefs_, est.intercepts_)
+    kept_units = np.flatnonzero(np.any(est.coefs_[1] != 0, axis=1))
+    assert coefs[1].shape[0] == kept_units.size <= 24
+    np.testing.assert_array_equal(intercepts[0], est.intercepts_[0][kept_units])
+    X_pred = sp.csr_matrix(X) if kind == "csr" else X
+    expected = N.naive_predict(X, est.coefs_, est.intercepts_, "relu", "logistic")[:, 0]
+    np.testing.assert_allclose(est.predict_proba(X_pred)[:, 1], expected, rtol=1e-12)
