@@ -47,12 +47,18 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from ._numba_cache import announce_first_compile, prepare_disk_cache
+from ._numba_cache import (
+    announce_first_compile,
+    pause_collector_while_compiling,
+    prepare_disk_cache,
+)
 
 # Before any @njit: where Numba may cache these kernels (False: nowhere safe,
-# so no disk cache), and a word to the user when their slow first compile starts.
+# so no disk cache), a word to the user when their slow first compile starts,
+# and the garbage collector kept off the older objects while it runs.
 DISK_CACHE = prepare_disk_cache(__file__)
 announce_first_compile(__name__, DISK_CACHE)
+pause_collector_while_compiling(__name__)
 
 # Hidden activations.
 ACT_IDENTITY, ACT_LOGISTIC, ACT_TANH, ACT_RELU = 0, 1, 2, 3

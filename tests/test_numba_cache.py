@@ -1,6 +1,7 @@
 """Where Numba caches skreg's kernels: a folder of the user's own or none, and
 the notice when they compile."""
 
+import gc
 import importlib.util
 import logging
 import os
@@ -418,3 +419,54 @@ def test_notice_goes_to_the_skreg_logger_when_logging_is_set_up(caplog, tmp_path
     assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
         ("skreg", logging.INFO, "compiling")
     ]
+
+
+class RecordsFreezes(cache.CollectorPausedWhileCompiling):
+    """Notes the collector's frozen-object count when each compile starts,
+    and whether the listener froze them."""
+
+    def __init__(self, module):
+        super().__init__(module)
+        self.frozen_at_start = []
+        self.froze_at_start = []
+
+    def on_start(self, compile_event):
+        super().on_start(compile_event)
+        self.frozen_at_start.append(gc.get_freeze_count())
+        self.froze_at_start.append(self.froze)
+
+
+def compile_with(listener, *functions):
+    event.register("numba:compile", listener)
+    try:
+        for function in functions:
+            numba.njit(function)(1)
+    finally:
+        event.unregister("numba:compile", listener)
+
+
+def test_the_collector_skips_older_objects_only_while_our_functions_compile(tmp_path):
+    other = tmp_path / "other_lib.py"
+    other.write_text(KERNEL_SOURCE)
+    assert gc.get_freeze_count() == 0
+    listener = RecordsFreezes(__name__)
+    compile_with(listener, function_in(other), lambda x: x + 3)
+    # another module's function: nothing frozen; ours: the older objects
+    assert listener.froze_at_start == [False, True]
+    assert listener.frozen_at_start[0] == 0
+    assert listener.frozen_at_start[-1] > 0
+    assert gc.get_freeze_count() == 0  # all back in the collector's view
+    assert gc.isenabled()
+
+
+def test_objects_the_process_froze_itself_stay_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        listener = RecordsFreezes(__name__)
+        compile_with(listener, lambda x: x + 4)
+        assert listener.froze_at_start == [False]
+        # still frozen afterwards (a few frozen objects may have been freed)
+        assert gc.get_freeze_count() > 0.9 * frozen
+    finally:
+        gc.unfreeze()
