@@ -22,6 +22,13 @@ changes them only by rounding while no feature comes back; a feature near
 its threshold can come back in one run and not in the other (reported).
 ``predict_proba`` on 20 000 rows is timed the same way.
 
+A second problem removes hidden units instead: 100 features (20
+informative), two hidden layers of 256, L1 (``alpha=1e-4``) on every weight
+matrix and ``group_alpha=1e-3`` on the rows of the hidden layers' outgoing
+weights; the start is ``hidden_select_epochs`` epochs from scratch, when the
+penalty has zeroed the incoming and outgoing weights of most hidden units.
+The continuations are timed and compared as above.
+
 Usage::
 
     python benchmarks/bench_sparse.py            # full run, about two minutes
@@ -57,6 +64,23 @@ QUICK = dict(
     repeats=2,
     dtypes=("float64",),
 )
+HIDDEN_FULL = dict(
+    n_train=10_000,
+    n_predict=20_000,
+    n_features=100,
+    n_informative=20,
+    hidden=(256, 256),
+    alpha=1e-4,
+    group_alpha=1e-3,
+    select_epochs=30,
+    epochs=10,
+    repeats=5,
+    dtypes=("float64", "float32"),
+)
+HIDDEN_QUICK = dict(
+    HIDDEN_FULL, n_train=2_000, n_predict=2_000, hidden=(64, 64), epochs=3, repeats=2
+)
+HIDDEN_QUICK["dtypes"] = ("float64",)
 KEPT_SHARE = (0.10, 0.20)
 SPEEDUP_TARGET = 3.0
 
@@ -154,9 +178,10 @@ def continue_training(start, X, y, epochs):
     return est, seconds
 
 
-def measure(cfg, dtype, gate):
-    X, y, X_new = problem(cfg, dtype)
-    start, rate, tried = select(cfg, X, y)
+def time_continuations(start, X, y, X_new, cfg, gate):
+    """Epoch and prediction times of continuations of ``start`` with
+    skipping and without, alternating; ``(times, predict_times, models)``,
+    each keyed by mode."""
     times = {"skipping": [], "every feature": []}
     predict_times = {"skipping": [], "every feature": []}
     models = {}
@@ -169,8 +194,27 @@ def measure(cfg, dtype, gate):
                 gate.wait()
                 models[mode].predict_proba(X_new[:10])  # wakes the BLAS threads
                 predict_times[mode].append(C.timed(models[mode].predict_proba, X_new))
+    return times, predict_times, models
+
+
+def timings(times, predict_times, models):
+    """The entries of a result that every problem reports."""
     skip, full = models["skipping"], models["every feature"]
     difference = max(float(np.max(np.abs(a - b))) for a, b in zip(skip.coefs_, full.coefs_))
+    return {
+        "max_weight_difference": difference,
+        "final_objective": {m: float(models[m].loss_curve_[-1]) for m in models},
+        "seconds_per_epoch": {m: C.median(v) for m, v in times.items()},
+        "all_seconds_per_epoch": times,
+        "predict_seconds": {m: C.median(v) for m, v in predict_times.items()},
+        "all_predict_seconds": predict_times,
+    }
+
+
+def measure(cfg, dtype, gate):
+    X, y, X_new = problem(cfg, dtype)
+    start, rate, tried = select(cfg, X, y)
+    times, predict_times, models = time_continuations(start, X, y, X_new, cfg, gate)
     informative = slice(0, cfg["n_informative"])
     return {
         "dtype": dtype,
@@ -179,33 +223,86 @@ def measure(cfg, dtype, gate):
         "features_kept_at_start": int(start.n_features_selected_),
         "informative_kept_at_start": int(np.sum(start.feature_importances_[informative] > 0)),
         "features_kept_after": {m: int(models[m].n_features_selected_) for m in models},
-        "max_weight_difference": difference,
-        "seconds_per_epoch": {m: C.median(v) for m, v in times.items()},
-        "all_seconds_per_epoch": times,
-        "predict_seconds": {m: C.median(v) for m, v in predict_times.items()},
-        "all_predict_seconds": predict_times,
+        **timings(times, predict_times, models),
     }
+
+
+def hidden_units_in_use(est):
+    """Per hidden layer, the units with a non-zero incoming or outgoing weight."""
+    coefs = est.coefs_
+    return [
+        int(np.sum(np.any(coefs[h - 1] != 0, axis=0) | np.any(coefs[h] != 0, axis=1)))
+        for h in range(1, len(coefs))
+    ]
+
+
+def measure_hidden(cfg, dtype, gate):
+    from skreg import RegularizedMLPClassifier
+
+    X, y, X_new = problem(cfg, dtype)
+    start = RegularizedMLPClassifier(
+        hidden_layer_sizes=cfg["hidden"],
+        penalty="l1",
+        alpha=cfg["alpha"],
+        group_alpha=[0.0] + [cfg["group_alpha"]] * len(cfg["hidden"]),
+        batch_size=200,
+        max_iter=cfg["select_epochs"],
+        tol=0.0,
+        n_iter_no_change=C.NEVER_STOP,
+        random_state=C.SEED,
+    ).fit(X, y)
+    times, predict_times, models = time_continuations(start, X, y, X_new, cfg, gate)
+    return {
+        "dtype": dtype,
+        "units_in_use_at_start": hidden_units_in_use(start),
+        "units_in_use_after": {m: hidden_units_in_use(models[m]) for m in models},
+        "training_accuracy": float(start.score(X, y)),
+        **timings(times, predict_times, models),
+    }
+
+
+def speed_cells(r):
+    """The timing cells every table has."""
+    epoch, predict = r["seconds_per_epoch"], r["predict_seconds"]
+    return [
+        C.fmt(1e3 * epoch["every feature"]),
+        C.fmt(1e3 * epoch["skipping"]),
+        C.fmt(epoch["every feature"] / epoch["skipping"]),
+        C.fmt(1e3 * predict["every feature"]),
+        C.fmt(1e3 * predict["skipping"]),
+        C.fmt(predict["every feature"] / predict["skipping"]),
+        f"{r['max_weight_difference']:.1e}",
+        " / ".join(f"{v:.4g}" for v in r["final_objective"].values()),
+    ]
+
+
+def speed_headers(cfg, skipped="every feature"):
+    return [
+        f"ms per epoch, {skipped}",
+        "ms per epoch, skipping",
+        "speed-up",
+        f"predict ms ({cfg['n_predict']} rows), {skipped}",
+        "predict ms, skipping",
+        "predict speed-up",
+        "largest weight difference",
+        f"objective after (skipping / {skipped})",
+    ]
 
 
 def table(results, cfg):
     rows = []
     for r in results:
         epoch = r["seconds_per_epoch"]
-        predict = r["predict_seconds"]
         speedup = epoch["every feature"] / epoch["skipping"]
+        cells = speed_cells(r)
+        cells[2] = C.target_cell(speedup, SPEEDUP_TARGET)
         rows.append(
             [
                 r["dtype"],
                 f"{r['group_alpha']:.3g}",
                 f"{r['features_kept_at_start']} ({r['informative_kept_at_start']} informative)",
                 " / ".join(str(v) for v in r["features_kept_after"].values()),
-                C.fmt(1e3 * epoch["every feature"]),
-                C.fmt(1e3 * epoch["skipping"]),
-                C.target_cell(speedup, SPEEDUP_TARGET),
-                C.fmt(1e3 * predict["every feature"]),
-                C.fmt(1e3 * predict["skipping"]),
-                C.fmt(predict["every feature"] / predict["skipping"]),
-                f"{r['max_weight_difference']:.1e}",
+                *cells,
             ]
         )
     headers = [
@@ -213,13 +310,31 @@ def table(results, cfg):
         "group_alpha",
         "features kept at the start",
         "kept after (skipping / every feature)",
-        "ms per epoch, every feature",
-        "ms per epoch, skipping",
-        f"speed-up (target {SPEEDUP_TARGET:g}x)",
-        f"predict ms ({cfg['n_predict']} rows), every feature",
-        "predict ms, skipping",
-        "predict speed-up",
-        "largest weight difference",
+        *speed_headers(cfg),
+    ]
+    headers[6] = f"speed-up (target {SPEEDUP_TARGET:g}x)"
+    return C.markdown_table(headers, rows)
+
+
+def hidden_table(results, cfg):
+    rows = [
+        [
+            r["dtype"],
+            f"{r['training_accuracy']:.3f}",
+            " + ".join(str(v) for v in r["units_in_use_at_start"]),
+            " / ".join(
+                " + ".join(str(v) for v in units) for units in r["units_in_use_after"].values()
+            ),
+            *speed_cells(r),
+        ]
+        for r in results
+    ]
+    headers = [
+        "dtype",
+        "training accuracy at the start",
+        f"hidden units in use at the start (of {' + '.join(map(str, cfg['hidden']))})",
+        "in use after (skipping / every unit)",
+        *speed_headers(cfg, "every unit"),
     ]
     return C.markdown_table(headers, rows)
 
@@ -236,6 +351,8 @@ def main(argv=None):
     info = C.machine_info()
     gate = C.idle_gate(args)
     results = [measure(cfg, dtype, gate) for dtype in cfg["dtypes"]]
+    hidden_cfg = dict(HIDDEN_QUICK if args.quick else HIDDEN_FULL)
+    hidden = [measure_hidden(hidden_cfg, dtype, gate) for dtype in hidden_cfg["dtypes"]]
     markdown = "\n\n".join(
         [
             f"### Sparse training: epochs after group-lasso selection ({cfg['n_features']} "
@@ -246,6 +363,14 @@ def main(argv=None):
             f"(selected by {cfg['select_epochs']} epochs at a group_alpha found by "
             "bisection, keeping 10-20 % of the features). 'every feature' turns the "
             "active set off. The largest weight difference compares the two continuations.",
+            "### Sparse training: epochs after L1 removed hidden units "
+            f"({hidden_cfg['n_features']} features; {hidden_cfg['n_train']} rows; hidden "
+            f"{hidden_cfg['hidden']}; median of {hidden_cfg['repeats']})",
+            hidden_table(hidden, hidden_cfg),
+            f"Each run: {hidden_cfg['epochs']} more Adam epochs from a network trained "
+            f"{hidden_cfg['select_epochs']} epochs with alpha={hidden_cfg['alpha']:g} (L1) and "
+            f"group_alpha={hidden_cfg['group_alpha']:g} on the hidden layers' outgoing rows. "
+            "A unit is in use while any of its incoming or outgoing weights is non-zero.",
             C.gate_caption(gate),
             C.machine_caption(info),
         ]
@@ -257,6 +382,8 @@ def main(argv=None):
         "idle_gate": gate.report(),
         "settings": cfg,
         "results": results,
+        "hidden_settings": hidden_cfg,
+        "hidden_results": hidden,
     }
     return C.publish("bench_sparse", args.quick, payload, markdown)
 
