@@ -29,7 +29,7 @@ the first small fit of a warm start.
 
 Usage::
 
-    python benchmarks/compile_profile.py f64 f32 sgd lbfgs csr all
+    python benchmarks/compile_profile.py f64 f32 sgd lbfgs csr l1 all
     python benchmarks/compile_profile.py f64 --repeats 3 --env NUMBA_OPT=2
     python benchmarks/compile_profile.py f64 --repeats 3 \\
         --variant base=/tmp/copy1 --variant cut=/tmp/copy2 --variant o1=/tmp/copy2:NUMBA_OPT=1
@@ -68,6 +68,8 @@ SCENARIOS = {
     "sgd": [("float64", "sgd", False)],
     "lbfgs": [("float64", "lbfgs", False)],
     "csr": [("float64", "adam", True)],
+    # L1 strong enough that the active set leaves inputs and hidden units out
+    "l1": [("float64", "adam", False, {"penalty": "l1", "alpha": 0.05, "max_iter": 30})],
     "trivial": [],
     "all": [
         (dtype, solver, sparse)
@@ -241,11 +243,12 @@ def child(scenario, hidden, max_iter):
     import warnings
 
     warnings.simplefilter("ignore")
-    for dtype, solver, sparse in SCENARIOS[scenario]:
+    for dtype, solver, sparse, *params in SCENARIOS[scenario]:
         Xd = X.astype(dtype)
         if sparse:
             Xd = sp.csr_matrix(np.where(np.abs(Xd) > 1, Xd, 0))
-        est = RegularizedMLPClassifier(hidden, solver=solver, max_iter=max_iter, random_state=0)
+        settings = {"solver": solver, "max_iter": max_iter, "random_state": 0, **dict(*params)}
+        est = RegularizedMLPClassifier(hidden, **settings)
         tag = f"{dtype} {solver}{' csr' if sparse else ''}"
         times[f"fit {tag}"], times[f"fit {tag} (cpu)"] = timed(est.fit, Xd, y)
         times[f"predict {tag}"], times[f"predict {tag} (cpu)"] = timed(est.predict, Xd)
