@@ -5,8 +5,8 @@ Once L1 or group lasso has set every outgoing weight of an input feature to
 zero (its row of W_1), an epoch that keeps the feature multiplies its column
 of X by zeros in the forward pass, and computes a gradient for its row that
 the proximal step throws away again.  The same holds for a hidden unit whose
-incoming and outgoing weights are all zero: the next layer multiplies its
-activation, a constant, by zeros, and its incoming weights get no gradient.
+outgoing weights are all zero: the next layer multiplies its activation by
+zeros, and its incoming weights and intercept get no data gradient.
 ``ActiveSet`` runs such epochs on a reduced problem instead, as glmnet does
 for linear models: the rows and columns of the weight matrices still in
 use, the matching columns of X, the rest of the network as it is.
@@ -16,10 +16,10 @@ sample of rows, the condition under which the proximal steps keep it at
 zero, and brings back any feature or unit that fails it.  As long as none
 comes back, training gives the weights that training without skipping
 gives, up to rounding (the matrix products sum in another order).  A removed
-unit's intercept and the moments of its incoming weights still change in
-full training (the optimizer's momentum runs on with a zero gradient): the
-kernel ``coast`` replays those updates after the epoch.  The moments of the
-removed rows stay as they were when they were removed.  See
+unit's incoming weights and intercept still change in full training (the
+penalty, the decay and the optimizer's momentum act on them with a zero data
+gradient): the kernel ``coast`` replays those updates after the epoch.  The
+moments of the removed rows stay as they were when they were removed.  See
 docs/design.rst, "Active set".
 """
 
@@ -45,9 +45,10 @@ MIN_CHECK_ROWS = 500
 # the columns of X anew each time a feature flickers out costs more than the
 # products of a few zero rows.
 MAX_IDLE_SHARE = 0.25
-# A removed unit's incoming weights stay at zero in full training while the
-# step their momentum alone takes is within the L1 threshold.  Leaving the
-# unit out asks for half of it: a margin over the rounding of the two sides.
+# Under a group term on their rows, a removed unit's incoming weights must be
+# zero and stay there: they do in full training while the step their
+# momentum alone takes is within the L1 threshold.  Leaving the unit out asks
+# for half of it: a margin over the rounding of the two sides.
 MOMENT_MARGIN = 0.5
 
 
@@ -57,12 +58,17 @@ def skippable_layers(reg):
     their outgoing weights, has an L1 or group term (which zero rows
     exactly), and the layer has no dropout (its random draws run over every
     unit, and skipping some would change the others), nor, for the inputs,
-    input noise.  A hidden unit is removed only when its incoming weights
-    are zero too, which takes a proximal L1 term on weight matrix l - 1 (a
-    group term zeroes rows, not columns)."""
+    input noise.
+
+    A hidden unit's incoming weights (a column of weight matrix l - 1) keep
+    changing while it is left out, under the penalty and the momentum
+    (``K.coast`` replays that).  A group term on weight matrix l - 1 would
+    tie them to the rest of their rows, so there the unit is left out only
+    when they are zero and stay so, which takes a proximal L1 term there.
+    Subgradient L1 is not replayed."""
     layers = ((reg.l1 > 0) | (reg.group > 0)) & (reg.dropout == 0)
     layers[0] &= reg.input_noise == 0
-    layers[1:] &= (reg.l1[:-1] > 0) & (not reg.l1_subgradient)
+    layers[1:] &= ((reg.group[:-1] == 0) | (reg.l1[:-1] > 0)) & (not reg.l1_subgradient)
     return layers
 
 
@@ -86,9 +92,8 @@ class ReducedProblem:
     """An epoch's problem restricted to the ``kept`` units of each layer
     (inputs, hidden layers, outputs; None: the whole layer): the input
     matrix, flat parameters, optimizer moments, layer widths and
-    regularization the kernels take, and ``coasting``, the flat indices of
-    the left-out hidden units' incoming weights and intercepts (None when no
-    hidden unit is left out)."""
+    regularization the kernels take, and ``coasting``, the hidden units left
+    out: ``(l, units)`` pairs, one per hidden layer that has them."""
 
     def __init__(self, kept, inputs, params, moments, units, reg, coasting):
         self.kept, self.inputs = kept, inputs
@@ -139,24 +144,43 @@ class ActiveSet:
         expand_flat(problem.params, self.params, self.units, problem.kept)
         for reduced, full in zip(problem.moments, moments):
             expand_flat(reduced, full, self.units, problem.kept)
-        if problem.coasting is None:
-            return
-        columns, intercepts = problem.coasting
-        both = np.concatenate([columns, intercepts])
-        values = self.params[both]
-        state = np.ascontiguousarray(moments[:, both])
-        K.coast(values, state, t_end - t_start, learning_rate, self.settings, t_start)
-        moments[:, both] = state
-        # The incoming weights stay at zero: the proximal step in full
-        # training puts them back there (``_incoming_stay_zero``).
-        self.params[intercepts] = values[columns.size :]
+        for l, out in problem.coasting:
+            columns, intercepts = self._unit_indices(l, out)
+            W = self.params[columns]
+            b = self.params[intercepts]
+            W_moments = np.ascontiguousarray(moments[:, columns.ravel()])
+            b_moments = np.ascontiguousarray(moments[:, intercepts])
+            n_steps = t_end - t_start
+            K.coast(
+                W,
+                b,
+                W_moments,
+                b_moments,
+                self.reg,
+                l - 1,
+                self.settings,
+                learning_rate,
+                n_steps,
+                t_start,
+            )
+            self.params[columns], self.params[intercepts] = W, b
+            moments[:, columns.ravel()], moments[:, intercepts] = W_moments, b_moments
+
+    def _unit_indices(self, l, units):
+        """The flat indices of the incoming weights (n_{l-1} x len(units),
+        row-major) and of the intercepts of ``units`` of hidden layer l."""
+        coef_start, intercept_start = K.layer_offsets(self.units)
+        rows = np.arange(self.units[l - 1])
+        columns = coef_start[l - 1] + rows[:, None] * self.units[l] + units
+        return columns, intercept_start[l - 1] + units
 
     # -- which units are removed -------------------------------------------
 
     def _removed(self, moments, learning_rate):
         """Per layer (None where skipping does not apply): the units whose
-        outgoing weights are zero, and for hidden units also their incoming
-        weights, which their momentum does not move off zero."""
+        outgoing weights are zero; for hidden units under a group term on
+        their incoming weights' rows, also those weights, which their
+        momentum does not move off zero."""
         coefs, _ = _network.views(self.params, self.units)
         masks = []
         for l, skippable in enumerate(self.layers):
@@ -164,7 +188,7 @@ class ActiveSet:
                 masks.append(None)
                 continue
             mask = zero_rows(coefs[l])
-            if l > 0:
+            if l > 0 and self.reg.group[l - 1] > 0:
                 mask &= zero_rows(coefs[l - 1].T)
                 mask &= self._incoming_stay_zero(l, moments, learning_rate)
             masks.append(mask)
@@ -203,10 +227,8 @@ class ActiveSet:
         layers worth skipping are checked."""
         candidates = [mask if worth_skipping(mask) else None for mask in removed]
         checks, check_units = self._removed_rows_gradient(candidates, order)
-        _, intercepts = _network.views(self.params, self.units)
-        _, delta_start = K.layer_offsets(check_units)
-        delta_start = delta_start - delta_start[0]
         still = []
+        gradient_at, unit_at = 0, 0  # where each hidden layer's units start
         for l, mask in enumerate(candidates):
             if mask is None:
                 still.append(None)
@@ -215,11 +237,11 @@ class ActiveSet:
             if l == 0:
                 gradient, scatter = checks.inputs_gradient, checks.inputs_scatter
             else:
-                # a removed unit's activation is the constant act(b_j)
-                value = self._activation_of(intercepts[l - 1][which])
-                sums = checks.delta_sums[delta_start[l] : delta_start[l + 1]]
-                gradient = np.outer(value, sums)
-                scatter = value**2 * checks.delta_squares[l]
+                size = which.size * check_units[l + 1]
+                gradient = checks.units_gradient[gradient_at : gradient_at + size]
+                gradient = gradient.reshape(which.size, check_units[l + 1])
+                scatter = checks.units_scatter[unit_at : unit_at + which.size]
+                gradient_at, unit_at = gradient_at + size, unit_at + which.size
             mask = mask.copy()
             mask[which] = self._stays_zero(l, which, gradient, scatter)
             still.append(mask)
@@ -238,14 +260,6 @@ class ActiveSet:
             threshold = threshold * factors[which]
         return np.sqrt(squared) <= threshold
 
-    def _activation_of(self, intercepts):
-        """The hidden activation of each of ``intercepts`` (a unit with zero
-        incoming weights outputs it for every sample)."""
-        values = np.zeros((1, intercepts.size), dtype=self.params.dtype)
-        code, slope = self.settings.activation, self.settings.activation_slope
-        K.add_bias_and_activate(values, np.ascontiguousarray(intercepts), code, slope)
-        return values[0]
-
     def _removed_rows_gradient(self, candidates, order):
         """``K.removed_rows_gradient`` on the first rows of this epoch's order,
         run on the network without the ``candidates``; returns its
@@ -256,12 +270,14 @@ class ActiveSet:
         units = reduced_units(self.units, kept)
         sample = _matrix(self.data.inputs, self.units[0])[rows]
         inputs_removed = np.flatnonzero(candidates[0]) if candidates[0] is not None else []
+        left_out = self._left_out_units(candidates, kept)
         dtype = self.params.dtype
+        n_units = left_out.intercepts.size
         checks = K.ActiveSetChecks(
             inputs_gradient=np.empty((len(inputs_removed), units[1]), dtype=dtype),
             inputs_scatter=np.empty(len(inputs_removed), dtype=dtype),
-            delta_sums=np.empty(int(np.sum(units[1:])), dtype=dtype),
-            delta_squares=np.empty(units.size - 1, dtype=dtype),
+            units_gradient=np.empty(int(np.sum(left_out.counts[1:] * units[2:])), dtype=dtype),
+            units_scatter=np.empty(n_units, dtype=dtype),
         )
         kept_inputs = kept[0] if kept[0] is not None else np.arange(self.units[0])
         K.removed_rows_gradient(
@@ -272,9 +288,31 @@ class ActiveSet:
             reduce_flat(self.params, self.units, kept),
             units,
             self.settings,
+            left_out,
             checks,
         )
         return checks, units
+
+    def _left_out_units(self, candidates, kept):
+        """The ``K.RemovedUnits`` record of the hidden ``candidates``: their
+        incoming weights from the units ``kept`` in the layer below, and their
+        intercepts."""
+        coefs, intercepts = _network.views(self.params, self.units)
+        counts = np.zeros(len(coefs), dtype=np.int64)
+        weights, biases = [], []
+        for l in range(1, len(coefs)):
+            if candidates[l] is None:
+                continue
+            which = np.flatnonzero(candidates[l])
+            counts[l] = which.size
+            weights.append(_block(coefs[l - 1], kept[l - 1], which).ravel())
+            biases.append(intercepts[l - 1][which])
+        empty = np.zeros(0, dtype=self.params.dtype)
+        return K.RemovedUnits(
+            weights=np.concatenate(weights) if weights else empty,
+            intercepts=np.concatenate(biases) if biases else empty,
+            counts=counts,
+        )
 
     # -- the reduced problem -----------------------------------------------
 
@@ -292,20 +330,12 @@ class ActiveSet:
         return self.reg._replace(group=group, group_factors=factors)
 
     def _coasting(self, kept):
-        """``(columns, intercepts)``: the flat indices of the incoming weights
-        and of the intercepts of the hidden units left out, or None."""
-        coef_start, intercept_start = K.layer_offsets(self.units)
-        columns, intercepts = [], []
-        for l in range(1, len(kept) - 1):
-            if kept[l] is None:
-                continue
-            out = np.setdiff1d(np.arange(self.units[l]), kept[l])
-            rows = np.arange(self.units[l - 1])
-            columns.append((coef_start[l - 1] + rows[:, None] * self.units[l] + out).ravel())
-            intercepts.append(intercept_start[l - 1] + out)
-        if not columns:
-            return None
-        return np.concatenate(columns), np.concatenate(intercepts)
+        """``(l, units)`` for each hidden layer l with units left out."""
+        return [
+            (l, np.setdiff1d(np.arange(self.units[l]), kept[l]))
+            for l in range(1, len(kept) - 1)
+            if kept[l] is not None
+        ]
 
     def _columns_for(self, active):
         """The features the reduced problem trains, in the order of its

@@ -116,14 +116,28 @@ class Epoch(NamedTuple):
     seed: int  # seed of Numba's generator (dropout masks, input noise)
 
 
+class RemovedUnits(NamedTuple):
+    """The hidden units a fit has left out, for ``removed_rows_gradient``:
+    for each hidden layer l (``counts[l]`` units; entry 0 is unused), their
+    incoming weights from the units kept in layer l - 1, a row-major
+    (kept units of l - 1) x counts[l] block of ``weights``, and their
+    intercepts, ``counts[l]`` entries of ``intercepts``; layer after layer."""
+
+    weights: np.ndarray
+    intercepts: np.ndarray
+    counts: np.ndarray  # int64, one per weight layer
+
+
 class ActiveSetChecks(NamedTuple):
     """The outputs of ``removed_rows_gradient``, arrays of the parameters'
     dtype."""
 
     inputs_gradient: np.ndarray  # (removed features, units[1])
     inputs_scatter: np.ndarray  # (removed features,)
-    delta_sums: np.ndarray  # laid out as the intercepts
-    delta_squares: np.ndarray  # (weight layers,)
+    # each removed hidden unit's outgoing row, layer after layer: a
+    # counts[l] x units[l + 1] row-major block per hidden layer l
+    units_gradient: np.ndarray
+    units_scatter: np.ndarray  # one per removed hidden unit
 
 
 # Rows processed at once by the prediction and full-batch kernels, so that no
@@ -1124,24 +1138,25 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def removed_rows_gradient(inputs, removed, Y, sw, params, units, settings, checks):
+def removed_rows_gradient(inputs, removed, Y, sw, params, units, settings, left_out, checks):
     """The data gradients that decide whether the weights a fit has left out
     (the rows of W_1 of removed input features, the outgoing rows of removed
     hidden units; all zero) must come back, on every row of the data.
 
     ``inputs``, ``params`` and ``units`` are the network without what was
     removed, ``removed`` the input matrix of the removed features' columns
-    (same rows).  With delta_l the gradient of the weighted mean data loss
+    (same rows), ``left_out`` the ``RemovedUnits`` record of the removed
+    hidden units.  With delta_l the gradient of the weighted mean data loss
     with respect to weight layer l's output (one row per sample), the
     ``ActiveSetChecks`` record ``checks`` receives:
 
     * ``inputs_gradient`` <- ``removed.T @ delta_0``, the removed features'
       rows' gradient, and ``inputs_scatter[j]`` <- ``sum_i x_ij^2
       ||delta_0[i]||^2``, what its squared norm owes to sampling;
-    * ``delta_sums`` <- the column sums of every delta_l, laid out as the
-      intercepts, and ``delta_squares[l]`` <- ``sum_i ||delta_l[i]||^2``: a
-      removed unit's activation is the constant ``c`` of its intercept, so
-      its outgoing row's gradient is ``c`` times its layer's delta sum.
+    * ``units_gradient`` <- ``A.T @ delta_l`` for the removed units of each
+      hidden layer l, whose activations A are computed from layer l - 1's
+      (they add nothing to layer l + 1: their outgoing rows are zero), and
+      ``units_scatter[j]`` <- ``sum_i a_ij^2 ||delta_l[i]||^2``.
 
     Passes in blocks of ``BLOCK_ROWS`` rows.  For the active set
     (``skreg._active_set``); as ``train_epoch``, this trusts its caller for
@@ -1154,16 +1169,15 @@ def removed_rows_gradient(inputs, removed, Y, sw, params, units, settings, check
     acts, derivs, deltas = allocate_layer_buffers(units, block, params)
     block_grads = np.empty_like(params)
     inputs_gradient, inputs_scatter = checks.inputs_gradient, checks.inputs_scatter
-    delta_sums, delta_squares = checks.delta_sums, checks.delta_squares
+    units_gradient, units_scatter = checks.units_gradient, checks.units_scatter
     block_out = np.empty_like(inputs_gradient)
-    _, intercept_start = layer_offsets(units)
     sw_total = 0.0
     for i in range(n_samples):
         sw_total += sw[i]
     inputs_gradient[:] = 0.0
     inputs_scatter[:] = 0.0
-    delta_sums[:] = 0.0
-    delta_squares[:] = 0.0
+    units_gradient[:] = 0.0
+    units_scatter[:] = 0.0
     b_out = params[params.shape[0] - n_out :]
     for start in range(0, n_samples, block):
         stop = min(start + block, n_samples)
@@ -1180,27 +1194,72 @@ def removed_rows_gradient(inputs, removed, Y, sw, params, units, settings, check
         input_transpose_times(removed_block, first_delta, block_out)
         inputs_gradient += block_out
         add_squared_contributions(removed_block, first_delta, inputs_scatter)
-        # backward leaves each layer's delta column sums in the intercepts' gradient
-        delta_sums += block_grads[intercept_start[0] :]
-        for l in range(n_weights):
-            delta = deltas[l][: n * units[l + 1]]
-            for k in range(delta.shape[0]):
-                delta_squares[l] += delta[k] * delta[k]
+        add_removed_units_rows(
+            Xb, acts, deltas, units, settings, left_out, units_gradient, units_scatter, n
+        )
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def coast(params, moments, n_steps, lr, settings, t):
-    """``n_steps`` updates of the solver, from time step ``t``, with a zero
-    gradient and neither penalty nor proximal step: what minibatch training
-    does to the intercepts (and the moments) of hidden units whose incoming
-    and outgoing weights are all zero, while the active set leaves them out
-    of the epoch (``skreg._active_set``)."""
-    grads = np.zeros_like(params)
-    step_sizes = np.empty_like(params)
-    span = (0, params.shape[0])
+def add_removed_units_rows(inputs, acts, deltas, units, settings, left_out, gradient, scatter, n):
+    """For each hidden layer l's removed units, on a block of n rows: their
+    activations A from layer l - 1's (the block's inputs for l = 1), then
+    ``gradient += A.T @ delta_l`` and ``scatter[j] += sum_i a_ij^2
+    ||delta_l[i]||^2`` (layouts of ``ActiveSetChecks``)."""
+    w_at, b_at, g_at = 0, 0, 0
+    for l in range(1, units.shape[0] - 1):
+        k = left_out.counts[l]
+        if k == 0:
+            continue
+        W = left_out.weights[w_at : w_at + units[l - 1] * k].reshape((units[l - 1], k))
+        A = np.empty((n, k), dtype=gradient.dtype)
+        if l == 1:
+            input_times(inputs, W, A)
+        else:
+            np.dot(rows_view(acts[l - 2], n, units[l - 1]), W, A)
+        b = left_out.intercepts[b_at : b_at + k]
+        add_bias_and_activate(A, b, settings.activation, settings.activation_slope)
+        delta = rows_view(deltas[l], n, units[l + 1])
+        G = gradient[g_at : g_at + k * units[l + 1]].reshape((k, units[l + 1]))
+        G += np.dot(A.T, delta)
+        for i in range(n):
+            size = 0.0
+            for c in range(delta.shape[1]):
+                size += delta[i, c] * delta[i, c]
+            for j in range(k):
+                scatter[b_at + j] += A[i, j] * A[i, j] * size
+        w_at += units[l - 1] * k
+        b_at += k
+        g_at += k * units[l + 1]
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def coast(W, b, W_moments, b_moments, reg, l, settings, lr, n_steps, t):
+    """``n_steps`` updates, from time step ``t``, of hidden units whose
+    outgoing weights are zero, as minibatch training makes them while the
+    active set leaves the units out of the epoch (``skreg._active_set``):
+    their incoming weights W (a row-major block of columns of weight matrix
+    l) and intercepts b get a zero data gradient, and the solver's step with
+    the L2 term and the weight decay, then the L1 proximal step and the
+    max-norm projection of ``reg``, as in ``optimizer_step``.  The moments
+    are laid out as W and b, one row per moment.  A group term on weight
+    matrix l couples W to the other weights of its rows, which this leaves
+    out: with one, W must be zero and stay zero under the L1 step."""
+    w = W.reshape(W.size)
+    w_grads = np.zeros_like(w)
+    w_steps = np.empty_like(w)
+    b_grads = np.zeros_like(b)
+    b_steps = np.empty_like(b)
+    shrink = 1.0 - lr * reg.weight_decay
+    l1 = 0.0 if reg.l1_subgradient else reg.l1[l]
     for _ in range(n_steps):
         t += 1
-        update_span(params, grads, moments, step_sizes, span, 0.0, 1.0, lr, settings, t)
+        update_span(w, w_grads, W_moments, w_steps, (0, w.size), reg.l2[l], shrink, lr, settings, t)
+        update_span(b, b_grads, b_moments, b_steps, (0, b.size), 0.0, 1.0, lr, settings, t)
+        if l1 > 0.0:
+            for e in range(w.size):
+                w[e] = soft_threshold(w[e], w_steps[e] * l1)
+        if reg.max_norm[l] > 0.0:
+            project_max_norm_columns(W, reg.max_norm[l])
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")

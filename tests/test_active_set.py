@@ -111,10 +111,12 @@ def test_a_removed_feature_comes_back_when_its_gradient_beats_the_threshold(
 def test_no_skipping_with_input_dropout_or_noise_or_without_a_sparsifying_term():
     assert A.applies(C.regularization(2, group_alpha=[1e-3, 0.0]))
     assert A.applies(C.regularization(2, penalty="l1", alpha=1e-3))
+    assert A.applies(C.regularization(2, group_alpha=[0.0, 1e-3], penalty="l2", alpha=1e-3))
     for params in (
         dict(group_alpha=[1e-3, 0.0], input_dropout=0.1),
         dict(group_alpha=[1e-3, 0.0], input_noise=0.1),
-        dict(group_alpha=[0.0, 1e-3], penalty="l2", alpha=1e-3),
+        dict(group_alpha=[0.0, 1e-3], penalty="l2", alpha=1e-3, dropout=0.1),
+        dict(penalty="l2", alpha=1e-3),
     ):
         assert not A.applies(C.regularization(2, **params)), params
 
@@ -123,9 +125,11 @@ def test_no_skipping_with_input_dropout_or_noise_or_without_a_sparsifying_term()
     "params, expected",
     [
         (dict(penalty="l1", alpha=1e-3), [True, True, True]),
-        # hidden units need L1 on their incoming weights
-        (dict(penalty="l1", alpha=[0.0, 1e-3, 1e-3]), [False, False, True]),
+        (dict(penalty="l1", alpha=[0.0, 1e-3, 1e-3]), [False, True, True]),
+        # a group term on the incoming weights' rows asks for L1 there too
+        (dict(penalty="l2", alpha=1e-3, group_alpha=[0.0, 1e-3, 1e-3]), [False, True, False]),
         (dict(penalty="l2", alpha=1e-3, group_alpha=1e-3), [True, False, False]),
+        (dict(penalty="l1", alpha=[1e-3, 0.0, 0.0], group_alpha=1e-3), [True, True, False]),
         (dict(penalty="l1", alpha=1e-3, dropout=[0.0, 0.2]), [True, True, False]),
         (dict(penalty="l1", alpha=1e-3, input_dropout=0.2), [False, True, True]),
         (dict(penalty="l1", alpha=1e-3, l1_method="subgradient"), [True, False, False]),
@@ -167,39 +171,59 @@ def test_removed_rows_gradient_matches_numpy(kind, loss):
     kept = np.setdiff1d(np.arange(units[0]), removed)
     coefs[0][removed] = 0.0
 
-    # NumPy: the full network, whose removed rows of W_1 are zero
+    # and the first hidden layer's units 0 and 2: their outgoing rows are
+    # zero, their incoming weights not
+    units_out = np.array([0, 2])
+    coefs[1][units_out] = 0.0
+
+    # NumPy: the full network, whose removed rows are zero
     logits = N.naive_logits(X, coefs, intercepts, "tanh")
     delta = N.naive_output_delta(logits, Y, sw, loss)
     _, _, deltas = N.naive_backward(X, coefs, intercepts, "tanh", delta)
+    full_gradient = N.naive_data_gradient(X, Y, sw, coefs, intercepts, "tanh", loss)[0]
     expected = X[:, removed].T @ deltas[0]
-    expected_noise = (X[:, removed] ** 2).T @ np.sum(deltas[0] ** 2, axis=1)
-    full_gradient = N.naive_data_gradient(X, Y, sw, coefs, intercepts, "tanh", loss)[0][0]
-    np.testing.assert_allclose(expected, full_gradient[removed], rtol=1e-12)
+    np.testing.assert_allclose(expected, full_gradient[0][removed], rtol=1e-12)
+    activations = np.tanh(X @ coefs[0] + intercepts[0])[:, units_out]
+    np.testing.assert_allclose(full_gradient[1][units_out], activations.T @ deltas[1], rtol=1e-12)
 
+    kept_units = np.setdiff1d(np.arange(units[1]), units_out)
     as_kind = sp.csr_matrix if kind == "csr" else np.ascontiguousarray
-    reduced_units = np.array([kept.size, *units[1:]], dtype=np.int64)
+    reduced_units = np.array([kept.size, kept_units.size, *units[2:]], dtype=np.int64)
     checks = K.ActiveSetChecks(
-        inputs_gradient=np.empty((removed.size, units[1])),
+        inputs_gradient=np.empty((removed.size, kept_units.size)),
         inputs_scatter=np.empty(removed.size),
-        delta_sums=np.empty(sum(units[1:])),
-        delta_squares=np.empty(len(units) - 1),
+        units_gradient=np.empty(units_out.size * units[2]),
+        units_scatter=np.empty(units_out.size),
     )
+    left_out = K.RemovedUnits(
+        weights=np.ascontiguousarray(coefs[0][np.ix_(kept, units_out)]).ravel(),
+        intercepts=intercepts[0][units_out],
+        counts=np.array([0, units_out.size, 0], dtype=np.int64),
+    )
+    reduced_coefs = [coefs[0][np.ix_(kept, kept_units)], coefs[1][kept_units], coefs[2]]
     K.removed_rows_gradient(
         C.input_matrix(as_kind(X[:, kept]), np.float64),
         C.input_matrix(as_kind(X[:, removed]), np.float64),
         Y,
         sw,
-        N.pack([coefs[0][kept], *coefs[1:]], intercepts),
+        N.pack(reduced_coefs, [intercepts[0][kept_units], *intercepts[1:]]),
         reduced_units,
         settings_record(activation="tanh", loss=loss),
+        left_out,
         checks,
     )
-    np.testing.assert_allclose(checks.inputs_gradient, expected, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(
+        checks.inputs_gradient, expected[:, kept_units], rtol=1e-10, atol=1e-14
+    )
+    expected_noise = (X[:, removed] ** 2).T @ np.sum(deltas[0][:, kept_units] ** 2, axis=1)
     np.testing.assert_allclose(checks.inputs_scatter, expected_noise, rtol=1e-10)
-    # every layer's delta: column sums (the intercepts' gradient) and squares
-    intercept_gradients = N.naive_data_gradient(X, Y, sw, coefs, intercepts, "tanh", loss)[1]
-    np.testing.assert_allclose(checks.delta_sums, np.concatenate(intercept_gradients), rtol=1e-10)
-    np.testing.assert_allclose(checks.delta_squares, [np.sum(d**2) for d in deltas], rtol=1e-10)
+    np.testing.assert_allclose(
+        checks.units_gradient.reshape(units_out.size, units[2]),
+        full_gradient[1][units_out],
+        rtol=1e-10,
+    )
+    expected_scatter = (activations**2).T @ np.sum(deltas[1] ** 2, axis=1)
+    np.testing.assert_allclose(checks.units_scatter, expected_scatter, rtol=1e-10)
 
 
 # -- hidden units -------------------------------------------------------------
@@ -297,9 +321,11 @@ def test_a_unit_whose_momentum_would_move_its_incoming_weights_is_trained(
         full = one_more_epoch(est, X, y)
     assert np.any(full.coefs_[0][:, unit])
     assert_same_model(one_more_epoch(est, X, y), full)
-    # Without the moment condition the unit would have been left out.
+    # Without the moment condition the unit would have been left out, and
+    # its incoming weights would have missed the group term of their rows.
     monkeypatch.setattr(A, "MOMENT_MARGIN", np.inf)
-    assert not np.any(one_more_epoch(est, X, y).coefs_[0][:, unit])
+    left_out = one_more_epoch(est, X, y)
+    assert not np.allclose(left_out.coefs_[0][:, unit], full.coefs_[0][:, unit], rtol=1e-3)
 
 
 def test_a_removed_unit_comes_back_when_its_gradient_beats_the_threshold(
@@ -334,3 +360,57 @@ def test_predict_leaves_removed_hidden_units_out(four_of_forty, kind):
     X_pred = sp.csr_matrix(X) if kind == "csr" else X
     expected = N.naive_predict(X, est.coefs_, est.intercepts_, "relu", "logistic")[:, 0]
     np.testing.assert_allclose(est.predict_proba(X_pred)[:, 1], expected, rtol=1e-12)
+
+
+GROUP_PRUNING = {
+    "adam": dict(solver="adam", group_alpha=[0.0, 0.1]),
+    "adam, max-norm, decay": dict(
+        solver="adam", group_alpha=[0.0, 0.1], max_norm=1.0, weight_decay=0.01
+    ),
+    # one batch per epoch: the sampled check then sees the whole gradient
+    # (with several, SGD's minibatch gradients let units back for single
+    # steps in full training: docs/design.rst, "Active set")
+    "sgd": dict(solver="sgd", group_alpha=[0.0, 0.03], learning_rate_init=0.05, batch_size=400),
+    "sgd, elastic net, max-norm, decay": dict(
+        solver="sgd",
+        group_alpha=[0.0, 0.03],
+        learning_rate_init=0.05,
+        batch_size=400,
+        penalty="elasticnet",
+        alpha=1e-3,
+        max_norm=1.0,
+        weight_decay=0.01,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(GROUP_PRUNING))
+def test_units_pruned_by_group_lasso_alone_are_left_out_with_the_same_model(
+    four_of_forty, monkeypatch, case
+):
+    """The group term on the hidden layer's outgoing rows zeroes them, while
+    the units' incoming weights stay non-zero: left out, those weights are
+    updated by ``K.coast`` as full training updates them."""
+    X, y = four_of_forty
+    settings = dict(
+        hidden_layer_sizes=(32,), max_iter=40, tol=0.0, n_iter_no_change=10**6, random_state=0
+    )
+    settings.update(GROUP_PRUNING[case])
+    hidden_widths = []
+    problem = A.ActiveSet.problem
+
+    def record(self, order, moments, learning_rate):
+        reduced = problem(self, order, moments, learning_rate)
+        hidden_widths.append(32 if reduced is None else reduced.units[1])
+        return reduced
+
+    monkeypatch.setattr(A.ActiveSet, "problem", record)
+    pruned = RegularizedMLPClassifier(**settings).fit(X, y)
+    assert sum(width <= 24 for width in hidden_widths) >= 10
+    dead = ~np.any(pruned.coefs_[1] != 0, axis=1)
+    assert np.sum(np.any(pruned.coefs_[0][:, dead] != 0, axis=0)) >= 8
+    with monkeypatch.context() as patch:
+        without_skipping(patch)
+        full = RegularizedMLPClassifier(**settings).fit(X, y)
+    assert_same_model(pruned, full)
+    np.testing.assert_allclose(pruned.loss_curve_, full.loss_curve_, rtol=1e-9)
