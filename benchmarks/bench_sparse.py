@@ -22,12 +22,15 @@ changes them only by rounding while no feature comes back; a feature near
 its threshold can come back in one run and not in the other (reported).
 ``predict_proba`` on 20 000 rows is timed the same way.
 
-A second problem removes hidden units instead: 100 features (20
-informative), two hidden layers of 256, L1 (``alpha=1e-4``) on every weight
-matrix and ``group_alpha=1e-3`` on the rows of the hidden layers' outgoing
-weights; the start is ``hidden_select_epochs`` epochs from scratch, when the
-penalty has zeroed the incoming and outgoing weights of most hidden units.
-The continuations are timed and compared as above.
+Two more problems remove hidden units instead, on 100 features (20
+informative), each from a network trained ``select_epochs`` epochs from
+scratch, by when the penalty has zeroed the outgoing weights of most hidden
+units (``HIDDEN_CASES``): two hidden layers of 256 with L1 (``alpha=1e-4``)
+on every weight matrix and ``group_alpha=1e-3`` on the hidden layers'
+outgoing rows; and one hidden layer of 512 with group lasso alone on its
+outgoing rows (``group_alpha=3e-3``, the default L2 elsewhere), where the
+pruned units' incoming weights are not zero.  The continuations are timed
+and compared as above.
 
 Usage::
 
@@ -69,18 +72,21 @@ HIDDEN_FULL = dict(
     n_predict=20_000,
     n_features=100,
     n_informative=20,
-    hidden=(256, 256),
-    alpha=1e-4,
-    group_alpha=1e-3,
     select_epochs=30,
     epochs=10,
     repeats=5,
     dtypes=("float64", "float32"),
 )
-HIDDEN_QUICK = dict(
-    HIDDEN_FULL, n_train=2_000, n_predict=2_000, hidden=(64, 64), epochs=3, repeats=2
-)
+HIDDEN_QUICK = dict(HIDDEN_FULL, n_train=2_000, n_predict=2_000, epochs=3, repeats=2)
 HIDDEN_QUICK["dtypes"] = ("float64",)
+# name: (hidden layers (full run, quick run), estimator parameters)
+HIDDEN_CASES = {
+    "L1 and group lasso": (
+        ((256, 256), (64, 64)),
+        dict(penalty="l1", alpha=1e-4, group_alpha=[0.0, 1e-3, 1e-3]),
+    ),
+    "group lasso alone": (((512,), (128,)), dict(group_alpha=[0.0, 3e-3])),
+}
 KEPT_SHARE = (0.10, 0.20)
 SPEEDUP_TARGET = 3.0
 
@@ -228,31 +234,30 @@ def measure(cfg, dtype, gate):
 
 
 def hidden_units_in_use(est):
-    """Per hidden layer, the units with a non-zero incoming or outgoing weight."""
-    coefs = est.coefs_
-    return [
-        int(np.sum(np.any(coefs[h - 1] != 0, axis=0) | np.any(coefs[h] != 0, axis=1)))
-        for h in range(1, len(coefs))
-    ]
+    """Per hidden layer, the units with a non-zero outgoing weight."""
+    return [int(np.sum(np.any(W != 0, axis=1))) for W in est.coefs_[1:]]
 
 
-def measure_hidden(cfg, dtype, gate):
+def measure_hidden(cfg, case, quick, dtype, gate):
     from skreg import RegularizedMLPClassifier
 
+    widths, params = HIDDEN_CASES[case]
+    hidden = widths[1] if quick else widths[0]
     X, y, X_new = problem(cfg, dtype)
     start = RegularizedMLPClassifier(
-        hidden_layer_sizes=cfg["hidden"],
-        penalty="l1",
-        alpha=cfg["alpha"],
-        group_alpha=[0.0] + [cfg["group_alpha"]] * len(cfg["hidden"]),
+        hidden_layer_sizes=hidden,
         batch_size=200,
         max_iter=cfg["select_epochs"],
         tol=0.0,
         n_iter_no_change=C.NEVER_STOP,
         random_state=C.SEED,
+        **params,
     ).fit(X, y)
     times, predict_times, models = time_continuations(start, X, y, X_new, cfg, gate)
     return {
+        "case": case,
+        "hidden": hidden,
+        "parameters": params,
         "dtype": dtype,
         "units_in_use_at_start": hidden_units_in_use(start),
         "units_in_use_after": {m: hidden_units_in_use(models[m]) for m in models},
@@ -319,6 +324,7 @@ def table(results, cfg):
 def hidden_table(results, cfg):
     rows = [
         [
+            f"{r['case']}, hidden {r['hidden']}",
             r["dtype"],
             f"{r['training_accuracy']:.3f}",
             " + ".join(str(v) for v in r["units_in_use_at_start"]),
@@ -330,9 +336,10 @@ def hidden_table(results, cfg):
         for r in results
     ]
     headers = [
+        "problem",
         "dtype",
         "training accuracy at the start",
-        f"hidden units in use at the start (of {' + '.join(map(str, cfg['hidden']))})",
+        "hidden units in use at the start",
         "in use after (skipping / every unit)",
         *speed_headers(cfg, "every unit"),
     ]
@@ -352,7 +359,11 @@ def main(argv=None):
     gate = C.idle_gate(args)
     results = [measure(cfg, dtype, gate) for dtype in cfg["dtypes"]]
     hidden_cfg = dict(HIDDEN_QUICK if args.quick else HIDDEN_FULL)
-    hidden = [measure_hidden(hidden_cfg, dtype, gate) for dtype in hidden_cfg["dtypes"]]
+    hidden = [
+        measure_hidden(hidden_cfg, case, args.quick, dtype, gate)
+        for case in HIDDEN_CASES
+        for dtype in hidden_cfg["dtypes"]
+    ]
     markdown = "\n\n".join(
         [
             f"### Sparse training: epochs after group-lasso selection ({cfg['n_features']} "
@@ -363,14 +374,15 @@ def main(argv=None):
             f"(selected by {cfg['select_epochs']} epochs at a group_alpha found by "
             "bisection, keeping 10-20 % of the features). 'every feature' turns the "
             "active set off. The largest weight difference compares the two continuations.",
-            "### Sparse training: epochs after L1 removed hidden units "
-            f"({hidden_cfg['n_features']} features; {hidden_cfg['n_train']} rows; hidden "
-            f"{hidden_cfg['hidden']}; median of {hidden_cfg['repeats']})",
+            "### Sparse training: epochs after the penalty removed hidden units "
+            f"({hidden_cfg['n_features']} features; {hidden_cfg['n_train']} rows; median of "
+            f"{hidden_cfg['repeats']})",
             hidden_table(hidden, hidden_cfg),
             f"Each run: {hidden_cfg['epochs']} more Adam epochs from a network trained "
-            f"{hidden_cfg['select_epochs']} epochs with alpha={hidden_cfg['alpha']:g} (L1) and "
-            f"group_alpha={hidden_cfg['group_alpha']:g} on the hidden layers' outgoing rows. "
-            "A unit is in use while any of its incoming or outgoing weights is non-zero.",
+            f"{hidden_cfg['select_epochs']} epochs; L1 and group lasso: alpha=1e-4 (L1) on "
+            "every weight matrix and group_alpha=1e-3 on the hidden layers' outgoing rows; "
+            "group lasso alone: group_alpha=3e-3 on the hidden layer's outgoing rows, the "
+            "default L2. A unit is in use while any of its outgoing weights is non-zero.",
             C.gate_caption(gate),
             C.machine_caption(info),
         ]
@@ -383,6 +395,7 @@ def main(argv=None):
         "settings": cfg,
         "results": results,
         "hidden_settings": hidden_cfg,
+        "hidden_cases": {name: list(case) for name, case in HIDDEN_CASES.items()},
         "hidden_results": hidden,
     }
     return C.publish("bench_sparse", args.quick, payload, markdown)
