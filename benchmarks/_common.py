@@ -223,6 +223,14 @@ def bench_parser(doc, quick_help, *, idle_max_wait=10.0, idle_budget=240.0):
     return parser
 
 
+def begin(args, full, quick):
+    """What every benchmark's ``main`` starts with: convergence warnings
+    silenced, and ``(settings, machine, gate)``: a copy of ``quick`` or
+    ``full`` as the command line asks, ``machine_info()``, ``idle_gate``."""
+    silence_convergence_warnings()
+    return dict(quick if args.quick else full), machine_info(), idle_gate(args)
+
+
 def idle_gate(args):
     """The IdleGate the command line of ``bench_parser`` asks for."""
     return IdleGate(

@@ -210,13 +210,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    C.silence_convergence_warnings()
-    cfg = dict(QUICK if args.quick else FULL)
-    info = C.machine_info()
+    cfg, info, gate = C.begin(args, FULL, QUICK)
     info["versions"].update(onnx_versions())
     models, X_test, y_test = train(cfg)
     models_info = {name: describe(est, X_test, y_test) for name, est in models.items()}
-    gate = C.idle_gate(args)
     timings = measure(models, X_test, cfg, gate)
     diffs = ", ".join(
         f"{name} {t['max_probability_difference']:.1e}" for name, t in timings.items()

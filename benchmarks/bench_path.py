@@ -641,10 +641,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    C.silence_convergence_warnings()
-    cfg = dict(QUICK if args.quick else FULL)
-    info = C.machine_info()
-    gate = C.idle_gate(args)
+    cfg, info, gate = C.begin(args, FULL, QUICK)
     startup = warm_up()
     results, sections = {}, []
     for name in args.problems:

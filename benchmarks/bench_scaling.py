@@ -126,13 +126,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    C.silence_convergence_warnings()
-    cfg = QUICK if args.quick else FULL
+    cfg, info, gate = C.begin(args, FULL, QUICK)
     names = ["skreg", "sklearn"]
     if not args.no_torch and C.torch_available():
         names.append("torch")
-    info = C.machine_info()
-    gate = C.idle_gate(args)
     results = []
     for point in sweep_points(cfg):
         results.append(measure_point(point, cfg, names, args, gate))

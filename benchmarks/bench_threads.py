@@ -154,10 +154,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    C.silence_convergence_warnings()
-    cfg = dict(QUICK if args.quick else FULL)
-    info = C.machine_info()
-    gate = C.idle_gate(args)
+    cfg, info, gate = C.begin(args, FULL, QUICK)
     results = measure(cfg, gate)
     line = threshold(results)
     import skreg._threads as T
