@@ -46,18 +46,18 @@ def heavy_on_noise(**params):
 
 @pytest.fixture
 def reduced_epochs(monkeypatch):
-    """Counts the epochs run on a reduced problem, by active-set size."""
-    sizes = []
+    """The layer widths of each epoch run on a reduced problem."""
+    widths = []
     problem = A.ActiveSet.problem
 
     def record(self, order, moments, learning_rate):
         reduced = problem(self, order, moments, learning_rate)
         if reduced is not None:
-            sizes.append(reduced.units[0])
+            widths.append(reduced.units)
         return reduced
 
     monkeypatch.setattr(A.ActiveSet, "problem", record)
-    return sizes
+    return widths
 
 
 def without_skipping(monkeypatch):
@@ -74,7 +74,7 @@ def test_skipping_gives_the_model_training_every_feature_gives(
     params = dict(solver=solver, penalty="l1", alpha=1e-4)
     skipping = heavy_on_noise(**params).fit(X_fit, y)
     # most noise features were skipped (a few removed ones may ride along)
-    assert reduced_epochs and min(reduced_epochs) <= 6
+    assert reduced_epochs and min(units[0] for units in reduced_epochs) <= 6
     with monkeypatch.context() as patch:
         without_skipping(patch)
         full = heavy_on_noise(**params).fit(X_fit, y)
@@ -272,21 +272,12 @@ def assert_same_model(a, b):
 
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 def test_leaving_hidden_units_out_gives_the_model_training_every_unit_gives(
-    four_of_forty, monkeypatch, solver
+    four_of_forty, reduced_epochs, monkeypatch, solver
 ):
     X, y = four_of_forty
-    hidden_widths = []
-    problem = A.ActiveSet.problem
-
-    def record(self, order, moments, learning_rate):
-        reduced = problem(self, order, moments, learning_rate)
-        hidden_widths.append(32 if reduced is None else reduced.units[1])
-        return reduced
-
-    monkeypatch.setattr(A.ActiveSet, "problem", record)
     lean = lean_network(solver=solver).fit(X, y)
     # epochs ran without a quarter or more of the hidden units
-    assert sum(width <= 24 for width in hidden_widths) >= 3
+    assert sum(units[1] <= 24 for units in reduced_epochs) >= 3
     assert removed_units(lean).size >= 8
     assert np.sum(np.any(lean.coefs_[1] != 0, axis=1)) >= 8
     with monkeypatch.context() as patch:
@@ -386,7 +377,7 @@ GROUP_PRUNING = {
 
 @pytest.mark.parametrize("case", list(GROUP_PRUNING))
 def test_units_pruned_by_group_lasso_alone_are_left_out_with_the_same_model(
-    four_of_forty, monkeypatch, case
+    four_of_forty, reduced_epochs, monkeypatch, case
 ):
     """The group term on the hidden layer's outgoing rows zeroes them, while
     the units' incoming weights stay non-zero: left out, those weights are
@@ -396,17 +387,8 @@ def test_units_pruned_by_group_lasso_alone_are_left_out_with_the_same_model(
         hidden_layer_sizes=(32,), max_iter=40, tol=0.0, n_iter_no_change=10**6, random_state=0
     )
     settings.update(GROUP_PRUNING[case])
-    hidden_widths = []
-    problem = A.ActiveSet.problem
-
-    def record(self, order, moments, learning_rate):
-        reduced = problem(self, order, moments, learning_rate)
-        hidden_widths.append(32 if reduced is None else reduced.units[1])
-        return reduced
-
-    monkeypatch.setattr(A.ActiveSet, "problem", record)
     pruned = RegularizedMLPClassifier(**settings).fit(X, y)
-    assert sum(width <= 24 for width in hidden_widths) >= 10
+    assert sum(units[1] <= 24 for units in reduced_epochs) >= 10
     dead = ~np.any(pruned.coefs_[1] != 0, axis=1)
     assert np.sum(np.any(pruned.coefs_[0][:, dead] != 0, axis=0)) >= 8
     with monkeypatch.context() as patch:
