@@ -145,26 +145,43 @@ class ActiveSet:
         for reduced, full in zip(problem.moments, moments):
             expand_flat(reduced, full, self.units, problem.kept)
         for l, out in problem.coasting:
-            columns, intercepts = self._unit_indices(l, out)
-            W = self.params[columns]
-            b = self.params[intercepts]
-            W_moments = np.ascontiguousarray(moments[:, columns.ravel()])
-            b_moments = np.ascontiguousarray(moments[:, intercepts])
-            n_steps = t_end - t_start
-            K.coast(
-                W,
-                b,
-                W_moments,
-                b_moments,
-                self.reg,
-                l - 1,
-                self.settings,
-                learning_rate,
-                n_steps,
-                t_start,
-            )
-            self.params[columns], self.params[intercepts] = W, b
-            moments[:, columns.ravel()], moments[:, intercepts] = W_moments, b_moments
+            self._coast(l, out, moments, learning_rate, t_end - t_start, t_start)
+
+    def _coast(self, l, out, moments, learning_rate, n_steps, t_start):
+        """Replay ``n_steps`` updates of full training on the incoming weights
+        and intercepts of the units ``out`` of hidden layer l (their data
+        gradient is zero): ``K.coast`` on them as a one-layer network, with
+        weight matrix l - 1's terms.  Its group term is left out: under one,
+        the weights are zero and stay so (``_incoming_stay_zero``)."""
+        columns, intercepts = self._unit_indices(l, out)
+        where = np.concatenate([columns.ravel(), intercepts])
+        params = self.params[where]
+        state = np.ascontiguousarray(moments[:, where])
+        units = np.array([self.units[l - 1], out.size], dtype=np.int64)
+        K.coast(
+            params,
+            state,
+            units,
+            self._layer_reg(l - 1),
+            self.settings,
+            learning_rate,
+            n_steps,
+            t_start,
+        )
+        self.params[where] = params
+        moments[:, where] = state
+
+    def _layer_reg(self, l):
+        """``reg`` for weight matrix l alone, without its group term."""
+        reg = self.reg
+        return reg._replace(
+            l1=reg.l1[l : l + 1],
+            l2=reg.l2[l : l + 1],
+            group=np.zeros(1),
+            group_factors=np.zeros(0),
+            dropout=np.zeros(1),
+            max_norm=reg.max_norm[l : l + 1],
+        )
 
     def _unit_indices(self, l, units):
         """The flat indices of the incoming weights (n_{l-1} x len(units),

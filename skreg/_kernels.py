@@ -1233,33 +1233,18 @@ def add_removed_units_rows(inputs, acts, deltas, units, settings, left_out, grad
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def coast(W, b, W_moments, b_moments, reg, l, settings, lr, n_steps, t):
-    """``n_steps`` updates, from time step ``t``, of hidden units whose
-    outgoing weights are zero, as minibatch training makes them while the
-    active set leaves the units out of the epoch (``skreg._active_set``):
-    their incoming weights W (a row-major block of columns of weight matrix
-    l) and intercepts b get a zero data gradient, and the solver's step with
-    the L2 term and the weight decay, then the L1 proximal step and the
-    max-norm projection of ``reg``, as in ``optimizer_step``.  The moments
-    are laid out as W and b, one row per moment.  A group term on weight
-    matrix l couples W to the other weights of its rows, which this leaves
-    out: with one, W must be zero and stay zero under the L1 step."""
-    w = W.reshape(W.size)
-    w_grads = np.zeros_like(w)
-    w_steps = np.empty_like(w)
-    b_grads = np.zeros_like(b)
-    b_steps = np.empty_like(b)
-    shrink = 1.0 - lr * reg.weight_decay
-    l1 = 0.0 if reg.l1_subgradient else reg.l1[l]
+def coast(params, moments, units, reg, settings, lr, n_steps, t):
+    """``n_steps`` optimizer steps (``optimizer_step``, with ``reg``'s terms),
+    from time step ``t``, with a zero data gradient: what minibatch training
+    does to parameters whose data gradient is zero.  For the active set
+    (``skreg._active_set``), which passes the incoming weights and the
+    intercepts of the hidden units it leaves out as a one-layer network."""
+    grads = np.empty_like(params)
+    step_sizes = np.empty_like(params)
     for _ in range(n_steps):
         t += 1
-        update_span(w, w_grads, W_moments, w_steps, (0, w.size), reg.l2[l], shrink, lr, settings, t)
-        update_span(b, b_grads, b_moments, b_steps, (0, b.size), 0.0, 1.0, lr, settings, t)
-        if l1 > 0.0:
-            for e in range(w.size):
-                w[e] = soft_threshold(w[e], w_steps[e] * l1)
-        if reg.max_norm[l] > 0.0:
-            project_max_norm_columns(W, reg.max_norm[l])
+        grads[:] = 0.0
+        optimizer_step(params, grads, moments, step_sizes, units, reg, reg, settings, lr, t)
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
