@@ -1171,6 +1171,10 @@ def removed_rows_gradient(inputs, removed, Y, sw, params, units, settings, left_
     inputs_gradient, inputs_scatter = checks.inputs_gradient, checks.inputs_scatter
     units_gradient, units_scatter = checks.units_gradient, checks.units_scatter
     block_out = np.empty_like(inputs_gradient)
+    # scratch for the removed units' activations and gradient, per block
+    most = max(left_out.counts.max(), 1)
+    unit_acts = np.empty(block * most, dtype=params.dtype)
+    unit_grads = np.empty(most * units[1:].max(), dtype=params.dtype)
     sw_total = 0.0
     for i in range(n_samples):
         sw_total += sw[i]
@@ -1195,23 +1199,26 @@ def removed_rows_gradient(inputs, removed, Y, sw, params, units, settings, left_
         inputs_gradient += block_out
         add_squared_contributions(removed_block, first_delta, inputs_scatter)
         add_removed_units_rows(
-            Xb, acts, deltas, units, settings, left_out, units_gradient, units_scatter, n
+            Xb, acts, deltas, units, settings, left_out, checks, unit_acts, unit_grads, n
         )
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def add_removed_units_rows(inputs, acts, deltas, units, settings, left_out, gradient, scatter, n):
+def add_removed_units_rows(inputs, acts, deltas, units, settings, left_out, checks, A_, G_, n):
     """For each hidden layer l's removed units, on a block of n rows: their
     activations A from layer l - 1's (the block's inputs for l = 1), then
-    ``gradient += A.T @ delta_l`` and ``scatter[j] += sum_i a_ij^2
-    ||delta_l[i]||^2`` (layouts of ``ActiveSetChecks``)."""
+    ``A.T @ delta_l`` added to ``checks.units_gradient`` and ``sum_i
+    a_ij^2 ||delta_l[i]||^2`` to ``checks.units_scatter``.  ``A_`` and ``G_``
+    are scratch, at least n * max(counts) and max(counts) * max(units[1:])
+    long."""
+    gradient, scatter = checks.units_gradient, checks.units_scatter
     w_at, b_at, g_at = 0, 0, 0
     for l in range(1, units.shape[0] - 1):
         k = left_out.counts[l]
         if k == 0:
             continue
         W = left_out.weights[w_at : w_at + units[l - 1] * k].reshape((units[l - 1], k))
-        A = np.empty((n, k), dtype=gradient.dtype)
+        A = rows_view(A_, n, k)
         if l == 1:
             input_times(inputs, W, A)
         else:
@@ -1219,8 +1226,10 @@ def add_removed_units_rows(inputs, acts, deltas, units, settings, left_out, grad
         b = left_out.intercepts[b_at : b_at + k]
         add_bias_and_activate(A, b, settings.activation, settings.activation_slope)
         delta = rows_view(deltas[l], n, units[l + 1])
-        G = gradient[g_at : g_at + k * units[l + 1]].reshape((k, units[l + 1]))
-        G += np.dot(A.T, delta)
+        G = rows_view(G_, k, units[l + 1])
+        np.dot(A.T, delta, G)
+        for e in range(k * units[l + 1]):
+            gradient[g_at + e] += G_[e]
         for i in range(n):
             size = 0.0
             for c in range(delta.shape[1]):
