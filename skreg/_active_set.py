@@ -92,13 +92,11 @@ class ReducedProblem:
     """An epoch's problem restricted to the ``kept`` units of each layer
     (inputs, hidden layers, outputs; None: the whole layer): the input
     matrix, flat parameters, optimizer moments, layer widths and
-    regularization the kernels take, and ``coasting``, the hidden units left
-    out: ``(l, units)`` pairs, one per hidden layer that has them."""
+    regularization the kernels take."""
 
-    def __init__(self, kept, inputs, params, moments, units, reg, coasting):
+    def __init__(self, kept, inputs, params, moments, units, reg):
         self.kept, self.inputs = kept, inputs
         self.params, self.moments, self.units, self.reg = params, moments, units, reg
-        self.coasting = coasting
 
 
 class ActiveSet:
@@ -126,15 +124,13 @@ class ActiveSet:
         if kept[0] is not None:
             kept[0] = self._columns_for(kept[0])
         kept.append(None)  # the outputs
-        reduced_reg = self._reduced_reg(kept)
         return ReducedProblem(
             kept,
             self._inputs(kept[0]),
             reduce_flat(self.params, self.units, kept),
             np.stack([reduce_flat(row, self.units, kept) for row in moments]),
             reduced_units(self.units, kept),
-            reduced_reg,
-            self._coasting(kept),
+            self._reduced_reg(kept),
         )
 
     def write_back(self, problem, moments, learning_rate, t_start, t_end):
@@ -144,8 +140,10 @@ class ActiveSet:
         expand_flat(problem.params, self.params, self.units, problem.kept)
         for reduced, full in zip(problem.moments, moments):
             expand_flat(reduced, full, self.units, problem.kept)
-        for l, out in problem.coasting:
-            self._coast(l, out, moments, learning_rate, t_end - t_start, t_start)
+        for l in range(1, len(self.units) - 1):  # the hidden layers
+            if problem.kept[l] is not None:
+                out = np.setdiff1d(np.arange(self.units[l]), problem.kept[l])
+                self._coast(l, out, moments, learning_rate, t_end - t_start, t_start)
 
     def _coast(self, l, out, moments, learning_rate, n_steps, t_start):
         """Replay ``n_steps`` updates of full training on the incoming weights
@@ -345,14 +343,6 @@ class ActiveSet:
         if kept[0] is not None and factors.size:
             factors = factors[kept[0]]
         return self.reg._replace(group=group, group_factors=factors)
-
-    def _coasting(self, kept):
-        """``(l, units)`` for each hidden layer l with units left out."""
-        return [
-            (l, np.setdiff1d(np.arange(self.units[l]), kept[l]))
-            for l in range(1, len(kept) - 1)
-            if kept[l] is not None
-        ]
 
     def _columns_for(self, active):
         """The features the reduced problem trains, in the order of its
