@@ -26,6 +26,7 @@ from . import _callbacks as callbacks
 from . import _config as C
 from . import _kernels as K
 from . import _network
+from ._constant_model import best_constant_intercepts, is_constant
 from ._training import Progress, TrainingData
 from ._validation import check_hidden_layer_sizes
 
@@ -254,6 +255,8 @@ class PathTrainer:
                             self.estimator, step_context, X, y, sample_weight
                         )
                         self._fit_warm(rate, listeners)
+            if is_constant(self.estimator.coefs_):
+                self._predict_best_constant()
             step = self._snapshot(rate, time.perf_counter() - started)
             steps.append(step)
             if on_step is not None:
@@ -326,6 +329,24 @@ class PathTrainer:
             updates_per_epoch = -(-self._data.n_samples // est._batch_size(self._data.n_samples))
             epochs = max(epochs, -(-MIN_WARM_UPDATES // updates_per_epoch))
         return min(epochs, est.max_iter)
+
+    def _predict_best_constant(self):
+        """A network that ignores its input (a weight matrix all zero) gets
+        the output intercept of the best constant prediction, the class
+        frequencies or the mean target (``skreg._constant_model``): training
+        would move it too slowly, and a dead path trains no more."""
+        est, data = self.estimator, self._data
+        est.intercepts_ = best_constant_intercepts(
+            est.coefs_,
+            est.intercepts_,
+            est._settings(data.n_samples),
+            est.out_activation_,
+            data.Y,
+            data.sample_weight,
+        )
+        units = _network.units_of(est.coefs_)
+        params = _network.pack(est.coefs_, est.intercepts_, est.coefs_[0].dtype)
+        self._progress.loss = _objective(est, data, params, units)
 
     def _dead(self):
         """Whether the input layer has no weight left: larger rates cannot
