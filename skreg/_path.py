@@ -16,17 +16,25 @@ input layer alone for ``group_alpha`` (feature selection).
 
 import time
 from dataclasses import dataclass, field
+from numbers import Real
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_array
 
 from . import _callbacks as callbacks
 from . import _config as C
 from . import _kernels as K
 from . import _network
 from ._constant_model import best_constant_intercepts, is_constant
+from ._cv_checks import CountInterval, PathEstimator, check_path_settings, check_rates
 from ._training import Progress, TrainingData
 from ._validation import check_hidden_layer_sizes
 
@@ -180,6 +188,22 @@ class Step:
     @property
     def intercepts(self):
         return _network.views(self.params, self.units)[1]
+
+
+# What regularization_path takes, as scikit-learn's constraints.
+_PATH_CONSTRAINTS = {
+    "X": ["array-like", "sparse matrix"],
+    "y": ["array-like"],
+    "estimator": [PathEstimator(), None],
+    "path_param": [StrOptions(set(PATH_PARAMS))],
+    "alphas": ["array-like", None],
+    "n_alphas": [CountInterval(1, None)],
+    "eps": [Interval(Real, 0, 1, closed="neither")],
+    "path_max_iter": [CountInterval(1, None)],
+    "warm_start": ["boolean"],
+    "group_weights": [StrOptions({"adaptive"}), None],
+    "sample_weight": ["array-like", None],
+}
 
 
 def default_estimator(y):
@@ -450,15 +474,17 @@ def regularization_path(
         input layer alone (feature selection).
 
     alphas : array-like, default=None
-        The rates; sorted in increasing order. None builds ``n_alphas`` rates
-        from the data, log-spaced from ``eps`` times the rate at which the
-        penalty removes (nearly) everything up to that rate.
+        The rates, finite and non-negative, 1-D; sorted in increasing
+        order. None builds ``n_alphas`` rates from the data, log-spaced from
+        ``eps`` times the rate at which the penalty removes (nearly)
+        everything up to that rate.
 
     n_alphas : int, default=10
-        Number of rates of the automatic grid.
+        Number of rates of the automatic grid, at least 1.
 
     eps : float, default=1e-3
-        Smallest rate of the automatic grid, as a fraction of the largest.
+        Smallest rate of the automatic grid, as a fraction of the largest;
+        in (0, 1).
 
     path_max_iter : int, default=20
         Most epochs (L-BFGS iterations) of each step after the first; never
@@ -475,7 +501,8 @@ def regularization_path(
         computes them after the first step from its input rows, ``(largest
         row norm / row norm) ** 2`` per feature, and trains every later step
         with them: weak features then go first and strong ones are shrunk
-        less (adaptive group lasso, see the user guide).
+        less (adaptive group lasso, see the user guide). Refused when the
+        group term is off (``path_param='alpha'`` with ``group_alpha=0``).
 
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
@@ -510,18 +537,21 @@ def regularization_path(
     >>> bool(path.n_features_selected[-1] < 8)  # larger rates remove some
     True
     """
+    # Not the validate_params decorator: it would report the estimator's own
+    # parameters as regularization_path's.
+    validate_parameter_constraints(
+        _PATH_CONSTRAINTS, dict(locals()), caller_name="regularization_path"
+    )
     if estimator is None:
-        estimator = default_estimator(y)
+        estimator = default_estimator(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
+    estimator._validate_params()
+    check_path_settings(estimator, path_param, adaptive=group_weights == "adaptive")
     if alphas is None:
         alphas = rate_grid(
             estimator, X, y, sample_weight, path_param=path_param, n_alphas=n_alphas, eps=eps
         )
-    alphas = np.sort(np.asarray(alphas, dtype=np.float64))
-    if group_weights not in (None, "adaptive"):
-        raise ValueError(
-            f"group_weights must be None or 'adaptive', got {group_weights!r}; set fixed "
-            "factors on the estimator."
-        )
+    else:
+        alphas = check_rates(alphas, "regularization_path")[0]
     trainer = PathTrainer(
         estimator,
         path_param,

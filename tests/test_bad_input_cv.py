@@ -293,3 +293,84 @@ def test_some_nan_scores_leave_those_rates_unchosen(Est, data):
     est.fit(X, targets(Est, y))
     assert np.isnan(est.cv_results_["mean_test_score"][0])
     assert est.alpha_ == pytest.approx(1e-3)
+
+
+# --------------------------------------------------------------------------
+# regularization_path checks its arguments as the estimators do theirs
+# --------------------------------------------------------------------------
+
+
+def path_with(**kwargs):
+    def call(X, y):
+        return regularization_path(X, y, **{"path_max_iter": 2, "n_alphas": 2, **kwargs})
+
+    return call
+
+
+def path_on(transform, **kwargs):
+    def call(X, y):
+        return path_with(**kwargs)(*transform(X, y))
+
+    return call
+
+
+TINY_CLASSIFIER = dict(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+
+BAD_PATH = [
+    ("alphas_scalar", path_with(alphas=0.05), "'alphas' parameter of regularization_path"),
+    ("alphas_zero", path_with(alphas=0), "'alphas' parameter of regularization_path"),
+    ("alphas_nan", path_with(alphas=[np.nan]), "'alphas' parameter of regularization_path"),
+    ("alphas_negative", path_with(alphas=[-1.0]), "'alphas' parameter of regularization_path"),
+    ("alphas_empty", path_with(alphas=[]), "'alphas' parameter of regularization_path"),
+    ("n_alphas_zero", path_with(n_alphas=0), "'n_alphas' parameter of regularization_path"),
+    ("n_alphas_negative", path_with(n_alphas=-2), "'n_alphas' parameter"),
+    ("n_alphas_float", path_with(n_alphas=2.5), "'n_alphas' parameter"),
+    ("n_alphas_true", path_with(n_alphas=True), "'n_alphas' parameter"),
+    ("eps_zero", path_with(eps=0), "'eps' parameter of regularization_path"),
+    ("eps_one", path_with(eps=1), "'eps' parameter of regularization_path"),
+    ("eps_ten", path_with(eps=10), "'eps' parameter of regularization_path"),
+    ("path_max_iter_zero", path_with(path_max_iter=0), "'path_max_iter' parameter"),
+    ("path_max_iter_negative", path_with(path_max_iter=-5), "'path_max_iter' parameter"),
+    ("warm_start_str", path_with(warm_start="yes"), "'warm_start' parameter"),
+    ("group_weights_array", path_with(group_weights=np.ones(5)), "'group_weights' parameter"),
+    ("path_param_beta", path_with(path_param="beta"), "'path_param' parameter"),
+    ("estimator_other_library", path_with(estimator="LogisticRegression"), "'estimator'"),
+    ("estimator_class", path_with(estimator=RegularizedMLPClassifier), "'estimator' parameter"),
+    (
+        "estimator_cv",
+        path_with(estimator=RegularizedMLPClassifierCV()),
+        "'estimator' parameter of regularization_path",
+    ),
+    (
+        "estimator_bad_parameter",
+        path_with(estimator=RegularizedMLPClassifier(alpha=-1.0)),
+        "'alpha' parameter of RegularizedMLPClassifier",
+    ),
+    (
+        "alpha_path_without_penalty",
+        path_with(estimator=RegularizedMLPClassifier(penalty=None, **TINY_CLASSIFIER)),
+        "penalty=None",
+    ),
+    (
+        "adaptive_weights_on_an_alpha_path",
+        path_with(group_weights="adaptive", estimator=RegularizedMLPClassifier(**TINY_CLASSIFIER)),
+        "group_weights='adaptive'",
+    ),
+    ("X_nan", path_on(lambda X, y: (np.where(X > 1, np.nan, X), y)), "X"),
+    ("X_1d", path_on(lambda X, y: (X[:, 0], y)), "X"),
+    ("y_nan", path_on(lambda X, y: (X, np.where(y > 0, np.nan, 1.0))), "y"),
+    ("X_y_lengths", path_on(lambda X, y: (X, y[:50])), "samples"),
+    ("sample_weight_length", path_with(sample_weight=np.ones(3)), "sample_weight"),
+    (
+        "sample_weight_nan_given_alphas",
+        path_with(sample_weight=np.r_[np.nan, np.ones(59)], alphas=[1e-3]),
+        "sample_weight",
+    ),
+]
+
+
+@pytest.mark.parametrize("call, pattern", [pytest.param(c, p, id=i) for i, c, p in BAD_PATH])
+def test_regularization_path_refuses_with_a_clear_error(call, pattern, data):
+    X, y = data
+    with pytest.raises(ValueError, match=pattern):
+        call(X, y)
