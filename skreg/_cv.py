@@ -31,6 +31,7 @@ from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
 from ._cv_checks import (
     CountInterval,
     check_folds,
+    check_groups,
     check_l1_ratios,
     check_mean_scores,
     check_path_settings,
@@ -122,6 +123,7 @@ class _PathCVMixin:
         estimators = [clone(base).set_params(l1_ratio=float(r)) for r in l1_ratios]
         grids = self._grids(estimators, X, y, sample_weight)
         splitter = check_cv(self.cv, y, classifier=is_classifier(self))
+        groups = check_groups(groups, X.shape[0])
         folds = check_folds(
             splitter.split(X, y, groups), y, sample_weight, classifier=is_classifier(self)
         )

@@ -13,6 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_array
 
 
 class CountInterval(Interval):
@@ -51,19 +52,25 @@ def _invalid(name, caller, what, value):
     )
 
 
-def check_rates(alphas, caller, n_grids=1):
-    """The rates given as ``alphas``: one ascending grid per l1_ratio, as an
-    array of shape (n_grids, n_rates).  A 1-D ``alphas`` is every l1_ratio's
-    grid; a 2-D one holds one row per l1_ratio."""
-    what = "finite, non-negative numbers, 1-D (or 2-D with one row per l1_ratio), not empty"
+def check_rates(alphas, caller, n_grids=None):
+    """The rates given as ``alphas``, ascending.  Without ``n_grids`` (a
+    path): 1-D.  With it (a CV estimator with ``n_grids`` l1_ratio values):
+    an array of shape (n_grids, n_rates), one grid per l1_ratio; a 1-D
+    ``alphas`` is every l1_ratio's grid, a 2-D one holds one row per
+    l1_ratio."""
+    shapes = "1-D" if n_grids is None else "1-D (or 2-D with one row per l1_ratio)"
+    what = f"finite, non-negative numbers, {shapes}, not empty"
     try:
         rates = np.array(alphas, dtype=np.float64)
     except (TypeError, ValueError):
         raise _invalid("alphas", caller, what, alphas) from None
-    if isinstance(alphas, (str, bytes)) or rates.ndim not in (1, 2) or rates.size == 0:
+    max_ndim = 1 if n_grids is None else 2
+    if isinstance(alphas, (str, bytes)) or not 1 <= rates.ndim <= max_ndim or rates.size == 0:
         raise _invalid("alphas", caller, what, alphas)
     if not np.all(np.isfinite(rates)) or np.any(rates < 0):
         raise _invalid("alphas", caller, what, alphas)
+    if n_grids is None:
+        return np.sort(rates)
     if rates.ndim == 1:
         rates = np.tile(rates, (n_grids, 1))
     elif rates.shape[0] != n_grids:
@@ -155,6 +162,19 @@ def _fold_indices(k, part, indices, n_samples):
             f"(the number of samples): {indices!r}."
         )
     return indices
+
+
+def check_groups(groups, n_samples):
+    """Group labels for the splitter: one per sample, 1-D, no NaN."""
+    if groups is None:
+        return None
+    groups = check_array(groups, ensure_2d=False, dtype=None, input_name="groups")
+    if groups.ndim != 1 or groups.shape[0] != n_samples:
+        raise ValueError(
+            f"groups must hold one label per sample: got shape {groups.shape}, and X has "
+            f"{n_samples} samples."
+        )
+    return groups
 
 
 def _class_sets(y):

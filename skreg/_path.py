@@ -551,7 +551,7 @@ def regularization_path(
             estimator, X, y, sample_weight, path_param=path_param, n_alphas=n_alphas, eps=eps
         )
     else:
-        alphas = check_rates(alphas, "regularization_path")[0]
+        alphas = check_rates(alphas, "regularization_path")
     trainer = PathTrainer(
         estimator,
         path_param,

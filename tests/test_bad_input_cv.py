@@ -5,6 +5,7 @@ cross-validation."""
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
+from sklearn.model_selection import GroupKFold
 
 from skreg import (
     RegularizedMLPClassifier,
@@ -220,6 +221,20 @@ BAD_CV = [
         "Fold 0 of cv has test indices",
     ),
     (
+        "groups_length",
+        dict(cv=GroupKFold(n_splits=2)),
+        lambda est, X, y: est.fit(X, y, groups=np.arange(5)),
+        ValueError,
+        "groups must hold one label per sample",
+    ),
+    (
+        "groups_nan",
+        dict(cv=GroupKFold(n_splits=2)),
+        lambda est, X, y: est.fit(X, y, groups=np.r_[np.nan, np.arange(59.0)]),
+        ValueError,
+        "groups",
+    ),
+    (
         "training_fold_weights_zero",
         dict(cv=halves()),
         weights_zero_on_first_half,
@@ -232,9 +247,8 @@ BAD_CV = [
 def _cv_cases():
     for case_id, params, call, error, pattern in BAD_CV:
         for Est in CV_BOTH:
-            yield pytest.param(
-                Est, params, call, error, pattern, id=f"{case_id}-{Est.__name__[13:]}"
-            )
+            kind = Est.__name__.removeprefix("RegularizedMLP")
+            yield pytest.param(Est, params, call, error, pattern, id=f"{case_id}-{kind}")
 
 
 @pytest.mark.parametrize("Est, params, call, error, pattern", list(_cv_cases()))
@@ -258,8 +272,6 @@ def test_a_class_missing_from_a_training_fold_is_named(scoring, data):
 
 @pytest.mark.parametrize("Est", CV_BOTH)
 def test_groups_reach_the_splitter(Est, data):
-    from sklearn.model_selection import GroupKFold
-
     X, y = data
     groups = np.arange(len(y)) % 4
     est = tiny(Est, cv=GroupKFold(n_splits=2)).fit(X, targets(Est, y), groups=groups)
@@ -322,6 +334,7 @@ BAD_PATH = [
     ("alphas_nan", path_with(alphas=[np.nan]), "'alphas' parameter of regularization_path"),
     ("alphas_negative", path_with(alphas=[-1.0]), "'alphas' parameter of regularization_path"),
     ("alphas_empty", path_with(alphas=[]), "'alphas' parameter of regularization_path"),
+    ("alphas_2d", path_with(alphas=[[1e-3], [1e-2]]), "'alphas' parameter of regularization_path"),
     ("n_alphas_zero", path_with(n_alphas=0), "'n_alphas' parameter of regularization_path"),
     ("n_alphas_negative", path_with(n_alphas=-2), "'n_alphas' parameter"),
     ("n_alphas_float", path_with(n_alphas=2.5), "'n_alphas' parameter"),
