@@ -45,6 +45,15 @@ class PathEstimator(HasMethods):
         return "an instance of RegularizedMLPClassifier or RegularizedMLPRegressor (not a CV one)"
 
 
+def _holds_bool(values):
+    """Whether ``values`` is or holds a boolean (NumPy turns True into 1.0)."""
+    if isinstance(values, np.ndarray):
+        return values.dtype.kind == "b"
+    if isinstance(values, (list, tuple)):
+        return any(_holds_bool(value) for value in values)
+    return isinstance(values, (bool, np.bool_))
+
+
 def _invalid(name, caller, what, value):
     """scikit-learn's message for a parameter value outside its constraints."""
     return InvalidParameterError(
@@ -65,7 +74,8 @@ def check_rates(alphas, caller, n_grids=None):
     except (TypeError, ValueError):
         raise _invalid("alphas", caller, what, alphas) from None
     max_ndim = 1 if n_grids is None else 2
-    if isinstance(alphas, (str, bytes)) or not 1 <= rates.ndim <= max_ndim or rates.size == 0:
+    wrong_kind = isinstance(alphas, (str, bytes)) or _holds_bool(alphas)
+    if wrong_kind or not 1 <= rates.ndim <= max_ndim or rates.size == 0:
         raise _invalid("alphas", caller, what, alphas)
     if not np.all(np.isfinite(rates)) or np.any(rates < 0):
         raise _invalid("alphas", caller, what, alphas)
@@ -90,7 +100,8 @@ def check_l1_ratios(l1_ratio, penalty, caller):
         ratios = np.atleast_1d(np.array(l1_ratio, dtype=np.float64))
     except (TypeError, ValueError):
         raise _invalid("l1_ratio", caller, what, l1_ratio) from None
-    if isinstance(l1_ratio, (str, bytes)) or ratios.ndim != 1 or ratios.size == 0:
+    wrong_kind = isinstance(l1_ratio, (str, bytes)) or _holds_bool(l1_ratio)
+    if wrong_kind or ratios.ndim != 1 or ratios.size == 0:
         raise _invalid("l1_ratio", caller, what, l1_ratio)
     if np.any(np.isnan(ratios)) or np.any((ratios < 0) | (ratios > 1)):
         raise _invalid("l1_ratio", caller, what, l1_ratio)
@@ -140,6 +151,8 @@ def check_folds(folds, y, sample_weight, classifier):
         if classes is not None:
             _check_fold_classes(k, classes, y, train)
         checked.append((train, test))
+    if not checked:
+        raise ValueError("cv gave no folds: it needs at least one (train, test) split.")
     return checked
 
 

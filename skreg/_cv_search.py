@@ -32,7 +32,13 @@ def scored_path(estimator, settings, X, y, sample_weight, fold, rates, scorer, c
     rows = []
 
     def score(est, step):
-        value = scorer(est, X_test, y_test)
+        try:
+            value = scorer(est, X_test, y_test)
+        except Exception as error:
+            raise ValueError(
+                f"scoring={scoring!r} failed on fold {k} at {settings['path_param']}="
+                f"{step.rate:g}: {type(error).__name__}: {error}"
+            ) from error
         rows.append(
             (
                 check_score(value, scoring, k, settings["path_param"], step.rate),
