@@ -6,7 +6,9 @@ stopping rule and at most ``path_max_iter`` epochs: most of what the network
 learned at one rate still holds at the next, so a step costs a fraction of a
 fit.  Rates go up, from the dense network to the sparse one: an all-zero
 network is a stationary point that gradients cannot leave, so a path going
-down from it would stay dead (docs/design.rst, "Paths").
+down from it would stay dead (docs/design.rst, "Paths").  A step that ends
+with a network ignoring its input gets the output intercept of the best
+constant prediction (``skreg._constant_model``).
 
 The rate moves one parameter, ``alpha`` or ``group_alpha``, times a per-layer
 pattern: the estimator's own value of that parameter when it is a sequence
