@@ -36,6 +36,7 @@ from ._cv_checks import (
     check_mean_scores,
     check_path_settings,
     check_rates,
+    listed_folds,
 )
 from ._cv_search import SELECTION_RULES, choose, cv_results, full_path, scored_path
 from ._docstrings import fill_cv_docstring
@@ -122,7 +123,7 @@ class _PathCVMixin:
         l1_ratios = check_l1_ratios(self.l1_ratio, self.penalty, type(self).__name__)
         estimators = [clone(base).set_params(l1_ratio=float(r)) for r in l1_ratios]
         grids = self._grids(estimators, X, y, sample_weight)
-        splitter = check_cv(self.cv, y, classifier=is_classifier(self))
+        splitter = check_cv(listed_folds(self.cv), y, classifier=is_classifier(self))
         groups = check_groups(groups, X.shape[0])
         folds = check_folds(
             splitter.split(X, y, groups), y, sample_weight, classifier=is_classifier(self)

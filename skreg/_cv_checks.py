@@ -130,6 +130,18 @@ def check_path_settings(estimator, path_param, adaptive):
         )
 
 
+def listed_folds(cv):
+    """A ``cv`` given as an iterable of folds, as a list of checked pairs
+    (scikit-learn would fail unpacking them); any other ``cv`` as it is."""
+    if cv is None or isinstance(cv, Integral) or hasattr(cv, "split"):
+        return cv
+    folds = list(cv)
+    for k, fold in enumerate(folds):
+        if not hasattr(fold, "__len__") or len(fold) != 2:
+            raise ValueError(f"Fold {k} of cv is not a (train indices, test indices) pair.")
+    return folds
+
+
 def check_folds(folds, y, sample_weight, classifier):
     """The folds as integer index arrays.  Each must have samples on both
     sides, indices within the data, a training part with positive total

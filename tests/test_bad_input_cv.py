@@ -230,6 +230,13 @@ BAD_CV = [
         "Fold 0 of cv has an empty training set",
     ),
     (
+        "fold_not_a_pair",
+        dict(cv=[(np.arange(30),), halves()[1]]),
+        fit,
+        ValueError,
+        "Fold 0 of cv is not a .* pair",
+    ),
+    (
         "fold_index_out_of_range",
         dict(cv=[(np.arange(30), np.arange(30, 61)), halves()[1]]),
         fit,
