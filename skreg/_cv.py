@@ -17,7 +17,7 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import _fit_context, clone, is_classifier
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -38,7 +38,14 @@ from ._cv_checks import (
     check_rates,
     listed_folds,
 )
-from ._cv_search import SELECTION_RULES, choose, cv_results, full_path, scored_path
+from ._cv_search import (
+    SELECTION_RULES,
+    choose,
+    cv_results,
+    fold_scorer,
+    full_path,
+    scored_path,
+)
 from ._docstrings import fill_cv_docstring
 from ._path import rate_grid
 from ._validation import check_sparse_structure
@@ -134,7 +141,7 @@ class _PathCVMixin:
             warm_start=self.path_warm_start,
             adaptive=adaptive,
         )
-        scorer = (check_scoring(base, scoring=self.scoring), self.scoring)
+        scorer = (fold_scorer(base, self.scoring, y), self.scoring)
 
         started = time.perf_counter()
         n_tasks = len(estimators) * (len(folds) + 1)

@@ -3,6 +3,8 @@ functions, so that any backend can ship them), the ``cv_results_`` table
 built from the folds' scores, and the rule that picks one of its rows."""
 
 import numpy as np
+from sklearn.base import is_classifier
+from sklearn.metrics import check_scoring, log_loss, make_scorer
 from sklearn.utils._indexing import _safe_indexing
 
 from . import _callbacks as callbacks
@@ -10,6 +12,17 @@ from ._cv_checks import check_score
 from ._path import PathTrainer
 
 SELECTION_RULES = ("best", "1se")
+
+
+def fold_scorer(estimator, scoring, y):
+    """The scorer of ``scoring`` for the folds.  Log loss is told every class
+    of ``y``: a test fold that holds fewer classes than the model knows would
+    make it fail."""
+    if scoring == "neg_log_loss" and is_classifier(estimator) and np.ndim(y) == 1:
+        return make_scorer(
+            log_loss, greater_is_better=False, response_method="predict_proba", labels=np.unique(y)
+        )
+    return check_scoring(estimator, scoring=scoring)
 
 
 # --------------------------------------------------------------------------

@@ -411,3 +411,12 @@ def test_regularization_path_refuses_with_a_clear_error(call, pattern, data):
     X, y = data
     with pytest.raises(ValueError, match=pattern):
         call(X, y)
+
+
+def test_log_loss_scores_a_test_fold_holding_one_class(data):
+    X, y = data
+    zero, one = np.flatnonzero(y == 0), np.flatnonzero(y == 1)
+    folds = [(np.r_[zero[:20], one], zero[20:]), (np.r_[zero, one[:20]], one[20:])]
+    est = tiny(RegularizedMLPClassifierCV, cv=folds, scoring="neg_log_loss").fit(X, y)
+    scores = est.cv_results_["split0_test_score"]
+    assert np.all(np.isfinite(scores)) and np.all(scores < 0)
