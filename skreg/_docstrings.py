@@ -269,7 +269,8 @@ CV_PARAMETERS = """\
     scoring : str, callable or None, default=None
         How a fold's held-out part is scored; None uses ``score`` (accuracy
         or R^2). A scorer must return a number; a rate with a NaN score on
-        some fold is never chosen.
+        some fold is never chosen. ``'neg_log_loss'`` is given every class of
+        y, so that a test fold holding fewer classes is scored.
 
     n_jobs : int or None, default=None
         Paths run in parallel: one joblib task per fold and l1_ratio, plus one
