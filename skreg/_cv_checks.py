@@ -45,13 +45,14 @@ class PathEstimator(HasMethods):
         return "an instance of RegularizedMLPClassifier or RegularizedMLPRegressor (not a CV one)"
 
 
-def _holds_bool(values):
-    """Whether ``values`` is or holds a boolean (NumPy turns True into 1.0)."""
+def _holds_non_numbers(values):
+    """Whether ``values`` is or holds a boolean or a string, which NumPy would
+    turn into numbers (True into 1.0, "1" into 1.0)."""
     if isinstance(values, np.ndarray):
-        return values.dtype.kind == "b"
+        return values.dtype.kind in "bUS"
     if isinstance(values, (list, tuple)):
-        return any(_holds_bool(value) for value in values)
-    return isinstance(values, (bool, np.bool_))
+        return any(_holds_non_numbers(value) for value in values)
+    return isinstance(values, (bool, np.bool_, str, bytes))
 
 
 def _invalid(name, caller, what, value):
@@ -74,7 +75,7 @@ def check_rates(alphas, caller, n_grids=None):
     except (TypeError, ValueError):
         raise _invalid("alphas", caller, what, alphas) from None
     max_ndim = 1 if n_grids is None else 2
-    wrong_kind = isinstance(alphas, (str, bytes)) or _holds_bool(alphas)
+    wrong_kind = _holds_non_numbers(alphas)
     if wrong_kind or not 1 <= rates.ndim <= max_ndim or rates.size == 0:
         raise _invalid("alphas", caller, what, alphas)
     if not np.all(np.isfinite(rates)) or np.any(rates < 0):
@@ -100,7 +101,7 @@ def check_l1_ratios(l1_ratio, penalty, caller):
         ratios = np.atleast_1d(np.array(l1_ratio, dtype=np.float64))
     except (TypeError, ValueError):
         raise _invalid("l1_ratio", caller, what, l1_ratio) from None
-    wrong_kind = isinstance(l1_ratio, (str, bytes)) or _holds_bool(l1_ratio)
+    wrong_kind = _holds_non_numbers(l1_ratio)
     if wrong_kind or ratios.ndim != 1 or ratios.size == 0:
         raise _invalid("l1_ratio", caller, what, l1_ratio)
     if np.any(np.isnan(ratios)) or np.any((ratios < 0) | (ratios > 1)):

@@ -185,6 +185,7 @@ BAD_CV = [
     ("alphas_negative", dict(alphas=[-1e-3, 1e-3]), fit, ValueError, "'alphas' parameter"),
     ("alphas_empty", dict(alphas=[]), fit, ValueError, "'alphas' parameter"),
     ("alphas_strings", dict(alphas=["a", "b"]), fit, ValueError, "'alphas' parameter"),
+    ("alphas_numeric_strings", dict(alphas=["1e-3", "1e-2"]), fit, ValueError, "'alphas'"),
     ("alphas_3d", dict(alphas=np.ones((1, 1, 2))), fit, ValueError, "'alphas' parameter"),
     ("path_max_iter_true", dict(path_max_iter=True), fit, ValueError, "'path_max_iter'"),
     (
