@@ -183,9 +183,14 @@ def _fold_indices(k, part, indices, n_samples):
         or indices.min() < 0
         or indices.max() >= n_samples
     ):
+        found = (
+            f"values from {indices.min()} to {indices.max()}"
+            if indices.ndim == 1 and indices.dtype.kind in "iuf"
+            else f"an array of dtype {indices.dtype} and shape {indices.shape}"
+        )
         raise ValueError(
             f"Fold {k} of cv has {part} indices that are not integers in [0, {n_samples}) "
-            f"(the number of samples): {indices!r}."
+            f"(the number of samples): {found}."
         )
     return indices
 

@@ -238,6 +238,20 @@ BAD_CV = [
         "Fold 0 of cv is not a .* pair",
     ),
     (
+        "fold_negative_indices",
+        dict(cv=[(np.arange(-30, 0), np.arange(30)), halves()[1]]),
+        fit,
+        ValueError,
+        "Fold 0 of cv has training indices .*from -30 to -1",
+    ),
+    (
+        "fold_float_indices",
+        dict(cv=[(np.arange(30.0), np.arange(30, 60)), halves()[1]]),
+        fit,
+        ValueError,
+        "Fold 0 of cv has training indices that are not integers",
+    ),
+    (
         "fold_index_out_of_range",
         dict(cv=[(np.arange(30), np.arange(30, 61)), halves()[1]]),
         fit,
