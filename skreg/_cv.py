@@ -129,12 +129,8 @@ class _PathCVMixin:
         check_path_settings(base, self.path_param, adaptive)
         l1_ratios = check_l1_ratios(self.l1_ratio, self.penalty, type(self).__name__)
         estimators = [clone(base).set_params(l1_ratio=float(r)) for r in l1_ratios]
+        folds = self._folds(X, y, sample_weight, groups)
         grids = self._grids(estimators, X, y, sample_weight)
-        splitter = check_cv(listed_folds(self.cv), y, classifier=is_classifier(self))
-        groups = check_groups(groups, X.shape[0])
-        folds = check_folds(
-            splitter.split(X, y, groups), y, sample_weight, classifier=is_classifier(self)
-        )
         settings = dict(
             path_param=self.path_param,
             path_max_iter=self.path_max_iter,
@@ -202,6 +198,15 @@ class _PathCVMixin:
         if is_classifier(self):
             check_classification_targets(y)
         return X, y
+
+    def _folds(self, X, y, sample_weight, groups):
+        """The (train, test) index pairs of ``cv``, each checked to be
+        trainable and scorable (``check_folds``)."""
+        splitter = check_cv(listed_folds(self.cv), y, classifier=is_classifier(self))
+        groups = check_groups(groups, X.shape[0])
+        return check_folds(
+            splitter.split(X, y, groups), y, sample_weight, classifier=is_classifier(self)
+        )
 
     def _grids(self, estimators, X, y, sample_weight):
         """The rates of each estimator's path (one per l1_ratio), an array of
