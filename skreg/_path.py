@@ -204,7 +204,7 @@ _PATH_CONSTRAINTS = {
     "path_max_iter": [CountInterval(1, None)],
     "warm_start": ["boolean"],
     "group_weights": [StrOptions({"adaptive"}), None],
-    "sample_weight": ["array-like", None],
+    "sample_weight": ["array-like", Real, None],  # a number weighs every sample alike
 }
 
 
@@ -506,8 +506,8 @@ def regularization_path(
         less (adaptive group lasso, see the user guide). Refused when the
         group term is off (``path_param='alpha'`` with ``group_alpha=0``).
 
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+    sample_weight : array-like of shape (n_samples,) or float, default=None
+        Sample weights (a float weighs every sample alike).
 
     Returns
     -------
