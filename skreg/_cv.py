@@ -17,10 +17,9 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import _fit_context, clone, is_classifier
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
-from sklearn.utils._indexing import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
@@ -29,54 +28,27 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from . import _callbacks as callbacks
 from ._base import unchanged_on_error
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
+from ._cv_checks import (
+    CountInterval,
+    check_folds,
+    check_groups,
+    check_l1_ratios,
+    check_mean_scores,
+    check_path_settings,
+    check_rates,
+    listed_folds,
+)
+from ._cv_search import (
+    SELECTION_RULES,
+    choose,
+    cv_results,
+    fold_scorer,
+    full_path,
+    scored_path,
+)
 from ._docstrings import fill_cv_docstring
-from ._path import PathTrainer, rate_grid
+from ._path import rate_grid
 from ._validation import check_sparse_structure
-
-SELECTION_RULES = ("best", "1se")
-
-
-# --------------------------------------------------------------------------
-# Tasks: one path each (module-level functions, so that any joblib backend
-# can ship them)
-# --------------------------------------------------------------------------
-
-
-def _scored_path(estimator, settings, X, y, sample_weight, train, test, rates, scorer, context):
-    """The path over ``rates`` on the training fold; per rate, the test
-    score, the sparsity reached and what the step cost.  ``context`` is the
-    path's callback task, or None."""
-    X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
-    X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
-    sw_train = None if sample_weight is None else sample_weight[train]
-    rows = []
-
-    def score(est, step):
-        rows.append(
-            (
-                scorer(est, X_test, y_test),
-                est.n_features_selected_,
-                float(np.mean(np.concatenate([W.ravel() == 0 for W in est.coefs_]))),
-                step.seconds,
-                step.n_iter,
-            )
-        )
-
-    with callbacks.task(context, estimator, X_train, y_train, sw_train):
-        PathTrainer(estimator, **settings).run(
-            X_train, y_train, sw_train, rates, score, context=context
-        )
-    return np.array(rows)
-
-
-def _full_path(estimator, settings, X, y, sample_weight, rates, context):
-    """The path over ``rates`` on all the data: its steps and the fitted
-    estimator (at the last rate), from which the chosen step's model is made."""
-    trainer = PathTrainer(estimator, **settings)
-    with callbacks.task(context, estimator, X, y, sample_weight):
-        steps = trainer.run(X, y, sample_weight, rates, context=context)
-    return steps, trainer.estimator
-
 
 # --------------------------------------------------------------------------
 # What both CV estimators add to their base estimator
@@ -87,7 +59,8 @@ class _PathCVMixin:
     """Fit by cross-validated paths; see the module docstring."""
 
     _cv_parameter_constraints: dict = {
-        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        # An int builds that many rates (one would leave nothing to choose).
+        "alphas": [CountInterval(2, None), "array-like"],
         "eps": [Interval(Real, 0, 1, closed="neither")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
         "path_param": [StrOptions({"alpha", "group_alpha"})],
@@ -95,7 +68,7 @@ class _PathCVMixin:
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
         "n_jobs": [Integral, None],
         "selection_rule": [StrOptions(set(SELECTION_RULES))],
-        "path_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "path_max_iter": [CountInterval(1, None)],
         "path_warm_start": ["boolean"],
     }
     # A base parameter that takes one more value here (the path computes it).
@@ -115,7 +88,7 @@ class _PathCVMixin:
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Choose the rate by cross-validated paths, then fit at it.
 
         With scikit-learn's callbacks (``set_callbacks``), the fit is a task,
@@ -134,6 +107,10 @@ class _PathCVMixin:
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights, used in training (not in scoring).
 
+        groups : array-like of shape (n_samples,), default=None
+            Group labels of the samples, handed to the splitter of ``cv``
+            (``GroupKFold`` and the like need them).
+
         Returns
         -------
         self : object
@@ -149,34 +126,31 @@ class _PathCVMixin:
         if isinstance(base.random_state, np.random.RandomState):
             # One seed for every path, so that no path depends on when it ran.
             base.set_params(random_state=int(check_random_state(base.random_state).randint(2**31)))
-        l1_ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
-        if l1_ratios.ndim != 1 or l1_ratios.size == 0 or np.any((l1_ratios < 0) | (l1_ratios > 1)):
-            raise ValueError(
-                f"l1_ratio must be in [0, 1], or a list of such, got {self.l1_ratio!r}."
-            )
+        check_path_settings(base, self.path_param, adaptive)
+        l1_ratios = check_l1_ratios(self.l1_ratio, self.penalty, type(self).__name__)
         estimators = [clone(base).set_params(l1_ratio=float(r)) for r in l1_ratios]
-        grids = [self._rates(est, X, y, sample_weight) for est in estimators]
-        folds = list(check_cv(self.cv, y, classifier=is_classifier(self)).split(X, y))
+        folds = self._folds(X, y, sample_weight, groups)
+        grids = self._grids(estimators, X, y, sample_weight)
         settings = dict(
             path_param=self.path_param,
             path_max_iter=self.path_max_iter,
             warm_start=self.path_warm_start,
             adaptive=adaptive,
         )
-        scorer = check_scoring(base, scoring=self.scoring)
+        scorer = (fold_scorer(base, self.scoring, y), self.scoring)
 
         started = time.perf_counter()
         n_tasks = len(estimators) * (len(folds) + 1)
         contexts = self._path_contexts(X, y, sample_weight, n_tasks, len(grids[0]))
         tasks = [
-            delayed(_scored_path)(
-                est, settings, X, y, sample_weight, train, test, rates, scorer, next(contexts)
+            delayed(scored_path)(
+                est, settings, X, y, sample_weight, (k, *fold), rates, scorer, next(contexts)
             )
             for est, rates in zip(estimators, grids)
-            for train, test in folds
+            for k, fold in enumerate(folds)
         ]
         tasks += [
-            delayed(_full_path)(est, settings, X, y, sample_weight, rates, next(contexts))
+            delayed(full_path)(est, settings, X, y, sample_weight, rates, next(contexts))
             for est, rates in zip(estimators, grids)
         ]
         results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
@@ -184,14 +158,15 @@ class _PathCVMixin:
         fold_rows = np.array(results[: len(tasks) - len(estimators)]).reshape(
             len(estimators), n_folds, -1, 5
         )
-        self.cv_results_ = self._cv_results(l1_ratios, grids, fold_rows)
+        self.cv_results_ = cv_results(self.path_param, l1_ratios, grids, fold_rows)
+        check_mean_scores(self.cv_results_["mean_test_score"], self.scoring)
         choice = self._choose(self.cv_results_, n_folds)
         ratio_index, rate_index = divmod(choice, len(grids[0]))
         steps, fitted = results[len(tasks) - len(estimators) + ratio_index]
         self._take_model(fitted, steps, rate_index)
         self.alpha_ = float(grids[ratio_index][rate_index])
         self.l1_ratio_ = float(l1_ratios[ratio_index])
-        self.alphas_ = np.array(grids) if len(grids) > 1 else np.array(grids[0])
+        self.alphas_ = grids if len(grids) > 1 else grids[0]
         self.fit_time_ = time.perf_counter() - started
         callbacks.end(self._root_context, self, X, y, sample_weight, reconstruction_attributes={})
         del self._root_context
@@ -224,73 +199,39 @@ class _PathCVMixin:
             check_classification_targets(y)
         return X, y
 
-    def _rates(self, estimator, X, y, sample_weight):
-        if isinstance(self.alphas, Integral):
-            return rate_grid(
-                estimator,
-                X,
-                y,
-                sample_weight,
-                path_param=self.path_param,
-                n_alphas=self.alphas,
-                eps=self.eps,
-            )
-        rates = np.sort(np.asarray(self.alphas, dtype=np.float64).ravel())
-        if rates.size == 0 or np.any(rates < 0) or not np.all(np.isfinite(rates)):
-            raise ValueError(f"alphas must be finite, non-negative rates, got {self.alphas!r}.")
-        return rates
+    def _folds(self, X, y, sample_weight, groups):
+        """The (train, test) index pairs of ``cv``, each checked to be
+        trainable and scorable (``check_folds``)."""
+        splitter = check_cv(listed_folds(self.cv), y, classifier=is_classifier(self))
+        groups = check_groups(groups, X.shape[0])
+        return check_folds(
+            splitter.split(X, y, groups), y, sample_weight, classifier=is_classifier(self)
+        )
 
-    def _cv_results(self, l1_ratios, grids, fold_rows):
-        """GridSearchCV-style results, one row per (l1_ratio, rate)."""
-        n_ratios, n_folds, n_rates, _ = fold_rows.shape
-        rows = fold_rows.transpose(0, 2, 1, 3).reshape(n_ratios * n_rates, n_folds, 5)
-        scores = rows[..., 0]
-        results = {
-            f"param_{self.path_param}": np.concatenate(grids),
-            "param_l1_ratio": np.repeat(l1_ratios, n_rates),
-        }
-        results["params"] = [
-            {self.path_param: float(a), "l1_ratio": float(r)}
-            for a, r in zip(results[f"param_{self.path_param}"], results["param_l1_ratio"])
-        ]
-        for k in range(n_folds):
-            results[f"split{k}_test_score"] = scores[:, k]
-        results["mean_test_score"] = scores.mean(axis=1)
-        results["std_test_score"] = scores.std(axis=1)
-        order = np.argsort(-results["mean_test_score"], kind="stable")
-        ranks = np.empty(len(order), dtype=np.int32)
-        ranks[order] = np.arange(1, len(order) + 1)
-        results["rank_test_score"] = ranks
-        for column, name in (
-            (1, "n_features_selected"),
-            (2, "sparsity"),
-            (3, "fit_time"),
-            (4, "n_iter"),
-        ):
-            results[f"mean_{name}"] = rows[..., column].mean(axis=1)
-            results[f"std_{name}"] = rows[..., column].std(axis=1)
-        return results
+    def _grids(self, estimators, X, y, sample_weight):
+        """The rates of each estimator's path (one per l1_ratio), an array of
+        shape (n_l1_ratios, n_rates): built from the data for an int
+        ``alphas``, else as given."""
+        if isinstance(self.alphas, Integral):
+            return np.array(
+                [
+                    rate_grid(
+                        estimator,
+                        X,
+                        y,
+                        sample_weight,
+                        path_param=self.path_param,
+                        n_alphas=self.alphas,
+                        eps=self.eps,
+                    )
+                    for estimator in estimators
+                ]
+            )
+        return check_rates(self.alphas, type(self).__name__, n_grids=len(estimators))
 
     def _choose(self, results, n_folds):
-        """Index of the chosen row of ``cv_results_``: the best mean score, or
-        (``"1se"``) the sparsest model whose mean score is within one standard
-        error of the best; ties go to the larger rate (the sparser model).
-        Sparsest: the fewest input features for a ``group_alpha`` path (what
-        it is for), the largest share of zero weights for an ``alpha`` path."""
-        means = results["mean_test_score"]
-        rates = results[f"param_{self.path_param}"]
-        if self.selection_rule == "best":
-            candidates = np.flatnonzero(means == np.nanmax(means))
-        else:
-            best = int(np.nanargmax(means))
-            standard_error = results["std_test_score"][best] / np.sqrt(n_folds)
-            candidates = np.flatnonzero(means >= means[best] - standard_error)
-        if self.path_param == "group_alpha":
-            sparsity = -results["mean_n_features_selected"][candidates]
-        else:
-            sparsity = results["mean_sparsity"][candidates]
-        sparsest = candidates[sparsity == sparsity.max()]
-        return int(sparsest[np.argmax(rates[sparsest])])
+        """Index of the chosen row of ``cv_results_`` (``choose``)."""
+        return choose(results, n_folds, self.path_param, self.selection_rule)
 
     def _take_model(self, fitted, steps, index):
         """This estimator's fitted state: the full path's estimator, with the

@@ -237,9 +237,11 @@ def _fill(doc, **sections):
 
 CV_PARAMETERS = """\
     alphas : int or array-like, default=10
-        The rates the path moves through: an int builds that many from the
-        data, log-spaced from ``eps`` times the rate at which the penalty
-        removes (nearly) everything up to that rate; an array gives them.
+        The rates the path moves through: an int (at least 2) builds that many
+        from the data, log-spaced from ``eps`` times the rate at which the
+        penalty removes (nearly) everything up to that rate; an array gives
+        them (finite, non-negative): 1-D, the same rates for every
+        ``l1_ratio``, or 2-D with one row per ``l1_ratio``.
 
     eps : float, default=1e-3
         Smallest rate of the automatic grid, as a fraction of the largest.
@@ -248,19 +250,27 @@ CV_PARAMETERS = """\
         The parameter the path moves. Its value in the parameters above is
         used only as a pattern: a sequence gives the relative strength on each
         weight matrix; a float means every layer for ``alpha`` and the input
-        layer alone for ``group_alpha`` (feature selection).
+        layer alone for ``group_alpha`` (feature selection). An ``alpha`` path
+        needs a penalty (not ``penalty=None``), and ``group_weights='adaptive'``
+        a group term (``path_param='group_alpha'`` or ``group_alpha`` above 0).
 
     l1_ratio : float or array-like, default=0.15
         As above (``penalty='elasticnet'``); a list is searched too, one path
-        per value.
+        per value. A list of more than one value needs
+        ``penalty='elasticnet'``: the other penalties do not use it.
 
     cv : int, cross-validation generator or iterable, default=None
         Folds, as in scikit-learn: None is 5-fold (stratified for
-        classifiers).
+        classifiers). ``fit(..., groups=...)`` hands group labels to the
+        splitter (``GroupKFold``). Every fold needs samples on both sides, a
+        training part whose sample weights do not all vanish and, for a
+        classifier, every class in its training part.
 
     scoring : str, callable or None, default=None
         How a fold's held-out part is scored; None uses ``score`` (accuracy
-        or R^2).
+        or R^2). A scorer must return a number; a rate with a NaN score on
+        some fold is never chosen. ``'neg_log_loss'`` is given every class of
+        y, so that a test fold holding fewer classes is scored.
 
     n_jobs : int or None, default=None
         Paths run in parallel: one joblib task per fold and l1_ratio, plus one
@@ -292,7 +302,8 @@ CV_ATTRIBUTES = """\
         The chosen l1_ratio.
 
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratios, n_alphas)
-        The rates of the paths.
+        The rates of the paths: one row per ``l1_ratio`` when there are
+        several.
 
     cv_results_ : dict of ndarray
         One entry per (l1_ratio, rate), as GridSearchCV's: ``param_<path_param>``,

@@ -6,7 +6,9 @@ stopping rule and at most ``path_max_iter`` epochs: most of what the network
 learned at one rate still holds at the next, so a step costs a fraction of a
 fit.  Rates go up, from the dense network to the sparse one: an all-zero
 network is a stationary point that gradients cannot leave, so a path going
-down from it would stay dead (docs/design.rst, "Paths").
+down from it would stay dead (docs/design.rst, "Paths").  A step that ends
+with a network ignoring its input gets the output intercept of the best
+constant prediction (``skreg._constant_model``).
 
 The rate moves one parameter, ``alpha`` or ``group_alpha``, times a per-layer
 pattern: the estimator's own value of that parameter when it is a sequence
@@ -16,16 +18,25 @@ input layer alone for ``group_alpha`` (feature selection).
 
 import time
 from dataclasses import dataclass, field
+from numbers import Real
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_array
 
 from . import _callbacks as callbacks
 from . import _config as C
 from . import _kernels as K
 from . import _network
+from ._constant_model import best_constant_intercepts, is_constant
+from ._cv_checks import CountInterval, PathEstimator, check_path_settings, check_rates
 from ._training import Progress, TrainingData
 from ._validation import check_hidden_layer_sizes
 
@@ -181,6 +192,22 @@ class Step:
         return _network.views(self.params, self.units)[1]
 
 
+# What regularization_path takes, as scikit-learn's constraints.
+_PATH_CONSTRAINTS = {
+    "X": ["array-like", "sparse matrix"],
+    "y": ["array-like"],
+    "estimator": [PathEstimator(), None],
+    "path_param": [StrOptions(set(PATH_PARAMS))],
+    "alphas": ["array-like", None],
+    "n_alphas": [CountInterval(1, None)],
+    "eps": [Interval(Real, 0, 1, closed="neither")],
+    "path_max_iter": [CountInterval(1, None)],
+    "warm_start": ["boolean"],
+    "group_weights": [StrOptions({"adaptive"}), None],
+    "sample_weight": ["array-like", Real, None],  # a number weighs every sample alike
+}
+
+
 def default_estimator(y):
     """A classifier for class labels, a regressor otherwise."""
     from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
@@ -254,6 +281,8 @@ class PathTrainer:
                             self.estimator, step_context, X, y, sample_weight
                         )
                         self._fit_warm(rate, listeners)
+            if is_constant(self.estimator.coefs_):
+                self._predict_best_constant()
             step = self._snapshot(rate, time.perf_counter() - started)
             steps.append(step)
             if on_step is not None:
@@ -326,6 +355,24 @@ class PathTrainer:
             updates_per_epoch = -(-self._data.n_samples // est._batch_size(self._data.n_samples))
             epochs = max(epochs, -(-MIN_WARM_UPDATES // updates_per_epoch))
         return min(epochs, est.max_iter)
+
+    def _predict_best_constant(self):
+        """A network that ignores its input (a weight matrix all zero) gets
+        the output intercept of the best constant prediction, the class
+        frequencies or the mean target (``skreg._constant_model``): training
+        would move it too slowly, and a dead path trains no more."""
+        est, data = self.estimator, self._data
+        est.intercepts_ = best_constant_intercepts(
+            est.coefs_,
+            est.intercepts_,
+            est._settings(data.n_samples),
+            est.out_activation_,
+            data.Y,
+            data.sample_weight,
+        )
+        units = _network.units_of(est.coefs_)
+        params = _network.pack(est.coefs_, est.intercepts_, est.coefs_[0].dtype)
+        self._progress.loss = _objective(est, data, params, units)
 
     def _dead(self):
         """Whether the input layer has no weight left: larger rates cannot
@@ -429,15 +476,17 @@ def regularization_path(
         input layer alone (feature selection).
 
     alphas : array-like, default=None
-        The rates; sorted in increasing order. None builds ``n_alphas`` rates
-        from the data, log-spaced from ``eps`` times the rate at which the
-        penalty removes (nearly) everything up to that rate.
+        The rates, finite and non-negative, 1-D; sorted in increasing
+        order. None builds ``n_alphas`` rates from the data, log-spaced from
+        ``eps`` times the rate at which the penalty removes (nearly)
+        everything up to that rate.
 
     n_alphas : int, default=10
-        Number of rates of the automatic grid.
+        Number of rates of the automatic grid, at least 1.
 
     eps : float, default=1e-3
-        Smallest rate of the automatic grid, as a fraction of the largest.
+        Smallest rate of the automatic grid, as a fraction of the largest;
+        in (0, 1).
 
     path_max_iter : int, default=20
         Most epochs (L-BFGS iterations) of each step after the first; never
@@ -454,10 +503,11 @@ def regularization_path(
         computes them after the first step from its input rows, ``(largest
         row norm / row norm) ** 2`` per feature, and trains every later step
         with them: weak features then go first and strong ones are shrunk
-        less (adaptive group lasso, see the user guide).
+        less (adaptive group lasso, see the user guide). Refused when the
+        group term is off (``path_param='alpha'`` with ``group_alpha=0``).
 
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+    sample_weight : array-like of shape (n_samples,) or float, default=None
+        Sample weights (a float weighs every sample alike).
 
     Returns
     -------
@@ -489,18 +539,21 @@ def regularization_path(
     >>> bool(path.n_features_selected[-1] < 8)  # larger rates remove some
     True
     """
+    # Not the validate_params decorator: it would report the estimator's own
+    # parameters as regularization_path's.
+    validate_parameter_constraints(
+        _PATH_CONSTRAINTS, dict(locals()), caller_name="regularization_path"
+    )
     if estimator is None:
-        estimator = default_estimator(y)
+        estimator = default_estimator(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
+    estimator._validate_params()
+    check_path_settings(estimator, path_param, adaptive=group_weights == "adaptive")
     if alphas is None:
         alphas = rate_grid(
             estimator, X, y, sample_weight, path_param=path_param, n_alphas=n_alphas, eps=eps
         )
-    alphas = np.sort(np.asarray(alphas, dtype=np.float64))
-    if group_weights not in (None, "adaptive"):
-        raise ValueError(
-            f"group_weights must be None or 'adaptive', got {group_weights!r}; set fixed "
-            "factors on the estimator."
-        )
+    else:
+        alphas = check_rates(alphas, "regularization_path")
     trainer = PathTrainer(
         estimator,
         path_param,

@@ -437,7 +437,7 @@ def test_adaptive_group_weights_come_from_the_first_step(few_informative):
     # the later steps train with them: weak features go first
     assert not np.array_equal(plain.coefs[1][0], adaptive.coefs[1][0])
     assert adaptive.n_features_selected[-1] <= plain.n_features_selected[-1]
-    with pytest.raises(ValueError, match="group_weights must be None or 'adaptive'"):
+    with pytest.raises(ValueError, match="'group_weights' parameter of regularization_path"):
         regularization_path(X, y, estimator=est, alphas=rates, group_weights=[1.0] * 12)
 
 

@@ -169,7 +169,9 @@ def test_a_path_reports_its_rates(noisy):
     X, _, y, _ = noisy
     recorder = Recorder()
     # batches of 4: 50 updates an epoch, and path_max_iter binds
-    est = wide(hidden_layer_sizes=(8,), max_iter=5, n_iter_no_change=100, batch_size=4)
+    est = wide(
+        hidden_layer_sizes=(8,), max_iter=5, n_iter_no_change=100, batch_size=4, penalty="l2"
+    )
     est.set_callbacks(recorder)
     regularization_path(X, y, estimator=est, alphas=[1e-4, 1e-3, 1e-2], path_max_iter=2)
     assert recorder.count("path") == 1 and recorder.count("rate") == 2
@@ -237,7 +239,10 @@ def test_scoring_monitor_on_a_path_scores_each_rate(noisy):
 
     X, _, y, _ = noisy
     monitor = ScoringMonitor(scoring="accuracy")
-    est = wide(hidden_layer_sizes=(8,), max_iter=3, n_iter_no_change=100, batch_size=2)
+    # an alpha path needs a penalty for its rates to act on
+    est = wide(
+        hidden_layer_sizes=(8,), max_iter=3, n_iter_no_change=100, batch_size=2, penalty="l2"
+    )
     path = regularization_path(
         X, y, estimator=est.set_callbacks(monitor), alphas=[1e-4, 1e-3, 1e-2], path_max_iter=2
     )
@@ -269,7 +274,7 @@ def test_progress_bar_on_a_path(noisy):
     from sklearn.callback import ProgressBar
 
     X, _, y, _ = noisy
-    est = wide(hidden_layer_sizes=(8,), max_iter=3).set_callbacks(ProgressBar())
+    est = wide(hidden_layer_sizes=(8,), max_iter=3, penalty="l2").set_callbacks(ProgressBar())
     path = regularization_path(X, y, estimator=est, alphas=[1e-4, 1e-2], path_max_iter=2)
     assert len(path.alphas) == 2
 

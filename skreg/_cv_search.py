@@ -1,0 +1,137 @@
+"""The cross-validated search's parts: one joblib task per path (module-level
+functions, so that any backend can ship them), the ``cv_results_`` table
+built from the folds' scores, and the rule that picks one of its rows."""
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.metrics import check_scoring, log_loss, make_scorer
+from sklearn.utils._indexing import _safe_indexing
+
+from . import _callbacks as callbacks
+from ._cv_checks import check_score
+from ._path import PathTrainer
+
+SELECTION_RULES = ("best", "1se")
+
+
+def fold_scorer(estimator, scoring, y):
+    """The scorer of ``scoring`` for the folds.  Log loss is told every class
+    of ``y``: a test fold that holds fewer classes than the model knows would
+    make it fail."""
+    if scoring == "neg_log_loss" and is_classifier(estimator) and np.ndim(y) == 1:
+        return make_scorer(
+            log_loss, greater_is_better=False, response_method="predict_proba", labels=np.unique(y)
+        )
+    return check_scoring(estimator, scoring=scoring)
+
+
+# --------------------------------------------------------------------------
+# Tasks: one path each (module-level functions, so that any joblib backend
+# can ship them)
+# --------------------------------------------------------------------------
+
+
+def scored_path(estimator, settings, X, y, sample_weight, fold, rates, scorer, context):
+    """The path over ``rates`` on the training part of ``fold`` (its index,
+    its training and its test indices); per rate, the test score, the
+    sparsity reached and what the step cost.  ``scorer`` is the scorer and
+    the ``scoring`` it came from.  ``context`` is the path's callback task,
+    or None."""
+    k, train, test = fold
+    scorer, scoring = scorer
+    X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
+    X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
+    sw_train = None if sample_weight is None else sample_weight[train]
+    rows = []
+
+    def score(est, step):
+        try:
+            value = scorer(est, X_test, y_test)
+        except Exception as error:
+            raise ValueError(
+                f"scoring={scoring!r} failed on fold {k} at {settings['path_param']}="
+                f"{step.rate:g}: {type(error).__name__}: {error}"
+            ) from error
+        rows.append(
+            (
+                check_score(value, scoring, k, settings["path_param"], step.rate),
+                est.n_features_selected_,
+                float(np.mean(np.concatenate([W.ravel() == 0 for W in est.coefs_]))),
+                step.seconds,
+                step.n_iter,
+            )
+        )
+
+    with callbacks.task(context, estimator, X_train, y_train, sw_train):
+        PathTrainer(estimator, **settings).run(
+            X_train, y_train, sw_train, rates, score, context=context
+        )
+    return np.array(rows)
+
+
+def full_path(estimator, settings, X, y, sample_weight, rates, context):
+    """The path over ``rates`` on all the data: its steps and the fitted
+    estimator (at the last rate), from which the chosen step's model is made."""
+    trainer = PathTrainer(estimator, **settings)
+    with callbacks.task(context, estimator, X, y, sample_weight):
+        steps = trainer.run(X, y, sample_weight, rates, context=context)
+    return steps, trainer.estimator
+
+
+# --------------------------------------------------------------------------
+# The results and the choice
+# --------------------------------------------------------------------------
+
+
+def cv_results(path_param, l1_ratios, grids, fold_rows):
+    """GridSearchCV-style results, one row per (l1_ratio, rate)."""
+    n_ratios, n_folds, n_rates, _ = fold_rows.shape
+    rows = fold_rows.transpose(0, 2, 1, 3).reshape(n_ratios * n_rates, n_folds, 5)
+    scores = rows[..., 0]
+    results = {
+        f"param_{path_param}": np.concatenate(grids),
+        "param_l1_ratio": np.repeat(l1_ratios, n_rates),
+    }
+    results["params"] = [
+        {path_param: float(a), "l1_ratio": float(r)}
+        for a, r in zip(results[f"param_{path_param}"], results["param_l1_ratio"])
+    ]
+    for k in range(n_folds):
+        results[f"split{k}_test_score"] = scores[:, k]
+    results["mean_test_score"] = scores.mean(axis=1)
+    results["std_test_score"] = scores.std(axis=1)
+    order = np.argsort(-results["mean_test_score"], kind="stable")
+    ranks = np.empty(len(order), dtype=np.int32)
+    ranks[order] = np.arange(1, len(order) + 1)
+    results["rank_test_score"] = ranks
+    for column, name in (
+        (1, "n_features_selected"),
+        (2, "sparsity"),
+        (3, "fit_time"),
+        (4, "n_iter"),
+    ):
+        results[f"mean_{name}"] = rows[..., column].mean(axis=1)
+        results[f"std_{name}"] = rows[..., column].std(axis=1)
+    return results
+
+
+def choose(results, n_folds, path_param, selection_rule):
+    """Index of the chosen row of ``cv_results_``: the best mean score, or
+    (``"1se"``) the sparsest model whose mean score is within one standard
+    error of the best; ties go to the larger rate (the sparser model).
+    Sparsest: the fewest input features for a ``group_alpha`` path (what
+    it is for), the largest share of zero weights for an ``alpha`` path."""
+    means = results["mean_test_score"]
+    rates = results[f"param_{path_param}"]
+    if selection_rule == "best":
+        candidates = np.flatnonzero(means == np.nanmax(means))
+    else:
+        best = int(np.nanargmax(means))
+        standard_error = results["std_test_score"][best] / np.sqrt(n_folds)
+        candidates = np.flatnonzero(means >= means[best] - standard_error)
+    if path_param == "group_alpha":
+        sparsity = -results["mean_n_features_selected"][candidates]
+    else:
+        sparsity = results["mean_sparsity"][candidates]
+    sparsest = candidates[sparsity == sparsity.max()]
+    return int(sparsest[np.argmax(rates[sparsest])])
