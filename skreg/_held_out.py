@@ -39,7 +39,12 @@ def held_out_data(est, X_val, y_val, sample_weight_val, dtype, n_outputs):
         )
     except ValueError as error:
         raise renamed(naming_the_input(error, X_val), "X", "X_val") from error
-    y_val, Y_val = est._validation_targets(y_val, dtype, n_outputs)
+    try:
+        y_val, Y_val = est._validation_targets(y_val, dtype, n_outputs)
+    except ValueError as error:
+        if "y_val" in str(error):
+            raise
+        raise renamed(error, "y", "y_val") from error
     if Y_val.shape[0] != X_checked.shape[0]:
         raise ValueError(f"X_val has {X_checked.shape[0]} samples but y_val has {Y_val.shape[0]}.")
     try:

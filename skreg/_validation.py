@@ -26,9 +26,19 @@ from ._config import OUTPUT_LOSSES
 _MAX_DECAY_STEP = 1.0
 
 
-# The constructor parameters the forward pass reads: set_params after a fit
-# can change them, so prediction checks them again.
-PREDICTION_PARAMETERS = ("activation", "leaky_relu_slope")
+# The constructor parameters that prediction reads (the forward pass's
+# activation, and the rest of the Settings record it is handed): set_params
+# after a fit can change them, so prediction checks them again.
+PREDICTION_PARAMETERS = (
+    "activation",
+    "leaky_relu_slope",
+    "solver",
+    "momentum",
+    "nesterovs_momentum",
+    "beta_1",
+    "beta_2",
+    "epsilon",
+)
 
 
 def check_prediction_parameters(est):

@@ -101,6 +101,8 @@ VALIDATION_CASES = [
         "sample_weight_val",
     ),
     ("rows", lambda X, y: dict(X_val=X[:10], y_val=y[:9]), "y_val"),
+    ("y_3d", lambda X, y: dict(X_val=X[:10], y_val=y[:10, None, None]), "y_val: Found array"),
+    ("y_nan", lambda X, y: dict(X_val=X[:10], y_val=np.full(10, np.nan)), "y_val"),
 ]
 
 
@@ -135,6 +137,12 @@ def test_validation_labels_the_training_never_saw(y_val, pattern, data):
         est.fit(X, y, X_val=X[:10], y_val=y_val)
     with pytest.raises(NotFittedError):
         check_is_fitted(est)
+
+
+def test_regressor_validation_targets_must_be_numbers(data):
+    X, y = data
+    with pytest.raises(ValueError, match="y_val: could not convert"):
+        REG(**SMALL).fit(X, y * 1.0, X_val=X[:10], y_val=np.array(["a"] * 10))
 
 
 def test_multilabel_validation_targets_must_match(data):
@@ -204,6 +212,8 @@ def test_lbfgs_on_unscaled_data_raises_like_adam(refit, data):
         (dict(leaky_relu_slope=np.nan), "leaky_relu_slope"),
         (dict(leaky_relu_slope=-1.0), "leaky_relu_slope"),
         (dict(activation="swish"), "activation"),
+        (dict(momentum=None), "momentum"),
+        (dict(epsilon="small"), "epsilon"),
     ],
 )
 @pytest.mark.parametrize("Est", BOTH)
