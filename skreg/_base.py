@@ -157,8 +157,11 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
             Validation data. With ``early_stopping=True`` it replaces the split
             of ``validation_fraction``: training stops when the score on it
             (``scoring``) stalls, and the best weights are restored. Without
-            early stopping its score and objective are only recorded, in
-            ``validation_scores_`` and ``validation_loss_curve_``. Pass it through
+            early stopping, and with ``solver='lbfgs'`` (one record per
+            iteration), its score and objective are only recorded, in
+            ``validation_scores_`` and ``validation_loss_curve_``. It must
+            have the features, outputs and (for a classifier) only classes
+            of this call's training data. Pass it through
             a Pipeline with metadata routing (``set_fit_request``) and the
             Pipeline's ``transform_input``.
 
