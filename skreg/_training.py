@@ -564,9 +564,9 @@ def train_lbfgs(
         progress.loss = progress.loss_curve[-1] if progress.loss_curve else None
         progress.best_loss = min(progress.loss_curve, default=np.inf)
         return
-    if not np.all(np.isfinite(result.x)):
-        result.fun = np.nan
-    _check_divergence(float(result.fun), scale, "the last iteration", _remedies(settings, reg))
+    # Non-finite weights count as a non-finite objective, whatever scipy reports.
+    objective_at_end = float(result.fun) if np.all(np.isfinite(result.x)) else np.nan
+    _check_divergence(objective_at_end, scale, "the last iteration", _remedies(settings, reg))
     if clock.get("asked_to_stop"):
         progress.n_iter = clock["iteration"]
     else:
