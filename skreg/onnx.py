@@ -17,6 +17,8 @@ input per column, as skl2onnx does for scikit-learn's models.
 Needs the optional dependencies: ``pip install "skreg[onnx]"``.
 """
 
+from numbers import Integral
+
 import numpy as np
 import scipy.sparse as sp
 import skl2onnx
@@ -269,9 +271,15 @@ def to_onnx(estimator, X, *, target_opset=None, **options):
     Raises
     ------
     ValueError
-        When ``X`` is not a sample of the model's input: not 2-D, not
-        numbers, another width or other column names than the model was
-        fitted on, or, for a pipeline, columns of several dtypes.
+        When ``X`` is not a sample of the model's input: not 2-D, sparse, not
+        numbers (or floats other than float32 and float64), another width or
+        other column names than the model was fitted on, or, for a pipeline,
+        columns of several dtypes; and for a ``target_opset`` below 7.
+
+    TypeError
+        For a model that is not a skreg estimator (or a pipeline ending in
+        one), a ``target_opset`` that is not an int, and options the
+        estimator does not take.
 
     Returns
     -------
@@ -311,13 +319,47 @@ def to_onnx(estimator, X, *, target_opset=None, **options):
             "models, call skl2onnx.to_onnx after importing skreg.onnx."
         )
     check_is_fitted(estimator)
-    check_sample(estimator, X)
+    X = check_sample(estimator, X)
+    _check_target_opset(target_opset)
+    _check_options(final, options)
     converter_options = {id(final): options} if options else None
     return skl2onnx.to_onnx(estimator, X, target_opset=target_opset, options=converter_options)
 
 
+# Below opset 7 onnxruntime has no kernels for the graph's nodes (Gemm with
+# broadcast intercepts, the activations), and guarantees nothing.
+_MIN_OPSET = 7
+
+# The converter options each estimator registers with skl2onnx (above).
+_OPTIONS = {RegularizedMLPClassifier: ("nocl", "zipmap"), RegularizedMLPRegressor: ()}
+
+
+def _check_target_opset(target_opset):
+    if target_opset is None:
+        return
+    if isinstance(target_opset, (bool, np.bool_)) or not isinstance(target_opset, Integral):
+        raise TypeError(f"target_opset must be None or an int, got {target_opset!r}.")
+    if target_opset < _MIN_OPSET:
+        raise ValueError(
+            f"target_opset must be at least {_MIN_OPSET} (the oldest opset onnxruntime "
+            f"runs the graph's nodes in), got {target_opset}."
+        )
+
+
+def _check_options(final, options):
+    allowed = next(names for cls, names in _OPTIONS.items() if isinstance(final, cls))
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        takes = ", ".join(allowed) if allowed else "no options"
+        raise TypeError(
+            f"to_onnx got unexpected options {unknown} for {type(final).__name__}, "
+            f"which takes {takes}."
+        )
+
+
 def check_sample(model, X):
-    """Raise ValueError unless ``X`` can stand for ``model``'s input: the
+    """``X`` as skl2onnx takes it (an array-like becomes an array); raises
+    ValueError unless it can stand for ``model``'s input: the
     graph's input types and width are read off it, and a wrong sample gives a
     graph that onnxruntime refuses only when it loads it.
 
@@ -333,12 +375,9 @@ def check_sample(model, X):
     name = type(model).__name__
     if hasattr(X, "columns") and hasattr(X, "dtypes"):
         _check_dataframe_sample(model, X, name)
-        shape = X.shape
     else:
-        array = X if sp.issparse(X) else np.asarray(X)
-        if array.dtype.kind not in "biuf":
-            raise ValueError(f"X must hold numbers to set the ONNX input type, got {array.dtype}.")
-        shape = array.shape
+        X = _array_sample(X)
+    shape = X.shape
     if len(shape) != 2:
         raise ValueError(f"X must be 2-D (a sample of rows of the input), got shape {shape}.")
     expected = getattr(model, "n_features_in_", None)
@@ -347,6 +386,26 @@ def check_sample(model, X):
             f"X has {shape[1]} features, but {name} was fitted on {expected}: the sample "
             "sets the width of the ONNX input. Pass rows of the data the model takes."
         )
+    return X
+
+
+def _array_sample(X):
+    """``X`` as a NumPy array whose dtype skl2onnx maps to an ONNX input type."""
+    if sp.issparse(X):
+        raise ValueError(
+            "X must be dense: the ONNX model takes a dense input. Pass a dense "
+            "sample, such as X[:1].toarray()."
+        )
+    try:
+        X = np.asarray(X)
+    except ValueError as error:
+        raise ValueError(f"X must be a 2-D array of numbers: {error}") from error
+    if X.dtype.kind not in "biuf" or (X.dtype.kind == "f" and X.dtype.itemsize not in (4, 8)):
+        raise ValueError(
+            f"X must hold numbers to set the ONNX input type (float32 or float64 for "
+            f"floats), got {X.dtype}."
+        )
+    return X
 
 
 def _check_dataframe_sample(model, X, name):

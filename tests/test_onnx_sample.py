@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_classification
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -51,8 +52,10 @@ def mixed_frame(X):
         (lambda X: X[:1].astype(str), "X must hold numbers"),
         (lambda X: pd.DataFrame(X[:1], columns=list("abcdef")), "are not those"),
         (lambda X: pd.DataFrame(X[:1], columns=COLUMNS).assign(f1="x"), "not numeric: 'f1'"),
+        (lambda X: sp.csr_matrix(X[:1]), "X must be dense"),
+        (lambda X: X[:1].astype(np.float16), "float32 or float64"),
     ],
-    ids=["narrow", "1d", "3d", "strings", "other_names", "string_column"],
+    ids=["narrow", "1d", "3d", "strings", "other_names", "string_column", "sparse", "float16"],
 )
 @pytest.mark.parametrize("Est", BOTH)
 def test_a_bad_sample_is_refused(Est, sample, pattern, data):
@@ -96,3 +99,34 @@ def test_a_pipeline_not_ending_in_skreg_is_refused(data):
     X, y = data
     with pytest.raises(TypeError, match="Pipeline ending in one"):
         skreg_onnx.to_onnx(make_pipeline(StandardScaler()).fit(X), X[:1])
+
+
+@pytest.mark.parametrize("Est", BOTH)
+def test_a_list_sample_works(Est, data):
+    X, y = data
+    est = fitted(Est, X, y)
+    assert skreg_onnx.to_onnx(est, X[:1].tolist()).graph.input[0].name == "X"
+
+
+@pytest.mark.parametrize(
+    "target_opset, error, pattern",
+    [("13", TypeError, "target_opset must be None or an int"), (5, ValueError, "at least 7")],
+)
+def test_target_opset_is_checked(target_opset, error, pattern, data):
+    X, y = data
+    est = fitted(BOTH[0], X, y)
+    with pytest.raises(error, match=pattern):
+        skreg_onnx.to_onnx(est, X[:1], target_opset=target_opset)
+
+
+@pytest.mark.parametrize(
+    "Est, option, pattern",
+    [
+        (BOTH[0], "zipmapp", r"unexpected options \['zipmapp'\] .* takes nocl, zipmap"),
+        (BOTH[1], "zipmap", r"unexpected options \['zipmap'\] .* takes no options"),
+    ],
+)
+def test_unknown_options_are_named(Est, option, pattern, data):
+    X, y = data
+    with pytest.raises(TypeError, match=pattern):
+        skreg_onnx.to_onnx(fitted(Est, X, y), X[:1], **{option: False})
