@@ -121,21 +121,27 @@ def validation_measure(est, X_val, y_val, Y_val, sw_val, params, units, reg):
             score = est._score(X_val, y_val, sample_weight=sw_val)
         else:
             score = scorer(est, X_val, y_val, sample_weight=sw_val)
-        return Validation(_checked_score(score, est.scoring), float(loss))
+        return Validation(_checked_score(score, est.scoring, loss), float(loss))
 
     return measure
 
 
-def _checked_score(score, scoring):
+def _checked_score(score, scoring, loss):
     """The score as a float; NaN is refused: early stopping compares scores,
     and no score ranks above NaN, so the untrained weights would win."""
     try:
         value = float(score)
     except (TypeError, ValueError):
         value = np.nan
-    if np.isnan(value):
+    if not np.isnan(value):
+        return value
+    if not np.isfinite(loss):
         raise ValueError(
-            f"scoring={scoring!r} returned {score!r} on the validation data; it must "
-            "return a number (higher is better) to rank the epochs."
+            f"The network's outputs on the validation data are not finite (the objective "
+            f"there is {loss:g}), so scoring={scoring!r} gives {score!r}: X_val may hold "
+            "values far outside the range of the training data; scale it as X."
         )
-    return value
+    raise ValueError(
+        f"scoring={scoring!r} returned {score!r} on the validation data; it must "
+        "return a number (higher is better) to rank the epochs."
+    )
