@@ -40,10 +40,13 @@ def fitted_state(est):
 
 
 def assert_unchanged(est, before):
+    """The fitted state is what ``fitted_state`` saw (no attribute more or
+    less, the same weights and loss curve)."""
     after = callbacks.fitted_attributes(est)
     assert after.keys() == before.keys()
     for W, W0 in zip(after.get("coefs_", []), before.get("coefs_", [])):
         np.testing.assert_array_equal(W, W0)
+    assert after.get("loss_curve_") == before.get("loss_curve_")
 
 
 # -- 1. validation data on a fresh estimator and on a refit -------------------
@@ -106,18 +109,21 @@ VALIDATION_CASES = [
 ]
 
 
+@pytest.mark.parametrize("refit", [False, True])
 @pytest.mark.parametrize("case, make, pattern", VALIDATION_CASES, ids=lambda c: str(c)[:20])
 @pytest.mark.parametrize("Est", BOTH)
-def test_bad_validation_data_are_named(Est, case, make, pattern, data):
+def test_bad_validation_data_are_named(Est, case, make, pattern, refit, data):
     X, y = data
     est = Est(**SMALL)
+    if refit:
+        est.fit(X[:20], y[:20])
+    before = fitted_state(est)
     with pytest.raises(ValueError, match=pattern) as info:
         est.fit(X, y, **make(X, y))
     assert not any(
         f"{name} " in str(info.value) for name in ("Input X ", "X has", "sample_weight.shape")
     )
-    with pytest.raises(NotFittedError):
-        check_is_fitted(est)
+    assert_unchanged(est, before)
 
 
 @pytest.mark.parametrize(
@@ -179,15 +185,19 @@ def nan_scorer(estimator, X, y, sample_weight=None):
     return np.nan
 
 
+@pytest.mark.parametrize("refit", [False, True])
 @pytest.mark.parametrize("early_stopping", [True, False])
 @pytest.mark.parametrize("Est", BOTH)
-def test_a_scorer_returning_nan_is_an_error(Est, early_stopping, data):
+def test_a_scorer_returning_nan_is_an_error(Est, early_stopping, refit, data):
     X, y = data
-    est = Est(early_stopping=early_stopping, scoring=nan_scorer, **SMALL)
+    est = Est(early_stopping=early_stopping, **SMALL)
+    if refit:
+        est.fit(X[:20], y[:20])
+    before = fitted_state(est)
+    est.set_params(scoring=nan_scorer)
     with pytest.raises(ValueError, match="scoring=<function nan_scorer.*returned nan"):
         est.fit(X, y, **({} if early_stopping else dict(X_val=X[:10], y_val=y[:10])))
-    with pytest.raises(NotFittedError):
-        check_is_fitted(est)
+    assert_unchanged(est, before)
 
 
 # (The classifier's accuracy stays a number: saturated probabilities still give labels.)
