@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from . import _kernels as K
+from ._validation import check_prediction_parameters
 
 
 def prune_network(coefs, intercepts, settings):
@@ -102,6 +103,8 @@ class SparsityMixin:
             The pruned estimator.
         """
         check_is_fitted(self, "coefs_")
+        # A constant unit's output is folded away with the activation it has now.
+        check_prediction_parameters(self)
         self.coefs_, self.intercepts_, _ = prune_network(
             self.coefs_, self.intercepts_, self._settings(batch_size=1)
         )

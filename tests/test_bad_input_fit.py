@@ -241,9 +241,10 @@ def test_prediction_checks_the_parameters_it_reads(Est, params, pattern, data):
     X, y = data
     est = Est(activation="leaky_relu", **SMALL).fit(X, y)
     est.set_params(**params)
-    methods = ["predict", "score"] + (["predict_proba", "predict_log_proba"] if Est is CLF else [])
+    methods = ["predict", "score", "prune"]
+    methods += ["predict_proba", "predict_log_proba"] if Est is CLF else []
     for method in methods:
-        args = (X, y) if method == "score" else (X,)
+        args = {"score": (X, y), "prune": ()}.get(method, (X,))
         with pytest.raises(InvalidParameterError, match=pattern):
             getattr(est, method)(*args)
 
