@@ -23,7 +23,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_is_fitted,
     validate_data,
 )
 
@@ -32,8 +31,13 @@ from . import _config as C
 from . import _kernels as K
 from . import _network
 from ._active_set import reduced_network, row_chunks
-from ._held_out import held_out_data, train_validation_split
-from ._pruning import prune_network
+from ._held_out import (
+    held_out_data,
+    train_validation_split,
+    validation_measure,
+    with_validation_lists,
+)
+from ._pruning import SparsityMixin
 from ._threads import threads_for_prediction
 from ._training import (
     OptimizerState,
@@ -47,9 +51,11 @@ from ._training import (
 from ._validation import (
     check_hidden_layer_sizes,
     check_network_shapes,
+    check_prediction_parameters,
     check_sample_weight_sum,
     check_sparse_structure,
     check_stable_rates,
+    check_warm_shapes,
     naming_the_input,
 )
 
@@ -77,7 +83,7 @@ def _per_layer_or_float(low, high=None, closed="left"):
     return [Interval(Real, low, high, closed=closed), "array-like"]
 
 
-class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
+class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEstimator, ABC):
     """Shared machinery of the two estimators; use one of them instead."""
 
     _parameter_constraints: dict = {
@@ -129,8 +135,8 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
     # Public fitting API
     # ------------------------------------------------------------------
 
+    @unchanged_on_error  # outside: the callbacks' teardown can raise too
     @_fit_context(prefer_skip_nested_validation=True)
-    @unchanged_on_error
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
@@ -151,8 +157,11 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
             Validation data. With ``early_stopping=True`` it replaces the split
             of ``validation_fraction``: training stops when the score on it
             (``scoring``) stalls, and the best weights are restored. Without
-            early stopping its score and objective are only recorded, in
-            ``validation_scores_`` and ``validation_loss_curve_``. Pass it through
+            early stopping, and with ``solver='lbfgs'`` (one record per
+            iteration), its score and objective are only recorded, in
+            ``validation_scores_`` and ``validation_loss_curve_``. It must
+            have the features, outputs and (for a classifier) only classes
+            of this call's training data. Pass it through
             a Pipeline with metadata routing (``set_fit_request``) and the
             Pipeline's ``transform_input``.
 
@@ -187,63 +196,6 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         return True
 
     # ------------------------------------------------------------------
-    # Sparsity reporting
-    # ------------------------------------------------------------------
-
-    @property
-    def sparsity_(self):
-        """Fraction of exactly-zero weights, one float per weight matrix."""
-        check_is_fitted(self, "coefs_")
-        return [float(np.mean(W == 0)) for W in self.coefs_]
-
-    @property
-    def active_units_(self):
-        """One boolean mask per layer but the output layer (inputs included):
-        a unit is active when any of its outgoing weights is non-zero."""
-        check_is_fitted(self, "coefs_")
-        return [np.any(W != 0, axis=1) for W in self.coefs_]
-
-    @property
-    def n_features_selected_(self):
-        """Number of input features with a non-zero outgoing weight."""
-        return int(np.sum(self.active_units_[0]))
-
-    @property
-    def feature_importances_(self):
-        """One non-negative number per input feature: the Euclidean norm of its
-        outgoing first-layer weights (its row of ``coefs_[0]``), zero for a
-        feature the penalty removed.  It says how strongly the network uses
-        the feature at its input, comparable across features when they are on
-        one scale (standardize them), not how much the prediction depends on
-        it.  ``SelectFromModel`` reads it."""
-        check_is_fitted(self, "coefs_")
-        return np.linalg.norm(np.asarray(self.coefs_[0], dtype=np.float64), axis=1)
-
-    def prune(self):
-        """Remove the hidden units that cannot change the output.
-
-        A unit whose outgoing weights are all zero is removed with its
-        incoming weights and intercept; a unit whose incoming weights are all
-        zero has a constant output, which is folded into the next layer's
-        intercept before the unit is removed.  Predictions stay the same up
-        to rounding and get cheaper.  ``hidden_layer_sizes`` keeps the value
-        the user set; the pruned sizes are the shapes of ``coefs_``.  The
-        optimizer state is dropped, so a later ``partial_fit`` starts it
-        afresh.
-
-        Returns
-        -------
-        self : object
-            The pruned estimator.
-        """
-        check_is_fitted(self, "coefs_")
-        self.coefs_, self.intercepts_, _ = prune_network(
-            self.coefs_, self.intercepts_, self._settings(batch_size=1)
-        )
-        vars(self).pop("_optimizer_state", None)
-        return self
-
-    # ------------------------------------------------------------------
     # Fitting
     # ------------------------------------------------------------------
 
@@ -252,14 +204,14 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         user_weights = sample_weight
         X, y, Y, sample_weight = self._validated(X, y, sample_weight, incremental, reset=first_pass)
-        held_out = held_out_data(self, *held_out, dtype=X.dtype)
+        held_out = held_out_data(self, *held_out, dtype=X.dtype, n_outputs=Y.shape[1])
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
             self._initialize(Y, units, X.dtype, validation=held_out is not None)
         else:
             # Go on from whatever coefs_ hold (a pruned network included).
-            self._check_warm_shapes(hidden, X.shape[1], Y.shape[1])
+            check_warm_shapes(self, hidden, X.shape[1], Y.shape[1])
             units = _network.units_of(self.coefs_)
         params = self._pack_params(X.dtype)
         reg = self._regularization(len(units) - 1)
@@ -270,7 +222,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         callbacks.begin(context, self, X, y, user_weights)
         listeners = callbacks.epoch_listeners(self, context, X, y, user_weights)
         if lbfgs:
-            self._fit_lbfgs(X, Y, sample_weight, params, units, reg, listeners)
+            self._fit_lbfgs(X, Y, sample_weight, params, units, reg, held_out, listeners)
         else:
             self._fit_stochastic(
                 X, y, Y, sample_weight, params, units, reg, incremental, held_out, listeners
@@ -314,7 +266,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         stochastic = self.solver in C.STOCHASTIC_SOLVERS
         self._store_progress(
             Progress.fresh(
-                validation=validation and stochastic,
+                validation=validation,
                 early_stopping=self.early_stopping and stochastic,
             )
         )
@@ -347,27 +299,6 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
         self.n_iter_ = progress.n_iter
         if progress.loss is not None:
             self.loss_ = progress.loss
-
-    def _check_warm_shapes(self, hidden, n_features, n_outputs):
-        """A warm start goes on from the fitted network: the data and the
-        architecture asked for must fit it."""
-        check_network_shapes(self.coefs_, self.intercepts_)
-        units = _network.units_of(self.coefs_)
-        initial = getattr(self, "_initial_hidden_layer_sizes", None)
-        if (initial is not None and hidden != initial) or len(hidden) != len(units) - 2:
-            was = initial if initial is not None else [int(u) for u in units[1:-1]]
-            raise ValueError(
-                f"hidden_layer_sizes={tuple(hidden)} does not match the fitted network "
-                f"(hidden layers {tuple(was)}): warm_start=True and partial_fit go on "
-                "from the fitted weights and cannot change the architecture. Set "
-                "warm_start=False to train a new network."
-            )
-        if units[0] != n_features or units[-1] != n_outputs:
-            raise ValueError(
-                f"coefs_ map {units[0]} inputs to {units[-1]} outputs, but the data "
-                f"has {n_features} features and {n_outputs} outputs; refit with "
-                "warm_start=False."
-            )
 
     def _pack_params(self, dtype):
         """Copy coefs_ and intercepts_ into one flat vector and make the two
@@ -409,15 +340,27 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
 
     # -- L-BFGS ---------------------------------------------------------
 
-    def _fit_lbfgs(self, X, Y, sample_weight, params, units, reg, listeners=()):
+    def _fit_lbfgs(self, X, Y, sample_weight, params, units, reg, held_out, listeners=()):
         data = TrainingData(C.input_matrix(X, params.dtype), Y, sample_weight)
-        progress = self._progress()
+        validation = None
+        if held_out is not None:
+            validation = validation_measure(self, *held_out, params, units, reg)
+        progress = with_validation_lists(self._progress(), validation)
         self._run_lbfgs(
-            params, units, data, reg, progress, max_iter=self.max_iter, listeners=listeners
+            params,
+            units,
+            data,
+            reg,
+            progress,
+            max_iter=self.max_iter,
+            listeners=listeners,
+            validation=validation,
         )
         self._store_progress(progress)
 
-    def _run_lbfgs(self, params, units, data, reg, progress, *, max_iter, listeners=()):
+    def _run_lbfgs(
+        self, params, units, data, reg, progress, *, max_iter, listeners=(), validation=None
+    ):
         """``train_lbfgs`` with this estimator's settings."""
         train_lbfgs(
             params,
@@ -431,6 +374,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
             tol=self.tol,
             verbose=self.verbose,
             listeners=listeners,
+            validation=validation,
         )
 
     def _loss_grad_lbfgs(self, packed_parameters, X, y, sample_weight=None, *buffers):
@@ -477,11 +421,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
             self, X, Y, sample_weight, held_out, params, units, reg
         )
         data = TrainingData(C.input_matrix(X_train, params.dtype), Y_train, sw_train)
-        progress = self._progress()
-        if validation is not None and progress.validation_scores is None:
-            # validation data joining a warm start that had none
-            progress.validation_scores, progress.validation_loss_curve = [], []
-            progress.best_validation_score = -np.inf
+        progress = with_validation_lists(self._progress(), validation)
         self._run_stochastic(
             params,
             units,
@@ -590,6 +530,7 @@ class BaseRegularizedMLP(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
     def _forward(self, X, check_input=True):
         """Output-layer values (probabilities, means) for the rows of X."""
         if check_input:
+            check_prediction_parameters(self)
             check_sparse_structure(X)
             try:
                 X = validate_data(

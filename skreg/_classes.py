@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from . import _config as C
 from ._base import BaseRegularizedMLP, unchanged_on_error
 from ._docstrings import fill_docstring
-from ._validation import check_class_weight, validate_X_y
+from ._validation import check_class_weight, check_validation_labels, validate_X_y
 
 
 @fill_docstring
@@ -185,18 +185,16 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         Y = self._label_binarizer.transform(y)
         return X, y, C.writeable(Y, X.dtype)
 
-    def _validation_targets(self, y_val, dtype):
+    def _validation_targets(self, y_val, dtype, n_outputs):
         """``(y_val, Y_val)``: the validation labels, which must be classes
-        seen in training, and their binarized form."""
+        seen in training, in the form of the training targets, and their
+        binarized form."""
         y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val)
-        unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"y_val has classes not in the training data: {unknown.tolist()} "
-                f"(classes_: {self.classes_.tolist()})."
-            )
+        check_validation_labels(
+            y_val, self.classes_, self._label_binarizer.y_type_.startswith("multilabel")
+        )
         return y_val, C.writeable(self._label_binarizer.transform(y_val), dtype)
 
     def _weight_classes(self, Y, sample_weight):
@@ -256,8 +254,8 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         return self._score_with_function(X, y, sample_weight, accuracy_score)
 
     @available_if(lambda est: est._check_solver())
+    @unchanged_on_error  # outside: the callbacks' teardown can raise too
     @_fit_context(prefer_skip_nested_validation=True)
-    @unchanged_on_error
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with a single epoch over the given data.
 
@@ -466,14 +464,14 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         return X, y, C.writeable(Y, X.dtype)
 
-    def _validation_targets(self, y_val, dtype):
+    def _validation_targets(self, y_val, dtype, n_outputs):
         """``(y_val, Y_val)``: the validation targets, numbers with as many
-        outputs as in training."""
+        outputs (``n_outputs``) as the training targets of this fit."""
         y_val = check_array(y_val, ensure_2d=False, dtype=dtype, input_name="y_val")
         Y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
-        if Y_val.shape[1] != self.n_outputs_:
+        if Y_val.shape[1] != n_outputs:
             raise ValueError(
-                f"y_val has {Y_val.shape[1]} outputs, the training targets {self.n_outputs_}."
+                f"y_val has {Y_val.shape[1]} outputs, the training targets {n_outputs}."
             )
         if self.loss == "poisson" and np.any(Y_val < 0):
             raise ValueError("loss='poisson' requires non-negative y_val.")
@@ -503,8 +501,8 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         return self._score_with_function(X, y, sample_weight, r2_score)
 
     @available_if(lambda est: est._check_solver())
+    @unchanged_on_error  # outside: the callbacks' teardown can raise too
     @_fit_context(prefer_skip_nested_validation=True)
-    @unchanged_on_error
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with a single epoch over the given data.
 

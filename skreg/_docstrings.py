@@ -145,7 +145,8 @@ PARAMETERS = """\
 
     leaky_relu_slope : float, default=0.01
         Slope of the 'leaky_relu' activation for negative inputs (ignored by
-        the other activations).
+        the other activations). Above 1 each hidden layer amplifies its
+        negative inputs; a fit that diverges then names this parameter first.
 
     scoring : str, callable or None, default=None
         The score of the validation data (early stopping's split, or
@@ -153,7 +154,8 @@ PARAMETERS = """\
         early stopping, training stops when it stalls. None is accuracy for
         the classifier and R^2 for the regressor, as in scikit-learn; 'loss'
         is minus the objective J on the validation data; any scorer name or
-        callable ``scorer(estimator, X, y)`` works.
+        callable ``scorer(estimator, X, y)`` works. A score of NaN is an
+        error.
 """
 
 ATTRIBUTES = """\
@@ -167,15 +169,15 @@ ATTRIBUTES = """\
         J after each epoch (each iteration for lbfgs).
 
     validation_scores_ : list of float or None
-        Score (``scoring``) on the validation data after each epoch, with
-        early stopping or ``X_val``.
+        Score (``scoring``) on the validation data after each epoch (each
+        iteration for 'lbfgs'), with early stopping or ``X_val``.
 
     best_validation_score_ : float or None
         Best validation score, with early stopping or ``X_val``.
 
     validation_loss_curve_ : list of float or None
-        The objective J on the validation data after each epoch, with early
-        stopping or ``X_val``.
+        The objective J on the validation data after each epoch (each
+        iteration for 'lbfgs'), with early stopping or ``X_val``.
 
     t_ : int
         Number of training samples seen by the stochastic solver.

@@ -6,7 +6,8 @@ from ._cv import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
 # Every class whose instances a user saves.  A fitted estimator holds nothing
 # else of skreg's: its state is arrays, built-in values and NumPy and
 # scikit-learn types that skops trusts by itself (a test checks this over
-# every kind of fit).
+# every kind of fit), besides the objects the user put in its parameters
+# and callbacks (tests/test_persistence_trust.py).
 _SAVED_CLASSES = (
     RegularizedMLPClassifier,
     RegularizedMLPRegressor,
@@ -22,10 +23,21 @@ def trusted_types():
     :func:`skops.io.load` builds only the types it trusts by itself (NumPy
     arrays, built-in values, scikit-learn's estimators, ...) and those named
     in its ``trusted`` argument; it refuses a file that holds any other type.
-    A saved skreg estimator holds exactly one type skops does not know: the
+    Of skreg's own types, a saved skreg estimator holds exactly one: the
     estimator's own class.  This function names the four public estimator
     classes, as :func:`skops.io.get_untrusted_types` reports them: under
     the module that defines each class.
+
+    Objects of the user's that the estimator holds are saved with it, and
+    skops asks about their types too; this function leaves them out, since
+    they are the user's choice: ``cv`` given as a splitter object (its class,
+    such as ``sklearn.model_selection._split.KFold``), ``scoring`` given as a
+    scorer object (``sklearn.metrics._scorer._Scorer`` and the metric
+    function it wraps), and callbacks set with ``set_callbacks`` (a
+    ``ScoringMonitor`` brings its class, ``ListenerHandle`` and
+    ``uuid.UUID``; ``est.set_callbacks()`` removes them before saving).
+    Review those names in what :func:`skops.io.get_untrusted_types` reports
+    and add them.
 
     It is a function rather than a constant because those modules are
     private and may change between releases: the names are read off the

@@ -6,11 +6,16 @@ before it and its intercept.  A unit whose incoming weights (its column) are
 all zero outputs the constant ``activation(intercept)``: that constant times
 its outgoing row is folded into the next layer's intercept, then the unit is
 dropped the same way.  Predictions are unchanged up to rounding.
+
+``SparsityMixin`` gives the estimators ``prune()`` and the properties that
+report how sparse the fitted network is.
 """
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from . import _kernels as K
+from ._validation import check_prediction_parameters
 
 
 def prune_network(coefs, intercepts, settings):
@@ -46,3 +51,62 @@ def _activated_constants(intercepts, settings):
     if b.shape[0]:
         K.add_bias_and_activate(values, b, settings.activation, settings.activation_slope)
     return values[0]
+
+
+class SparsityMixin:
+    """What the estimators report of their sparsity, and ``prune``."""
+
+    @property
+    def sparsity_(self):
+        """Fraction of exactly-zero weights, one float per weight matrix."""
+        check_is_fitted(self, "coefs_")
+        return [float(np.mean(W == 0)) for W in self.coefs_]
+
+    @property
+    def active_units_(self):
+        """One boolean mask per layer but the output layer (inputs included):
+        a unit is active when any of its outgoing weights is non-zero."""
+        check_is_fitted(self, "coefs_")
+        return [np.any(W != 0, axis=1) for W in self.coefs_]
+
+    @property
+    def n_features_selected_(self):
+        """Number of input features with a non-zero outgoing weight."""
+        return int(np.sum(self.active_units_[0]))
+
+    @property
+    def feature_importances_(self):
+        """One non-negative number per input feature: the Euclidean norm of its
+        outgoing first-layer weights (its row of ``coefs_[0]``), zero for a
+        feature the penalty removed.  It says how strongly the network uses
+        the feature at its input, comparable across features when they are on
+        one scale (standardize them), not how much the prediction depends on
+        it.  ``SelectFromModel`` reads it."""
+        check_is_fitted(self, "coefs_")
+        return np.linalg.norm(np.asarray(self.coefs_[0], dtype=np.float64), axis=1)
+
+    def prune(self):
+        """Remove the hidden units that cannot change the output.
+
+        A unit whose outgoing weights are all zero is removed with its
+        incoming weights and intercept; a unit whose incoming weights are all
+        zero has a constant output, which is folded into the next layer's
+        intercept before the unit is removed.  Predictions stay the same up
+        to rounding and get cheaper.  ``hidden_layer_sizes`` keeps the value
+        the user set; the pruned sizes are the shapes of ``coefs_``.  The
+        optimizer state is dropped, so a later ``partial_fit`` starts it
+        afresh.
+
+        Returns
+        -------
+        self : object
+            The pruned estimator.
+        """
+        check_is_fitted(self, "coefs_")
+        # A constant unit's output is folded away with the activation it has now.
+        check_prediction_parameters(self)
+        self.coefs_, self.intercepts_, _ = prune_network(
+            self.coefs_, self.intercepts_, self._settings(batch_size=1)
+        )
+        vars(self).pop("_optimizer_state", None)
+        return self

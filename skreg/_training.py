@@ -273,7 +273,12 @@ def train_stochastic(
                 progress.loss = epochs.run()
                 progress.n_iter += 1
                 progress.samples_seen += data.n_samples
-                _check_divergence(progress.loss, scale, progress.n_iter, schedule, reg)
+                _check_divergence(
+                    progress.loss,
+                    scale,
+                    f"epoch {progress.n_iter}",
+                    _remedies(settings, reg, schedule),
+                )
                 progress.loss_curve.append(progress.loss)
                 if verbose:
                     print(f"Iteration {progress.n_iter}, loss = {progress.loss:.8f}")
@@ -381,15 +386,11 @@ def objective_scale(params, units, data, reg, settings):
     return data_loss + K.penalty_value(params, units, reg)
 
 
-def _check_divergence(objective, scale, epoch, schedule, reg):
+def _check_divergence(objective, scale, epoch, remedies):
     """Raise TrainingDiverged when the objective is not finite or exploded,
-    naming the settings that usually cause it."""
+    naming the settings that usually cause it (``remedies``)."""
     if np.isfinite(objective) and (scale <= 0 or objective <= EXPLOSION_FACTOR * scale):
         return
-    remedies = [f"lower learning_rate_init (now {schedule.learning_rate_init:g})"]
-    if reg.weight_decay > 0:
-        remedies.append(f"lower weight_decay (now {reg.weight_decay:g})")
-    remedies.append("standardize the features (StandardScaler) and scale the targets")
     # scikit-learn's message for non-finite weights comes first, for code matching it.
     prefix = (
         ""
@@ -398,10 +399,27 @@ def _check_divergence(objective, scale, epoch, schedule, reg):
         "large values and need to be preprocessed. "
     )
     raise TrainingDiverged(
-        f"{prefix}Training diverged: the objective is {objective:.3g} after epoch {epoch}, "
+        f"{prefix}Training diverged: the objective is {objective:.3g} after {epoch}, "
         f"where a network with all weights zero scores {scale:.3g} (the limit is "
         f"{EXPLOSION_FACTOR:g} times that). To fix it, " + ", ".join(remedies) + "."
     )
+
+
+def _remedies(settings, reg, schedule=None):
+    """What to change when a fit diverges, the likeliest culprit first."""
+    remedies = []
+    if settings.activation == K.ACT_LEAKY_RELU and settings.activation_slope > 1:
+        # Each hidden layer multiplies its negative inputs by the slope.
+        remedies.append(
+            f"lower leaky_relu_slope (now {settings.activation_slope:g}; above 1 it "
+            "amplifies negative inputs at every layer)"
+        )
+    if schedule is not None:
+        remedies.append(f"lower learning_rate_init (now {schedule.learning_rate_init:g})")
+        if reg.weight_decay > 0:
+            remedies.append(f"lower weight_decay (now {reg.weight_decay:g})")
+    remedies.append("standardize the features (StandardScaler) and scale the targets")
+    return remedies
 
 
 def _update_no_improvement_count(progress, stopping, params, best_params, verbose):
@@ -478,10 +496,18 @@ def train_lbfgs(
     tol=1e-4,
     verbose=False,
     listeners=(),
+    validation=None,
 ):
     """Full-batch L-BFGS-B (scipy) on the objective J, from ``params``,
     which receives the solution.  Only smooth, deterministic objectives:
-    raises ValueError naming the regularizers that are not."""
+    raises ValueError naming the regularizers that are not.
+
+    ``validation``, when given, measures the parameters after every
+    iteration (a ``Validation``); the scores are recorded in ``progress``,
+    never used to stop (L-BFGS has no early stopping, as in scikit-learn).
+    The divergence rule of the stochastic solvers applies to the end point
+    (L-BFGS's iterates only descend, so an early one may stand above the
+    limit on the way to a sane end)."""
     unsupported = C.terms_lbfgs_cannot_handle(reg)
     if unsupported:
         raise ValueError(
@@ -491,6 +517,7 @@ def train_lbfgs(
     check_shapes(params, units, data, reg)
     grads = np.empty_like(params)
     clock = {"iteration": 0, "started": time.perf_counter()}
+    scale = objective_scale(params, units, data, reg, settings)
 
     def objective(x):
         params[:] = x
@@ -501,14 +528,14 @@ def train_lbfgs(
         return value, grads.astype(np.float64)
 
     def record(intermediate_result):
-        progress.loss_curve.append(float(intermediate_result.fun))
+        value = float(intermediate_result.fun)
         clock["iteration"] += 1
+        progress.loss_curve.append(value)
         if verbose:
-            print(f"Iteration {len(progress.loss_curve)}, loss = {progress.loss_curve[-1]:.8f}")
+            print(f"Iteration {len(progress.loss_curve)}, loss = {value:.8f}")
+        score = _record_validation(progress, validation, params, intermediate_result.x, verbose)
         now = time.perf_counter()
-        report = EpochReport(
-            clock["iteration"], progress.loss_curve[-1], None, now - clock["started"]
-        )
+        report = EpochReport(clock["iteration"], value, score, now - clock["started"])
         clock["started"] = now
         if _end(listeners, report):
             clock["asked_to_stop"] = True
@@ -537,11 +564,9 @@ def train_lbfgs(
         progress.loss = progress.loss_curve[-1] if progress.loss_curve else None
         progress.best_loss = min(progress.loss_curve, default=np.inf)
         return
-    if not (np.isfinite(result.fun) and np.all(np.isfinite(result.x))):
-        raise TrainingDiverged(
-            f"L-BFGS ended on a non-finite objective ({result.fun:.3g}). Standardize the "
-            "features (StandardScaler) and scale the targets."
-        )
+    # Non-finite weights count as a non-finite objective, whatever scipy reports.
+    objective_at_end = float(result.fun) if np.all(np.isfinite(result.x)) else np.nan
+    _check_divergence(objective_at_end, scale, "the last iteration", _remedies(settings, reg))
     if clock.get("asked_to_stop"):
         progress.n_iter = clock["iteration"]
     else:
@@ -549,3 +574,18 @@ def train_lbfgs(
     progress.loss = float(result.fun)
     progress.best_loss = min(progress.loss_curve, default=progress.loss)
     params[:] = result.x
+
+
+def _record_validation(progress, validation, params, x, verbose):
+    """Measure the iterate ``x`` on the validation data, if any, and record
+    its score and loss; returns the score, or None."""
+    if validation is None:
+        return None
+    params[:] = x  # the last point evaluated may be a line search's trial
+    score, loss = validation()
+    progress.validation_scores.append(score)
+    progress.validation_loss_curve.append(loss)
+    progress.best_validation_score = max(progress.best_validation_score, score)
+    if verbose:
+        print(f"Validation score: {score:f}")
+    return score

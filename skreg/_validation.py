@@ -15,11 +15,45 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import column_or_1d
+from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.validation import check_array, validate_data
+
+from . import _network
+from ._config import OUTPUT_LOSSES
 
 # A decoupled decay step multiplies the weights by 1 - learning_rate * weight_decay:
 # at 1 or more it flips their signs instead of shrinking them.
 _MAX_DECAY_STEP = 1.0
+
+
+# The constructor parameters that prediction reads (the forward pass's
+# activation, and the rest of the Settings record it is handed): set_params
+# after a fit can change them, so prediction checks them again.
+PREDICTION_PARAMETERS = (
+    "activation",
+    "leaky_relu_slope",
+    "solver",
+    "momentum",
+    "nesterovs_momentum",
+    "beta_1",
+    "beta_2",
+    "epsilon",
+)
+
+
+def check_prediction_parameters(est):
+    """Raise scikit-learn's InvalidParameterError for a parameter that
+    prediction reads, and ValueError for an ``out_activation_`` it does not
+    know, before the kernels see them."""
+    validate_parameter_constraints(
+        {name: est._parameter_constraints[name] for name in PREDICTION_PARAMETERS},
+        {name: getattr(est, name) for name in PREDICTION_PARAMETERS},
+        caller_name=type(est).__name__,
+    )
+    if est.out_activation_ not in OUTPUT_LOSSES:
+        raise ValueError(
+            f"out_activation_ must be one of {sorted(OUTPUT_LOSSES)}, got {est.out_activation_!r}."
+        )
 
 
 def check_sparse_structure(X, name="X"):
@@ -190,6 +224,28 @@ def check_network_shapes(coefs, intercepts):
             )
 
 
+def check_warm_shapes(est, hidden, n_features, n_outputs):
+    """A warm start goes on from ``est``'s fitted network: the data and the
+    architecture asked for must fit it."""
+    check_network_shapes(est.coefs_, est.intercepts_)
+    units = _network.units_of(est.coefs_)
+    initial = getattr(est, "_initial_hidden_layer_sizes", None)
+    if (initial is not None and hidden != initial) or len(hidden) != len(units) - 2:
+        was = initial if initial is not None else [int(u) for u in units[1:-1]]
+        raise ValueError(
+            f"hidden_layer_sizes={tuple(hidden)} does not match the fitted network "
+            f"(hidden layers {tuple(was)}): warm_start=True and partial_fit go on "
+            "from the fitted weights and cannot change the architecture. Set "
+            "warm_start=False to train a new network."
+        )
+    if units[0] != n_features or units[-1] != n_outputs:
+        raise ValueError(
+            f"coefs_ map {units[0]} inputs to {units[-1]} outputs, but the data "
+            f"has {n_features} features and {n_outputs} outputs; refit with "
+            "warm_start=False."
+        )
+
+
 def validate_X_y(est, X, y, reset, **kwargs):
     """X and y checked as scikit-learn's MLP checks them: dense or CSR/CSC
     float X, one or several outputs, a column y flattened with a warning."""
@@ -216,7 +272,14 @@ def validate_X_y(est, X, y, reset, **kwargs):
 def naming_the_input(error, X):
     """scikit-learn's error, prefixed with the input at fault when its message
     does not say whether X or y is ("could not convert string to float",
-    "Expected 2D array" ...)."""
+    "Expected 2D array" ...); for a DataFrame with columns that are not
+    numbers, an error naming those columns."""
+    non_numeric = non_numeric_columns(X)
+    if non_numeric:
+        return ValueError(
+            f"X has columns that are not numeric: {', '.join(non_numeric)}. Encode them "
+            "(OneHotEncoder, OrdinalEncoder, in a ColumnTransformer) or drop them."
+        )
     message = str(error)
     if re.search(r"\b(X|y|sample_weight)\b", message):
         return error
@@ -225,3 +288,62 @@ def naming_the_input(error, X):
     except ValueError:
         return ValueError(f"X: {message}")
     return ValueError(f"y: {message}")
+
+
+def non_numeric_columns(X):
+    """The names and dtypes of a DataFrame's columns that do not hold
+    numbers (an empty list for anything but a DataFrame)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return []
+    return [
+        f"{name!r} ({dtype})"
+        for name, dtype in dtypes.items()
+        if getattr(dtype, "kind", "O") not in "biuf"
+    ]
+
+
+def renamed(error, old, new):
+    """``error`` about the input ``old``, retold about ``new`` (the
+    validation data are checked by the functions that check the training
+    data, whose messages name X, y and sample_weight)."""
+    message = str(error)
+    pattern = rf"(?<!\w){re.escape(old)}(?!\w)"
+    if re.search(pattern, message):
+        message = re.sub(pattern, new, message)
+    else:
+        message = f"{new}: {message}"
+    return ValueError(message)
+
+
+def check_validation_labels(y_val, classes, multilabel):
+    """``y_val`` must hold targets of the kind the classifier was trained on
+    (a 0/1 indicator matrix with one column per label for multilabel
+    targets, else 1-D labels) and only the classes it saw."""
+    if multilabel:
+        if y_val.ndim != 2 or y_val.shape[1] != len(classes):
+            raise ValueError(
+                f"y_val must be a label indicator matrix with {len(classes)} columns, "
+                f"as the multilabel y of the fit; got shape {y_val.shape}."
+            )
+        unknown = _sorted({v for v in y_val.ravel().tolist() if v not in (0, 1)})
+        if unknown:
+            raise ValueError(f"y_val must hold only 0 and 1 for multilabel targets, got {unknown}.")
+        return
+    if y_val.ndim != 1:
+        raise ValueError(f"y_val must be 1-D labels, as the y of the fit; got shape {y_val.shape}.")
+    known = set(classes.tolist())
+    unknown = _sorted({v for v in y_val.tolist() if v not in known})
+    if unknown:
+        raise ValueError(
+            f"y_val has classes not in the training data: {unknown[:10]}"
+            f"{' ...' if len(unknown) > 10 else ''} (classes_: {classes.tolist()})."
+        )
+
+
+def _sorted(values):
+    """``values`` sorted, by their text where they do not compare."""
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=str)

@@ -17,7 +17,10 @@ input per column, as skl2onnx does for scikit-learn's models.
 Needs the optional dependencies: ``pip install "skreg[onnx]"``.
 """
 
+from numbers import Integral
+
 import numpy as np
+import scipy.sparse as sp
 import skl2onnx
 from onnx import TensorProto
 from skl2onnx import update_registered_converter
@@ -27,11 +30,13 @@ from skl2onnx.common.data_types import (
     Int64TensorType,
     StringTensorType,
 )
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
 from ._cv import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
 from ._kernels import GELU_CUBIC, GELU_SCALE
+from ._validation import non_numeric_columns
 
 __all__ = ["to_onnx"]
 
@@ -240,13 +245,18 @@ def to_onnx(estimator, X, *, target_opset=None, **options):
 
     Parameters
     ----------
-    estimator : RegularizedMLPClassifier or RegularizedMLPRegressor
+    estimator : RegularizedMLPClassifier, RegularizedMLPRegressor or Pipeline
         The fitted estimator (or one of their CV estimators, which export
-        the network refitted at the chosen rate).
+        the network refitted at the chosen rate), or a fitted Pipeline that
+        ends in one.
 
-    X : ndarray of shape (n_samples, n_features)
+    X : {ndarray, DataFrame} of shape (n_samples, n_features)
         A sample of the input; its dtype sets the model's input type
-        (float32, or float64 for a model that computes in double).
+        (float32, or float64 for a model that computes in double), and its
+        width must be the model's.  A DataFrame gives one input per column;
+        for a pipeline its columns must share one dtype (skl2onnx's
+        converters of the other steps cannot join inputs of different
+        types): pass ``X.astype(np.float32)`` and feed float32 columns.
 
     target_opset : int, default=None
         ONNX opset to target; None lets skl2onnx choose the newest it has
@@ -257,6 +267,19 @@ def to_onnx(estimator, X, *, target_opset=None, **options):
         classifier, ``zipmap`` (True: probabilities as a list of
         ``{label: probability}`` dictionaries; False: as a tensor;
         ``"columns"``: one output per class).
+
+    Raises
+    ------
+    ValueError
+        When ``X`` is not a sample of the model's input: not 2-D, sparse, not
+        numbers (or floats other than float32 and float64), another width or
+        other column names than the model was fitted on, or, for a pipeline,
+        columns of several dtypes; and for a ``target_opset`` below 7.
+
+    TypeError
+        For a model that is not a skreg estimator (or a pipeline ending in
+        one), a ``target_opset`` that is not an int, and options the
+        estimator does not take.
 
     Returns
     -------
@@ -288,12 +311,122 @@ def to_onnx(estimator, X, *, target_opset=None, **options):
     >>> np.allclose(probabilities, clf.predict_proba(X), rtol=1e-5, atol=1e-6)
     True
     """
-    check_is_fitted(estimator)
-    if not isinstance(estimator, (RegularizedMLPClassifier, RegularizedMLPRegressor)):
+    final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    if not isinstance(final, (RegularizedMLPClassifier, RegularizedMLPRegressor)):
         raise TypeError(
             "to_onnx converts a RegularizedMLPClassifier or RegularizedMLPRegressor, "
-            f"got {type(estimator).__name__}; for a pipeline, call skl2onnx.to_onnx "
-            "after importing skreg.onnx."
+            f"or a Pipeline ending in one; got {type(final).__name__}. For other "
+            "models, call skl2onnx.to_onnx after importing skreg.onnx."
         )
-    converter_options = {id(estimator): options} if options else None
+    check_is_fitted(estimator)
+    X = check_sample(estimator, X)
+    _check_target_opset(target_opset)
+    _check_options(final, options)
+    converter_options = {id(final): options} if options else None
     return skl2onnx.to_onnx(estimator, X, target_opset=target_opset, options=converter_options)
+
+
+# Below opset 7 onnxruntime has no kernels for the graph's nodes (Gemm with
+# broadcast intercepts, the activations), and guarantees nothing.
+_MIN_OPSET = 7
+
+# The converter options each estimator registers with skl2onnx (above).
+_OPTIONS = {RegularizedMLPClassifier: ("nocl", "zipmap"), RegularizedMLPRegressor: ()}
+
+
+def _check_target_opset(target_opset):
+    if target_opset is None:
+        return
+    if isinstance(target_opset, (bool, np.bool_)) or not isinstance(target_opset, Integral):
+        raise TypeError(f"target_opset must be None or an int, got {target_opset!r}.")
+    if target_opset < _MIN_OPSET:
+        raise ValueError(
+            f"target_opset must be at least {_MIN_OPSET} (the oldest opset onnxruntime "
+            f"runs the graph's nodes in), got {target_opset}."
+        )
+
+
+def _check_options(final, options):
+    allowed = next(names for cls, names in _OPTIONS.items() if isinstance(final, cls))
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        takes = ", ".join(allowed) if allowed else "no options"
+        raise TypeError(
+            f"to_onnx got unexpected options {unknown} for {type(final).__name__}, "
+            f"which takes {takes}."
+        )
+
+
+def check_sample(model, X):
+    """``X`` as skl2onnx takes it (an array-like becomes an array); raises
+    ValueError unless it can stand for ``model``'s input: the
+    graph's input types and width are read off it, and a wrong sample gives a
+    graph that onnxruntime refuses only when it loads it.
+
+    ``model`` is a fitted estimator or pipeline (its ``n_features_in_`` and
+    ``feature_names_in_``, when it has them, are checked).  A DataFrame must
+    hold numbers; a pipeline's DataFrame must hold one dtype, since skl2onnx
+    gives each column an input of its own type and most converters (a
+    scaler's, a ``ColumnTransformer``'s, scikit-learn's MLP's) cannot join
+    inputs of different types: convert with ``X.astype(np.float32)`` and feed
+    the session float32 columns.  skreg's estimators themselves cast each
+    column.
+    """
+    name = type(model).__name__
+    if hasattr(X, "columns") and hasattr(X, "dtypes"):
+        _check_dataframe_sample(model, X, name)
+    else:
+        X = _array_sample(X)
+    shape = X.shape
+    if len(shape) != 2:
+        raise ValueError(f"X must be 2-D (a sample of rows of the input), got shape {shape}.")
+    expected = getattr(model, "n_features_in_", None)
+    if expected is not None and shape[1] != expected:
+        raise ValueError(
+            f"X has {shape[1]} features, but {name} was fitted on {expected}: the sample "
+            "sets the width of the ONNX input. Pass rows of the data the model takes."
+        )
+    return X
+
+
+def _array_sample(X):
+    """``X`` as a NumPy array whose dtype skl2onnx maps to an ONNX input type."""
+    if sp.issparse(X):
+        raise ValueError(
+            "X must be dense: the ONNX model takes a dense input. Pass a dense "
+            "sample, such as X[:1].toarray()."
+        )
+    try:
+        X = np.asarray(X)
+    except ValueError as error:
+        raise ValueError(f"X must be a 2-D array of numbers: {error}") from error
+    if X.dtype.kind not in "biuf" or (X.dtype.kind == "f" and X.dtype.itemsize not in (4, 8)):
+        raise ValueError(
+            f"X must hold numbers to set the ONNX input type (float32 or float64 for "
+            f"floats), got {X.dtype}."
+        )
+    return X
+
+
+def _check_dataframe_sample(model, X, name):
+    non_numeric = non_numeric_columns(X)
+    if non_numeric:
+        raise ValueError(
+            f"X has columns that are not numeric: {', '.join(non_numeric)}. "
+            "skreg's converters take numbers only."
+        )
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None and list(X.columns) != list(names):
+        raise ValueError(
+            f"X's columns {list(X.columns)} are not those {name} was fitted on "
+            f"({list(names)}): each column becomes a named input of the ONNX model."
+        )
+    dtypes = sorted({str(dtype) for dtype in X.dtypes})
+    lone = isinstance(model, (RegularizedMLPClassifier, RegularizedMLPRegressor))
+    if len(dtypes) > 1 and not lone:
+        raise ValueError(
+            f"X's columns have several dtypes ({', '.join(dtypes)}); skl2onnx gives "
+            "each column an input of its own type, which the converters of a "
+            "pipeline's steps cannot join. Convert with one dtype, "
+            "X.astype(np.float32), and feed the ONNX session float32 columns."
+        )
