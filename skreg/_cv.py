@@ -86,8 +86,8 @@ class _PathCVMixin:
         }
         return self._base_class(**params)
 
+    @unchanged_on_error  # outside: the callbacks' teardown can raise too
     @_fit_context(prefer_skip_nested_validation=True)
-    @unchanged_on_error
     def fit(self, X, y, sample_weight=None, groups=None):
         """Choose the rate by cross-validated paths, then fit at it.
 

@@ -13,7 +13,12 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 import skreg._callbacks as callbacks
-from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+from skreg import (
+    RegularizedMLPClassifier,
+    RegularizedMLPClassifierCV,
+    RegularizedMLPRegressor,
+    RegularizedMLPRegressorCV,
+)
 from skreg._training import TrainingDiverged
 
 CLF, REG = RegularizedMLPClassifier, RegularizedMLPRegressor
@@ -333,3 +338,21 @@ def test_non_numeric_dataframe_columns_are_named(Est, where, data):
             est.fit(df, y, X_val=bad, y_val=y)
         else:
             est.fit(df, y).predict(bad)
+
+
+@pytest.mark.skipif(not callbacks.AVAILABLE, reason="needs scikit-learn's callback API")
+@pytest.mark.parametrize("refit", [False, True])
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifierCV, RegularizedMLPRegressorCV])
+def test_a_failing_teardown_leaves_a_cv_estimator_as_it_was(Est, refit, data):
+    X, y = data
+    est = Est(**SMALL, alphas=2, cv=2)
+    if refit:
+        est.fit(X[:20], y[:20])
+    before = fitted_state(est)
+    est.set_callbacks(TeardownFails())
+    with pytest.raises(RuntimeError, match="teardown failed"):
+        est.fit(X, y)
+    assert_unchanged(est, before)
+    if not refit:
+        with pytest.raises(NotFittedError):
+            check_is_fitted(est)
