@@ -54,7 +54,6 @@ from ._validation import (
     check_prediction_parameters,
     check_sample_weight_sum,
     check_sparse_structure,
-    check_stable_rates,
     check_warm_shapes,
     naming_the_input,
 )
@@ -188,7 +187,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         )
 
     def _check_solver(self):
-        if self.solver not in C.STOCHASTIC_SOLVERS:
+        if not C.SOLVERS[self.solver].in_epochs:
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
                 f"{self.solver} is not stochastic."
@@ -216,12 +215,12 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         params = self._pack_params(X.dtype)
         reg = self._regularization(len(units) - 1)
 
-        lbfgs = self.solver == "lbfgs"
-        epochs = 1 if incremental else self.max_iter + lbfgs  # L-BFGS opens one more
+        in_epochs = C.SOLVERS[self.solver].in_epochs
+        epochs = 1 if incremental else self.max_iter + (not in_epochs)  # L-BFGS opens one more
         context = callbacks.fit_context(self, max_subtasks=epochs)
         callbacks.begin(context, self, X, y, user_weights)
         listeners = callbacks.epoch_listeners(self, context, X, y, user_weights)
-        if lbfgs:
+        if not in_epochs:
             self._fit_lbfgs(X, Y, sample_weight, params, units, reg, held_out, listeners)
         else:
             self._fit_stochastic(
@@ -263,7 +262,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         # What a warm start must find unchanged (prune() changes the shapes of
         # coefs_, not the sizes the user asked for).
         self._initial_hidden_layer_sizes = [int(u) for u in units[1:-1]]
-        stochastic = self.solver in C.STOCHASTIC_SOLVERS
+        stochastic = C.SOLVERS[self.solver].in_epochs
         self._store_progress(
             Progress.fresh(
                 validation=validation,
@@ -452,8 +451,8 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
     ):
         """``train_stochastic`` with this estimator's settings, its optimizer
         state (``_optimizer_state``) and random stream (``_random_state``)."""
-        check_stable_rates(
-            reg, self.solver, self.learning_rate_init, self.momentum, self.nesterovs_momentum
+        C.SOLVERS[self.solver].check_stable_rates(
+            reg, self.learning_rate_init, self.momentum, self.nesterovs_momentum
         )
         optimizer = self._resumed_optimizer(params)
         train_stochastic(
@@ -466,7 +465,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
                 learning_rate_init=self.learning_rate_init,
                 kind=self.learning_rate,
                 power_t=self.power_t,
-                solver=self.solver,
+                scheduled=C.SOLVERS[self.solver].scheduled,
             ),
             StoppingRule(
                 max_iter=max_iter,
@@ -493,8 +492,13 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         call left (partial_fit, a path's next rate) when it fits ``params``,
         else a fresh one."""
         kept = getattr(self, "_optimizer_state", None)
-        if kept is None or kept["moments"].shape[1] != params.shape[0]:
-            return OptimizerState.fresh(params, self.learning_rate_init)
+        n_moments = C.SOLVERS[self.solver].n_moments
+        if (
+            kept is None
+            or kept["moments"].shape[1] != params.shape[0]
+            or kept["moments"].shape[0] < n_moments  # the solver changed since
+        ):
+            return OptimizerState.fresh(params, self.learning_rate_init, n_moments)
         # partial_fit with input of the other float dtype trains in that dtype.
         moments = kept["moments"].astype(params.dtype, copy=False)
         return OptimizerState(**{**kept, "moments": moments})

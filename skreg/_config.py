@@ -9,7 +9,9 @@ the arrays the kernels take; the estimators, the tests and the benchmarks
 all build kernel arguments here.
 """
 
+from collections.abc import Callable
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,9 +39,6 @@ OUTPUT_LOSSES = {
     "softmax": K.LOSS_MULTINOMIAL,  # multinomial log loss
     "logistic": K.LOSS_BINARY,  # one binary log loss per label
 }
-
-SOLVERS = {"sgd": K.SOLVER_SGD, "adam": K.SOLVER_ADAM}
-STOCHASTIC_SOLVERS = tuple(SOLVERS)
 
 # penalty name -> rho, the L1 share of the alpha term (elasticnet: l1_ratio)
 PENALTY_RHO = {"l2": 0.0, "l1": 1.0, None: 0.0}
@@ -210,6 +209,90 @@ def terms_lbfgs_cannot_handle(reg):
 
 
 # --------------------------------------------------------------------------
+# Solvers: one row each, the only place that tells them apart by name
+# --------------------------------------------------------------------------
+
+
+class Solver(NamedTuple):
+    """What the rest of the package needs to know of a solver."""
+
+    name: str  # the estimators' ``solver`` value
+    code: int  # the kernels' ``Settings.solver``
+    n_moments: int  # arrays of optimizer moments it keeps, one value per parameter each
+    in_epochs: bool  # trains in minibatch epochs (partial_fit, early stopping, validation split)
+    scheduled: bool  # follows ``learning_rate`` ('invscaling', 'adaptive'); else a constant rate
+    check_stable_rates: Callable  # (reg, learning_rate_init, momentum, nesterovs_momentum)
+    refused_terms: Callable  # reg -> names of the regularizers in use it cannot train
+
+
+# Decoupled weight decay multiplies the weights by 1 - learning_rate_init *
+# weight_decay at every step: at or above this step the factor is not positive.
+_MAX_DECAY_STEP = 1.0
+
+
+def _check_decay_step(reg, learning_rate_init, momentum, nesterovs_momentum):
+    """Reject a weight decay that multiplies the weights by a factor <= 0.
+
+    The schedules only lower the learning rate, so ``learning_rate_init`` is
+    the rate to check; Adam rescales the gradient step, so no other bound
+    applies to it."""
+    decay_step = learning_rate_init * reg.weight_decay
+    if decay_step >= _MAX_DECAY_STEP:
+        raise ValueError(
+            f"weight_decay={reg.weight_decay:g} with learning_rate_init={learning_rate_init:g} "
+            f"multiplies the weights by {1 - decay_step:g} at every step; "
+            "learning_rate_init * weight_decay must be below 1. Lower weight_decay "
+            "or learning_rate_init."
+        )
+
+
+def _check_sgd_steps(reg, learning_rate_init, momentum, nesterovs_momentum):
+    """The weight decay's check, then SGD's L2 step: the L2 term alone is a
+    linear recurrence in the weights, stable while ``learning_rate_init *
+    alpha * (1 - rho)`` is below ``2 (1 + momentum)``, or ``2 (1 + momentum)
+    / (1 + 2 momentum)`` with Nesterov's momentum."""
+    _check_decay_step(reg, learning_rate_init, momentum, nesterovs_momentum)
+    if not np.any(reg.l2 > 0):
+        return
+    bound = 2.0 * (1.0 + momentum)
+    if nesterovs_momentum:
+        bound /= 1.0 + 2.0 * momentum
+    step = learning_rate_init * float(np.max(reg.l2))
+    if step >= bound:
+        raise ValueError(
+            f"With solver='sgd', the L2 part of alpha ({np.max(reg.l2):g}) times "
+            f"learning_rate_init ({learning_rate_init:g}) is {step:g}, at or above "
+            f"{bound:g}, where its updates make the weights grow instead of shrink. "
+            "Lower alpha or learning_rate_init."
+        )
+
+
+def _no_rate_check(reg, learning_rate_init, momentum, nesterovs_momentum):
+    """L-BFGS chooses its own steps."""
+
+
+def _refuses_nothing(reg):
+    return []
+
+
+SOLVERS = {
+    "sgd": Solver("sgd", K.SOLVER_SGD, 1, True, True, _check_sgd_steps, _refuses_nothing),
+    "adam": Solver("adam", K.SOLVER_ADAM, 2, True, False, _check_decay_step, _refuses_nothing),
+    "lbfgs": Solver(
+        "lbfgs", K.SOLVER_LBFGS, 0, False, False, _no_rate_check, terms_lbfgs_cannot_handle
+    ),
+}
+
+
+def solver(name):
+    """The table's row of the solver called ``name``."""
+    try:
+        return SOLVERS[name]
+    except KeyError:
+        raise ValueError(f"solver must be one of {sorted(SOLVERS)}, got {name!r}.") from None
+
+
+# --------------------------------------------------------------------------
 # Network and solver settings, and the per-epoch record
 # --------------------------------------------------------------------------
 
@@ -234,7 +317,7 @@ def settings(
         activation=ACTIVATIONS[activation],
         activation_slope=float(leaky_relu_slope),
         loss=OUTPUT_LOSSES[out_activation],
-        solver=SOLVERS.get(solver, K.SOLVER_SGD),
+        solver=SOLVERS[solver].code,
         nesterov=bool(nesterovs_momentum),
         batch_size=int(batch_size),
         momentum=float(momentum),

@@ -296,7 +296,8 @@ class PathTrainer:
         step merges with, or a task with one subtask per epoch."""
         if self._context is None:
             return None
-        epochs = 0 if cold else self._warm_epochs() + (self.estimator.solver == "lbfgs")
+        in_epochs = C.SOLVERS[self.estimator.solver].in_epochs
+        epochs = 0 if cold else self._warm_epochs() + (not in_epochs)  # L-BFGS opens one more
         return self._context.subcontext(task_name="rate", max_subtasks=epochs)
 
     def _set_rate(self, rate):
@@ -321,7 +322,7 @@ class PathTrainer:
         units = _network.units_of(est.coefs_)
         reg = est._regularization(len(units) - 1)
         progress = Progress(samples_seen=est.t_, unsettled_epochs=1)
-        if est.solver == "lbfgs":
+        if not C.SOLVERS[est.solver].in_epochs:
             est._run_lbfgs(
                 params,
                 units,
@@ -351,7 +352,7 @@ class PathTrainer:
         ``max_iter``."""
         est = self.estimator
         epochs = self.path_max_iter
-        if est.solver != "lbfgs":
+        if C.SOLVERS[est.solver].in_epochs:
             updates_per_epoch = -(-self._data.n_samples // est._batch_size(self._data.n_samples))
             epochs = max(epochs, -(-MIN_WARM_UPDATES // updates_per_epoch))
         return min(epochs, est.max_iter)

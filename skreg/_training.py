@@ -57,21 +57,22 @@ class TrainingData(NamedTuple):
 
 @dataclass
 class Schedule:
-    """The learning rate over epochs.  As in scikit-learn, only SGD has a
-    schedule: Adam keeps ``learning_rate_init``."""
+    """The learning rate over epochs.  As in scikit-learn, only SGD follows
+    a schedule (``scheduled``, from the solver table ``skreg._config.SOLVERS``):
+    Adam keeps ``learning_rate_init``."""
 
     learning_rate_init: float = 0.001
     kind: str = "constant"  # "constant", "invscaling" or "adaptive"
     power_t: float = 0.5
-    solver: str = "adam"
+    scheduled: bool = False
 
     @property
     def adaptive(self):
-        return self.solver == "sgd" and self.kind == "adaptive"
+        return self.scheduled and self.kind == "adaptive"
 
     def after_epoch(self, samples_seen):
         """The rate after an epoch, for 'invscaling'; None keeps the rate."""
-        if self.solver == "sgd" and self.kind == "invscaling":
+        if self.scheduled and self.kind == "invscaling":
             return self.learning_rate_init / (samples_seen + 1) ** self.power_t
         return None
 
@@ -117,8 +118,10 @@ class OptimizerState:
     learning_rate: float
 
     @classmethod
-    def fresh(cls, params, learning_rate):
-        return cls(np.zeros((2, params.shape[0]), dtype=params.dtype), 0, float(learning_rate))
+    def fresh(cls, params, learning_rate, n_moments):
+        """Zero moments (``n_moments`` arrays, from the solver table), no update yet."""
+        moments = np.zeros((n_moments, params.shape[0]), dtype=params.dtype)
+        return cls(moments, 0, float(learning_rate))
 
 
 @dataclass
@@ -508,7 +511,7 @@ def train_lbfgs(
     The divergence rule of the stochastic solvers applies to the end point
     (L-BFGS's iterates only descend, so an early one may stand above the
     limit on the way to a sane end)."""
-    unsupported = C.terms_lbfgs_cannot_handle(reg)
+    unsupported = C.SOLVERS["lbfgs"].refused_terms(reg)
     if unsupported:
         raise ValueError(
             f"solver='lbfgs' needs a smooth, deterministic objective; "
