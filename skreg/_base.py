@@ -28,9 +28,10 @@ from sklearn.utils.validation import (
 
 from . import _callbacks as callbacks
 from . import _config as C
-from . import _kernels as K
+from . import _engine as engine
 from . import _network
 from ._active_set import reduced_network, row_chunks
+from ._engine import OptimizerState
 from ._held_out import (
     held_out_data,
     train_validation_split,
@@ -38,13 +39,10 @@ from ._held_out import (
     with_validation_lists,
 )
 from ._pruning import SparsityMixin
-from ._threads import threads_for_prediction
 from ._training import (
-    OptimizerState,
     Progress,
     Schedule,
     StoppingRule,
-    TrainingData,
     train_lbfgs,
     train_stochastic,
 )
@@ -340,7 +338,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
     # -- L-BFGS ---------------------------------------------------------
 
     def _fit_lbfgs(self, X, Y, sample_weight, params, units, reg, held_out, listeners=()):
-        data = TrainingData(C.input_matrix(X, params.dtype), Y, sample_weight)
+        data = engine.training_data(X, Y, sample_weight, params.dtype)
         validation = None
         if held_out is not None:
             validation = validation_measure(self, *held_out, params, units, reg)
@@ -378,25 +376,19 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
 
     def _loss_grad_lbfgs(self, packed_parameters, X, y, sample_weight=None, *buffers):
         """Objective J and its full gradient at a packed parameter vector
-        (weights, then intercepts): scikit-learn's private hook, kept for code
-        written against it.  ``buffers`` (scikit-learn's work arrays) are
-        not needed here."""
+        (weights, then intercepts): scikit-learn's private hook, which its own
+        test suite calls (``test_gradient``, run on skreg by
+        tests/test_sklearn_suite.py).  ``buffers`` (scikit-learn's work
+        arrays) are not needed here."""
         dtype = self.coefs_[0].dtype
         params = np.array(packed_parameters, dtype=dtype)
         units = _network.units_of(self.coefs_)
-        Y = C.writeable(np.asarray(y).reshape(X.shape[0], -1), dtype)
-        sw = C.writeable(_check_sample_weight(sample_weight, X, dtype=dtype), dtype)
+        Y = np.asarray(y).reshape(X.shape[0], -1)
+        sw = _check_sample_weight(sample_weight, X, dtype=dtype)
+        data = engine.training_data(X, Y, sw, dtype)
         grads = np.empty_like(params)
-        value = K.objective_and_gradient(
-            C.input_matrix(X, dtype),
-            Y,
-            sw,
-            params,
-            units,
-            self._regularization(len(units) - 1),
-            self._settings(1),
-            grads,
-        )
+        reg = self._regularization(len(units) - 1)
+        value = engine.objective_and_gradient(data, params, units, reg, self._settings(1), grads)
         return value, grads
 
     # -- SGD and Adam ---------------------------------------------------
@@ -419,7 +411,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         X_train, Y_train, sw_train, validation = train_validation_split(
             self, X, Y, sample_weight, held_out, params, units, reg
         )
-        data = TrainingData(C.input_matrix(X_train, params.dtype), Y_train, sw_train)
+        data = engine.training_data(X_train, Y_train, sw_train, params.dtype)
         progress = with_validation_lists(self._progress(), validation)
         self._run_stochastic(
             params,
@@ -556,11 +548,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         units = _network.units_of(coefs)
         params = _network.pack(coefs, intercepts, dtype)
         settings = self._settings(batch_size=1)
-        out = np.empty((X.shape[0], units[-1]), dtype=dtype)
-        with threads_for_prediction(units, X.shape[0], K.BLOCK_ROWS):
-            for rows, X_rows in row_chunks(X, columns):
-                K.predict(C.input_matrix(X_rows, dtype), params, units, settings, out[rows])
-        return out
+        return engine.predict(row_chunks(X, columns), X.shape[0], params, units, settings)
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         y_pred = self._predict(X, check_input=False)

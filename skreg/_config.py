@@ -1,12 +1,13 @@
 """Parameter values and data -> kernel arguments, in one place.
 
 The kernels of ``skreg._kernels`` see no strings and no estimators: arrays,
-integer codes and three named records, ``Regularization`` (what regularizes
-a fit), ``Settings`` (network and solver, fixed for a fit) and ``Epoch``
-(what changes between epochs).  This module holds the tables from parameter
-names to codes, builds the records from plain values and turns data into
-the arrays the kernels take; the estimators, the tests and the benchmarks
-all build kernel arguments here.
+integer codes and five named records, ``Regularization`` (what regularizes
+a fit), ``Settings`` (network and solver, fixed for a fit), ``Epoch`` (what
+changes between epochs), and the active set's ``RemovedUnits`` and
+``ActiveSetChecks``.  This module holds the tables from parameter names to
+codes (the solver table included), builds the records from plain values and
+turns data into the arrays the kernels take; the engine (``skreg._engine``)
+and the tests that call kernels directly build kernel arguments here.
 """
 
 from collections.abc import Callable
@@ -30,6 +31,10 @@ ACTIVATIONS = {
     "softplus": K.ACT_SOFTPLUS,
     "gelu": K.ACT_GELU,
 }
+
+# GELU's tanh approximation, as the kernels compute it (the ONNX export
+# writes the same formula).
+GELU_SCALE, GELU_CUBIC = K.GELU_SCALE, K.GELU_CUBIC
 
 # Losses, each with its output activation (the canonical link), named as
 # scikit-learn's ``out_activation_`` names them.
@@ -325,6 +330,13 @@ def settings(
         beta_2=float(beta_2),
         epsilon=float(epsilon),
     )
+
+
+def removed_units(weights, intercepts, counts):
+    """The active set's ``RemovedUnits`` record: the left-out hidden units'
+    incoming weights and intercepts, layer after layer, and how many units
+    each layer left out (see ``skreg._kernels``)."""
+    return K.RemovedUnits(weights=weights, intercepts=intercepts, counts=counts)
 
 
 def epoch(learning_rate, seed=0):

@@ -10,7 +10,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _config as C
-from . import _kernels as K
+from . import _engine as engine
 from ._training import Validation
 from ._validation import (
     check_sample_weight_sum,
@@ -104,17 +104,16 @@ def train_validation_split(est, X, Y, sample_weight, held_out, params, units, re
 def validation_measure(est, X_val, y_val, Y_val, sw_val, params, units, reg):
     """The function that measures the network being trained on the
     validation data: ``est``'s ``scoring`` score and the objective J there."""
-    inputs = C.input_matrix(X_val, params.dtype)
-    Y_val = C.writeable(Y_val, params.dtype)
-    sw_val = C.writeable(sw_val, params.dtype)
+    data = engine.training_data(X_val, Y_val, sw_val, params.dtype)
+    sw_val = data.sample_weight
     settings = est._settings(1)
     scorer = None
     if est.scoring not in (None, "loss"):
         scorer = check_scoring(est, scoring=est.scoring)
 
     def measure():
-        loss = K.data_loss(inputs, Y_val, sw_val, params, units, settings)
-        loss += K.penalty_value(params, units, reg)
+        loss = engine.data_loss(data, params, units, settings)
+        loss += engine.penalty_value(params, units, reg)
         if est.scoring == "loss":
             score = -loss
         elif scorer is None:

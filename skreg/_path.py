@@ -33,11 +33,11 @@ from sklearn.utils.validation import check_array
 
 from . import _callbacks as callbacks
 from . import _config as C
-from . import _kernels as K
+from . import _engine as engine
 from . import _network
 from ._constant_model import best_constant_intercepts, is_constant
 from ._cv_checks import CountInterval, PathEstimator, check_path_settings, check_rates
-from ._training import Progress, TrainingData
+from ._training import Progress
 from ._validation import check_hidden_layer_sizes
 
 PATH_PARAMS = ("alpha", "group_alpha")
@@ -113,15 +113,9 @@ def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
     params = _network.pack(probe.coefs_, probe.intercepts_, X.dtype)
     grads = np.empty_like(params)
     no_penalty = C.regularization(len(units) - 1, penalty=None)
-    K.objective_and_gradient(
-        C.input_matrix(X, X.dtype),
-        Y,
-        sample_weight,
-        params,
-        units,
-        no_penalty,
-        probe._settings(Y.shape[0]),
-        grads,
+    data = engine.training_data(X, Y, sample_weight, X.dtype)
+    engine.objective_and_gradient(
+        data, params, units, no_penalty, probe._settings(Y.shape[0]), grads
     )
     gradients, _ = _network.views(grads, units)
     pattern = layer_pattern(estimator, path_param, len(units) - 1)
@@ -173,7 +167,7 @@ def rate_grid(estimator, X, y, sample_weight=None, *, path_param="alpha", n_alph
 @dataclass
 class Step:
     """One rate of a path: the weights there (a flat vector, see
-    ``skreg._kernels``) and how the step went."""
+    ``skreg._network``) and how the step went."""
 
     rate: float
     params: np.ndarray
@@ -311,7 +305,7 @@ class PathTrainer:
         est.fit(X, y, sample_weight=sample_weight)
         self._progress = est._progress()
         X, _, Y, sample_weight = est._validated(X, y, sample_weight, incremental=True, reset=False)
-        self._data = TrainingData(C.input_matrix(X, X.dtype), Y, sample_weight)
+        self._data = engine.training_data(X, Y, sample_weight, X.dtype)
 
     def _fit_warm(self, rate, listeners=()):
         """At most ``path_max_iter`` epochs from the current weights and
@@ -416,18 +410,8 @@ def adaptive_group_weights(estimator):
 
 def _objective(est, data, params, units):
     """J of ``params`` under the estimator's current regularization."""
-    grads = np.empty_like(params)
-    return float(
-        K.objective_and_gradient(
-            data.inputs,
-            data.Y,
-            data.sample_weight,
-            params.copy(),
-            units,
-            est._regularization(len(units) - 1),
-            est._settings(data.n_samples),
-            grads,
-        )
+    return engine.objective(
+        data, params, units, est._regularization(len(units) - 1), est._settings(data.n_samples)
     )
 
 
