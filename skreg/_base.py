@@ -31,6 +31,7 @@ from . import _config as C
 from . import _kernels as K
 from . import _network
 from ._active_set import reduced_network, row_chunks
+from ._constant_model import best_constant_intercepts, is_constant
 from ._held_out import (
     held_out_data,
     train_validation_split,
@@ -226,6 +227,18 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         else:
             self._fit_stochastic(
                 X, y, Y, sample_weight, params, units, reg, incremental, held_out, listeners
+            )
+        if not incremental and is_constant(self.coefs_):
+            # A network that ignores its input learns its output intercept one
+            # step per update: set it to the best constant (the class
+            # frequencies, the mean target), the exact minimizer of J in it.
+            self.intercepts_ = best_constant_intercepts(
+                self.coefs_,
+                self.intercepts_,
+                self._settings(Y.shape[0]),
+                self.out_activation_,
+                Y,
+                sample_weight,
             )
         if not np.all(np.isfinite(params)):
             raise ValueError(
