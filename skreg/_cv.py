@@ -27,6 +27,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _callbacks as callbacks
+from . import _interrupts as interrupts
 from ._base import unchanged_on_error
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
 from ._docstrings import fill_cv_docstring
@@ -115,6 +116,7 @@ class _PathCVMixin:
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
+    @interrupts.surfaces_as_keyboard_interrupt
     def fit(self, X, y, sample_weight=None):
         """Choose the rate by cross-validated paths, then fit at it.
 
@@ -162,6 +164,7 @@ class _PathCVMixin:
             path_max_iter=self.path_max_iter,
             warm_start=self.path_warm_start,
             adaptive=adaptive,
+            stop=interrupts.StopFlag(),  # Ctrl-C in any path ends them all
         )
         scorer = check_scoring(base, scoring=self.scoring)
 
@@ -179,7 +182,8 @@ class _PathCVMixin:
             delayed(_full_path)(est, settings, X, y, sample_weight, rates, next(contexts))
             for est, rates in zip(estimators, grids)
         ]
-        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
+        with interrupts.shared(settings["stop"]):
+            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
         n_folds = len(folds)
         fold_rows = np.array(results[: len(tasks) - len(estimators)]).reshape(
             len(estimators), n_folds, -1, 5
