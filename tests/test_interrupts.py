@@ -13,6 +13,7 @@ from joblib import parallel_backend
 from sklearn.datasets import make_classification
 
 import skreg._callbacks as callbacks
+import skreg._kernels
 import skreg._training
 from skreg import RegularizedMLPClassifier, RegularizedMLPClassifierCV, regularization_path
 from skreg._interrupts import kernel_calls, keyboard_interrupt_behind
@@ -254,3 +255,42 @@ def test_only_a_system_error_caused_by_an_interrupt_is_unwrapped():
         raise outer
     with pytest.raises(SystemError), kernel_calls():
         raise SystemError("unrelated")
+
+
+def wrapped_interrupt():
+    """What Numba raises for Ctrl-C while it boxes a kernel's tuple of arrays."""
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as interrupt:
+        error = SystemError("CPUDispatcher(...) returned a result with an exception set")
+        error.__cause__ = interrupt
+        return error
+
+
+def test_a_wrapped_interrupt_in_a_fit_is_an_interrupt(data, monkeypatch):
+    X, y = data
+    run, calls = skreg._training._Epochs.run, []
+
+    def wrapped_at_third(self):
+        calls.append(1)
+        if len(calls) == 3:
+            raise wrapped_interrupt()
+        return run(self)
+
+    monkeypatch.setattr(skreg._training._Epochs, "run", wrapped_at_third)
+    est = RegularizedMLPClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est.fit(X, y)
+    assert est.n_iter_ == 2
+
+
+def test_a_wrapped_interrupt_in_a_prediction_is_an_interrupt(data, monkeypatch):
+    X, y = data
+    est = RegularizedMLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, y)
+
+    def interrupted(*args):
+        raise wrapped_interrupt()
+
+    monkeypatch.setattr(skreg._kernels, "predict", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        est.predict(X)
