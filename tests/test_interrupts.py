@@ -157,6 +157,25 @@ def test_an_interrupt_ends_a_path(data, epochs_interrupted_at):
     assert len(started) == 3
 
 
+def test_an_interrupt_ends_an_lbfgs_path(data, monkeypatch):
+    X, y = data
+    evaluate, calls = skreg._kernels.objective_and_gradient, []
+
+    def interrupted_fifth(*args):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return evaluate(*args)
+
+    monkeypatch.setattr(skreg._kernels, "objective_and_gradient", interrupted_fifth)
+    estimator = RegularizedMLPClassifier(
+        hidden_layer_sizes=(8,), solver="lbfgs", max_iter=20, random_state=0
+    )
+    with pytest.raises(KeyboardInterrupt):
+        regularization_path(X, y, estimator=estimator, alphas=[1e-3, 1e-2, 1e-1])
+    assert len(calls) == 5
+
+
 def test_a_plain_fit_still_keeps_its_model(data, epochs_interrupted_at):
     X, y = data
     epochs_interrupted_at(3)
