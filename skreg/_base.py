@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
 
 from . import _callbacks as callbacks
 from . import _config as C
+from . import _interrupts as interrupts
 from . import _kernels as K
 from . import _network
 from ._active_set import reduced_network, row_chunks
@@ -138,6 +139,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
 
     @unchanged_on_error  # outside: the callbacks' teardown can raise too
     @_fit_context(prefer_skip_nested_validation=True)
+    @interrupts.surfaces_as_keyboard_interrupt
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
@@ -540,6 +542,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
     # Prediction
     # ------------------------------------------------------------------
 
+    @interrupts.surfaces_as_keyboard_interrupt
     def _forward(self, X, check_input=True):
         """Output-layer values (probabilities, means) for the rows of X."""
         if check_input:
