@@ -29,8 +29,10 @@ from sklearn.utils.validation import (
 from . import _callbacks as callbacks
 from . import _config as C
 from . import _engine as engine
+from . import _interrupts as interrupts
 from . import _network
 from ._active_set import reduced_network, row_chunks
+from ._constant_model import best_constant_intercepts, is_constant
 from ._engine import OptimizerState
 from ._held_out import (
     held_out_data,
@@ -134,6 +136,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
 
     @unchanged_on_error  # outside: the callbacks' teardown can raise too
     @_fit_context(prefer_skip_nested_validation=True)
+    @interrupts.surfaces_as_keyboard_interrupt
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
@@ -223,6 +226,18 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         else:
             self._fit_stochastic(
                 X, y, Y, sample_weight, params, units, reg, incremental, held_out, listeners
+            )
+        if not incremental and is_constant(self.coefs_):
+            # A network that ignores its input learns its output intercept one
+            # step per update: set it to the best constant (the class
+            # frequencies, the mean target), the exact minimizer of J in it.
+            self.intercepts_ = best_constant_intercepts(
+                self.coefs_,
+                self.intercepts_,
+                self._settings(Y.shape[0]),
+                self.out_activation_,
+                Y,
+                sample_weight,
             )
         if not np.all(np.isfinite(params)):
             raise ValueError(
@@ -523,6 +538,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
     # Prediction
     # ------------------------------------------------------------------
 
+    @interrupts.surfaces_as_keyboard_interrupt
     def _forward(self, X, check_input=True):
         """Output-layer values (probabilities, means) for the rows of X."""
         if check_input:

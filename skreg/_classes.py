@@ -22,6 +22,7 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _config as C
+from . import _interrupts as interrupts
 from ._base import BaseRegularizedMLP, unchanged_on_error
 from ._docstrings import fill_docstring
 from ._validation import check_class_weight, check_validation_labels, validate_X_y
@@ -256,6 +257,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
     @available_if(lambda est: est._check_solver())
     @unchanged_on_error  # outside: the callbacks' teardown can raise too
     @_fit_context(prefer_skip_nested_validation=True)
+    @interrupts.surfaces_as_keyboard_interrupt
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with a single epoch over the given data.
 
@@ -503,6 +505,7 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
     @available_if(lambda est: est._check_solver())
     @unchanged_on_error  # outside: the callbacks' teardown can raise too
     @_fit_context(prefer_skip_nested_validation=True)
+    @interrupts.surfaces_as_keyboard_interrupt
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with a single epoch over the given data.
 

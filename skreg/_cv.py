@@ -26,6 +26,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _callbacks as callbacks
+from . import _interrupts as interrupts
 from ._base import unchanged_on_error
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
 from ._cv_checks import (
@@ -88,6 +89,7 @@ class _PathCVMixin:
 
     @unchanged_on_error  # outside: the callbacks' teardown can raise too
     @_fit_context(prefer_skip_nested_validation=True)
+    @interrupts.surfaces_as_keyboard_interrupt
     def fit(self, X, y, sample_weight=None, groups=None):
         """Choose the rate by cross-validated paths, then fit at it.
 
@@ -136,6 +138,7 @@ class _PathCVMixin:
             path_max_iter=self.path_max_iter,
             warm_start=self.path_warm_start,
             adaptive=adaptive,
+            stop=interrupts.StopFlag(),  # Ctrl-C in any path ends them all
         )
         scorer = (fold_scorer(base, self.scoring, y), self.scoring)
 
@@ -153,7 +156,8 @@ class _PathCVMixin:
             delayed(full_path)(est, settings, X, y, sample_weight, rates, next(contexts))
             for est, rates in zip(estimators, grids)
         ]
-        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
+        with interrupts.shared(settings["stop"]):
+            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
         n_folds = len(folds)
         fold_rows = np.array(results[: len(tasks) - len(estimators)]).reshape(
             len(estimators), n_folds, -1, 5

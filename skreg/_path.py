@@ -34,6 +34,7 @@ from sklearn.utils.validation import check_array
 from . import _callbacks as callbacks
 from . import _config as C
 from . import _engine as engine
+from . import _interrupts as interrupts
 from . import _network
 from ._constant_model import best_constant_intercepts, is_constant
 from ._cv_checks import CountInterval, PathEstimator, check_path_settings, check_rates
@@ -216,14 +217,22 @@ class PathTrainer:
     """Trains ``estimator`` (a fresh clone is taken) along ascending rates.
 
     ``run`` returns one ``Step`` per rate and leaves ``self.estimator`` fitted
-    at the last rate.  ``on_step(estimator, step)``, when given, is called
+    at the last rate; Ctrl-C, or ``stop`` set by another path, ends it with a
+    KeyboardInterrupt.  ``on_step(estimator, step)``, when given, is called
     after each step with the estimator holding that step's weights.  With a
     callback ``context`` (scikit-learn's callback API), each step is a subtask
     of it: the first a fit (its epochs below it), each later one its epochs.
     """
 
     def __init__(
-        self, estimator, path_param="alpha", *, path_max_iter=20, warm_start=True, adaptive=False
+        self,
+        estimator,
+        path_param="alpha",
+        *,
+        path_max_iter=20,
+        warm_start=True,
+        adaptive=False,
+        stop=None,
     ):
         if path_param not in PATH_PARAMS:
             raise ValueError(f"path_param must be one of {PATH_PARAMS}, got {path_param!r}.")
@@ -244,6 +253,8 @@ class PathTrainer:
         self.warm_start = warm_start
         n_weights = len(check_hidden_layer_sizes(estimator.hidden_layer_sizes)) + 1
         self.pattern = layer_pattern(estimator, path_param, n_weights)
+        # Shared by the paths of one call (a CV fit): an interrupt ends them all.
+        self.stop = interrupts.StopFlag() if stop is None else stop
 
     def run(self, X, y, sample_weight, rates, on_step=None, context=None):
         rates = np.asarray(rates, dtype=np.float64)
@@ -254,8 +265,13 @@ class PathTrainer:
             or not np.all(np.isfinite(rates))
         ):
             raise ValueError(f"The rates of a path must be finite and non-negative, got {rates!r}.")
-        steps = []
         self._context = context
+        # A step's fit must not absorb Ctrl-C: the next rate would go on.
+        with interrupts.propagating(self.stop):
+            return self._run(X, y, sample_weight, rates, on_step)
+
+    def _run(self, X, y, sample_weight, rates, on_step):
+        steps = []
         for index, rate in enumerate(rates):
             started = time.perf_counter()
             cold = index == 0 or not self.warm_start
@@ -420,6 +436,7 @@ def _objective(est, data, params, units):
 # --------------------------------------------------------------------------
 
 
+@interrupts.surfaces_as_keyboard_interrupt
 def regularization_path(
     X,
     y,

@@ -27,6 +27,7 @@ from sklearn.utils.optimize import _check_optimize_result
 
 from . import _config as C
 from . import _engine as engine
+from . import _interrupts as interrupts
 from ._active_set import ActiveSet, applies
 from ._engine import OptimizerState, TrainingData  # noqa: F401 (the trainer's values)
 
@@ -229,7 +230,8 @@ def train_stochastic(
     epoch (``partial_fit``).  ``listeners`` (``EpochListener``) hear every
     epoch and may ask to stop.  An interrupt (Ctrl-C) stops after the
     current epoch, with a warning, and leaves a usable model, as scikit-learn's
-    MLP does.
+    MLP does; within a path or a CV fit it ends the call instead
+    (``skreg._interrupts``).
     """
     check_shapes(params, units, data, reg)
     blas = engine.blas_threads(units, settings.batch_size)
@@ -239,8 +241,9 @@ def train_stochastic(
 
     progress.n_iter = 0  # as scikit-learn: the epochs of this call
     try:
-        with blas:
+        with blas, interrupts.kernel_calls():
             for _ in range(stopping.max_iter):
+                interrupts.check()
                 started = time.perf_counter()
                 _begin(listeners, progress.n_iter + 1)
                 progress.loss = epochs.run()
@@ -271,6 +274,8 @@ def train_stochastic(
                         ConvergenceWarning,
                     )
     except KeyboardInterrupt:
+        if not interrupts.absorbed():
+            raise
         _interrupted()
     finally:
         for listener in listeners:
@@ -476,6 +481,7 @@ def train_lbfgs(
     scale = objective_scale(params, units, data, reg, settings)
 
     def objective(x):
+        interrupts.check()
         params[:] = x
         blas.update()  # each evaluation is a full pass: an "epoch" to the thread policy
         value = engine.objective_and_gradient(data, params, units, reg, settings, grads)
@@ -498,7 +504,10 @@ def train_lbfgs(
 
     result = None
     try:
-        with engine.blas_threads(units, min(engine.BLOCK_ROWS, data.n_samples)) as blas:
+        with (
+            engine.blas_threads(units, min(engine.BLOCK_ROWS, data.n_samples)) as blas,
+            interrupts.kernel_calls(),
+        ):
             _begin(listeners, 1)
             result = scipy.optimize.minimize(
                 objective,
@@ -509,6 +518,8 @@ def train_lbfgs(
                 options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
             )
     except KeyboardInterrupt:
+        if not interrupts.absorbed():
+            raise
         _interrupted()  # params hold the last point evaluated
     finally:
         for listener in listeners:

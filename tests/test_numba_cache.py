@@ -222,15 +222,38 @@ def test_numba_without_the_locator_list_means_no_disk_cache(
 # --------------------------------------------------------------------------
 
 CHILD_AS_OTHER_USER = """
-import os, sys
-# The interpreter may live where other users cannot read (under /root, say):
-# load the libraries and Numba's compiler first, then become the other user.
-import numpy, scipy, sklearn, numba
+import importlib, os, sys, warnings
+# The interpreter and its packages may live where other users cannot read
+# (under /root, or in a virtualenv inside a private clone): load every module
+# skreg needs and Numba's compiler first, then become the other user.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    for name in open(os.environ["SKREG_TEST_PRELOAD"]).read().split():
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass  # a module of the test process that stands alone no more
+import numba
 numba.njit(lambda x: x + 1)(1)
 os.setgroups([])
 os.setgid({uid})
 os.setuid({uid})
 """
+
+# The top-level packages whose modules a child preloads for the other user:
+# skreg's dependencies, and the standard library (the interpreter's own files
+# may be out of reach too).
+PRELOADED = {"numpy", "scipy", "sklearn", "numba", "llvmlite", "joblib", "threadpoolctl"}
+
+
+def write_preload_list(path):
+    """The modules this process has loaded from ``PRELOADED`` and the standard
+    library (it imported skreg whole), one per line."""
+    tops = PRELOADED | set(sys.stdlib_module_names)
+    names = sorted(name for name in list(sys.modules) if name.split(".")[0] in tops)
+    with open(path, "w") as f:
+        f.write("\n".join(names))
+
 
 CHILD_IMPORTS_THE_COPY = """
 import sys
@@ -261,6 +284,8 @@ def installed_copy(blocker):
             package,
             ignore=shutil.ignore_patterns("__pycache__"),
         )
+        preload = os.path.join(install, "preload.txt")
+        write_preload_list(preload)
         # Not even root can cache beside the package or in a home folder.
         with open(os.path.join(package, "__pycache__"), "w") as f:
             f.write("a file where the folder would go")
@@ -269,7 +294,7 @@ def installed_copy(blocker):
             for key, value in os.environ.items()
             if not key.startswith(("NUMBA_", "XDG_", "PYTHONWARNINGS"))
         }
-        env.update(HOME=str(blocker), TMPDIR=shared_tmp)
+        env.update(HOME=str(blocker), TMPDIR=shared_tmp, SKREG_TEST_PRELOAD=preload)
         yield install, shared_tmp, env
     finally:
         shutil.rmtree(install, ignore_errors=True)
