@@ -11,9 +11,9 @@ scikit-learn.
 
 import copy
 import functools
-import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,6 +31,7 @@ from . import _config as C
 from . import _engine as engine
 from . import _interrupts as interrupts
 from . import _network
+from . import _recipe as recipes
 from ._active_set import reduced_network, row_chunks
 from ._constant_model import best_constant_intercepts, is_constant
 from ._engine import OptimizerState
@@ -43,10 +44,6 @@ from ._held_out import (
 from ._pruning import SparsityMixin
 from ._training import (
     Progress,
-    Schedule,
-    StoppingRule,
-    train_lbfgs,
-    train_stochastic,
 )
 from ._validation import (
     check_hidden_layer_sizes,
@@ -320,35 +317,16 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         return params
 
     def _regularization(self, n_weights):
-        return C.regularization(
-            n_weights,
-            penalty=self.penalty,
-            alpha=self.alpha,
-            l1_ratio=self.l1_ratio,
-            l1_method=self.l1_method,
-            group_alpha=self.group_alpha,
-            group_weights=self.group_weights,
-            n_features=getattr(self, "n_features_in_", None),
-            dropout=self.dropout,
-            input_dropout=self.input_dropout,
-            max_norm=self.max_norm,
-            weight_decay=self.weight_decay,
-            input_noise=self.input_noise,
-        )
+        n_features = getattr(self, "n_features_in_", None)
+        return recipes.regularization(self.get_params(deep=False), n_weights, n_features)
+
+    def _recipe(self, batch_rows):
+        """How this estimator trains (``skreg._recipe``), in minibatches of
+        ``batch_rows`` rows."""
+        return recipes.recipe(self.get_params(deep=False), self.out_activation_, batch_rows)
 
     def _settings(self, batch_size):
-        return C.settings(
-            activation=self.activation,
-            leaky_relu_slope=self.leaky_relu_slope,
-            out_activation=self.out_activation_,
-            solver=self.solver,
-            batch_size=batch_size,
-            momentum=self.momentum,
-            nesterovs_momentum=self.nesterovs_momentum,
-            beta_1=self.beta_1,
-            beta_2=self.beta_2,
-            epsilon=self.epsilon,
-        )
+        return self._recipe(batch_size).settings
 
     # -- L-BFGS ---------------------------------------------------------
 
@@ -358,36 +336,20 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         if held_out is not None:
             validation = validation_measure(self, *held_out, params, units, reg)
         progress = with_validation_lists(self._progress(), validation)
-        self._run_lbfgs(
+        recipes.train(
+            self._recipe(data.n_samples),
             params,
             units,
             data,
             reg,
+            None,  # L-BFGS keeps no optimizer state
             progress,
+            self._random_state,
             max_iter=self.max_iter,
             listeners=listeners,
             validation=validation,
         )
         self._store_progress(progress)
-
-    def _run_lbfgs(
-        self, params, units, data, reg, progress, *, max_iter, listeners=(), validation=None
-    ):
-        """``train_lbfgs`` with this estimator's settings."""
-        train_lbfgs(
-            params,
-            units,
-            data,
-            reg,
-            self._settings(data.n_samples),
-            progress,
-            max_iter=max_iter,
-            max_fun=self.max_fun,
-            tol=self.tol,
-            verbose=self.verbose,
-            listeners=listeners,
-            validation=validation,
-        )
 
     def _loss_grad_lbfgs(self, packed_parameters, X, y, sample_weight=None, *buffers):
         """Objective J and its full gradient at a packed parameter vector
@@ -442,55 +404,23 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         )
         self._store_progress(progress)
 
-    def _run_stochastic(
-        self,
-        params,
-        units,
-        data,
-        reg,
-        progress,
-        *,
-        max_iter,
-        validation=None,
-        stop_on_validation=True,
-        incremental=False,
-        listeners=(),
-    ):
-        """``train_stochastic`` with this estimator's settings, its optimizer
-        state (``_optimizer_state``) and random stream (``_random_state``)."""
-        C.SOLVERS[self.solver].check_stable_rates(
-            reg, self.learning_rate_init, self.momentum, self.nesterovs_momentum
-        )
-        optimizer = self._resumed_optimizer(params)
-        train_stochastic(
+    def _run_stochastic(self, params, units, data, reg, progress, **training):
+        """``train`` with this estimator's recipe, its optimizer state
+        (``_optimizer_state``) and random stream (``_random_state``)."""
+        recipe = self._recipe(self._batch_size(data.n_samples))
+        optimizer = recipes.train(
+            recipe,
             params,
             units,
             data,
             reg,
-            self._settings(self._batch_size(data.n_samples)),
-            Schedule(
-                learning_rate_init=self.learning_rate_init,
-                kind=self.learning_rate,
-                power_t=self.power_t,
-                scheduled=C.SOLVERS[self.solver].scheduled,
-            ),
-            StoppingRule(
-                max_iter=max_iter,
-                tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                validation=validation,
-                stop_on_validation=stop_on_validation,
-            ),
-            optimizer,
+            self._resumed_optimizer(params),
             progress,
             self._random_state,
-            shuffle=self.shuffle,
-            incremental=incremental,
-            verbose=self.verbose,
-            listeners=listeners,
+            **training,
         )
         # Kept as plain values (an array and two numbers) rather than as the
-        # trainer's OptimizerState, so that skops loads a fitted estimator
+        # engine's OptimizerState, so that skops loads a fitted estimator
         # without being asked to trust a private type.
         self._optimizer_state = dict(vars(optimizer))
 
@@ -519,13 +449,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         return OptimizerState(**self._optimizer_state)
 
     def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
-            )
-        return int(np.clip(self.batch_size, 1, n_samples))
+        return recipes.batch_size(self.batch_size, n_samples)
 
     def _targets_for_scoring(self, Y):
         return Y
@@ -576,3 +500,68 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+# --------------------------------------------------------------------------
+# An estimator's training state as plain values: what a path goes on from
+# --------------------------------------------------------------------------
+
+
+class TrainingState(NamedTuple):
+    """Where an estimator's training stands, as plain values."""
+
+    data: engine.TrainingData  # the training data as the engine takes it
+    params: np.ndarray  # the network, flat; coefs_ and intercepts_ are views into it
+    units: np.ndarray
+    optimizer: OptimizerState | None  # None: no stochastic solver has trained it
+    random_state: np.random.RandomState
+    samples_seen: int
+
+
+def training_state(estimator, X, y, sample_weight):
+    """The state of ``estimator``, fitted on (X, y, sample_weight), to go
+    on training from."""
+    X, _, Y, sample_weight = estimator._validated(
+        X, y, sample_weight, incremental=True, reset=False
+    )
+    params = estimator._pack_params(X.dtype)
+    optimizer = None
+    if getattr(estimator, "_optimizer_state", None) is not None:
+        optimizer = estimator._resumed_optimizer(params)
+    return TrainingState(
+        engine.training_data(X, Y, sample_weight, X.dtype),
+        params,
+        _network.units_of(estimator.coefs_),
+        optimizer,
+        estimator._random_state,
+        estimator.t_,
+    )
+
+
+def starting_state(estimator, X, y, sample_weight):
+    """The state a fresh fit of ``estimator`` starts from: its data checked
+    and its initial network drawn, as ``fit`` does (``estimator`` takes the
+    fitted attributes of the data: features, classes, outputs)."""
+    estimator._random_state = check_random_state(estimator.random_state)
+    X, _, Y, sample_weight = estimator._validated(
+        X, y, sample_weight, incremental=False, reset=True
+    )
+    hidden = check_hidden_layer_sizes(estimator.hidden_layer_sizes)
+    units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
+    estimator._initialize(Y, units, X.dtype)
+    return TrainingState(
+        engine.training_data(X, Y, sample_weight, X.dtype),
+        estimator._pack_params(X.dtype),
+        units,
+        None,
+        estimator._random_state,
+        0,
+    )
+
+
+def hold_progress(estimator, progress, optimizer):
+    """Record a path step's progress and optimizer state as ``estimator``'s
+    fitted attributes, as its own fit would."""
+    estimator._store_progress(progress)
+    if optimizer is not None:
+        estimator._optimizer_state = dict(vars(optimizer))
