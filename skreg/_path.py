@@ -41,14 +41,11 @@ from . import _recipe as recipes
 from ._constant_model import best_constant_intercepts, is_constant
 from ._cv_checks import CountInterval, PathEstimator, check_path_settings, check_rates
 from ._engine import OptimizerState
+from ._rate_grid import largest_rate, layer_pattern, rate_grid  # noqa: F401 (the path's grid)
 from ._training import Progress
 from ._validation import check_hidden_layer_sizes
 
 PATH_PARAMS = ("alpha", "group_alpha")
-# The grid rule divides by the L1 share rho of the rate, at least this much
-# (glmnet's floor); a pure L2 path divides by 1 (docs/design.rst, "The
-# automatic grid").
-_RHO_FLOOR = 1e-3
 # Adaptive group weights: the exponent of the norm ratio, and the factor of
 # a row that is zero after the first step.
 ADAPTIVE_EXPONENT = 2.0
@@ -57,105 +54,6 @@ LARGEST_FACTOR = 1e6
 # data an epoch is one or two mini-batches, and ``path_max_iter`` epochs alone
 # would leave too few updates for weights to reach zero at the larger rates.
 MIN_WARM_UPDATES = 100
-
-
-# --------------------------------------------------------------------------
-# Which layers the rate acts on
-# --------------------------------------------------------------------------
-
-
-def layer_pattern(estimator, path_param, n_weights):
-    """Relative strength of the path's rate on each weight matrix (max 1)."""
-    value = getattr(estimator, path_param)
-    if np.ndim(value) == 0:
-        pattern = np.ones(n_weights)
-        if path_param == "group_alpha":
-            pattern[1:] = 0.0  # input features only
-        return pattern
-    pattern = C.per_layer(value, n_weights, path_param)
-    if pattern.max() <= 0:
-        raise ValueError(
-            f"{path_param}={value!r} gives the path no layer to act on: as a sequence it "
-            "holds the relative strength per weight matrix, and one must be positive."
-        )
-    return pattern / pattern.max()
-
-
-def l1_share_of_rate(estimator, path_param):
-    """The share of the rate that acts as an L1-type (sparsifying) term."""
-    if path_param == "group_alpha":
-        return 1.0
-    return C.l1_share(estimator.penalty, estimator.l1_ratio)
-
-
-# --------------------------------------------------------------------------
-# The automatic grid
-# --------------------------------------------------------------------------
-
-
-def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
-    """The rate at which the penalty removes (nearly) every weight: the
-    largest data gradient at a calibrated initial network, per unit of the
-    rate's sparsifying share (docs/design.rst, "The automatic grid").
-
-    A weight at zero stays there while its data gradient is below the L1
-    threshold (a row of the group term: while its gradient's norm is below
-    ``sqrt(len(row))`` times the threshold); gradients are largest at the
-    start of training, so above the largest of them the penalty removes
-    everything.  The initial network is the one a fit draws, with each input
-    feature's outgoing weights divided by the feature's root mean square, so
-    that its pre-activations have the scale the trained network will give
-    them whatever the scale of X.
-    """
-    probe = clone(estimator)
-    start = base.starting_state(probe, X, y, sample_weight)
-    params, units = start.params.copy(), start.units
-    first_layer = _network.views(params, units)[0][0]
-    first_layer /= _feature_scale(X)[:, None].astype(X.dtype)
-    grads = np.empty_like(params)
-    no_penalty = C.regularization(len(units) - 1, penalty=None)
-    settings = recipes.recipe(probe.get_params(deep=False), probe.out_activation_, 1).settings
-    engine.objective_and_gradient(start.data, params, units, no_penalty, settings, grads)
-    gradients, _ = _network.views(grads, units)
-    pattern = layer_pattern(estimator, path_param, len(units) - 1)
-    largest = 0.0
-    factors = C.group_factors(estimator.group_weights, units[0])
-    for layer, (G, strength) in enumerate(zip(gradients, pattern)):
-        if strength > 0:
-            if path_param == "group_alpha":
-                norms = np.linalg.norm(G, axis=1) / np.sqrt(G.shape[1])
-                if layer == 0 and factors.size:
-                    norms = norms / factors
-                size = norms.max()
-            else:
-                size = np.abs(G).max()
-            largest = max(largest, float(size) / strength)
-    rho = l1_share_of_rate(estimator, path_param)
-    rho = max(rho, _RHO_FLOOR) if rho > 0 else 1.0
-    if not largest > 0:
-        raise ValueError(
-            "The data gradient is zero at the start: every target is predicted "
-            "already, and no rate has anything to remove. Pass the rates yourself."
-        )
-    return largest / rho
-
-
-def _feature_scale(X):
-    """Root mean square of each column of X (1 where a column is all zero)."""
-    if hasattr(X, "multiply"):
-        squares = np.asarray(X.multiply(X).mean(axis=0)).ravel()
-    else:
-        squares = np.mean(np.square(X, dtype=np.float64), axis=0)
-    scale = np.sqrt(squares)
-    scale[scale == 0] = 1.0
-    return scale
-
-
-def rate_grid(estimator, X, y, sample_weight=None, *, path_param="alpha", n_alphas=10, eps=1e-3):
-    """``n_alphas`` rates, log-spaced from ``eps`` times ``largest_rate`` up
-    to it, ascending."""
-    top = largest_rate(estimator, X, y, sample_weight, path_param=path_param)
-    return np.geomspace(eps * top, top, n_alphas)
 
 
 # --------------------------------------------------------------------------
@@ -216,8 +114,8 @@ class PathTrainer:
 
     ``run`` returns one ``Step`` per rate and leaves ``self.estimator`` fitted
     at the last rate; Ctrl-C, or ``stop`` set by another path, ends it with a
-    KeyboardInterrupt.  ``on_step(estimator, step)``, when given, is called
-    after each step with the estimator holding that step's weights.  With a
+    KeyboardInterrupt.  ``on_step(model, step)``, when given, is called
+    after each step with the model of that step (``model_at``).  With a
     callback ``context`` (scikit-learn's callback API), each step is a subtask
     of it: the first a fit (its epochs below it), each later one its epochs.
     """
@@ -294,8 +192,24 @@ class PathTrainer:
             step = self._snapshot(rate, time.perf_counter() - started)
             steps.append(step)
             if on_step is not None:
-                on_step(self.estimator, step)
+                on_step(self.model_at(step), step)
         return steps
+
+    def model_at(self, step):
+        """A fitted estimator of ``step``: the path's, with the step's rate
+        in ``path_param`` and the step's weights (the path's own estimator
+        keeps the parameters it was given)."""
+        model = clone(self.estimator).set_params(
+            **{self.path_param: (step.rate * self.pattern).tolist()}
+        )
+        callbacks.take_fitted_state(
+            model,
+            self.estimator,
+            dropped=("_optimizer_state", "_random_state"),  # the path's training goes on
+            coefs_=step.coefs,
+            intercepts_=step.intercepts,
+        )
+        return model
 
     # -- the steps ---------------------------------------------------------
 
