@@ -36,6 +36,8 @@ from ._active_set import reduced_network, row_chunks
 from ._constant_model import best_constant_intercepts, is_constant
 from ._engine import OptimizerState
 from ._held_out import (
+    Judge,
+    Split,
     held_out_data,
     train_validation_split,
     validation_measure,
@@ -201,7 +203,9 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         user_weights = sample_weight
         X, y, Y, sample_weight = self._validated(X, y, sample_weight, incremental, reset=first_pass)
-        held_out = held_out_data(self, *held_out, dtype=X.dtype, n_outputs=Y.shape[1])
+        held_out = held_out_data(
+            self, *held_out, dtype=X.dtype, n_outputs=Y.shape[1], targets=self._validation_targets
+        )
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
@@ -334,7 +338,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         data = engine.training_data(X, Y, sample_weight, params.dtype)
         validation = None
         if held_out is not None:
-            validation = validation_measure(self, *held_out, params, units, reg)
+            validation = validation_measure(self._judge(), *held_out, params, units, reg)
         progress = with_validation_lists(self._progress(), validation)
         recipes.train(
             self._recipe(data.n_samples),
@@ -385,8 +389,16 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
                 "dense array to use it."
             )
 
+        split = None
+        if self.early_stopping:
+            split = Split(
+                self.validation_fraction,
+                self._random_state,
+                self._stratification_labels(Y),
+                self._targets_for_scoring,
+            )
         X_train, Y_train, sw_train, validation = train_validation_split(
-            self, X, Y, sample_weight, held_out, params, units, reg
+            self._judge(), split, X, Y, sample_weight, held_out, params, units, reg
         )
         data = engine.training_data(X_train, Y_train, sw_train, params.dtype)
         progress = with_validation_lists(self._progress(), validation)
@@ -450,6 +462,10 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
 
     def _batch_size(self, n_samples):
         return recipes.batch_size(self.batch_size, n_samples)
+
+    def _judge(self):
+        """How held-out data judge this estimator's network (``skreg._held_out``)."""
+        return Judge(self, self.scoring, self._score, self._settings(1))
 
     def _targets_for_scoring(self, Y):
         return Y
