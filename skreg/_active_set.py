@@ -79,8 +79,11 @@ def applies(reg):
 
 def worth_skipping(removed):
     """Whether a layer's mask of removed units (or None) is worth a reduced
-    problem: at least ``MIN_REMOVED_SHARE`` of the layer, and not all of it."""
-    return removed is not None and removed.mean() >= MIN_REMOVED_SHARE and not removed.all()
+    problem: at least ``MIN_REMOVED_SHARE`` of the layer, and not all of it
+    (a layer that ``prune()`` emptied has no unit to skip)."""
+    if removed is None or removed.size == 0:
+        return False
+    return removed.mean() >= MIN_REMOVED_SHARE and not removed.all()
 
 
 def zero_rows(W):

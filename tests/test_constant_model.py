@@ -1,6 +1,8 @@
 """A network whose penalty removed every input predicts the best constant:
 the class frequencies or the mean target, after a plain fit as after a path."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
@@ -59,3 +61,14 @@ def test_a_poisson_regressor_predicts_the_mean_count(imbalanced):
     y = np.random.default_rng(1).poisson(7.0, size=len(X)).astype(float)
     reg = RegularizedMLPRegressor(loss="poisson", **DEAD).fit(X, y)
     np.testing.assert_allclose(reg.predict(X[:3]), np.full(3, y.mean()), rtol=1e-9)
+
+
+def test_a_pruned_featureless_network_predicts_without_warnings(imbalanced):
+    X, y = imbalanced
+    clf = RegularizedMLPClassifier(**DEAD).fit(X, y)
+    clf.prune()  # every layer emptied
+    assert [W.shape[1] for W in clf.coefs_[:-1]] == [0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = clf.predict_proba(X[:3])
+    np.testing.assert_allclose(proba[:, 1], np.full(3, np.mean(y)), atol=1e-9)
