@@ -224,7 +224,7 @@ class ActiveSet:
         first = moments[0][coef_start[l - 1] : coef_start[l]]
         first = first.reshape(self.units[l - 1], self.units[l])
         limit = 0.0 if self.reg.l1_subgradient else self.reg.l1[l - 1]
-        if self.settings.solver == C.SOLVERS["sgd"].code:
+        if C.SOLVERS_BY_CODE[self.settings.solver].velocity:
             momentum = self.settings.momentum
             limit *= learning_rate / (1.0 - momentum) if momentum < 1.0 else learning_rate
         return np.all(np.abs(first) <= MOMENT_MARGIN * limit, axis=0)

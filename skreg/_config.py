@@ -226,6 +226,7 @@ class Solver(NamedTuple):
     n_moments: int  # arrays of optimizer moments it keeps, one value per parameter each
     in_epochs: bool  # trains in minibatch epochs (partial_fit, early stopping, validation split)
     scheduled: bool  # follows ``learning_rate`` ('invscaling', 'adaptive'); else a constant rate
+    velocity: bool  # its first moment is a step (SGD's velocity), not an average gradient
     check_stable_rates: Callable  # (reg, learning_rate_init, momentum, nesterovs_momentum)
     refused_terms: Callable  # reg -> names of the regularizers in use it cannot train
 
@@ -281,20 +282,39 @@ def _refuses_nothing(reg):
 
 
 SOLVERS = {
-    "sgd": Solver("sgd", K.SOLVER_SGD, 1, True, True, _check_sgd_steps, _refuses_nothing),
-    "adam": Solver("adam", K.SOLVER_ADAM, 2, True, False, _check_decay_step, _refuses_nothing),
+    "sgd": Solver(
+        name="sgd",
+        code=K.SOLVER_SGD,
+        n_moments=1,
+        in_epochs=True,
+        scheduled=True,
+        velocity=True,
+        check_stable_rates=_check_sgd_steps,
+        refused_terms=_refuses_nothing,
+    ),
+    "adam": Solver(
+        name="adam",
+        code=K.SOLVER_ADAM,
+        n_moments=2,
+        in_epochs=True,
+        scheduled=False,
+        velocity=False,
+        check_stable_rates=_check_decay_step,
+        refused_terms=_refuses_nothing,
+    ),
     "lbfgs": Solver(
-        "lbfgs", K.SOLVER_LBFGS, 0, False, False, _no_rate_check, terms_lbfgs_cannot_handle
+        name="lbfgs",
+        code=K.SOLVER_LBFGS,
+        n_moments=0,
+        in_epochs=False,
+        scheduled=False,
+        velocity=False,
+        check_stable_rates=_no_rate_check,
+        refused_terms=terms_lbfgs_cannot_handle,
     ),
 }
-
-
-def solver(name):
-    """The table's row of the solver called ``name``."""
-    try:
-        return SOLVERS[name]
-    except KeyError:
-        raise ValueError(f"solver must be one of {sorted(SOLVERS)}, got {name!r}.") from None
+# The same rows by the kernels' code, for code that holds a Settings record.
+SOLVERS_BY_CODE = {row.code: row for row in SOLVERS.values()}
 
 
 # --------------------------------------------------------------------------
