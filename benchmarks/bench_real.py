@@ -221,7 +221,7 @@ def lassonet_cv(prep, is_classifier):
     from lassonet import LassoNetClassifierCV, LassoNetRegressorCV
 
     cls = LassoNetClassifierCV if is_classifier else LassoNetRegressorCV
-    return pipe(prep, cls(hidden_dims=HIDDEN, random_state=C.SEED, torch_seed=C.SEED))
+    return pipe(prep, cls(hidden_dims=HIDDEN, verbose=0, random_state=C.SEED, torch_seed=C.SEED))
 
 
 def linear_cv(prep, is_classifier):
@@ -672,7 +672,8 @@ def main(argv=None):
         run(args, results)
     text = markdown(results)
     args.out.with_suffix(".md").write_text(text + "\n")
-    save_results(args.out, results)
+    if not args.report_only:
+        save_results(args.out, results)
     print("\n" + text + f"\n\nwrote {args.out} and {args.out.with_suffix('.md')}")
     return 0
 
