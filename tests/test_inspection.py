@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.metrics import log_loss, make_scorer  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
@@ -206,6 +207,26 @@ def test_loss_curve_display_with_early_stopping(data):
     best_epoch = display.best_line_.get_xdata()[0]
     assert best_epoch == 1 + clf.validation_scores_.index(clf.best_validation_score_)
     assert best_epoch < clf.n_iter_
+
+
+@pytest.mark.parametrize(
+    "scoring, name",
+    [
+        ("neg_log_loss", "validation negative log loss"),
+        ("balanced_accuracy", "validation balanced accuracy"),
+        ("loss", "validation negative objective"),
+        (
+            make_scorer(log_loss, greater_is_better=False, response_method="predict_proba"),
+            "validation score",
+        ),
+    ],
+)
+def test_loss_curve_display_names_the_score_by_scoring(data, scoring, name):
+    clf = small(early_stopping=True, max_iter=20, scoring=scoring).fit(*data)
+    display = LossCurveDisplay.from_estimator(clf)
+    assert display.ax2_.get_ylabel() == name
+    assert display.validation_line_.get_label() == name
+    assert display.best_line_.get_label().startswith(f"best {name}: epoch ")
 
 
 def test_loss_curve_display_lbfgs_counts_iterations(data):

@@ -2,7 +2,6 @@
 rates of a regularization path, with the chosen rate marked."""
 
 import numpy as np
-from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 from .._cv import _PathCVMixin
@@ -12,6 +11,7 @@ from ._plotting import (
     fill_style,
     final_estimator,
     line_style,
+    scoring_name,
     set_rate_scale,
 )
 
@@ -190,7 +190,7 @@ class RegularizationPathDisplay:
             l1_ratios=curves("param_l1_ratio")[:, 0],
             chosen_l1_ratio=estimator.l1_ratio_,
             path_param=estimator.path_param,
-            score_name=_name_of_scoring(estimator),
+            score_name=scoring_name(estimator, estimator.scoring),
         )
         return display.plot(
             ax=ax,
@@ -326,15 +326,3 @@ class RegularizationPathDisplay:
                 "it needs the l1_ratio of each curve."
             )
         return [f" (l1_ratio = {ratio:g})" for ratio in self.l1_ratios]
-
-
-def _name_of_scoring(estimator):
-    """The name of the score ``estimator`` chose its rate by."""
-    scoring = estimator.scoring
-    if scoring is None:
-        return "accuracy" if is_classifier(estimator) else "R²"
-    if callable(scoring):
-        return "score"
-    if scoring.startswith("neg_"):
-        return "negative " + scoring[4:].replace("_", " ")
-    return scoring.replace("_", " ")
