@@ -128,6 +128,30 @@ def test_path_display_from_pipeline_on_given_axes(data):
     assert display.chosen_line_.get_xdata()[0] == pipe[-1].alpha_
 
 
+def legend_labels(display):
+    legend = (display.ax2_ or display.ax_).get_legend()
+    return [text.get_text() for text in legend.get_texts()]
+
+
+def test_path_display_legend_names_every_artist(group_cv, elasticnet_cv):
+    display = RegularizationPathDisplay.from_estimator(group_cv)
+    assert legend_labels(display) == [
+        "mean CV score",
+        "± 1 std over folds",
+        display.chosen_line_.get_label(),
+        "features selected",
+    ]
+    labels = legend_labels(RegularizationPathDisplay.from_estimator(elasticnet_cv))
+    for ratio in (0.2, 0.9):
+        assert f"± 1 std over folds (l1_ratio = {ratio:g})" in labels
+    # an artist the user leaves out of the legend stays out
+    display = RegularizationPathDisplay.from_estimator(
+        group_cv, fill_between_kw={"label": "_nolegend_"}
+    )
+    assert "± 1 std over folds" not in legend_labels(display)
+    assert len(legend_labels(display)) == 3
+
+
 def test_path_display_style_keywords_override_defaults(group_cv):
     # aliases ('c', 'ls') replace the defaults spelled out ('color', 'linestyle')
     display = RegularizationPathDisplay.from_estimator(

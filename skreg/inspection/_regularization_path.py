@@ -257,7 +257,15 @@ class RegularizationPathDisplay:
                 rates[k],
                 means[k] - stds[k],
                 means[k] + stds[k],
-                **fill_style({"color": color, "alpha": 0.2, "linewidth": 0}, fill_between_kw),
+                **fill_style(
+                    {
+                        "color": color,
+                        "alpha": 0.2,
+                        "linewidth": 0,
+                        "label": f"± 1 std over folds{name}",
+                    },
+                    fill_between_kw,
+                ),
             )
             self.lines_.append(line)
             self.fill_between_.append(band)
@@ -277,11 +285,14 @@ class RegularizationPathDisplay:
         set_rate_scale(ax, rates)
         ax.set_xlabel(self.path_param)
         ax.set_ylabel(score_name or self.score_name or "Score")
-        handles = ax.get_legend_handles_labels()[0]
         if ax2 is not None:
             ax2.set_ylabel("mean number of features selected")
             ax2.set_ylim(bottom=0)
-            handles += ax2.get_legend_handles_labels()[0]
+        # each curve's mean and band together, then the chosen rate, then the counts
+        handles = [artist for pair in zip(self.lines_, self.fill_between_) for artist in pair]
+        handles += [self.chosen_line_] if self.chosen_line_ is not None else []
+        handles += self.features_lines_
+        handles = [h for h in handles if not h.get_label().startswith("_")]
         (ax if ax2 is None else ax2).legend(handles=handles, fontsize="small")
 
         self.ax_, self.ax2_, self.figure_ = ax, ax2, ax.figure
