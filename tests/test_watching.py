@@ -306,6 +306,27 @@ def test_progress_bar_and_scoring_monitor_run(noisy):
     cv.fit(X, y)
 
 
+@needs_callbacks
+def test_progress_bar_of_a_cv_estimator_fits_80_columns(noisy, monkeypatch, capsys):
+    """What docs/watching.rst advises for a log or an 80-column terminal: with
+    max_propagation_depth=0 the bars keep to the CV estimator's own tasks,
+    whose names leave room for every bar."""
+    rich = pytest.importorskip("rich", reason="ProgressBar needs rich")
+    from sklearn.callback import ProgressBar
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(rich, "_console", None)  # a console made now, on captured stdout
+    X, _, y, _ = noisy
+    RegularizedMLPClassifierCV(
+        hidden_layer_sizes=(8,), alphas=3, cv=2, max_iter=3, path_max_iter=2, random_state=0
+    ).set_callbacks(ProgressBar(max_propagation_depth=0)).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 + 3 * (1 + 2)  # the fit, each path, its warm steps
+    for line in lines:
+        label = line.split("━")[0].rstrip()
+        assert len(label) <= 40 and line.count("━") >= 20, line
+
+
 def test_without_callback_support_nothing_changes(noisy, monkeypatch):
     """With an older scikit-learn the bridge does nothing: contexts are None."""
     monkeypatch.setattr(callbacks, "AVAILABLE", False)
