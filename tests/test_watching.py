@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import sklearn
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, make_scorer
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
@@ -516,6 +517,15 @@ def test_scoring_decides_which_epoch_is_kept(noisy, monkeypatch):
                 -log_loss(y_val, est.predict_proba(X_val))
             )
     assert len(set(kept.values())) > 1, kept  # the metric changed the epoch kept
+
+
+def test_lbfgs_stopped_by_max_iter_warns_and_says_so(noisy):
+    X, _, y, _ = noisy
+    est = wide(solver="lbfgs", max_iter=3)
+    with pytest.warns(ConvergenceWarning, match=r"lbfgs failed to converge after 3 iter") as got:
+        est.fit(X, y)
+    assert "Increase max_iter (max_iter=3)" in str(got[0].message)
+    assert est.n_iter_ == 3
 
 
 # --------------------------------------------------------------------------
