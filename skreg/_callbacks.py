@@ -9,19 +9,51 @@ scikit-learn the API is simply absent: the estimators have no
 ``set_callbacks`` and every function here does nothing.
 """
 
+import re
 from contextlib import contextmanager, nullcontext
+
+import sklearn
 
 from ._training import EpochListener
 
-# scikit-learn's ``_fit_context``, which decorates every fit method, also
-# sets the callbacks up and tears them down around it.
-try:
-    from sklearn.callback import CallbackSupportMixin
-    from sklearn.callback._callback_support import callback_management_context
+# The first scikit-learn with ``sklearn.callback``.
+FIRST_VERSION = (1, 9)
 
-    AVAILABLE = True
-except ImportError:  # scikit-learn < 1.9
-    AVAILABLE = False
+
+def version_tuple(version):
+    """(major, minor) of a version string: ``"1.10.dev0"`` is (1, 10)."""
+    match = re.match(r"(\d+)\.(\d+)", version)
+    return (int(match[1]), int(match[2])) if match else (0, 0)
+
+
+def callback_api(version):
+    """What skreg takes from scikit-learn's callback API, or None where
+    scikit-learn ``version`` has none: its ``CallbackSupportMixin`` and the
+    set-up and tear-down of the callbacks around a fit.
+
+    The latter is a private helper of ``sklearn.callback`` (the public
+    ``with_callbacks`` wraps a whole method with it, and a path needs it as a
+    ``with`` block); this module is the only one in skreg that knows the API's
+    internals, and the test suite fails, rather than skips, if a scikit-learn
+    that has the API loses them.
+    """
+    if version_tuple(version) < FIRST_VERSION:
+        return None
+    try:
+        from sklearn.callback import CallbackSupportMixin
+        from sklearn.callback._callback_support import callback_management_context
+    except ImportError:
+        return None
+    return CallbackSupportMixin, callback_management_context
+
+
+_API = callback_api(sklearn.__version__)
+AVAILABLE = _API is not None
+if AVAILABLE:
+    # scikit-learn's ``_fit_context``, which decorates every fit method, also
+    # sets the callbacks up and tears them down around it.
+    CallbackSupportMixin, callback_management_context = _API
+else:  # scikit-learn < 1.9: the estimators have no set_callbacks
 
     class CallbackSupportMixin:
         """Stands in for scikit-learn's mixin where it does not exist."""

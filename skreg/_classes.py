@@ -14,11 +14,7 @@ from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    type_of_target,
-    unique_labels,
-)
+from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _config as C
@@ -281,13 +277,31 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         self : object
             The updated estimator.
         """
-        if _check_partial_fit_first_call(self, classes):
+        if self._first_partial_fit(classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
         return self._fit(X, y, sample_weight, incremental=True)
+
+    def _first_partial_fit(self, classes):
+        """Whether this is the first ``partial_fit``, which sets ``classes_``
+        from ``classes`` (required then; later, it must name the same classes)."""
+        known = getattr(self, "classes_", None)
+        if classes is None:
+            if known is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            return False
+        if known is None:
+            self.classes_ = unique_labels(classes)
+            return True
+        if not np.array_equal(known, unique_labels(classes)):
+            raise ValueError(
+                f"classes={classes!r} is not the same as on the last call to partial_fit, "
+                f"was: {known!r}."
+            )
+        return False
 
     def predict_log_proba(self, X):
         """Logarithm of the probability estimates.

@@ -5,7 +5,7 @@ built from the folds' scores, and the rule that picks one of its rows."""
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.metrics import check_scoring, log_loss, make_scorer
-from sklearn.utils._indexing import _safe_indexing
+from sklearn.utils import _safe_indexing
 
 from . import _callbacks as callbacks
 from ._cv_checks import check_score

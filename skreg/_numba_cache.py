@@ -29,10 +29,9 @@ other Numba libraries in the process cache exactly as before.  That list is a
 Numba internal: if this Numba version lacks it or the locator fails a trial
 run, skreg compiles without a disk cache (with the warning) rather than guess.
 With ``NUMBA_CACHE_LOCATOR_CLASSES`` set, Numba follows that list alone, and
-skreg leaves it to it.  The user's cache folder is found with Numba's copy of
-``appdirs``, another internal: without it that folder is not checked, and the
-other two (or else the private folder) decide, so ``import skreg`` never
-fails on it.
+skreg leaves it to it.  skreg names the user's cache folder itself, by the
+rules of the copy of ``appdirs`` that Numba names it with (a Numba internal,
+which skreg does not import).
 
 First compile notice
 --------------------
@@ -56,14 +55,6 @@ import warnings
 import numba
 from numba import config
 from numba.core import event
-
-# Numba's copy of appdirs names its user-wide cache folder; it is a Numba
-# internal.  Should it move, that folder is no longer a candidate: skreg
-# still checks the others, and otherwise caches in its private folder.
-try:
-    from numba.misc.appdirs import AppDirs
-except ImportError:
-    AppDirs = None
 
 
 class NumbaCacheWarning(UserWarning):
@@ -99,12 +90,24 @@ def prepare_disk_cache(kernels_file, temp_root=None):
 
 def numba_has_a_folder(kernels_file):
     """Whether one of the folders Numba itself would use takes a file."""
-    candidates = [os.path.join(os.path.dirname(kernels_file), "__pycache__")]
-    if AppDirs is not None:
-        candidates.append(AppDirs(appname="numba", appauthor=False).user_cache_dir)
+    candidates = [
+        os.path.join(os.path.dirname(kernels_file), "__pycache__"),
+        numba_user_cache_dir(),
+    ]
     if config.CACHE_DIR:
         candidates.insert(0, config.CACHE_DIR)
     return any(is_writable_dir(path) for path in candidates)
+
+
+def numba_user_cache_dir():
+    """The folder of Numba's user-wide cache: ``numba`` in the user's cache
+    folder, as Numba names it (with the ``appdirs`` rules it ships)."""
+    if sys.platform == "win32":
+        local = os.environ.get("LOCALAPPDATA") or os.path.expanduser(r"~\AppData\Local")
+        return os.path.join(local, "numba", "Cache")
+    if sys.platform == "darwin":
+        return os.path.expanduser("~/Library/Caches/numba")
+    return os.path.join(os.getenv("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "numba")
 
 
 def is_writable_dir(path):

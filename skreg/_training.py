@@ -23,7 +23,6 @@ from typing import NamedTuple
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.optimize import _check_optimize_result
 
 from . import _config as C
 from . import _engine as engine
@@ -535,7 +534,7 @@ def train_lbfgs(
     if clock.get("asked_to_stop"):
         progress.n_iter = clock["iteration"]
     else:
-        progress.n_iter = _check_optimize_result("lbfgs", result, max_iter)
+        progress.n_iter = _lbfgs_iterations(result, max_iter)
     progress.loss = float(result.fun)
     progress.best_loss = min(progress.loss_curve, default=progress.loss)
     params[:] = result.x
@@ -554,3 +553,19 @@ def _record_validation(progress, validation, params, x, verbose):
     if verbose:
         print(f"Validation score: {score:f}")
     return score
+
+
+def _lbfgs_iterations(result, max_iter):
+    """The iterations scipy's L-BFGS-B ran (at most ``max_iter``), with a
+    ConvergenceWarning when it ended for any reason but convergence."""
+    n_iter = min(result.nit, max_iter)
+    if result.status != 0:
+        advice = f" Increase max_iter (max_iter={max_iter})." if n_iter == max_iter else ""
+        warnings.warn(
+            f"lbfgs failed to converge after {n_iter} iteration(s) "
+            f"(status={result.status}): {result.message}.{advice} "
+            "Scaling the data (StandardScaler) may also help.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return n_iter

@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.metrics import log_loss, make_scorer  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
@@ -127,6 +128,30 @@ def test_path_display_from_pipeline_on_given_axes(data):
     assert display.chosen_line_.get_xdata()[0] == pipe[-1].alpha_
 
 
+def legend_labels(display):
+    legend = (display.ax2_ or display.ax_).get_legend()
+    return [text.get_text() for text in legend.get_texts()]
+
+
+def test_path_display_legend_names_every_artist(group_cv, elasticnet_cv):
+    display = RegularizationPathDisplay.from_estimator(group_cv)
+    assert legend_labels(display) == [
+        "mean CV score",
+        "± 1 std over folds",
+        display.chosen_line_.get_label(),
+        "features selected",
+    ]
+    labels = legend_labels(RegularizationPathDisplay.from_estimator(elasticnet_cv))
+    for ratio in (0.2, 0.9):
+        assert f"± 1 std over folds (l1_ratio = {ratio:g})" in labels
+    # an artist the user leaves out of the legend stays out
+    display = RegularizationPathDisplay.from_estimator(
+        group_cv, fill_between_kw={"label": "_nolegend_"}
+    )
+    assert "± 1 std over folds" not in legend_labels(display)
+    assert len(legend_labels(display)) == 3
+
+
 def test_path_display_style_keywords_override_defaults(group_cv):
     # aliases ('c', 'ls') replace the defaults spelled out ('color', 'linestyle')
     display = RegularizationPathDisplay.from_estimator(
@@ -206,6 +231,26 @@ def test_loss_curve_display_with_early_stopping(data):
     best_epoch = display.best_line_.get_xdata()[0]
     assert best_epoch == 1 + clf.validation_scores_.index(clf.best_validation_score_)
     assert best_epoch < clf.n_iter_
+
+
+@pytest.mark.parametrize(
+    "scoring, name",
+    [
+        ("neg_log_loss", "validation negative log loss"),
+        ("balanced_accuracy", "validation balanced accuracy"),
+        ("loss", "validation negative objective"),
+        (
+            make_scorer(log_loss, greater_is_better=False, response_method="predict_proba"),
+            "validation score",
+        ),
+    ],
+)
+def test_loss_curve_display_names_the_score_by_scoring(data, scoring, name):
+    clf = small(early_stopping=True, max_iter=20, scoring=scoring).fit(*data)
+    display = LossCurveDisplay.from_estimator(clf)
+    assert display.ax2_.get_ylabel() == name
+    assert display.validation_line_.get_label() == name
+    assert display.best_line_.get_label().startswith(f"best {name}: epoch ")
 
 
 def test_loss_curve_display_lbfgs_counts_iterations(data):

@@ -495,3 +495,16 @@ def test_objects_the_process_froze_itself_stay_frozen():
         assert gc.get_freeze_count() > 0.9 * frozen
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("xdg", [None, "/somewhere/cache"])
+def test_numba_user_cache_dir_is_numbas(xdg, monkeypatch):
+    """skreg names Numba's user-wide cache folder itself (the module that
+    Numba names it with is not public): the same folder."""
+    appdirs = pytest.importorskip("numba.misc.appdirs")
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    numbas = appdirs.AppDirs(appname="numba", appauthor=False).user_cache_dir
+    assert cache.numba_user_cache_dir() == numbas

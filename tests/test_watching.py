@@ -1,10 +1,17 @@
 """Following a fit and deciding when it stops: scikit-learn's callbacks,
 validation data given to fit, the early-stopping score, interrupts."""
 
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sklearn
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, make_scorer
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
@@ -20,6 +27,8 @@ from skreg import (
 )
 
 import naive as N
+
+ROOT = Path(__file__).resolve().parents[1]
 
 needs_callbacks = pytest.mark.skipif(
     not callbacks.AVAILABLE, reason="scikit-learn's callback API needs scikit-learn >= 1.9"
@@ -298,6 +307,27 @@ def test_progress_bar_and_scoring_monitor_run(noisy):
     cv.fit(X, y)
 
 
+@needs_callbacks
+def test_progress_bar_of_a_cv_estimator_fits_80_columns(noisy, monkeypatch, capsys):
+    """What docs/watching.rst advises for a log or an 80-column terminal: with
+    max_propagation_depth=0 the bars keep to the CV estimator's own tasks,
+    whose names leave room for every bar."""
+    rich = pytest.importorskip("rich", reason="ProgressBar needs rich")
+    from sklearn.callback import ProgressBar
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(rich, "_console", None)  # a console made now, on captured stdout
+    X, _, y, _ = noisy
+    RegularizedMLPClassifierCV(
+        hidden_layer_sizes=(8,), alphas=3, cv=2, max_iter=3, path_max_iter=2, random_state=0
+    ).set_callbacks(ProgressBar(max_propagation_depth=0)).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 + 3 * (1 + 2)  # the fit, each path, its warm steps
+    for line in lines:
+        label = line.split("━")[0].rstrip()
+        assert len(label) <= 40 and line.count("━") >= 20, line
+
+
 def test_without_callback_support_nothing_changes(noisy, monkeypatch):
     """With an older scikit-learn the bridge does nothing: contexts are None."""
     monkeypatch.setattr(callbacks, "AVAILABLE", False)
@@ -305,6 +335,49 @@ def test_without_callback_support_nothing_changes(noisy, monkeypatch):
     assert callbacks.epoch_listeners(wide(), None, None, None, None) == ()
     X, _, y, _ = noisy
     assert wide(max_iter=3).fit(X, y).n_iter_ == 3
+
+
+def test_callback_api_by_version(monkeypatch):
+    assert callbacks.version_tuple("1.10.dev0") == (1, 10)
+    assert callbacks.version_tuple("1.8.2") == (1, 8)
+    assert callbacks.callback_api("1.8.2") is None
+    monkeypatch.setitem(sys.modules, "sklearn.callback", None)  # a scikit-learn without it
+    assert callbacks.callback_api("1.9.0") is None
+
+
+def test_callbacks_are_on_where_scikit_learn_has_them():
+    """Not a skip: a scikit-learn >= 1.9 whose callback internals skreg can no
+    longer find fails here."""
+    has_api = callbacks.version_tuple(sklearn.__version__) >= callbacks.FIRST_VERSION
+    assert callbacks.AVAILABLE == has_api
+
+
+def test_with_an_older_scikit_learn_the_estimators_have_no_callbacks():
+    """skreg imported under a scikit-learn that says it is 1.8: no
+    set_callbacks, and fits and paths work as before."""
+    code = textwrap.dedent(
+        """
+        import sklearn
+        sklearn.__version__ = "1.8.0"
+        import numpy as np
+        from skreg import RegularizedMLPClassifier, regularization_path
+        from skreg import _callbacks
+        assert not _callbacks.AVAILABLE
+        X = np.random.RandomState(0).normal(size=(40, 3))
+        y = (X[:, 0] > 0).astype(int)
+        est = RegularizedMLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+        assert not hasattr(est, "set_callbacks")
+        assert est.fit(X, y).n_iter_ == 3
+        path = regularization_path(X, y, estimator=est, alphas=[1e-3, 1e-2], path_max_iter=2)
+        print(len(path.alphas))
+        """
+    )
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2"
 
 
 # --------------------------------------------------------------------------
@@ -444,6 +517,15 @@ def test_scoring_decides_which_epoch_is_kept(noisy, monkeypatch):
                 -log_loss(y_val, est.predict_proba(X_val))
             )
     assert len(set(kept.values())) > 1, kept  # the metric changed the epoch kept
+
+
+def test_lbfgs_stopped_by_max_iter_warns_and_says_so(noisy):
+    X, _, y, _ = noisy
+    est = wide(solver="lbfgs", max_iter=3)
+    with pytest.warns(ConvergenceWarning, match=r"lbfgs failed to converge after 3 iter") as got:
+        est.fit(X, y)
+    assert "Increase max_iter (max_iter=3)" in str(got[0].message)
+    assert est.n_iter_ == 3
 
 
 # --------------------------------------------------------------------------

@@ -6,7 +6,8 @@ Choosing the rate
 Too little regularization leaves the gap between training and test error
 open; too much closes it by making both errors large. The rate in between
 is chosen on the training data alone, by cross-validation: this example
-draws the validation curve of ``alpha`` with scikit-learn's
+computes the validation curve of ``alpha`` with scikit-learn's
+:func:`~sklearn.model_selection.validation_curve`, draws it with
 :class:`~sklearn.model_selection.ValidationCurveDisplay`, picks a rate from
 it in two ways, runs the same search along regularization paths with
 :class:`~skreg.RegularizedMLPClassifierCV`, and checks the choices on a test
@@ -28,7 +29,7 @@ import numpy as np
 from joblib import parallel_config
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import ValidationCurveDisplay, train_test_split
+from sklearn.model_selection import ValidationCurveDisplay, train_test_split, validation_curve
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -56,27 +57,31 @@ model = make_pipeline(StandardScaler(), RegularizedMLPClassifier(**network))
 # Eleven rates, from ``1e-5`` to ``1``, a factor of about 3 apart; for each,
 # 5-fold cross-validation: 55 fits. The kernels release the GIL, so the
 # folds run in two threads (joblib's default, worker processes, would spend
-# longer starting than fitting here).
+# longer starting than fitting here). The scores are drawn below, once the
+# rates to mark on the curve are known.
 
 alphas = np.logspace(-5, 0, 11)
-fig, (ax_all, ax_top) = plt.subplots(1, 2, figsize=(11, 4.2))
 start = time.perf_counter()
 with warnings.catch_warnings(), parallel_config(backend="threading", n_jobs=2):
     # Some fits stop at max_iter; the curve is what matters here.
     warnings.simplefilter("ignore", ConvergenceWarning)
-    display = ValidationCurveDisplay.from_estimator(
+    train_scores, test_scores = validation_curve(
         model,
         X_train,
         y_train,
         param_name="regularizedmlpclassifier__alpha",
         param_range=alphas,
         cv=5,
-        score_name="accuracy",
-        std_display_style="fill_between",
-        ax=ax_all,
     )
 grid_seconds = time.perf_counter() - start
 print(f"55 fits in {grid_seconds:.1f} s")
+display = ValidationCurveDisplay(
+    param_name="alpha",
+    param_range=alphas,
+    train_scores=train_scores,
+    test_scores=test_scores,
+    score_name="accuracy",
+)
 
 # %%
 # Two rules to pick a rate from it
@@ -104,9 +109,9 @@ for i, alpha in enumerate(alphas):
 # The same curves twice: every rate on the left, the top of the accuracy
 # scale on the right. The shaded bands are one standard deviation of the
 # five folds' scores.
-display.plot(ax=ax_top, std_display_style="fill_between")
-ax_top.set_ylim(0.9, 1.005)
+fig, (ax_all, ax_top) = plt.subplots(1, 2, figsize=(11, 4.2))
 for ax in (ax_all, ax_top):
+    display.plot(ax=ax, std_display_style="fill_between")
     ax.axvline(alphas[best], color="C2", ls="--", label=f"best: {alphas[best]:.0e}")
     ax.axvline(alphas[one_se], color="C3", ls=":", label=f"one SE: {alphas[one_se]:.0e}")
     ax.set_xlabel("alpha")
@@ -114,6 +119,7 @@ for ax in (ax_all, ax_top):
     lines = [h.get_label() for h in handles[2:]]
     labels = ["training folds", "validation folds"] + lines
     ax.legend(handles, labels, loc="lower left", fontsize=9)
+ax_top.set_ylim(0.9, 1.005)
 ax_all.set_title("every rate")
 ax_top.set_title("zoom on the top")
 fig.suptitle(f"5-fold validation curve of alpha: 55 fits in {grid_seconds:.1f} s")

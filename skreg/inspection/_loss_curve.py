@@ -2,10 +2,9 @@
 stopping ran."""
 
 import numpy as np
-from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
-from ._plotting import axes_or_new, check_matplotlib, final_estimator, line_style
+from ._plotting import axes_or_new, check_matplotlib, final_estimator, line_style, scoring_name
 
 
 class LossCurveDisplay:
@@ -84,6 +83,9 @@ class LossCurveDisplay:
     def from_estimator(cls, estimator, *, ax=None, line_kw=None, validation_line_kw=None):
         """Draw a fitted estimator's ``loss_curve_`` and ``validation_scores_``.
 
+        The validation score is named after the estimator's ``scoring``
+        (accuracy or R² when it is None or absent).
+
         Parameters
         ----------
         estimator : estimator with ``loss_curve_``
@@ -114,7 +116,7 @@ class LossCurveDisplay:
             loss_curve=estimator.loss_curve_,
             validation_scores=getattr(estimator, "validation_scores_", None),
             x_name="iteration" if lbfgs else "epoch",
-            score_name="validation " + ("accuracy" if is_classifier(estimator) else "R²"),
+            score_name="validation " + scoring_name(estimator, getattr(estimator, "scoring", None)),
         )
         return display.plot(ax=ax, line_kw=line_kw, validation_line_kw=validation_line_kw)
 

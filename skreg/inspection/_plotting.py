@@ -2,6 +2,7 @@
 and the handling of the style keywords users pass to ``plot``."""
 
 import numpy as np
+from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
 
@@ -65,3 +66,17 @@ def set_rate_scale(ax, rates):
 def final_estimator(estimator):
     """The estimator itself, or a pipeline's last step."""
     return estimator[-1] if isinstance(estimator, Pipeline) else estimator
+
+
+def scoring_name(estimator, scoring):
+    """The name of the score that ``scoring`` (a parameter value of
+    ``estimator``) gives, for labels."""
+    if scoring is None:
+        return "accuracy" if is_classifier(estimator) else "R²"
+    if scoring == "loss":  # the early-stopping score of skreg's estimators: -J
+        return "negative objective"
+    if callable(scoring):
+        return "score"
+    if scoring.startswith("neg_"):
+        return "negative " + scoring[4:].replace("_", " ")
+    return scoring.replace("_", " ")

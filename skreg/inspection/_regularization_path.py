@@ -2,7 +2,6 @@
 rates of a regularization path, with the chosen rate marked."""
 
 import numpy as np
-from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 from .._cv import _PathCVMixin
@@ -12,6 +11,7 @@ from ._plotting import (
     fill_style,
     final_estimator,
     line_style,
+    scoring_name,
     set_rate_scale,
 )
 
@@ -190,7 +190,7 @@ class RegularizationPathDisplay:
             l1_ratios=curves("param_l1_ratio")[:, 0],
             chosen_l1_ratio=estimator.l1_ratio_,
             path_param=estimator.path_param,
-            score_name=_name_of_scoring(estimator),
+            score_name=scoring_name(estimator, estimator.scoring),
         )
         return display.plot(
             ax=ax,
@@ -257,7 +257,15 @@ class RegularizationPathDisplay:
                 rates[k],
                 means[k] - stds[k],
                 means[k] + stds[k],
-                **fill_style({"color": color, "alpha": 0.2, "linewidth": 0}, fill_between_kw),
+                **fill_style(
+                    {
+                        "color": color,
+                        "alpha": 0.2,
+                        "linewidth": 0,
+                        "label": f"± 1 std over folds{name}",
+                    },
+                    fill_between_kw,
+                ),
             )
             self.lines_.append(line)
             self.fill_between_.append(band)
@@ -277,11 +285,14 @@ class RegularizationPathDisplay:
         set_rate_scale(ax, rates)
         ax.set_xlabel(self.path_param)
         ax.set_ylabel(score_name or self.score_name or "Score")
-        handles = ax.get_legend_handles_labels()[0]
         if ax2 is not None:
             ax2.set_ylabel("mean number of features selected")
             ax2.set_ylim(bottom=0)
-            handles += ax2.get_legend_handles_labels()[0]
+        # each curve's mean and band together, then the chosen rate, then the counts
+        handles = [artist for pair in zip(self.lines_, self.fill_between_) for artist in pair]
+        handles += [self.chosen_line_] if self.chosen_line_ is not None else []
+        handles += self.features_lines_
+        handles = [h for h in handles if not h.get_label().startswith("_")]
         (ax if ax2 is None else ax2).legend(handles=handles, fontsize="small")
 
         self.ax_, self.ax2_, self.figure_ = ax, ax2, ax.figure
@@ -326,15 +337,3 @@ class RegularizationPathDisplay:
                 "it needs the l1_ratio of each curve."
             )
         return [f" (l1_ratio = {ratio:g})" for ratio in self.l1_ratios]
-
-
-def _name_of_scoring(estimator):
-    """The name of the score ``estimator`` chose its rate by."""
-    scoring = estimator.scoring
-    if scoring is None:
-        return "accuracy" if is_classifier(estimator) else "R²"
-    if callable(scoring):
-        return "score"
-    if scoring.startswith("neg_"):
-        return "negative " + scoring[4:].replace("_", " ")
-    return scoring.replace("_", " ")

