@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _config as C
-from . import _kernels as K
+from . import _engine as engine
 from . import _network
 
 # Skip a layer's removed units only when they are at least this share of
@@ -62,7 +62,7 @@ def skippable_layers(reg):
 
     A hidden unit's incoming weights (a column of weight matrix l - 1) keep
     changing while it is left out, under the penalty and the momentum
-    (``K.coast`` replays that).  A group term on weight matrix l - 1 would
+    (``engine.coast`` replays that).  A group term on weight matrix l - 1 would
     tie them to the rest of their rows, so there the unit is left out only
     when they are zero and stay so, which takes a proximal L1 term there.
     Subgradient L1 is not replayed."""
@@ -138,7 +138,7 @@ class ActiveSet:
 
     def write_back(self, problem, moments, learning_rate, t_start, t_end):
         """The reduced epoch's parameters and moments into the full ones, and
-        the left-out units' updates replayed (``K.coast``) for the steps
+        the left-out units' updates replayed (``engine.coast``) for the steps
         ``t_start + 1 ... t_end``."""
         expand_flat(problem.params, self.params, self.units, problem.kept)
         for reduced, full in zip(problem.moments, moments):
@@ -151,7 +151,7 @@ class ActiveSet:
     def _coast(self, l, out, moments, learning_rate, n_steps, t_start):
         """Replay ``n_steps`` updates of full training on the incoming weights
         and intercepts of the units ``out`` of hidden layer l (their data
-        gradient is zero): ``K.coast`` on them as a one-layer network, with
+        gradient is zero): ``engine.coast`` on them as a one-layer network, with
         weight matrix l - 1's terms.  Its group term is left out: under one,
         the weights are zero and stay so (``_incoming_stay_zero``)."""
         columns, intercepts = self._unit_indices(l, out)
@@ -159,7 +159,7 @@ class ActiveSet:
         params = self.params[where]
         state = np.ascontiguousarray(moments[:, where])
         units = np.array([self.units[l - 1], out.size], dtype=np.int64)
-        K.coast(
+        engine.coast(
             params,
             state,
             units,
@@ -187,7 +187,7 @@ class ActiveSet:
     def _unit_indices(self, l, units):
         """The flat indices of the incoming weights (n_{l-1} x len(units),
         row-major) and of the intercepts of ``units`` of hidden layer l."""
-        coef_start, intercept_start = K.layer_offsets(self.units)
+        coef_start, intercept_start = _network.layer_offsets(self.units)
         rows = np.arange(self.units[l - 1])
         columns = coef_start[l - 1] + rows[:, None] * self.units[l] + units
         return columns, intercept_start[l - 1] + units
@@ -220,11 +220,11 @@ class ActiveSet:
         SGD's velocity is in units of the learning rate, and the threshold
         in units of the proximal step lr / (1 - momentum).  The moments only
         shrink from here on, so the condition holds for the whole epoch."""
-        coef_start, _ = K.layer_offsets(self.units)
+        coef_start, _ = _network.layer_offsets(self.units)
         first = moments[0][coef_start[l - 1] : coef_start[l]]
         first = first.reshape(self.units[l - 1], self.units[l])
         limit = 0.0 if self.reg.l1_subgradient else self.reg.l1[l - 1]
-        if self.settings.solver == K.SOLVER_SGD:
+        if C.SOLVERS_BY_CODE[self.settings.solver].velocity:
             momentum = self.settings.momentum
             limit *= learning_rate / (1.0 - momentum) if momentum < 1.0 else learning_rate
         return np.all(np.abs(first) <= MOMENT_MARGIN * limit, axis=0)
@@ -279,7 +279,7 @@ class ActiveSet:
         return np.sqrt(squared) <= threshold
 
     def _removed_rows_gradient(self, candidates, order):
-        """``K.removed_rows_gradient`` on the first rows of this epoch's order,
+        """``engine.removed_rows_gradient`` on the first rows of this epoch's order,
         run on the network without the ``candidates``; returns its
         ``ActiveSetChecks`` and the widths of that network."""
         n = self.data.n_samples
@@ -289,30 +289,21 @@ class ActiveSet:
         sample = _matrix(self.data.inputs, self.units[0])[rows]
         inputs_removed = np.flatnonzero(candidates[0]) if candidates[0] is not None else []
         left_out = self._left_out_units(candidates, kept)
-        dtype = self.params.dtype
-        n_units = left_out.intercepts.size
-        checks = K.ActiveSetChecks(
-            inputs_gradient=np.empty((len(inputs_removed), units[1]), dtype=dtype),
-            inputs_scatter=np.empty(len(inputs_removed), dtype=dtype),
-            units_gradient=np.empty(int(np.sum(left_out.counts[1:] * units[2:])), dtype=dtype),
-            units_scatter=np.empty(n_units, dtype=dtype),
-        )
         kept_inputs = kept[0] if kept[0] is not None else np.arange(self.units[0])
-        K.removed_rows_gradient(
-            C.input_matrix(_columns(sample, kept_inputs), dtype),
-            C.input_matrix(_columns(sample, np.asarray(inputs_removed, dtype=np.int64)), dtype),
-            np.ascontiguousarray(self.data.Y[rows]),
-            np.ascontiguousarray(self.data.sample_weight[rows]),
+        checks = engine.removed_rows_gradient(
+            _columns(sample, kept_inputs),
+            _columns(sample, np.asarray(inputs_removed, dtype=np.int64)),
+            self.data.Y[rows],
+            self.data.sample_weight[rows],
             reduce_flat(self.params, self.units, kept),
             units,
             self.settings,
             left_out,
-            checks,
         )
         return checks, units
 
     def _left_out_units(self, candidates, kept):
-        """The ``K.RemovedUnits`` record of the hidden ``candidates``: their
+        """The ``RemovedUnits`` record of the hidden ``candidates``: their
         incoming weights from the units ``kept`` in the layer below, and their
         intercepts."""
         coefs, intercepts = _network.views(self.params, self.units)
@@ -326,7 +317,7 @@ class ActiveSet:
             weights.append(_block(coefs[l - 1], kept[l - 1], which).ravel())
             biases.append(intercepts[l - 1][which])
         empty = np.zeros(0, dtype=self.params.dtype)
-        return K.RemovedUnits(
+        return C.removed_units(
             weights=np.concatenate(weights) if weights else empty,
             intercepts=np.concatenate(biases) if biases else empty,
             counts=counts,

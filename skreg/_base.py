@@ -11,9 +11,9 @@ scikit-learn.
 
 import copy
 import functools
-import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,27 +28,24 @@ from sklearn.utils.validation import (
 
 from . import _callbacks as callbacks
 from . import _config as C
+from . import _engine as engine
 from . import _interrupts as interrupts
-from . import _kernels as K
 from . import _network
+from . import _recipe as recipes
 from ._active_set import reduced_network, row_chunks
 from ._constant_model import best_constant_intercepts, is_constant
+from ._engine import OptimizerState
 from ._held_out import (
+    Judge,
+    Split,
     held_out_data,
     train_validation_split,
     validation_measure,
     with_validation_lists,
 )
 from ._pruning import SparsityMixin
-from ._threads import threads_for_prediction
 from ._training import (
-    OptimizerState,
     Progress,
-    Schedule,
-    StoppingRule,
-    TrainingData,
-    train_lbfgs,
-    train_stochastic,
 )
 from ._validation import (
     check_hidden_layer_sizes,
@@ -56,7 +53,6 @@ from ._validation import (
     check_prediction_parameters,
     check_sample_weight_sum,
     check_sparse_structure,
-    check_stable_rates,
     check_warm_shapes,
     naming_the_input,
 )
@@ -191,7 +187,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         )
 
     def _check_solver(self):
-        if self.solver not in C.STOCHASTIC_SOLVERS:
+        if not C.SOLVERS[self.solver].in_epochs:
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
                 f"{self.solver} is not stochastic."
@@ -207,7 +203,9 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         user_weights = sample_weight
         X, y, Y, sample_weight = self._validated(X, y, sample_weight, incremental, reset=first_pass)
-        held_out = held_out_data(self, *held_out, dtype=X.dtype, n_outputs=Y.shape[1])
+        held_out = held_out_data(
+            self, *held_out, dtype=X.dtype, n_outputs=Y.shape[1], targets=self._validation_targets
+        )
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
@@ -219,12 +217,12 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         params = self._pack_params(X.dtype)
         reg = self._regularization(len(units) - 1)
 
-        lbfgs = self.solver == "lbfgs"
-        epochs = 1 if incremental else self.max_iter + lbfgs  # L-BFGS opens one more
+        in_epochs = C.SOLVERS[self.solver].in_epochs
+        epochs = 1 if incremental else self.max_iter + (not in_epochs)  # L-BFGS opens one more
         context = callbacks.fit_context(self, max_subtasks=epochs)
         callbacks.begin(context, self, X, y, user_weights)
         listeners = callbacks.epoch_listeners(self, context, X, y, user_weights)
-        if lbfgs:
+        if not in_epochs:
             self._fit_lbfgs(X, Y, sample_weight, params, units, reg, held_out, listeners)
         else:
             self._fit_stochastic(
@@ -278,7 +276,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         # What a warm start must find unchanged (prune() changes the shapes of
         # coefs_, not the sizes the user asked for).
         self._initial_hidden_layer_sizes = [int(u) for u in units[1:-1]]
-        stochastic = self.solver in C.STOCHASTIC_SOLVERS
+        stochastic = C.SOLVERS[self.solver].in_epochs
         self._store_progress(
             Progress.fresh(
                 validation=validation,
@@ -323,96 +321,55 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         return params
 
     def _regularization(self, n_weights):
-        return C.regularization(
-            n_weights,
-            penalty=self.penalty,
-            alpha=self.alpha,
-            l1_ratio=self.l1_ratio,
-            l1_method=self.l1_method,
-            group_alpha=self.group_alpha,
-            group_weights=self.group_weights,
-            n_features=getattr(self, "n_features_in_", None),
-            dropout=self.dropout,
-            input_dropout=self.input_dropout,
-            max_norm=self.max_norm,
-            weight_decay=self.weight_decay,
-            input_noise=self.input_noise,
-        )
+        n_features = getattr(self, "n_features_in_", None)
+        return recipes.regularization(self.get_params(deep=False), n_weights, n_features)
+
+    def _recipe(self, batch_rows):
+        """How this estimator trains (``skreg._recipe``), in minibatches of
+        ``batch_rows`` rows."""
+        return recipes.recipe(self.get_params(deep=False), self.out_activation_, batch_rows)
 
     def _settings(self, batch_size):
-        return C.settings(
-            activation=self.activation,
-            leaky_relu_slope=self.leaky_relu_slope,
-            out_activation=self.out_activation_,
-            solver=self.solver,
-            batch_size=batch_size,
-            momentum=self.momentum,
-            nesterovs_momentum=self.nesterovs_momentum,
-            beta_1=self.beta_1,
-            beta_2=self.beta_2,
-            epsilon=self.epsilon,
-        )
+        return self._recipe(batch_size).settings
 
     # -- L-BFGS ---------------------------------------------------------
 
     def _fit_lbfgs(self, X, Y, sample_weight, params, units, reg, held_out, listeners=()):
-        data = TrainingData(C.input_matrix(X, params.dtype), Y, sample_weight)
+        data = engine.training_data(X, Y, sample_weight, params.dtype)
         validation = None
         if held_out is not None:
-            validation = validation_measure(self, *held_out, params, units, reg)
+            validation = validation_measure(self._judge(), *held_out, params, units, reg)
         progress = with_validation_lists(self._progress(), validation)
-        self._run_lbfgs(
+        recipes.train(
+            self._recipe(data.n_samples),
             params,
             units,
             data,
             reg,
+            None,  # L-BFGS keeps no optimizer state
             progress,
+            self._random_state,
             max_iter=self.max_iter,
             listeners=listeners,
             validation=validation,
         )
         self._store_progress(progress)
 
-    def _run_lbfgs(
-        self, params, units, data, reg, progress, *, max_iter, listeners=(), validation=None
-    ):
-        """``train_lbfgs`` with this estimator's settings."""
-        train_lbfgs(
-            params,
-            units,
-            data,
-            reg,
-            self._settings(data.n_samples),
-            progress,
-            max_iter=max_iter,
-            max_fun=self.max_fun,
-            tol=self.tol,
-            verbose=self.verbose,
-            listeners=listeners,
-            validation=validation,
-        )
-
     def _loss_grad_lbfgs(self, packed_parameters, X, y, sample_weight=None, *buffers):
         """Objective J and its full gradient at a packed parameter vector
-        (weights, then intercepts): scikit-learn's private hook, kept for code
-        written against it.  ``buffers`` (scikit-learn's work arrays) are
-        not needed here."""
+        (weights, then intercepts): scikit-learn's private hook, which its own
+        test suite calls (``test_gradient``, run on skreg by
+        tests/test_sklearn_suite.py).  ``buffers`` (scikit-learn's work
+        arrays) are not needed here."""
         dtype = self.coefs_[0].dtype
         params = np.array(packed_parameters, dtype=dtype)
         units = _network.units_of(self.coefs_)
-        Y = C.writeable(np.asarray(y).reshape(X.shape[0], -1), dtype)
-        sw = C.writeable(_check_sample_weight(sample_weight, X, dtype=dtype), dtype)
+        Y = np.asarray(y).reshape(X.shape[0], -1)
+        sw = _check_sample_weight(sample_weight, X, dtype=dtype)
+        data = engine.training_data(X, Y, sw, dtype)
         grads = np.empty_like(params)
-        value = K.objective_and_gradient(
-            C.input_matrix(X, dtype),
-            Y,
-            sw,
-            params,
-            units,
-            self._regularization(len(units) - 1),
-            self._settings(1),
-            grads,
-        )
+        reg = self._regularization(len(units) - 1)
+        value = engine.objective_and_gradient(data, params, units, reg, self._settings(1), grads)
         return value, grads
 
     # -- SGD and Adam ---------------------------------------------------
@@ -432,10 +389,18 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
                 "dense array to use it."
             )
 
+        split = None
+        if self.early_stopping:
+            split = Split(
+                self.validation_fraction,
+                self._random_state,
+                self._stratification_labels(Y),
+                self._targets_for_scoring,
+            )
         X_train, Y_train, sw_train, validation = train_validation_split(
-            self, X, Y, sample_weight, held_out, params, units, reg
+            self._judge(), split, X, Y, sample_weight, held_out, params, units, reg
         )
-        data = TrainingData(C.input_matrix(X_train, params.dtype), Y_train, sw_train)
+        data = engine.training_data(X_train, Y_train, sw_train, params.dtype)
         progress = with_validation_lists(self._progress(), validation)
         self._run_stochastic(
             params,
@@ -451,55 +416,23 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         )
         self._store_progress(progress)
 
-    def _run_stochastic(
-        self,
-        params,
-        units,
-        data,
-        reg,
-        progress,
-        *,
-        max_iter,
-        validation=None,
-        stop_on_validation=True,
-        incremental=False,
-        listeners=(),
-    ):
-        """``train_stochastic`` with this estimator's settings, its optimizer
-        state (``_optimizer_state``) and random stream (``_random_state``)."""
-        check_stable_rates(
-            reg, self.solver, self.learning_rate_init, self.momentum, self.nesterovs_momentum
-        )
-        optimizer = self._resumed_optimizer(params)
-        train_stochastic(
+    def _run_stochastic(self, params, units, data, reg, progress, **training):
+        """``train`` with this estimator's recipe, its optimizer state
+        (``_optimizer_state``) and random stream (``_random_state``)."""
+        recipe = self._recipe(self._batch_size(data.n_samples))
+        optimizer = recipes.train(
+            recipe,
             params,
             units,
             data,
             reg,
-            self._settings(self._batch_size(data.n_samples)),
-            Schedule(
-                learning_rate_init=self.learning_rate_init,
-                kind=self.learning_rate,
-                power_t=self.power_t,
-                solver=self.solver,
-            ),
-            StoppingRule(
-                max_iter=max_iter,
-                tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                validation=validation,
-                stop_on_validation=stop_on_validation,
-            ),
-            optimizer,
+            self._resumed_optimizer(params),
             progress,
             self._random_state,
-            shuffle=self.shuffle,
-            incremental=incremental,
-            verbose=self.verbose,
-            listeners=listeners,
+            **training,
         )
         # Kept as plain values (an array and two numbers) rather than as the
-        # trainer's OptimizerState, so that skops loads a fitted estimator
+        # engine's OptimizerState, so that skops loads a fitted estimator
         # without being asked to trust a private type.
         self._optimizer_state = dict(vars(optimizer))
 
@@ -508,8 +441,13 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         call left (partial_fit, a path's next rate) when it fits ``params``,
         else a fresh one."""
         kept = getattr(self, "_optimizer_state", None)
-        if kept is None or kept["moments"].shape[1] != params.shape[0]:
-            return OptimizerState.fresh(params, self.learning_rate_init)
+        n_moments = C.SOLVERS[self.solver].n_moments
+        if (
+            kept is None
+            or kept["moments"].shape[1] != params.shape[0]
+            or kept["moments"].shape[0] < n_moments  # the solver changed since
+        ):
+            return OptimizerState.fresh(params, self.learning_rate_init, n_moments)
         # partial_fit with input of the other float dtype trains in that dtype.
         moments = kept["moments"].astype(params.dtype, copy=False)
         return OptimizerState(**{**kept, "moments": moments})
@@ -523,13 +461,11 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         return OptimizerState(**self._optimizer_state)
 
     def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
-            )
-        return int(np.clip(self.batch_size, 1, n_samples))
+        return recipes.batch_size(self.batch_size, n_samples)
+
+    def _judge(self):
+        """How held-out data judge this estimator's network (``skreg._held_out``)."""
+        return Judge(self, self.scoring, self._score, self._settings(1))
 
     def _targets_for_scoring(self, Y):
         return Y
@@ -568,11 +504,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         units = _network.units_of(coefs)
         params = _network.pack(coefs, intercepts, dtype)
         settings = self._settings(batch_size=1)
-        out = np.empty((X.shape[0], units[-1]), dtype=dtype)
-        with threads_for_prediction(units, X.shape[0], K.BLOCK_ROWS):
-            for rows, X_rows in row_chunks(X, columns):
-                K.predict(C.input_matrix(X_rows, dtype), params, units, settings, out[rows])
-        return out
+        return engine.predict(row_chunks(X, columns), X.shape[0], params, units, settings)
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         y_pred = self._predict(X, check_input=False)
@@ -584,3 +516,68 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+# --------------------------------------------------------------------------
+# An estimator's training state as plain values: what a path goes on from
+# --------------------------------------------------------------------------
+
+
+class TrainingState(NamedTuple):
+    """Where an estimator's training stands, as plain values."""
+
+    data: engine.TrainingData  # the training data as the engine takes it
+    params: np.ndarray  # the network, flat; coefs_ and intercepts_ are views into it
+    units: np.ndarray
+    optimizer: OptimizerState | None  # None: no stochastic solver has trained it
+    random_state: np.random.RandomState
+    samples_seen: int
+
+
+def training_state(estimator, X, y, sample_weight):
+    """The state of ``estimator``, fitted on (X, y, sample_weight), to go
+    on training from."""
+    X, _, Y, sample_weight = estimator._validated(
+        X, y, sample_weight, incremental=True, reset=False
+    )
+    params = estimator._pack_params(X.dtype)
+    optimizer = None
+    if getattr(estimator, "_optimizer_state", None) is not None:
+        optimizer = estimator._resumed_optimizer(params)
+    return TrainingState(
+        engine.training_data(X, Y, sample_weight, X.dtype),
+        params,
+        _network.units_of(estimator.coefs_),
+        optimizer,
+        estimator._random_state,
+        estimator.t_,
+    )
+
+
+def starting_state(estimator, X, y, sample_weight):
+    """The state a fresh fit of ``estimator`` starts from: its data checked
+    and its initial network drawn, as ``fit`` does (``estimator`` takes the
+    fitted attributes of the data: features, classes, outputs)."""
+    estimator._random_state = check_random_state(estimator.random_state)
+    X, _, Y, sample_weight = estimator._validated(
+        X, y, sample_weight, incremental=False, reset=True
+    )
+    hidden = check_hidden_layer_sizes(estimator.hidden_layer_sizes)
+    units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
+    estimator._initialize(Y, units, X.dtype)
+    return TrainingState(
+        engine.training_data(X, Y, sample_weight, X.dtype),
+        estimator._pack_params(X.dtype),
+        units,
+        None,
+        estimator._random_state,
+        0,
+    )
+
+
+def hold_progress(estimator, progress, optimizer):
+    """Record a path step's progress and optimizer state as ``estimator``'s
+    fitted attributes, as its own fit would."""
+    estimator._store_progress(progress)
+    if optimizer is not None:
+        estimator._optimizer_state = dict(vars(optimizer))

@@ -172,6 +172,19 @@ def fitted_attributes(estimator):
     }
 
 
+def take_fitted_state(target, source, dropped=(), **replaced):
+    """Make ``target`` fitted as ``source`` is: every attribute a fit
+    defines (``fitted_attributes``), but those named in ``dropped``, with the
+    values of ``replaced`` in place of theirs."""
+    for name, value in fitted_attributes(source).items():
+        if name not in dropped:
+            setattr(target, name, value)
+    for name in dropped:
+        vars(target).pop(name, None)
+    for name, value in replaced.items():
+        setattr(target, name, value)
+
+
 def fitted_state(estimator, owner):
     """What makes a copy of ``owner`` predict as ``estimator`` does now (None
     while it has no weights): copies of the weights, and, when the owner is

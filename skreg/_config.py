@@ -1,15 +1,18 @@
 """Parameter values and data -> kernel arguments, in one place.
 
 The kernels of ``skreg._kernels`` see no strings and no estimators: arrays,
-integer codes and three named records, ``Regularization`` (what regularizes
-a fit), ``Settings`` (network and solver, fixed for a fit) and ``Epoch``
-(what changes between epochs).  This module holds the tables from parameter
-names to codes, builds the records from plain values and turns data into
-the arrays the kernels take; the estimators, the tests and the benchmarks
-all build kernel arguments here.
+integer codes and five named records, ``Regularization`` (what regularizes
+a fit), ``Settings`` (network and solver, fixed for a fit), ``Epoch`` (what
+changes between epochs), and the active set's ``RemovedUnits`` and
+``ActiveSetChecks``.  This module holds the tables from parameter names to
+codes (the solver table included), builds the records from plain values and
+turns data into the arrays the kernels take; the engine (``skreg._engine``)
+and the tests that call kernels directly build kernel arguments here.
 """
 
+from collections.abc import Callable
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,6 +32,10 @@ ACTIVATIONS = {
     "gelu": K.ACT_GELU,
 }
 
+# GELU's tanh approximation, as the kernels compute it (the ONNX export
+# writes the same formula).
+GELU_SCALE, GELU_CUBIC = K.GELU_SCALE, K.GELU_CUBIC
+
 # Losses, each with its output activation (the canonical link), named as
 # scikit-learn's ``out_activation_`` names them.
 OUTPUT_LOSSES = {
@@ -37,9 +44,6 @@ OUTPUT_LOSSES = {
     "softmax": K.LOSS_MULTINOMIAL,  # multinomial log loss
     "logistic": K.LOSS_BINARY,  # one binary log loss per label
 }
-
-SOLVERS = {"sgd": K.SOLVER_SGD, "adam": K.SOLVER_ADAM}
-STOCHASTIC_SOLVERS = tuple(SOLVERS)
 
 # penalty name -> rho, the L1 share of the alpha term (elasticnet: l1_ratio)
 PENALTY_RHO = {"l2": 0.0, "l1": 1.0, None: 0.0}
@@ -210,6 +214,110 @@ def terms_lbfgs_cannot_handle(reg):
 
 
 # --------------------------------------------------------------------------
+# Solvers: one row each, the only place that tells them apart by name
+# --------------------------------------------------------------------------
+
+
+class Solver(NamedTuple):
+    """What the rest of the package needs to know of a solver."""
+
+    name: str  # the estimators' ``solver`` value
+    code: int  # the kernels' ``Settings.solver``
+    n_moments: int  # arrays of optimizer moments it keeps, one value per parameter each
+    in_epochs: bool  # trains in minibatch epochs (partial_fit, early stopping, validation split)
+    scheduled: bool  # follows ``learning_rate`` ('invscaling', 'adaptive'); else a constant rate
+    velocity: bool  # its first moment is a step (SGD's velocity), not an average gradient
+    check_stable_rates: Callable  # (reg, learning_rate_init, momentum, nesterovs_momentum)
+    refused_terms: Callable  # reg -> names of the regularizers in use it cannot train
+
+
+# Decoupled weight decay multiplies the weights by 1 - learning_rate_init *
+# weight_decay at every step: at or above this step the factor is not positive.
+_MAX_DECAY_STEP = 1.0
+
+
+def _check_decay_step(reg, learning_rate_init, momentum, nesterovs_momentum):
+    """Reject a weight decay that multiplies the weights by a factor <= 0.
+
+    The schedules only lower the learning rate, so ``learning_rate_init`` is
+    the rate to check; Adam rescales the gradient step, so no other bound
+    applies to it."""
+    decay_step = learning_rate_init * reg.weight_decay
+    if decay_step >= _MAX_DECAY_STEP:
+        raise ValueError(
+            f"weight_decay={reg.weight_decay:g} with learning_rate_init={learning_rate_init:g} "
+            f"multiplies the weights by {1 - decay_step:g} at every step; "
+            "learning_rate_init * weight_decay must be below 1. Lower weight_decay "
+            "or learning_rate_init."
+        )
+
+
+def _check_sgd_steps(reg, learning_rate_init, momentum, nesterovs_momentum):
+    """The weight decay's check, then SGD's L2 step: the L2 term alone is a
+    linear recurrence in the weights, stable while ``learning_rate_init *
+    alpha * (1 - rho)`` is below ``2 (1 + momentum)``, or ``2 (1 + momentum)
+    / (1 + 2 momentum)`` with Nesterov's momentum."""
+    _check_decay_step(reg, learning_rate_init, momentum, nesterovs_momentum)
+    if not np.any(reg.l2 > 0):
+        return
+    bound = 2.0 * (1.0 + momentum)
+    if nesterovs_momentum:
+        bound /= 1.0 + 2.0 * momentum
+    step = learning_rate_init * float(np.max(reg.l2))
+    if step >= bound:
+        raise ValueError(
+            f"With solver='sgd', the L2 part of alpha ({np.max(reg.l2):g}) times "
+            f"learning_rate_init ({learning_rate_init:g}) is {step:g}, at or above "
+            f"{bound:g}, where its updates make the weights grow instead of shrink. "
+            "Lower alpha or learning_rate_init."
+        )
+
+
+def _no_rate_check(reg, learning_rate_init, momentum, nesterovs_momentum):
+    """L-BFGS chooses its own steps."""
+
+
+def _refuses_nothing(reg):
+    return []
+
+
+SOLVERS = {
+    "sgd": Solver(
+        name="sgd",
+        code=K.SOLVER_SGD,
+        n_moments=1,
+        in_epochs=True,
+        scheduled=True,
+        velocity=True,
+        check_stable_rates=_check_sgd_steps,
+        refused_terms=_refuses_nothing,
+    ),
+    "adam": Solver(
+        name="adam",
+        code=K.SOLVER_ADAM,
+        n_moments=2,
+        in_epochs=True,
+        scheduled=False,
+        velocity=False,
+        check_stable_rates=_check_decay_step,
+        refused_terms=_refuses_nothing,
+    ),
+    "lbfgs": Solver(
+        name="lbfgs",
+        code=K.SOLVER_LBFGS,
+        n_moments=0,
+        in_epochs=False,
+        scheduled=False,
+        velocity=False,
+        check_stable_rates=_no_rate_check,
+        refused_terms=terms_lbfgs_cannot_handle,
+    ),
+}
+# The same rows by the kernels' code, for code that holds a Settings record.
+SOLVERS_BY_CODE = {row.code: row for row in SOLVERS.values()}
+
+
+# --------------------------------------------------------------------------
 # Network and solver settings, and the per-epoch record
 # --------------------------------------------------------------------------
 
@@ -234,7 +342,7 @@ def settings(
         activation=ACTIVATIONS[activation],
         activation_slope=float(leaky_relu_slope),
         loss=OUTPUT_LOSSES[out_activation],
-        solver=SOLVERS.get(solver, K.SOLVER_SGD),
+        solver=SOLVERS[solver].code,
         nesterov=bool(nesterovs_momentum),
         batch_size=int(batch_size),
         momentum=float(momentum),
@@ -242,6 +350,13 @@ def settings(
         beta_2=float(beta_2),
         epsilon=float(epsilon),
     )
+
+
+def removed_units(weights, intercepts, counts):
+    """The active set's ``RemovedUnits`` record: the left-out hidden units'
+    incoming weights and intercepts, layer after layer, and how many units
+    each layer left out (see ``skreg._kernels``)."""
+    return K.RemovedUnits(weights=weights, intercepts=intercepts, counts=counts)
 
 
 def epoch(learning_rate, seed=0):

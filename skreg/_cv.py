@@ -240,23 +240,23 @@ class _PathCVMixin:
     def _take_model(self, fitted, steps, index):
         """This estimator's fitted state: the full path's estimator, with the
         weights of step ``index`` and the history of the steps up to it."""
-        params = self.get_params(deep=False)
-        for name, value in vars(fitted).items():
-            if name not in params and (name.endswith("_") or name.startswith("_")):
-                setattr(self, name, value)
-        for name in ("_optimizer_state", "_random_state"):
-            vars(self).pop(name, None)
         step = steps[index]
-        self.coefs_ = [W.copy() for W in step.coefs]
-        self.intercepts_ = [b.copy() for b in step.intercepts]
-        self.loss_curve_ = [loss for s in steps[: index + 1] for loss in s.loss_curve]
-        self.n_iter_ = int(sum(s.n_iter for s in steps[: index + 1]))
-        self.loss_ = step.objective
-        self.best_loss_ = min(self.loss_curve_, default=step.objective)
-        self.validation_scores_ = None
-        self.best_validation_score_ = None
+        loss_curve = [loss for s in steps[: index + 1] for loss in s.loss_curve]
         weights = fitted.group_weights
-        self.group_weights_ = None if weights is None else np.asarray(weights, dtype=np.float64)
+        callbacks.take_fitted_state(
+            self,
+            fitted,
+            dropped=("_optimizer_state", "_random_state"),  # the path's, not this model's
+            coefs_=[W.copy() for W in step.coefs],
+            intercepts_=[b.copy() for b in step.intercepts],
+            loss_curve_=loss_curve,
+            n_iter_=int(sum(s.n_iter for s in steps[: index + 1])),
+            loss_=step.objective,
+            best_loss_=min(loss_curve, default=step.objective),
+            validation_scores_=None,
+            best_validation_score_=None,
+            group_weights_=None if weights is None else np.asarray(weights, dtype=np.float64),
+        )
 
     @available_if(lambda est: False)
     def partial_fit(self, *args, **kwargs):

@@ -4,13 +4,16 @@ stopping and none given, the share ``validation_fraction`` split off the
 training data.  What is measured is the estimator's ``scoring`` score and the
 objective J on those data (``skreg._training.Validation``)."""
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import numpy as np
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _config as C
-from . import _kernels as K
+from . import _engine as engine
 from ._training import Validation
 from ._validation import (
     check_sample_weight_sum,
@@ -21,10 +24,30 @@ from ._validation import (
 )
 
 
-def held_out_data(est, X_val, y_val, sample_weight_val, dtype, n_outputs):
+class Judge(NamedTuple):
+    """How the network being trained is judged on held-out data, as the
+    estimator hands it over: plain values and its own scoring function."""
+
+    estimator: object  # what a scorer is called on (its coefs_ are the network trained)
+    scoring: object  # the ``scoring`` parameter: None, "loss", a scorer's name or a callable
+    own_score: Callable  # (X, y, sample_weight=...) -> the estimator's default score
+    settings: tuple  # the network's Settings record (skreg._config)
+
+
+class Split(NamedTuple):
+    """Early stopping's split of the training data, as plain values."""
+
+    fraction: float  # ``validation_fraction``
+    random_state: object  # the fit's random stream
+    stratify: np.ndarray | None  # the labels to stratify on, or None
+    targets_for_scoring: Callable  # Y (2-D, binarized) -> y as scorers take it
+
+
+def held_out_data(est, X_val, y_val, sample_weight_val, dtype, n_outputs, targets):
     """``(X_val, y_val, Y_val, sample_weight_val)`` checked against the
     training data of this fit (features, classes, ``n_outputs`` outputs),
-    or None when no validation data were given.  Errors name ``X_val``,
+    or None when no validation data were given.  ``targets(y_val, dtype,
+    n_outputs)`` is the estimator's check of the targets.  Errors name ``X_val``,
     ``y_val`` and ``sample_weight_val``, not the training inputs."""
     if X_val is None and y_val is None:
         if sample_weight_val is not None:
@@ -40,7 +63,7 @@ def held_out_data(est, X_val, y_val, sample_weight_val, dtype, n_outputs):
     except ValueError as error:
         raise renamed(naming_the_input(error, X_val), "X", "X_val") from error
     try:
-        y_val, Y_val = est._validation_targets(y_val, dtype, n_outputs)
+        y_val, Y_val = targets(y_val, dtype, n_outputs)
     except ValueError as error:
         if "y_val" in str(error):
             raise
@@ -66,33 +89,32 @@ def with_validation_lists(progress, validation):
     return progress
 
 
-def train_validation_split(est, X, Y, sample_weight, held_out, params, units, reg):
+def train_validation_split(judge, split, X, Y, sample_weight, held_out, params, units, reg):
     """``(X_train, Y_train, sw_train, validation)``: ``validation``
     measures the network being trained (``params``) on the validation data
-    given to fit, or else, with early stopping, on the split of
-    ``validation_fraction`` (stratified for single-output classification);
-    None when there is neither."""
+    given to fit, or else, with early stopping (``split``, a ``Split``; None
+    without), on the split of ``split.fraction`` (stratified for
+    single-output classification); None when there is neither."""
     if held_out is not None:
-        return X, Y, sample_weight, validation_measure(est, *held_out, params, units, reg)
-    if not est.early_stopping:
+        return X, Y, sample_weight, validation_measure(judge, *held_out, params, units, reg)
+    if split is None:
         return X, Y, sample_weight, None
-    stratify = est._stratification_labels(Y)
+    stratify = split.stratify
     check_validation_split(
         X.shape[0],
-        est.validation_fraction,
+        split.fraction,
         None if stratify is None else np.unique(stratify, return_counts=True)[1],
     )
     X_train, X_val, Y_train, Y_val, sw_train, sw_val = train_test_split(
         X,
         Y,
         sample_weight,
-        random_state=est._random_state,
-        test_size=est.validation_fraction,
+        random_state=split.random_state,
+        test_size=split.fraction,
         stratify=stratify,
     )
-    validation = validation_measure(
-        est, X_val, est._targets_for_scoring(Y_val), Y_val, sw_val, params, units, reg
-    )
+    y_val = split.targets_for_scoring(Y_val)
+    validation = validation_measure(judge, X_val, y_val, Y_val, sw_val, params, units, reg)
     return (
         X_train,
         C.writeable(Y_train, Y.dtype),
@@ -101,27 +123,26 @@ def train_validation_split(est, X, Y, sample_weight, held_out, params, units, re
     )
 
 
-def validation_measure(est, X_val, y_val, Y_val, sw_val, params, units, reg):
+def validation_measure(judge, X_val, y_val, Y_val, sw_val, params, units, reg):
     """The function that measures the network being trained on the
-    validation data: ``est``'s ``scoring`` score and the objective J there."""
-    inputs = C.input_matrix(X_val, params.dtype)
-    Y_val = C.writeable(Y_val, params.dtype)
-    sw_val = C.writeable(sw_val, params.dtype)
-    settings = est._settings(1)
+    validation data: the ``judge``'s score and the objective J there."""
+    data = engine.training_data(X_val, Y_val, sw_val, params.dtype)
+    sw_val = data.sample_weight
+    est, settings = judge.estimator, judge.settings
     scorer = None
-    if est.scoring not in (None, "loss"):
-        scorer = check_scoring(est, scoring=est.scoring)
+    if judge.scoring not in (None, "loss"):
+        scorer = check_scoring(est, scoring=judge.scoring)
 
     def measure():
-        loss = K.data_loss(inputs, Y_val, sw_val, params, units, settings)
-        loss += K.penalty_value(params, units, reg)
-        if est.scoring == "loss":
+        loss = engine.data_loss(data, params, units, settings)
+        loss += engine.penalty_value(params, units, reg)
+        if judge.scoring == "loss":
             score = -loss
         elif scorer is None:
-            score = est._score(X_val, y_val, sample_weight=sw_val)
+            score = judge.own_score(X_val, y_val, sample_weight=sw_val)
         else:
             score = scorer(est, X_val, y_val, sample_weight=sw_val)
-        return Validation(_checked_score(score, est.scoring, loss), float(loss))
+        return Validation(_checked_score(score, judge.scoring, loss), float(loss))
 
     return measure
 

@@ -74,6 +74,8 @@ LOSS_MULTINOMIAL = 2  # softmax output, log loss
 LOSS_BINARY = 3  # one logistic output per label, log loss summed over labels
 
 SOLVER_SGD, SOLVER_ADAM = 0, 1
+# L-BFGS's settings reach only the full-batch kernels, which read no solver code.
+SOLVER_LBFGS = 2
 
 
 class Regularization(NamedTuple):

@@ -1,15 +1,13 @@
 """The network as one flat parameter vector.
 
 The kernels keep every weight matrix and intercept of a network in one flat
-vector (weights first, row-major, then intercepts; see ``skreg._kernels``).
+vector (weights first, row-major, then intercepts; see docs/design.rst, "Kernels").
 The estimators show them as scikit-learn does, as the lists ``coefs_`` and
 ``intercepts_``; during a fit these are views into the vector, so that the
 kernels' in-place updates show through them.
 """
 
 import numpy as np
-
-from . import _kernels as K
 
 
 def units_of(coefs):
@@ -24,9 +22,19 @@ def pack(coefs, intercepts, dtype):
     return np.concatenate(blocks)
 
 
+def layer_offsets(units):
+    """Start of each weight block and each intercept block in the flat vector:
+    ``(coef_start, intercept_start)``, int64 arrays of ``len(units)`` entries;
+    block ``l`` spans ``[start[l], start[l + 1])``."""
+    units = np.asarray(units, dtype=np.int64)
+    coef_start = np.concatenate([[0], np.cumsum(units[:-1] * units[1:])])
+    intercept_start = coef_start[-1] + np.concatenate([[0], np.cumsum(units[1:])])
+    return coef_start.astype(np.int64), intercept_start.astype(np.int64)
+
+
 def views(params, units):
     """``(coefs, intercepts)``: lists of views into the flat vector ``params``."""
-    coef_start, intercept_start = K.layer_offsets(units)
+    coef_start, intercept_start = layer_offsets(units)
     n_weights = len(units) - 1
     coefs = [
         params[coef_start[l] : coef_start[l + 1]].reshape(units[l], units[l + 1])

@@ -22,7 +22,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
@@ -31,21 +31,21 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array
 
+from . import _base as base
 from . import _callbacks as callbacks
 from . import _config as C
+from . import _engine as engine
 from . import _interrupts as interrupts
-from . import _kernels as K
 from . import _network
+from . import _recipe as recipes
 from ._constant_model import best_constant_intercepts, is_constant
 from ._cv_checks import CountInterval, PathEstimator, check_path_settings, check_rates
-from ._training import Progress, TrainingData
+from ._engine import OptimizerState
+from ._rate_grid import largest_rate, layer_pattern, rate_grid  # noqa: F401 (the path's grid)
+from ._training import Progress
 from ._validation import check_hidden_layer_sizes
 
 PATH_PARAMS = ("alpha", "group_alpha")
-# The grid rule divides by the L1 share rho of the rate, at least this much
-# (glmnet's floor); a pure L2 path divides by 1 (docs/design.rst, "The
-# automatic grid").
-_RHO_FLOOR = 1e-3
 # Adaptive group weights: the exponent of the norm ratio, and the factor of
 # a row that is zero after the first step.
 ADAPTIVE_EXPONENT = 2.0
@@ -57,116 +57,6 @@ MIN_WARM_UPDATES = 100
 
 
 # --------------------------------------------------------------------------
-# Which layers the rate acts on
-# --------------------------------------------------------------------------
-
-
-def layer_pattern(estimator, path_param, n_weights):
-    """Relative strength of the path's rate on each weight matrix (max 1)."""
-    value = getattr(estimator, path_param)
-    if np.ndim(value) == 0:
-        pattern = np.ones(n_weights)
-        if path_param == "group_alpha":
-            pattern[1:] = 0.0  # input features only
-        return pattern
-    pattern = C.per_layer(value, n_weights, path_param)
-    if pattern.max() <= 0:
-        raise ValueError(
-            f"{path_param}={value!r} gives the path no layer to act on: as a sequence it "
-            "holds the relative strength per weight matrix, and one must be positive."
-        )
-    return pattern / pattern.max()
-
-
-def l1_share_of_rate(estimator, path_param):
-    """The share of the rate that acts as an L1-type (sparsifying) term."""
-    if path_param == "group_alpha":
-        return 1.0
-    return C.l1_share(estimator.penalty, estimator.l1_ratio)
-
-
-# --------------------------------------------------------------------------
-# The automatic grid
-# --------------------------------------------------------------------------
-
-
-def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
-    """The rate at which the penalty removes (nearly) every weight: the
-    largest data gradient at a calibrated initial network, per unit of the
-    rate's sparsifying share (docs/design.rst, "The automatic grid").
-
-    A weight at zero stays there while its data gradient is below the L1
-    threshold (a row of the group term: while its gradient's norm is below
-    ``sqrt(len(row))`` times the threshold); gradients are largest at the
-    start of training, so above the largest of them the penalty removes
-    everything.  The initial network is the one a fit draws, with each input
-    feature's outgoing weights divided by the feature's root mean square, so
-    that its pre-activations have the scale the trained network will give
-    them whatever the scale of X.
-    """
-    probe = clone(estimator)
-    probe._random_state = check_random_state(probe.random_state)
-    X, _, Y, sample_weight = probe._validated(X, y, sample_weight, incremental=False, reset=True)
-    hidden = [int(h) for h in np.atleast_1d(probe.hidden_layer_sizes)]
-    units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
-    probe._initialize(Y, units, X.dtype)
-    probe.coefs_[0] = probe.coefs_[0] / _feature_scale(X)[:, None].astype(X.dtype)
-    params = _network.pack(probe.coefs_, probe.intercepts_, X.dtype)
-    grads = np.empty_like(params)
-    no_penalty = C.regularization(len(units) - 1, penalty=None)
-    K.objective_and_gradient(
-        C.input_matrix(X, X.dtype),
-        Y,
-        sample_weight,
-        params,
-        units,
-        no_penalty,
-        probe._settings(Y.shape[0]),
-        grads,
-    )
-    gradients, _ = _network.views(grads, units)
-    pattern = layer_pattern(estimator, path_param, len(units) - 1)
-    largest = 0.0
-    factors = C.group_factors(estimator.group_weights, units[0])
-    for layer, (G, strength) in enumerate(zip(gradients, pattern)):
-        if strength > 0:
-            if path_param == "group_alpha":
-                norms = np.linalg.norm(G, axis=1) / np.sqrt(G.shape[1])
-                if layer == 0 and factors.size:
-                    norms = norms / factors
-                size = norms.max()
-            else:
-                size = np.abs(G).max()
-            largest = max(largest, float(size) / strength)
-    rho = l1_share_of_rate(estimator, path_param)
-    rho = max(rho, _RHO_FLOOR) if rho > 0 else 1.0
-    if not largest > 0:
-        raise ValueError(
-            "The data gradient is zero at the start: every target is predicted "
-            "already, and no rate has anything to remove. Pass the rates yourself."
-        )
-    return largest / rho
-
-
-def _feature_scale(X):
-    """Root mean square of each column of X (1 where a column is all zero)."""
-    if hasattr(X, "multiply"):
-        squares = np.asarray(X.multiply(X).mean(axis=0)).ravel()
-    else:
-        squares = np.mean(np.square(X, dtype=np.float64), axis=0)
-    scale = np.sqrt(squares)
-    scale[scale == 0] = 1.0
-    return scale
-
-
-def rate_grid(estimator, X, y, sample_weight=None, *, path_param="alpha", n_alphas=10, eps=1e-3):
-    """``n_alphas`` rates, log-spaced from ``eps`` times ``largest_rate`` up
-    to it, ascending."""
-    top = largest_rate(estimator, X, y, sample_weight, path_param=path_param)
-    return np.geomspace(eps * top, top, n_alphas)
-
-
-# --------------------------------------------------------------------------
 # Training along the rates
 # --------------------------------------------------------------------------
 
@@ -174,7 +64,7 @@ def rate_grid(estimator, X, y, sample_weight=None, *, path_param="alpha", n_alph
 @dataclass
 class Step:
     """One rate of a path: the weights there (a flat vector, see
-    ``skreg._kernels``) and how the step went."""
+    ``skreg._network``) and how the step went."""
 
     rate: float
     params: np.ndarray
@@ -224,8 +114,8 @@ class PathTrainer:
 
     ``run`` returns one ``Step`` per rate and leaves ``self.estimator`` fitted
     at the last rate; Ctrl-C, or ``stop`` set by another path, ends it with a
-    KeyboardInterrupt.  ``on_step(estimator, step)``, when given, is called
-    after each step with the estimator holding that step's weights.  With a
+    KeyboardInterrupt.  ``on_step(model, step)``, when given, is called
+    after each step with the model of that step (``model_at``).  With a
     callback ``context`` (scikit-learn's callback API), each step is a subtask
     of it: the first a fit (its epochs below it), each later one its epochs.
     """
@@ -290,7 +180,7 @@ class PathTrainer:
             else:
                 with callbacks.task(step_context, self.estimator, X, y, sample_weight):
                     if self._dead():
-                        self._set_rate(rate)  # nothing left to train: the network stays
+                        self._reg = self._regularization(rate)  # the network stays
                         self._progress = Progress(loss_curve=[], n_iter=0)
                     else:
                         listeners = callbacks.epoch_listeners(
@@ -302,8 +192,24 @@ class PathTrainer:
             step = self._snapshot(rate, time.perf_counter() - started)
             steps.append(step)
             if on_step is not None:
-                on_step(self.estimator, step)
+                on_step(self.model_at(step), step)
         return steps
+
+    def model_at(self, step):
+        """A fitted estimator of ``step``: the path's, with the step's rate
+        in ``path_param`` and the step's weights (the path's own estimator
+        keeps the parameters it was given)."""
+        model = clone(self.estimator).set_params(
+            **{self.path_param: (step.rate * self.pattern).tolist()}
+        )
+        callbacks.take_fitted_state(
+            model,
+            self.estimator,
+            dropped=("_optimizer_state", "_random_state"),  # the path's training goes on
+            coefs_=step.coefs,
+            intercepts_=step.intercepts,
+        )
+        return model
 
     # -- the steps ---------------------------------------------------------
 
@@ -312,52 +218,65 @@ class PathTrainer:
         step merges with, or a task with one subtask per epoch."""
         if self._context is None:
             return None
-        epochs = 0 if cold else self._warm_epochs() + (self.estimator.solver == "lbfgs")
+        in_epochs = C.SOLVERS[self.estimator.solver].in_epochs
+        epochs = 0 if cold else self._warm_epochs() + (not in_epochs)  # L-BFGS opens one more
         return self._context.subcontext(task_name="rate", max_subtasks=epochs)
 
-    def _set_rate(self, rate):
-        self.estimator.set_params(**{self.path_param: (rate * self.pattern).tolist()})
+    def _regularization(self, rate):
+        """The Regularization record of this path at ``rate``: the
+        estimator's, with the path's parameter at ``rate`` times the layer
+        pattern (and the adaptive group weights, once the first step gave them)."""
+        overrides = {self.path_param: rate * self.pattern}
+        if self.adaptive:
+            overrides["group_weights"] = self.estimator.group_weights
+        units = self._state.units
+        return recipes.regularization(self._parameters, len(units) - 1, int(units[0]), **overrides)
 
     def _fit_cold(self, X, y, sample_weight, rate):
-        """A plain fit at this rate (``warm_start`` off for that call)."""
+        """A plain fit at this rate (``warm_start`` off for that call), on
+        the path's own clone of the estimator."""
         est = self.estimator
-        self._set_rate(rate)
-        est.set_params(warm_start=False)
+        est.set_params(**{self.path_param: (rate * self.pattern).tolist()}, warm_start=False)
         est.fit(X, y, sample_weight=sample_weight)
-        self._progress = est._progress()
-        X, _, Y, sample_weight = est._validated(X, y, sample_weight, incremental=True, reset=False)
-        self._data = TrainingData(C.input_matrix(X, X.dtype), Y, sample_weight)
+        self._progress = Progress(
+            loss_curve=est.loss_curve_, n_iter=est.n_iter_, loss=getattr(est, "loss_", None)
+        )
+        self._state = base.training_state(est, X, y, sample_weight)
+        self._parameters = est.get_params(deep=False)
+        n_samples = self._state.data.n_samples
+        solver = C.SOLVERS[est.solver]
+        batch_rows = (
+            recipes.batch_size(est.batch_size, n_samples) if solver.in_epochs else n_samples
+        )
+        self._recipe = recipes.recipe(self._parameters, est.out_activation_, batch_rows)
+        self._reg = self._regularization(rate)
 
     def _fit_warm(self, rate, listeners=()):
         """At most ``path_max_iter`` epochs from the current weights and
         optimizer state, with a fresh stopping rule."""
-        est = self.estimator
-        self._set_rate(rate)
-        params = est._pack_params(self._data.Y.dtype)
-        units = _network.units_of(est.coefs_)
-        reg = est._regularization(len(units) - 1)
-        progress = Progress(samples_seen=est.t_, unsettled_epochs=1)
-        if est.solver == "lbfgs":
-            est._run_lbfgs(
-                params,
-                units,
-                self._data,
-                reg,
-                progress,
-                max_iter=self._warm_epochs(),
-                listeners=listeners,
+        state = self._state
+        self._reg = self._regularization(rate)
+        progress = Progress(samples_seen=state.samples_seen, unsettled_epochs=1)
+        optimizer = state.optimizer
+        if self._recipe.solver.in_epochs and optimizer is None:
+            n_moments = self._recipe.solver.n_moments
+            optimizer = OptimizerState.fresh(
+                state.params, self._recipe.schedule.learning_rate_init, n_moments
             )
-        else:
-            est._run_stochastic(
-                params,
-                units,
-                self._data,
-                reg,
-                progress,
-                max_iter=self._warm_epochs(),
-                listeners=listeners,
-            )
-        est._store_progress(progress)
+        optimizer = recipes.train(
+            self._recipe,
+            state.params,
+            state.units,
+            state.data,
+            self._reg,
+            optimizer,
+            progress,
+            state.random_state,
+            max_iter=self._warm_epochs(),
+            listeners=listeners,
+        )
+        self._state = state._replace(optimizer=optimizer, samples_seen=progress.samples_seen)
+        base.hold_progress(self.estimator, progress, optimizer)
         self._progress = progress
 
     def _warm_epochs(self):
@@ -365,48 +284,53 @@ class PathTrainer:
         stochastic solvers on small data enough epochs for
         ``MIN_WARM_UPDATES`` updates; never more than a plain fit's
         ``max_iter``."""
-        est = self.estimator
         epochs = self.path_max_iter
-        if est.solver != "lbfgs":
-            updates_per_epoch = -(-self._data.n_samples // est._batch_size(self._data.n_samples))
+        if self._recipe.solver.in_epochs:
+            n_samples = self._state.data.n_samples
+            updates_per_epoch = -(-n_samples // self._recipe.settings.batch_size)
             epochs = max(epochs, -(-MIN_WARM_UPDATES // updates_per_epoch))
-        return min(epochs, est.max_iter)
+        return min(epochs, self._parameters["max_iter"])
 
     def _predict_best_constant(self):
         """A network that ignores its input (a weight matrix all zero) gets
         the output intercept of the best constant prediction, the class
         frequencies or the mean target (``skreg._constant_model``): training
         would move it too slowly, and a dead path trains no more."""
-        est, data = self.estimator, self._data
-        est.intercepts_ = best_constant_intercepts(
-            est.coefs_,
-            est.intercepts_,
-            est._settings(data.n_samples),
+        state, est = self._state, self.estimator
+        coefs, intercepts = _network.views(state.params, state.units)
+        best = best_constant_intercepts(
+            coefs,
+            intercepts,
+            self._recipe.settings,
             est.out_activation_,
-            data.Y,
-            data.sample_weight,
+            state.data.Y,
+            state.data.sample_weight,
         )
-        units = _network.units_of(est.coefs_)
-        params = _network.pack(est.coefs_, est.intercepts_, est.coefs_[0].dtype)
-        self._progress.loss = _objective(est, data, params, units)
+        for b, value in zip(intercepts, best):
+            b[:] = value
+        self._progress.loss = self._objective()
 
     def _dead(self):
         """Whether the input layer has no weight left: larger rates cannot
         bring one back (docs/design.rst, "Paths")."""
         return not np.any(self.estimator.coefs_[0])
 
+    def _objective(self):
+        """J of the current network at the current rate."""
+        state = self._state
+        return engine.objective(
+            state.data, state.params, state.units, self._reg, self._recipe.settings
+        )
+
     def _snapshot(self, rate, seconds):
-        est = self.estimator
-        units = _network.units_of(est.coefs_)
-        params = _network.pack(est.coefs_, est.intercepts_, est.coefs_[0].dtype)
         if self._progress.n_iter == 0 and self._progress.loss is None:
-            objective = _objective(est, self._data, params, units)
+            objective = self._objective()
         else:
             objective = float(self._progress.loss)
         return Step(
             rate=float(rate),
-            params=params,
-            units=units,
+            params=self._state.params.copy(),
+            units=self._state.units,
             objective=objective,
             n_iter=int(self._progress.n_iter),
             seconds=seconds,
@@ -427,23 +351,6 @@ def adaptive_group_weights(estimator):
     with np.errstate(divide="ignore"):
         factors = (largest / norms) ** ADAPTIVE_EXPONENT
     return np.minimum(factors, LARGEST_FACTOR)
-
-
-def _objective(est, data, params, units):
-    """J of ``params`` under the estimator's current regularization."""
-    grads = np.empty_like(params)
-    return float(
-        K.objective_and_gradient(
-            data.inputs,
-            data.Y,
-            data.sample_weight,
-            params.copy(),
-            units,
-            est._regularization(len(units) - 1),
-            est._settings(data.n_samples),
-            grads,
-        )
-    )
 
 
 # --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ report how sparse the fitted network is.
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from . import _kernels as K
+from . import _engine as engine
 from ._validation import check_prediction_parameters
 
 
@@ -46,11 +46,7 @@ def prune_network(coefs, intercepts, settings):
 def _activated_constants(intercepts, settings):
     """activation(intercepts), computed by the prediction kernel itself so
     that pruning knows every activation the network can have."""
-    b = np.ascontiguousarray(intercepts)
-    values = np.zeros((1, b.shape[0]), dtype=b.dtype)
-    if b.shape[0]:
-        K.add_bias_and_activate(values, b, settings.activation, settings.activation_slope)
-    return values[0]
+    return engine.hidden_activation(intercepts, settings)
 
 
 class SparsityMixin:

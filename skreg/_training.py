@@ -1,12 +1,13 @@
 """Training a network's flat parameter vector; no estimator in sight.
 
-In: the parameters (one flat vector, see ``skreg._kernels``), the data as the
-kernels take it, the regularization and settings records of
-``skreg._config``, a learning-rate schedule and a stopping rule, all plain
-values.  Out: epochs, each reported to whoever listens, and the parameters
-updated in place.  The estimators, and anything else that trains networks
-(a path over regularization rates, say), call ``train_stochastic`` or
-``train_lbfgs``.
+In: the parameters (one flat vector, see ``skreg._network``), the data as
+the engine takes it (``skreg._engine.TrainingData``), the regularization and
+settings records of ``skreg._config``, a learning-rate schedule, a stopping
+rule and the optimizer state, all plain values.  Out: epochs, each reported
+to whoever listens, and the parameters updated in place.  Every epoch and
+every objective evaluation is a call into ``skreg._engine``.  The
+estimators, and anything else that trains networks (a path over
+regularization rates, say), call ``train_stochastic`` or ``train_lbfgs``.
 
 The stochastic solvers follow scikit-learn's MLP exactly (same stopping
 rules, schedules, verbose messages and warnings), so that the same settings
@@ -24,10 +25,10 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _config as C
+from . import _engine as engine
 from . import _interrupts as interrupts
-from . import _kernels as K
 from ._active_set import ActiveSet, applies
-from ._threads import BlasThreads
+from ._engine import OptimizerState, TrainingData  # noqa: F401 (the trainer's values)
 
 # Seeds handed to Numba's generator (dropout masks, input noise) must fit in 32 bits.
 _MAX_SEED = 2**31 - 1
@@ -42,36 +43,24 @@ class TrainingDiverged(ValueError):
     """The objective became non-finite or exploded during training."""
 
 
-class TrainingData(NamedTuple):
-    """Rows to train on: an input matrix as the kernels take it, the 2-D
-    targets and the sample weights, all in the parameters' dtype."""
-
-    inputs: tuple
-    Y: np.ndarray
-    sample_weight: np.ndarray
-
-    @property
-    def n_samples(self):
-        return self.Y.shape[0]
-
-
 @dataclass
 class Schedule:
-    """The learning rate over epochs.  As in scikit-learn, only SGD has a
-    schedule: Adam keeps ``learning_rate_init``."""
+    """The learning rate over epochs.  As in scikit-learn, only SGD follows
+    a schedule (``scheduled``, from the solver table ``skreg._config.SOLVERS``):
+    Adam keeps ``learning_rate_init``."""
 
     learning_rate_init: float = 0.001
     kind: str = "constant"  # "constant", "invscaling" or "adaptive"
     power_t: float = 0.5
-    solver: str = "adam"
+    scheduled: bool = False
 
     @property
     def adaptive(self):
-        return self.solver == "sgd" and self.kind == "adaptive"
+        return self.scheduled and self.kind == "adaptive"
 
     def after_epoch(self, samples_seen):
         """The rate after an epoch, for 'invscaling'; None keeps the rate."""
-        if self.solver == "sgd" and self.kind == "invscaling":
+        if self.scheduled and self.kind == "invscaling":
             return self.learning_rate_init / (samples_seen + 1) ** self.power_t
         return None
 
@@ -103,22 +92,6 @@ class StoppingRule:
     @property
     def early_stopping(self):
         return self.validation is not None and self.stop_on_validation
-
-
-@dataclass
-class OptimizerState:
-    """What a stochastic solver carries from one epoch (or call) to the next:
-    the moments (SGD's velocity in row 0; Adam's first and second moments in
-    rows 0 and 1), the number of updates taken (Adam's time step) and the
-    schedule's current learning rate."""
-
-    moments: np.ndarray
-    n_updates: int
-    learning_rate: float
-
-    @classmethod
-    def fresh(cls, params, learning_rate):
-        return cls(np.zeros((2, params.shape[0]), dtype=params.dtype), 0, float(learning_rate))
 
 
 @dataclass
@@ -260,7 +233,7 @@ def train_stochastic(
     (``skreg._interrupts``).
     """
     check_shapes(params, units, data, reg)
-    blas = BlasThreads(units, settings.batch_size)
+    blas = engine.blas_threads(units, settings.batch_size)
     epochs = _Epochs(params, units, data, reg, settings, optimizer, random_state, shuffle, blas)
     best_params = params.copy() if stopping.early_stopping else None
     scale = objective_scale(params, units, data, reg, settings)
@@ -328,7 +301,7 @@ class _Epochs:
     and hidden units still in use, when the penalty has removed enough of
     them: see ``skreg._active_set``); ``run()`` returns the objective J at the end of
     the epoch (the data loss accumulated over the epoch's batches plus the
-    penalty of the final weights).  ``blas`` (a ``BlasThreads``) sets the
+    penalty of the final weights).  ``blas`` (``engine.blas_threads``) sets the
     BLAS threads of each epoch for the problem it trains."""
 
     def __init__(self, params, units, data, reg, settings, optimizer, random_state, shuffle, blas):
@@ -338,7 +311,6 @@ class _Epochs:
         self.random_state, self.shuffle = random_state, shuffle
         self.order = np.arange(data.n_samples, dtype=np.int64)
         self.needs_seed = C.needs_randomness(reg)
-        self.extra = C.extra_terms(reg)
         self.sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
         self.active_set = ActiveSet(params, units, data, reg, settings) if applies(reg) else None
 
@@ -356,38 +328,22 @@ class _Epochs:
             inputs, params, moments = data.inputs, self.params, opt.moments
             units, reg = self.units, self.reg
         self.blas.update(units)
-        data_loss, opt.n_updates = K.train_epoch(
-            inputs,
-            data.Y,
-            data.sample_weight,
-            self.order,
-            params,
-            moments,
-            units,
-            reg,
-            self.extra if not reduced else C.extra_terms(reg),
-            self.settings,
-            C.epoch(rate, seed),
-            t_start,
+        state = OptimizerState(moments, t_start, rate)
+        data_loss, state = engine.train_epoch(
+            data._replace(inputs=inputs), self.order, params, units, reg, self.settings, state, seed
         )
+        opt.n_updates = state.n_updates
         if reduced:
             self.active_set.write_back(reduced, opt.moments, rate, t_start, opt.n_updates)
         data_loss = data_loss / self.sw_total if self.sw_total > 0 else 0.0
-        return data_loss + K.penalty_value(self.params, self.units, self.reg)
+        return data_loss + engine.penalty_value(self.params, self.units, self.reg)
 
 
 def objective_scale(params, units, data, reg, settings):
     """What a sane objective stays within a modest multiple of: the data loss
     of the network with every weight and intercept zero, plus the penalty of
     ``params``.  O(n_samples * n_outputs)."""
-    n, m = data.Y.shape
-    zeros = np.zeros((n, m), dtype=data.Y.dtype)
-    sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
-    weighted = K.loss_and_output_delta(
-        zeros, zeros[0], data.Y, data.sample_weight, sw_total, settings.loss, np.empty_like(zeros)
-    )
-    data_loss = weighted / sw_total if sw_total > 0 else 0.0
-    return data_loss + K.penalty_value(params, units, reg)
+    return engine.zero_network_loss(data, settings) + engine.penalty_value(params, units, reg)
 
 
 def _check_divergence(objective, scale, epoch, remedies):
@@ -412,7 +368,7 @@ def _check_divergence(objective, scale, epoch, remedies):
 def _remedies(settings, reg, schedule=None):
     """What to change when a fit diverges, the likeliest culprit first."""
     remedies = []
-    if settings.activation == K.ACT_LEAKY_RELU and settings.activation_slope > 1:
+    if settings.activation == C.ACTIVATIONS["leaky_relu"] and settings.activation_slope > 1:
         # Each hidden layer multiplies its negative inputs by the slope.
         remedies.append(
             f"lower leaky_relu_slope (now {settings.activation_slope:g}; above 1 it "
@@ -512,7 +468,7 @@ def train_lbfgs(
     The divergence rule of the stochastic solvers applies to the end point
     (L-BFGS's iterates only descend, so an early one may stand above the
     limit on the way to a sane end)."""
-    unsupported = C.terms_lbfgs_cannot_handle(reg)
+    unsupported = C.SOLVERS["lbfgs"].refused_terms(reg)
     if unsupported:
         raise ValueError(
             f"solver='lbfgs' needs a smooth, deterministic objective; "
@@ -527,9 +483,7 @@ def train_lbfgs(
         interrupts.check()
         params[:] = x
         blas.update()  # each evaluation is a full pass: an "epoch" to the thread policy
-        value = K.objective_and_gradient(
-            data.inputs, data.Y, data.sample_weight, params, units, reg, settings, grads
-        )
+        value = engine.objective_and_gradient(data, params, units, reg, settings, grads)
         return value, grads.astype(np.float64)
 
     def record(intermediate_result):
@@ -550,7 +504,7 @@ def train_lbfgs(
     result = None
     try:
         with (
-            BlasThreads(units, min(K.BLOCK_ROWS, data.n_samples)) as blas,
+            engine.blas_threads(units, min(engine.BLOCK_ROWS, data.n_samples)) as blas,
             interrupts.kernel_calls(),
         ):
             _begin(listeners, 1)

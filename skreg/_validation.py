@@ -21,11 +21,6 @@ from sklearn.utils.validation import check_array, validate_data
 from . import _network
 from ._config import OUTPUT_LOSSES
 
-# A decoupled decay step multiplies the weights by 1 - learning_rate * weight_decay:
-# at 1 or more it flips their signs instead of shrinking them.
-_MAX_DECAY_STEP = 1.0
-
-
 # The constructor parameters that prediction reads (the forward pass's
 # activation, and the rest of the Settings record it is handed): set_params
 # after a fit can change them, so prediction checks them again.
@@ -106,41 +101,6 @@ def check_hidden_layer_sizes(value):
         if isinstance(size, (bool, np.bool_)) or not isinstance(size, Integral) or size < 1:
             raise ValueError(f"hidden_layer_sizes must hold positive integers, got {value!r}.")
     return [int(size) for size in sizes]
-
-
-def check_stable_rates(reg, solver, learning_rate_init, momentum, nesterovs_momentum):
-    """Reject rates whose updates amplify the weights instead of shrinking them.
-
-    * Decoupled weight decay multiplies the weights by
-      ``1 - learning_rate_init * weight_decay``, which must stay positive.
-    * Under SGD the L2 term alone is a linear recurrence in the weights; it
-      is stable when ``learning_rate_init * alpha * (1 - rho)`` is below
-      ``2 (1 + momentum)``, or ``2 (1 + momentum) / (1 + 2 momentum)`` with
-      Nesterov's momentum.  Adam rescales the step, so no bound applies.
-    The schedules only lower the learning rate, so ``learning_rate_init`` is
-    the rate to check.
-    """
-    decay_step = learning_rate_init * reg.weight_decay
-    if decay_step >= _MAX_DECAY_STEP:
-        raise ValueError(
-            f"weight_decay={reg.weight_decay:g} with learning_rate_init={learning_rate_init:g} "
-            f"multiplies the weights by {1 - decay_step:g} at every step; "
-            "learning_rate_init * weight_decay must be below 1. Lower weight_decay "
-            "or learning_rate_init."
-        )
-    if solver != "sgd" or not np.any(reg.l2 > 0):
-        return
-    bound = 2.0 * (1.0 + momentum)
-    if nesterovs_momentum:
-        bound /= 1.0 + 2.0 * momentum
-    step = learning_rate_init * float(np.max(reg.l2))
-    if step >= bound:
-        raise ValueError(
-            f"With solver='sgd', the L2 part of alpha ({np.max(reg.l2):g}) times "
-            f"learning_rate_init ({learning_rate_init:g}) is {step:g}, at or above "
-            f"{bound:g}, where its updates make the weights grow instead of shrink. "
-            "Lower alpha or learning_rate_init."
-        )
 
 
 def check_sample_weight_sum(sample_weight):

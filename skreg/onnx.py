@@ -34,8 +34,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
+from ._config import GELU_CUBIC, GELU_SCALE
 from ._cv import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
-from ._kernels import GELU_CUBIC, GELU_SCALE
 from ._validation import non_numeric_columns
 
 __all__ = ["to_onnx"]

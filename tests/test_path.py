@@ -62,13 +62,13 @@ def test_the_first_step_is_a_plain_fit(few_informative, path_param):
 def test_each_step_starts_from_the_previous_weights(few_informative, monkeypatch):
     X, y = few_informative
     starts = []
-    run = skreg._base.BaseRegularizedMLP._run_stochastic
+    run = skreg._recipe.train
 
-    def record(self, params, *args, **kwargs):
+    def record(recipe, params, *args, **kwargs):
         starts.append(params.copy())
-        return run(self, params, *args, **kwargs)
+        return run(recipe, params, *args, **kwargs)
 
-    monkeypatch.setattr(skreg._base.BaseRegularizedMLP, "_run_stochastic", record)
+    monkeypatch.setattr(skreg._recipe, "train", record)
     # 30 updates an epoch: path_max_iter binds, not MIN_WARM_UPDATES
     trainer = P.PathTrainer(small(penalty="l1", batch_size=10), "alpha", path_max_iter=7)
     steps = trainer.run(X, y, None, [1e-4, 1e-3, 3e-3, 1e-2])

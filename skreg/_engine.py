@@ -1,0 +1,199 @@
+"""The engine: every call into the compiled kernels, on plain arrays and records.
+
+Estimators, the trainer, paths, held-out scoring, pruning and the active set
+reach the kernels of ``skreg._kernels`` only through the functions below.
+They take the flat parameter vector (``skreg._network``), the layer widths,
+the input matrices, 2-D targets and sample weights as arrays, and the
+``Regularization`` and ``Settings`` records built by ``skreg._config``; the
+optimizer state goes in as an ``OptimizerState`` value and comes back as
+one.  The engine also sets the BLAS threads around its calls
+(``skreg._threads``).  A second backend (a GPU, another set of CPU kernels)
+implements these functions with the same arguments; see docs/design.rst,
+"Adding a backend".
+"""
+
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _config as C
+from . import _kernels as K
+from ._threads import BlasThreads, threads_for_prediction
+
+# Rows a full-batch call (objective, prediction) handles at once: its buffers
+# do not grow with the number of samples.
+BLOCK_ROWS = K.BLOCK_ROWS
+
+
+class TrainingData(NamedTuple):
+    """Rows to train on: an input matrix as the kernels take it, the 2-D
+    targets and the sample weights, all in the parameters' dtype."""
+
+    inputs: tuple
+    Y: np.ndarray
+    sample_weight: np.ndarray
+
+    @property
+    def n_samples(self):
+        return self.Y.shape[0]
+
+
+def training_data(X, Y, sample_weight, dtype):
+    """``TrainingData`` of X (dense or CSR/CSC), Y and the weights, in ``dtype``."""
+    return TrainingData(
+        C.input_matrix(X, dtype), C.writeable(Y, dtype), C.writeable(sample_weight, dtype)
+    )
+
+
+@dataclass
+class OptimizerState:
+    """What a stochastic solver carries from one epoch (or call) to the next:
+    the moments (SGD's velocity in row 0; Adam's first and second moments in
+    rows 0 and 1), the number of updates taken (Adam's time step) and the
+    schedule's current learning rate."""
+
+    moments: np.ndarray
+    n_updates: int
+    learning_rate: float
+
+    @classmethod
+    def fresh(cls, params, learning_rate, n_moments):
+        """Zero moments (``n_moments`` arrays, from the solver table), no update yet."""
+        moments = np.zeros((n_moments, params.shape[0]), dtype=params.dtype)
+        return cls(moments, 0, float(learning_rate))
+
+
+# --------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------
+
+
+def train_epoch(data, order, params, units, reg, settings, state, seed=0):
+    """One epoch of minibatch updates over the rows of ``data`` in ``order``.
+
+    ``params`` and ``state.moments`` are updated in place; returns the data
+    loss summed over the epoch's batches (weighted, not yet divided by the
+    weights' sum) and the state after the epoch (its update count advanced).
+    ``seed`` seeds the epoch's dropout masks and input noise."""
+    loss, n_updates = K.train_epoch(
+        data.inputs,
+        data.Y,
+        data.sample_weight,
+        order,
+        params,
+        state.moments,
+        units,
+        reg,
+        C.extra_terms(reg),
+        settings,
+        C.epoch(state.learning_rate, seed),
+        state.n_updates,
+    )
+    return loss, replace(state, n_updates=n_updates)
+
+
+def objective_and_gradient(data, params, units, reg, settings, grads):
+    """The objective J (mean data loss plus penalty) at ``params``, with its
+    gradient written into ``grads``."""
+    return K.objective_and_gradient(
+        data.inputs, data.Y, data.sample_weight, params, units, reg, settings, grads
+    )
+
+
+def objective(data, params, units, reg, settings):
+    """The objective J at ``params`` (left unchanged)."""
+    grads = np.empty_like(params)
+    return float(objective_and_gradient(data, params.copy(), units, reg, settings, grads))
+
+
+def data_loss(data, params, units, settings):
+    """The mean data loss of the network on ``data``."""
+    return K.data_loss(data.inputs, data.Y, data.sample_weight, params, units, settings)
+
+
+def penalty_value(params, units, reg):
+    """The value of the penalty terms of ``reg`` at ``params``."""
+    return K.penalty_value(params, units, reg)
+
+
+def zero_network_loss(data, settings):
+    """The mean data loss of the network whose every weight and intercept is
+    zero (its outputs are the link of zero).  O(n_samples * n_outputs)."""
+    n, m = data.Y.shape
+    zeros = np.zeros((n, m), dtype=data.Y.dtype)
+    sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
+    weighted = K.loss_and_output_delta(
+        zeros, zeros[0], data.Y, data.sample_weight, sw_total, settings.loss, np.empty_like(zeros)
+    )
+    return weighted / sw_total if sw_total > 0 else 0.0
+
+
+def blas_threads(units, batch_rows):
+    """The BLAS thread policy of a training run over products of
+    ``batch_rows`` rows (a ``BlasThreads`` context, updated each epoch)."""
+    return BlasThreads(units, batch_rows)
+
+
+# --------------------------------------------------------------------------
+# Prediction and activations
+# --------------------------------------------------------------------------
+
+
+def predict(row_chunks, n_rows, params, units, settings):
+    """The output layer's values for ``n_rows`` rows, handed over as
+    ``(rows, X_rows)`` chunks (dense or CSR/CSC ``X_rows``)."""
+    out = np.empty((n_rows, units[-1]), dtype=params.dtype)
+    with threads_for_prediction(units, n_rows, BLOCK_ROWS):
+        for rows, X_rows in row_chunks:
+            K.predict(C.input_matrix(X_rows, params.dtype), params, units, settings, out[rows])
+    return out
+
+
+def hidden_activation(values, settings):
+    """The hidden activation of ``settings`` applied to a 1-D array."""
+    b = np.ascontiguousarray(values)
+    out = np.zeros((1, b.shape[0]), dtype=b.dtype)
+    if b.shape[0]:
+        K.add_bias_and_activate(out, b, settings.activation, settings.activation_slope)
+    return out[0]
+
+
+# --------------------------------------------------------------------------
+# The active set's kernels (skreg._active_set)
+# --------------------------------------------------------------------------
+
+
+def coast(params, moments, units, reg, settings, learning_rate, n_steps, n_updates):
+    """Replay ``n_steps`` optimizer updates with a zero data gradient on a
+    one-layer network (``params`` and ``moments`` updated in place), from
+    update ``n_updates`` on."""
+    K.coast(params, moments, units, reg, settings, learning_rate, n_steps, n_updates)
+
+
+def removed_rows_gradient(kept, removed, Y, sample_weight, params, units, settings, left_out):
+    """The data gradient of the rows the active set left out, and its
+    scatter, on a sample: ``kept`` and ``removed`` are that sample's input
+    columns kept and removed (arrays or CSR), ``params`` the network without
+    the left-out units, ``left_out`` their ``RemovedUnits`` record
+    (``skreg._config.removed_units``).  Returns an ``ActiveSetChecks``."""
+    dtype = params.dtype
+    n_removed_inputs = removed.shape[1]
+    checks = K.ActiveSetChecks(
+        inputs_gradient=np.empty((n_removed_inputs, units[1]), dtype=dtype),
+        inputs_scatter=np.empty(n_removed_inputs, dtype=dtype),
+        units_gradient=np.empty(int(np.sum(left_out.counts[1:] * units[2:])), dtype=dtype),
+        units_scatter=np.empty(left_out.intercepts.size, dtype=dtype),
+    )
+    K.removed_rows_gradient(
+        C.input_matrix(kept, dtype),
+        C.input_matrix(removed, dtype),
+        C.writeable(Y, dtype),
+        C.writeable(sample_weight, dtype),
+        params,
+        units,
+        settings,
+        left_out,
+        checks,
+    )
+    return checks
