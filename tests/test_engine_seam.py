@@ -11,6 +11,7 @@ quarter of a layer is removed), which the naive engine does not implement.
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_classification, make_regression
 from sklearn.preprocessing import StandardScaler
 
@@ -216,6 +217,28 @@ def test_cv_estimator_picks_and_trains_the_same_network(
     for key in ("mean_test_score", "split0_test_score", "split1_test_score"):
         np.testing.assert_allclose(naive.cv_results_[key], real.cv_results_[key], rtol=1e-10)
     assert_same_network((real.coefs_, real.intercepts_), (naive.coefs_, naive.intercepts_), request)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param(dict(solver="adam", penalty="l1", alpha=1e-3), id="adam-l1"),
+        pytest.param(dict(solver="sgd", input_dropout=0.2, learning_rate_init=0.05), id="sgd-drop"),
+    ],
+)
+def test_sparse_inputs_train_the_same_network(params, classification, monkeypatch, request):
+    """A CSR matrix: the naive engine gets the kernels' input tuple, and input
+    dropout draws over the stored entries only."""
+    X, y = classification
+    X = sp.csr_matrix(np.where(np.abs(X) < 0.5, 0.0, X))
+
+    def train():
+        est = RegularizedMLPClassifier(**{**SMALL, "batch_size": 16, **params}).fit(X, y)
+        return est.coefs_, est.intercepts_
+
+    real, naive, _ = through_both(monkeypatch, train)
+    assert_same_network(real, naive, request)
 
 
 def test_the_naive_engine_is_the_one_used(classification, monkeypatch):
