@@ -28,6 +28,7 @@ Usage::
 
 import argparse
 import functools
+import inspect
 import json
 import os
 import statistics
@@ -499,9 +500,8 @@ def converge_fresh(model, X, y, alpha, cap):
     model.set_params(alpha=alpha, max_iter=cap, warm_start=True)
     model.best_loss_ = np.inf
     model._no_improvement_count = 0  # scikit-learn's MLP name; fit keeps it
-    before = model.n_iter_
     model.fit(X, y)
-    return model.n_iter_ - before
+    return model.n_iter_  # the epochs of this call
 
 
 def converge_carried(model, X, y, alpha, cap, tol=1e-4, patience=10):
@@ -522,7 +522,9 @@ def converge_carried(model, X, y, alpha, cap, tol=1e-4, patience=10):
 
 def warm_steps(results, datasets, splits):
     """One split per table.  Along the automatic grid of the CV estimator:
-    cold fits; the steps of ``regularization_path`` (20 epochs a step, up);
+    cold fits (200 epochs at most); the steps of ``regularization_path``
+    (default ``path_max_iter``=20, raised so that a step makes >= 100 updates:
+    50 epochs a step below 1000 training rows; up);
     warm steps run to convergence (cap 200 epochs), up and down, through
     ``fit`` (fresh Adam) or ``partial_fit`` (Adam carried)."""
     datasets = datasets or ["attrition", "boston", "hepatic_injury_qsar"]
@@ -592,7 +594,7 @@ def _warm_steps_one(results, name, cap=200):
         seed,
         [
             ("cold fits", cold),
-            ("path (20 epochs/step, up)", path),
+            ("path (default steps, up)", path),
             ("converged up, Adam fresh", converged("up", False)),
             ("converged up, Adam carried", converged("up", True)),
             ("converged down, Adam fresh", converged("down", False)),
@@ -735,15 +737,95 @@ def warm_steps_table(rows):
     return "\n\n".join(out)
 
 
+# Paired differences on the same split: (variant a, variant b, key), a - b.
+PAIRS = {
+    "target_scale": [
+        ("skreg_default scaled y", "skreg_default raw y", "score"),
+        ("skreg_cv scaled y", "skreg_cv raw y", "score"),
+        ("skreg_cv_l1 scaled y", "skreg_cv_l1 raw y", "score"),
+        ("sklearn_grid scaled y", "sklearn_grid raw y", "score"),
+        ("skreg_cv scaled y", "sklearn_grid scaled y", "score"),
+        ("skreg_cv_l1 scaled y", "sklearn_grid scaled y", "score"),
+    ],
+    "ensemble": [
+        ("fold_ensemble", "cold_refit", "score"),
+        ("fold_ensemble", "cv_model", "score"),
+        ("cold_refit", "cv_model", "score"),
+        ("fold_ensemble", "cold_refit", "log_loss"),
+        ("fold_ensemble", "cv_model", "log_loss"),
+    ],
+    "grid_ends": [
+        ("l2 warm extended grid", "l2 warm auto grid", "score"),
+        ("l1 warm extended grid", "l1 warm auto grid", "score"),
+        ("l2 cold extended grid", "l2 cold extended grid", "score-auto_score"),
+        ("l1 cold extended grid", "l1 cold extended grid", "score-auto_score"),
+        ("l2 cold extended grid", "l2 warm auto grid", "score"),
+        ("l1 cold extended grid", "l1 warm auto grid", "score"),
+    ],
+    "search_space": [
+        (variant, "cv l2 (100,) max_iter 200", "score")
+        for variant in (
+            "cv elasticnet l1_ratio [.1,.5,.9,1]",
+            "cv l2 (32,)",
+            "cv l2 (100,100)",
+            "cv l2 max_iter 500",
+            "plain early_stopping alpha 1e-4",
+            "plain early_stopping alpha 1e-2",
+            "plain early_stopping alpha 1e-1",
+        )
+    ],
+}
+
+
+def _value(row, key):
+    if "-" in key:  # a difference within the row
+        first, second = key.split("-")
+        return row.get(first, np.nan) - row.get(second, np.nan)
+    return row.get(key, np.nan)
+
+
+def pairs_table(rows, experiment):
+    """Per (dataset, pair): mean ± sd over splits of a - b, and a's wins."""
+    by = {}
+    for r in rows:
+        if r["experiment"] == experiment and r["status"] == "ok":
+            by[(r["dataset"], r["split"], r["variant"])] = r
+    datasets = list(dict.fromkeys(d for d, _, _ in by))
+    lines = []
+    for a, b, key in PAIRS.get(experiment, []):
+        all_diffs = []
+        for dataset in datasets:
+            splits = sorted({k[1] for k in by if k[0] == dataset})
+            diffs = [
+                _value(by[(dataset, k, a)], key.split("-")[0] if a != b else key)
+                - (_value(by[(dataset, k, b)], key) if a != b else 0.0)
+                for k in splits
+                if (dataset, k, a) in by and (dataset, k, b) in by
+            ]
+            diffs = [d for d in diffs if np.isfinite(d)]
+            if not diffs:
+                continue
+            all_diffs += diffs
+            wins = sum(d > 0 for d in diffs)
+            lines.append([dataset, f"{a} − {b}", key, _mean_sd(diffs), f"{wins}/{len(diffs)}"])
+        if all_diffs:
+            wins = sum(d > 0 for d in all_diffs)
+            label = f"**{a} − {b}**"
+            lines.append(["**all**", label, key, _mean_sd(all_diffs), f"{wins}/{len(all_diffs)}"])
+    headers = ["dataset", "a − b", "key (log_loss: lower is better)", "mean ± sd", "a > b"]
+    return C.markdown_table(headers, lines) if lines else ""
+
+
 def markdown(data):
     parts = ["# Tuning study (issue 21)", __doc__.split("\n\n")[0]]
     experiments = sorted({r["experiment"] for r in data["rows"]}, key=list(EXPERIMENTS).index)
     for experiment in experiments:
-        parts.append(f"## {experiment}\n\n{EXPERIMENTS[experiment].__doc__.strip()}")
+        parts.append(f"## {experiment}\n\n{inspect.cleandoc(EXPERIMENTS[experiment].__doc__)}")
         if experiment == "warm_steps":
             parts.append(warm_steps_table(data["rows"]))
         else:
             parts.append(summary_table(data["rows"], experiment))
+            parts.append(pairs_table(data["rows"], experiment))
     return "\n\n".join(parts) + "\n"
 
 
