@@ -385,7 +385,7 @@ def grid_ends(results, datasets, splits):
     ×10, ×100 on the strong side; cold CV over the extended grid
     (path_warm_start=False, so that every rate is a cold fit on each fold)
     says where the best rate is.  Regression targets standardized."""
-    datasets = datasets or ["boston", "hitters", "attrition", "hepatic_injury_qsar"]
+    datasets = datasets or ["biomass", "boston", "hitters", "attrition"]
     for name in datasets:
         for seed in range(splits):
             s = Split(name, seed, scale_y=True)
@@ -523,8 +523,8 @@ def converge_carried(model, X, y, alpha, cap, tol=1e-4, patience=10):
 def warm_steps(results, datasets, splits):
     """One split per table.  Along the automatic grid of the CV estimator:
     cold fits (200 epochs at most); the steps of ``regularization_path``
-    (default ``path_max_iter``=20, raised so that a step makes >= 100 updates:
-    50 epochs a step below 1000 training rows; up);
+    (default ``path_max_iter``=20, raised so that a step makes >= 100 Adam
+    updates: 50 epochs a step on boston's 379 training rows; up);
     warm steps run to convergence (cap 200 epochs), up and down, through
     ``fit`` (fresh Adam) or ``partial_fit`` (Adam carried)."""
     datasets = datasets or ["attrition", "boston", "hepatic_injury_qsar"]
