@@ -719,8 +719,45 @@ def summary_table(rows, experiment):
     return C.markdown_table(["dataset", "variant", *keys], lines)
 
 
+def warm_steps_summary(rows):
+    """Per (table, variant): total epochs, the best test score over the grid
+    and its rate index, and against the cold fits at the same rates the mean
+    test-score gap, the mean gap in the data loss on the training part and in
+    ``loss_`` (the objective, penalty included, averaged over the last epoch);
+    negative: lower."""
+    ok = [r for r in rows if r["experiment"] == "warm_steps" and r["status"] == "ok"]
+    cold = {r["dataset"]: r for r in ok if r["variant"] == "cold fits"}
+    lines = []
+    for r in ok:
+        ref = cold.get(r["dataset"])
+        score, loss = np.array(r["score"]), np.array(r["train_loss"])
+        objective = np.array(r["objective"])
+        best = int(np.argmax(score))
+        gaps = ["-", "-", "-"]
+        if ref is not None:
+            gaps = [
+                f"{np.mean(score - np.array(ref['score'])):+.3f}",
+                f"{np.mean(loss - np.array(ref['train_loss'])):+.4f}",
+                f"{np.mean(objective - np.array(ref['objective'])):+.4f}",
+            ]
+        lines.append(
+            [r["dataset"], r["variant"], r["total_epochs"], f"{score[best]:.3f}", best, *gaps]
+        )
+    headers = [
+        "dataset",
+        "variant",
+        "epochs",
+        "best test score",
+        "its rate index",
+        "mean score − cold",
+        "mean train data loss − cold",
+        "mean loss_ (objective) − cold",
+    ]
+    return C.markdown_table(headers, lines)
+
+
 def warm_steps_table(rows):
-    out = []
+    out = [warm_steps_summary(rows)]
     for r in rows:
         if r["experiment"] != "warm_steps" or r["status"] != "ok":
             continue
@@ -784,6 +821,13 @@ def _value(row, key):
     return row.get(key, np.nan)
 
 
+def _signs(diffs):
+    """How many differences are positive / zero (within 1e-9) / negative."""
+    above = sum(d > 1e-9 for d in diffs)
+    below = sum(d < -1e-9 for d in diffs)
+    return f"{above} / {len(diffs) - above - below} / {below}"
+
+
 def pairs_table(rows, experiment):
     """Per (dataset, pair): mean ± sd over splits of a - b, and a's wins."""
     by = {}
@@ -806,13 +850,11 @@ def pairs_table(rows, experiment):
             if not diffs:
                 continue
             all_diffs += diffs
-            wins = sum(d > 0 for d in diffs)
-            lines.append([dataset, f"{a} − {b}", key, _mean_sd(diffs), f"{wins}/{len(diffs)}"])
+            lines.append([dataset, f"{a} − {b}", key, _mean_sd(diffs), _signs(diffs)])
         if all_diffs:
-            wins = sum(d > 0 for d in all_diffs)
             label = f"**{a} − {b}**"
-            lines.append(["**all**", label, key, _mean_sd(all_diffs), f"{wins}/{len(all_diffs)}"])
-    headers = ["dataset", "a − b", "key (log_loss: lower is better)", "mean ± sd", "a > b"]
+            lines.append(["**all**", label, key, _mean_sd(all_diffs), _signs(all_diffs)])
+    headers = ["dataset", "a − b", "key (log_loss: lower is better)", "mean ± sd", "> / = / <"]
     return C.markdown_table(headers, lines) if lines else ""
 
 
