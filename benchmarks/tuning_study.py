@@ -384,8 +384,12 @@ def grid_ends(results, datasets, splits):
     """The automatic grid (10 rates), extended by /10 on the weak side and
     ×10, ×100 on the strong side; cold CV over the extended grid
     (path_warm_start=False, so that every rate is a cold fit on each fold)
-    says where the best rate is.  Regression targets standardized."""
-    datasets = datasets or ["biomass", "boston", "hitters", "attrition"]
+    says where the best rate is.  Regression targets standardized.
+    alpha_index: in the automatic grid (0-9) for "warm auto grid", in the
+    extended grid (0 = /10, 1-10 = automatic, 11 = ×10, 12 = ×100) otherwise;
+    auto_score: test score of a cold fit at the best rate of the cold CV
+    restricted to the automatic grid."""
+    datasets = datasets or ["biomass", "college", "boston", "hitters", "attrition"]
     for name in datasets:
         for seed in range(splits):
             s = Split(name, seed, scale_y=True)
