@@ -1,11 +1,10 @@
 """``import skreg`` survives Numba's ``appdirs`` moving: that module is a
-Numba internal, used only to name Numba's user-wide cache folder."""
+Numba internal, and skreg names Numba's user-wide cache folder itself
+(``numba_user_cache_dir``, checked against Numba's in test_numba_cache.py)."""
 
 import os
 import subprocess
 import sys
-
-import skreg._numba_cache as cache
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -18,7 +17,7 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     import skreg
     from skreg import _kernels, _numba_cache
-print(_numba_cache.AppDirs is None, _kernels.DISK_CACHE,
+print(_kernels.DISK_CACHE,
       [str(w.message) for w in caught if issubclass(w.category, _numba_cache.NumbaCacheWarning)])
 """
 
@@ -30,16 +29,4 @@ def test_import_succeeds_without_numbas_appdirs():
     )
     assert done.returncode == 0, done.stderr
     # the folder beside the sources still takes the cache: no warning
-    assert done.stdout.split("\n")[-2] == "True True []"
-
-
-def test_without_appdirs_the_other_folders_decide(tmp_path, monkeypatch):
-    monkeypatch.setattr(cache, "AppDirs", None)
-    monkeypatch.setattr(cache.config, "CACHE_DIR", "")
-    writable = tmp_path / "ok" / "_kernels.py"
-    writable.parent.mkdir()
-    assert cache.numba_has_a_folder(str(writable))
-    blocked = tmp_path / "blocked" / "_kernels.py"
-    blocked.parent.mkdir()
-    (blocked.parent / "__pycache__").write_text("a file where the folder would go")
-    assert not cache.numba_has_a_folder(str(blocked))
+    assert done.stdout.split("\n")[-2] == "True []"
