@@ -308,12 +308,31 @@ def test_a_class_missing_from_a_training_fold_is_named(scoring, data):
         first_class_only(est, X, y)
 
 
+class RecordingGroupKFold(GroupKFold):
+    """GroupKFold that keeps the groups of each test fold it made."""
+
+    def split(self, X, y=None, groups=None):
+        self.test_groups = []
+        for train, test in super().split(X, y, groups):
+            self.test_groups.append(set(groups[test]))
+            assert not set(groups[train]) & set(groups[test])
+            yield train, test
+
+
+@pytest.mark.parametrize("refit", [False, True])
 @pytest.mark.parametrize("Est", CV_BOTH)
-def test_groups_reach_the_splitter(Est, data):
+def test_groups_reach_the_splitter(Est, refit, data):
     X, y = data
+    if refit:  # other groups the second time: the splitter must see the new ones
+        est = tiny(Est, cv=RecordingGroupKFold(n_splits=2))
+        est.fit(X, targets(Est, y), groups=np.arange(len(y)) % 6)
+    else:
+        est = tiny(Est, cv=RecordingGroupKFold(n_splits=2))
     groups = np.arange(len(y)) % 4
-    est = tiny(Est, cv=GroupKFold(n_splits=2)).fit(X, targets(Est, y), groups=groups)
+    est.fit(X, targets(Est, y), groups=groups)
     assert len([key for key in est.cv_results_ if key.startswith("split")]) == 2
+    first, second = est.cv.test_groups  # this fit's groups, split whole between the folds
+    assert first | second == {0, 1, 2, 3} and not first & second
     with pytest.raises(ValueError, match="'groups' parameter should not be None"):
         tiny(Est, cv=GroupKFold(n_splits=2)).fit(X, targets(Est, y))
 
