@@ -226,7 +226,9 @@ class EpochCallbacks(EpochListener):
 
 
 def epoch_listeners(estimator, context, X, y, sample_weight):
-    """The listeners that report a fit's epochs to its callbacks."""
-    if context is None:
+    """The listeners that report a fit's epochs to its callbacks: none when
+    it has no callback to hear them (its epochs may then run several to a
+    kernel call, ``skreg._training``)."""
+    if context is None or not getattr(_owner(context, estimator), "_skl_callbacks", None):
         return ()
     return (EpochCallbacks(estimator, context, X, y, sample_weight),)

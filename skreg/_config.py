@@ -365,6 +365,27 @@ def epoch(learning_rate, seed=0):
     return K.Epoch(learning_rate=float(learning_rate), seed=int(seed))
 
 
+def epoch_run(learning_rate, t, sw_total, limit, stopping, n_epochs):
+    """The ``EpochRun`` record of ``n_epochs`` epochs at ``learning_rate``
+    from update ``t``: ``stopping`` is ``(tol, n_iter_no_change, best_loss,
+    no_improvement_count, unsettled_epochs)``, the stopping rule's settings
+    and state at the start; ``limit`` the largest objective that is not
+    divergence."""
+    tol, n_iter_no_change, best_loss, count, unsettled = stopping
+    return K.EpochRun(
+        learning_rate=float(learning_rate),
+        t=int(t),
+        sw_total=float(sw_total),
+        limit=float(limit),
+        tol=float(tol),
+        n_iter_no_change=float(n_iter_no_change),
+        best_loss=float(best_loss),
+        no_improvement_count=int(count),
+        unsettled=int(unsettled),
+        curve=np.empty(n_epochs, dtype=np.float64),
+    )
+
+
 # --------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------

@@ -93,6 +93,54 @@ def train_epoch(data, order, params, units, reg, settings, state, seed=0):
     return loss, replace(state, n_updates=n_updates)
 
 
+class EpochsEnd(NamedTuple):
+    """How a run of ``train_epochs`` ended."""
+
+    curve: np.ndarray  # the objective J after each epoch run
+    reason: str  # "ran out" (every epoch ran), "converged" or "diverged"
+    best_loss: float  # the stopping rule's state after the last epoch run
+    no_improvement_count: int
+    unsettled_epochs: int
+
+
+STOP_REASONS = {K.STOP_NONE: "ran out", K.STOP_CONVERGED: "converged", K.STOP_DIVERGED: "diverged"}
+
+
+def train_epochs(data, orders, seeds, params, units, reg, settings, state, stopping, limit):
+    """Epochs of ``train_epoch`` in one call, epoch e over the rows
+    ``orders[e]`` (a 2-D int64 array) with the seed ``seeds[e]``, at the
+    constant ``state.learning_rate``, each followed by the trainer's
+    end-of-epoch rules: the objective J (the epoch's mean data loss plus the
+    penalty at its end), the divergence check (J not finite or above
+    ``limit``) and the stopping rule, whose settings and state at the start
+    ``stopping`` gives as ``(tol, n_iter_no_change, best_loss,
+    no_improvement_count, unsettled_epochs)`` (see ``skreg._training``).
+    The first epoch that diverges or fires the rule is the last one run.
+
+    ``params`` and ``state.moments`` are updated in place; returns an
+    ``EpochsEnd`` and the state after the last epoch run."""
+    sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
+    run = C.epoch_run(
+        state.learning_rate, state.n_updates, sw_total, limit, stopping, orders.shape[0]
+    )
+    n_run, n_updates, reason, best, count, unsettled = K.train_epochs(
+        data.inputs,
+        data.Y,
+        data.sample_weight,
+        orders,
+        seeds,
+        params,
+        state.moments,
+        units,
+        reg,
+        C.extra_terms(reg),
+        settings,
+        run,
+    )
+    end = EpochsEnd(run.curve[:n_run], STOP_REASONS[reason], best, count, unsettled)
+    return end, replace(state, n_updates=n_updates)
+
+
 def objective_and_gradient(data, params, units, reg, settings, grads):
     """The objective J (mean data loss plus penalty) at ``params``, with its
     gradient written into ``grads``."""

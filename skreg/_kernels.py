@@ -118,6 +118,28 @@ class Epoch(NamedTuple):
     seed: int  # seed of Numba's generator (dropout masks, input noise)
 
 
+class EpochRun(NamedTuple):
+    """A run of epochs in one call of ``train_epochs``: what the epochs
+    share, the stopping rule's settings and state at the start, and where
+    the objectives go."""
+
+    learning_rate: float  # constant over the run
+    t: int  # optimizer updates taken before the run
+    sw_total: float  # the sample weights' sum, which divides the data loss
+    limit: float  # the largest objective that is not divergence
+    tol: float
+    n_iter_no_change: float
+    best_loss: float
+    no_improvement_count: int
+    unsettled: int  # epochs left whose objective the rule does not count
+    curve: np.ndarray  # float64, receives each epoch's objective
+
+
+# Why ``train_epochs`` returned: its epochs ran out, the stopping rule
+# fired, or the objective diverged.
+STOP_NONE, STOP_CONVERGED, STOP_DIVERGED = 0, 1, 2
+
+
 class RemovedUnits(NamedTuple):
     """The hidden units a fit has left out, for ``removed_rows_gradient``:
     for each hidden layer l (``counts[l]`` units; entry 0 is unused), their
@@ -1035,17 +1057,39 @@ def train_epoch(inputs, Y, sw, order, params, moments, units, reg, extra, settin
     optimizer's state (see ``update_span``), updated in place; ``t`` is the
     number of optimizer updates taken so far (Adam's time step).  Returns
     ``(sum_i sw_i * loss_i over the epoch, new t)``; the penalty is not
-    included.  Buffers are allocated once here, before the batch loop.
+    included.
 
     Nothing here checks shapes or indices: ``skreg._training`` checks that
     the arrays agree with ``units`` and with each other before calling, and
     the estimators validate the data (``skreg._validation``) before that.
     """
+    return epoch_pass(
+        inputs,
+        Y,
+        sw,
+        order,
+        params,
+        moments,
+        units,
+        reg,
+        extra,
+        settings,
+        epoch.learning_rate,
+        epoch.seed,
+        t,
+    )
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
+def epoch_pass(inputs, Y, sw, order, params, moments, units, reg, extra, settings, lr, seed, t):
+    """The body of ``train_epoch`` (its arguments, the ``Epoch`` record's
+    fields apart), shared with ``train_epochs``.  Buffers are allocated once
+    here, before the batch loop."""
     n_samples = order.shape[0]
     batch = min(settings.batch_size, n_samples)
     n_weights = units.shape[0] - 1
     n_out = units[n_weights]
-    seed_generator(epoch.seed)
+    seed_generator(seed)
 
     batch_buffers = allocate_batch_buffers(inputs, order, batch, units[0])
     acts, derivs, deltas = allocate_layer_buffers(units, batch, params)
@@ -1077,19 +1121,57 @@ def train_epoch(inputs, Y, sw, order, params, moments, units, reg, extra, settin
         )
         backward(Xb, params, units, acts, derivs, deltas, grads, n)
         t += 1
-        optimizer_step(
+        optimizer_step(params, grads, moments, step_sizes, units, reg, extra, settings, lr, t)
+    return total_loss, t
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def train_epochs(inputs, Y, sw, orders, seeds, params, moments, units, reg, extra, settings, run):
+    """Epoch after epoch of ``train_epoch``, epoch e over the rows
+    ``orders[e]`` with the seed ``seeds[e]``, at ``run.learning_rate`` from
+    time step ``run.t``, each followed by the trainer's end-of-epoch rules
+    (``skreg._training``): the objective J (the epoch's data loss over
+    ``run.sw_total``, plus the penalty of the weights at the end) goes into
+    ``run.curve[e]``; above ``run.limit`` or not finite, training has
+    diverged; else the stopping rule counts the epochs without an
+    improvement of ``run.tol`` (``run.unsettled`` epochs first go
+    uncounted), and stops when they are more than ``run.n_iter_no_change``.
+
+    Returns ``(epochs run, new t, STOP_*, best objective, epochs without
+    improvement, unsettled epochs left)``: what the trainer needs to go on
+    as if it had run the epochs one by one.
+    """
+    t = run.t
+    best, count, unsettled = run.best_loss, run.no_improvement_count, run.unsettled
+    for e in range(orders.shape[0]):
+        loss, t = epoch_pass(
+            inputs,
+            Y,
+            sw,
+            orders[e],
             params,
-            grads,
             moments,
-            step_sizes,
             units,
             reg,
             extra,
             settings,
-            epoch.learning_rate,
+            run.learning_rate,
+            seeds[e],
             t,
         )
-    return total_loss, t
+        objective = loss / run.sw_total if run.sw_total > 0 else 0.0
+        objective += penalty_value(params, units, reg)
+        run.curve[e] = objective
+        if not np.isfinite(objective) or objective > run.limit:
+            return e + 1, t, STOP_DIVERGED, best, count, unsettled
+        if unsettled > 0:
+            unsettled -= 1
+        else:
+            count = count + 1 if objective > best - run.tol else 0
+            best = min(best, objective)
+        if count > run.n_iter_no_change:
+            return e + 1, t, STOP_CONVERGED, best, count, unsettled
+    return orders.shape[0], t, STOP_NONE, best, count, unsettled
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")

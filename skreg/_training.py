@@ -38,6 +38,15 @@ _MAX_SEED = 2**31 - 1
 # penalty at the start of the call (docs/design.rst, "Training").
 EXPLOSION_FACTOR = 1e4
 
+# Epochs that nothing in Python needs to see one by one run in one kernel
+# call (``_in_runs``): on small tables the Python around a lone epoch costs
+# several times its arithmetic.  A run holds at most this many epochs, and
+# at most this many rows over its epochs (one epoch at least): an interrupt
+# waits for the run to end, and the run's row orders (8 bytes a row) stay
+# small.  Past a few thousand rows an epoch's arithmetic dwarfs its Python.
+MAX_RUN_EPOCHS = 50
+MAX_RUN_ROWS = 2**17
+
 
 class TrainingDiverged(ValueError):
     """The objective became non-finite or exploded during training."""
@@ -57,6 +66,11 @@ class Schedule:
     @property
     def adaptive(self):
         return self.scheduled and self.kind == "adaptive"
+
+    @property
+    def fixed(self):
+        """Whether the rate stays as it is over a call's epochs."""
+        return not self.scheduled or self.kind == "constant"
 
     def after_epoch(self, samples_seen):
         """The rate after an epoch, for 'invscaling'; None keeps the rate."""
@@ -239,9 +253,14 @@ def train_stochastic(
     scale = objective_scale(params, units, data, reg, settings)
 
     progress.n_iter = 0  # as scikit-learn: the epochs of this call
+    in_runs = _in_runs(reg, schedule, stopping, progress, incremental, verbose, listeners)
     try:
         with blas, interrupts.kernel_calls():
-            for _ in range(stopping.max_iter):
+            if in_runs:
+                _train_in_runs(
+                    epochs, progress, stopping, scale, _remedies(settings, reg, schedule)
+                )
+            for _ in range(0 if in_runs else stopping.max_iter):
                 interrupts.check()
                 started = time.perf_counter()
                 _begin(listeners, progress.n_iter + 1)
@@ -281,6 +300,50 @@ def train_stochastic(
             listener.on_training_end()
     if best_params is not None:
         params[:] = best_params
+
+
+def _in_runs(reg, schedule, stopping, progress, incremental, verbose, listeners):
+    """Whether the epochs may run several to a kernel call: nothing sees
+    them one by one (listeners, validation, verbose output, the active set's
+    checks, ``partial_fit``'s single epoch), and the rate stays put."""
+    alone = listeners or incremental or verbose or stopping.validation is not None
+    return not alone and schedule.fixed and progress.best_loss is not None and not applies(reg)
+
+
+def _train_in_runs(epochs, progress, stopping, scale, remedies):
+    """Train as the one-epoch loop of ``train_stochastic`` does, with no
+    listener and a fixed rate, a run of epochs per kernel call; the kernel
+    applies the divergence check and the stopping rule after each epoch."""
+    limit = EXPLOSION_FACTOR * scale if scale > 0 else np.inf
+    while progress.n_iter < stopping.max_iter:
+        interrupts.check()
+        rule = (
+            stopping.tol,
+            stopping.n_iter_no_change,
+            progress.best_loss,
+            progress.no_improvement_count,
+            progress.unsettled_epochs,
+        )
+        end = epochs.run_many(stopping.max_iter - progress.n_iter, rule, limit)
+        curve = end.curve.tolist()
+        progress.n_iter += len(curve)
+        progress.samples_seen += epochs.data.n_samples * len(curve)
+        progress.loss = curve[-1]
+        if end.reason == "diverged":
+            progress.loss_curve.extend(curve[:-1])
+            _check_divergence(progress.loss, scale, f"epoch {progress.n_iter}", remedies)
+        progress.loss_curve.extend(curve)
+        progress.best_loss = end.best_loss
+        progress.no_improvement_count = end.no_improvement_count
+        progress.unsettled_epochs = end.unsettled_epochs
+        if end.reason == "converged":
+            return
+        if progress.n_iter == stopping.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({stopping.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
 
 
 def _stop_after_epoch(progress, stopping, schedule, optimizer, verbose):
@@ -337,6 +400,54 @@ class _Epochs:
             self.active_set.write_back(reduced, opt.moments, rate, t_start, opt.n_updates)
         data_loss = data_loss / self.sw_total if self.sw_total > 0 else 0.0
         return data_loss + engine.penalty_value(self.params, self.units, self.reg)
+
+    def run_many(self, most, rule, limit):
+        """Up to ``most`` epochs in one engine call (no active set, a fixed
+        rate), with the rows and seeds ``run`` would draw, until the
+        divergence check (objective above ``limit``) or the stopping rule
+        (``rule``: see ``engine.train_epochs``) ends them.  Returns the
+        engine's ``EpochsEnd``."""
+        n_epochs = min(most, MAX_RUN_EPOCHS, max(1, MAX_RUN_ROWS // self.order.size))
+        drawn_from = self.random_state.get_state()
+        orders, seeds = self._draw(n_epochs)
+        self.blas.update(self.units)
+        opt = self.optimizer
+        state = OptimizerState(opt.moments, opt.n_updates, opt.learning_rate)
+        end, state = engine.train_epochs(
+            self.data,
+            orders,
+            seeds,
+            self.params,
+            self.units,
+            self.reg,
+            self.settings,
+            state,
+            rule,
+            limit,
+        )
+        opt.n_updates = state.n_updates
+        n_run = end.curve.shape[0]
+        if n_run < n_epochs:
+            # Draw again, only the epochs that ran: the generator goes on as
+            # after as many epochs of ``run``.
+            self.random_state.set_state(drawn_from)
+            orders, _ = self._draw(n_run)
+        self.order[:] = orders[n_run - 1]
+        return end
+
+    def _draw(self, n_epochs):
+        """The rows and seeds of the next ``n_epochs`` epochs, as ``run``
+        draws them: a 2-D int64 array of row orders, and the seeds."""
+        orders = np.empty((n_epochs, self.order.size), dtype=np.int64)
+        seeds = np.zeros(n_epochs, dtype=np.int64)
+        order = self.order.copy()
+        for e in range(n_epochs):
+            if self.shuffle:
+                self.random_state.shuffle(order)
+            orders[e] = order
+            if self.needs_seed:
+                seeds[e] = self.random_state.randint(_MAX_SEED)
+        return orders, seeds
 
 
 def objective_scale(params, units, data, reg, settings):

@@ -608,3 +608,39 @@ def naive_train_epoch(X, Y, sw, order, params, state, t, batch_size, activation,
         t += 1
         params, state = naive_optimizer_step(params, grads, state, t, opt, reg)
     return params, state, t, total
+
+
+def naive_train_epochs(X, Y, sw, orders, params, state, t, config, stopping, limit):
+    """``naive_train_epoch`` over each row order of ``orders`` in turn, each
+    followed by the trainer's end-of-epoch rules: the objective (the epoch's
+    weighted data loss over the weights' sum, plus the penalty), divergence
+    (not finite or above ``limit``) and the stopping rule, with ``stopping =
+    (tol, n_iter_no_change, best, count, unsettled)``.  ``config`` is
+    ``(batch_size, activation, loss, opt, reg)`` as ``naive_train_epoch``
+    takes them.  Returns ``(params, state, t, curve, reason, best, count,
+    unsettled)``, reason "ran out", "converged" or "diverged"."""
+    batch_size, activation, loss, opt, reg = config
+    tol, n_iter_no_change, best, count, unsettled = stopping
+    sw_total = float(np.sum(np.asarray(sw, np.float64)))
+    curve, reason = [], "ran out"
+    for order in orders:
+        params, state, t, total = naive_train_epoch(
+            X, Y, sw, order, params, state, t, batch_size, activation, loss, opt, reg
+        )
+        penalty = naive_penalty_value(
+            params[0], reg.get("alpha", 0.0), reg.get("rho", 0.0), reg.get("group_alpha", 0.0)
+        )
+        objective = (total / sw_total if sw_total > 0 else 0.0) + penalty
+        curve.append(objective)
+        if not np.isfinite(objective) or objective > limit:
+            reason = "diverged"
+            break
+        if unsettled > 0:
+            unsettled -= 1
+        else:
+            count = count + 1 if objective > best - tol else 0
+            best = min(best, objective)
+        if count > n_iter_no_change:
+            reason = "converged"
+            break
+    return params, state, t, curve, reason, best, count, unsettled

@@ -221,6 +221,30 @@ def train_epoch(data, order, params, units, reg, settings, state, seed=0):
     return total, replace(state, n_updates=t)
 
 
+def train_epochs(data, orders, seeds, params, units, reg, settings, state, stopping, limit):
+    """``train_epoch`` epoch after epoch, each followed by the objective,
+    the divergence check and the stopping rule, written out in full."""
+    tol, n_iter_no_change, best, count, unsettled = stopping
+    sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
+    curve, reason = [], "ran out"
+    for order, seed in zip(orders, seeds):
+        loss, state = train_epoch(data, order, params, units, reg, settings, state, seed)
+        objective = (loss / sw_total if sw_total > 0 else 0.0) + penalty_value(params, units, reg)
+        curve.append(objective)
+        if not np.isfinite(objective) or objective > limit:
+            reason = "diverged"
+            break
+        if unsettled > 0:
+            unsettled -= 1
+        else:
+            count = count + 1 if objective > best - tol else 0
+            best = min(best, objective)
+        if count > n_iter_no_change:
+            reason = "converged"
+            break
+    return E.EpochsEnd(np.array(curve), reason, best, count, unsettled), state
+
+
 def objective_and_gradient(data, params, units, reg, settings, grads):
     CALLS["objective_and_gradient"] += 1
     X, Y = dense_inputs(data.inputs), data.Y.astype(np.float64)
@@ -313,6 +337,7 @@ def removed_rows_gradient(*args, **kwargs):
 
 FUNCTIONS = (
     "train_epoch",
+    "train_epochs",
     "objective_and_gradient",
     "objective",
     "data_loss",

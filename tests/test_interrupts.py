@@ -44,6 +44,12 @@ def slow_cv(**params):
     )
 
 
+def one_epoch_per_call(*args):
+    """For ``skreg._training._in_runs``: every epoch goes through
+    ``_Epochs.run``, where these tests raise their interrupts."""
+    return False
+
+
 @pytest.fixture
 def epochs_interrupted_at(monkeypatch):
     """``epochs_interrupted_at(n)``: the n-th epoch started (over every thread)
@@ -62,6 +68,7 @@ def epochs_interrupted_at(monkeypatch):
             return run(self)
 
         monkeypatch.setattr(skreg._training._Epochs, "run", interrupted_nth)
+        monkeypatch.setattr(skreg._training, "_in_runs", one_epoch_per_call)
         return started
 
     return arm
@@ -217,6 +224,7 @@ def test_sigint_ends_a_threaded_cv_fit_promptly():
             return run(self)
 
         skreg._training._Epochs.run = first_epoch_sends_sigint
+        skreg._training._in_runs = lambda *args: False  # every epoch through run
         X, y = make_classification(n_samples=2000, n_features=20, random_state=0)
         est = RegularizedMLPClassifierCV(
             hidden_layer_sizes=(64,), alphas=20, cv=5, max_iter=500, path_max_iter=500,
@@ -304,6 +312,7 @@ def test_a_wrapped_interrupt_in_a_fit_is_an_interrupt(data, monkeypatch):
         return run(self)
 
     monkeypatch.setattr(skreg._training._Epochs, "run", wrapped_at_third)
+    monkeypatch.setattr(skreg._training, "_in_runs", one_epoch_per_call)
     est = RegularizedMLPClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
     with pytest.warns(UserWarning, match="interrupted"):
         est.fit(X, y)

@@ -545,6 +545,7 @@ def test_an_interrupt_stops_after_the_epoch_and_keeps_the_model(noisy, monkeypat
         return run(self)
 
     monkeypatch.setattr(skreg._training._Epochs, "run", interrupted_third)
+    monkeypatch.setattr(skreg._training, "_in_runs", lambda *args: False)  # through run
     with pytest.warns(UserWarning, match="Training interrupted by user"):
         est = wide(n_iter_no_change=100).fit(X, y)
     assert est.n_iter_ == 2 and len(est.loss_curve_) == 2
