@@ -12,10 +12,18 @@ from sklearn.preprocessing import StandardScaler
 import skreg._active_set as A
 import skreg._config as C
 import skreg._kernels as K
+import skreg._training
 from skreg import RegularizedMLPClassifier
 
 import naive as N
 from conftest import settings_record
+
+
+@pytest.fixture(autouse=True)
+def active_set_on_small_data(monkeypatch):
+    """The tests' 400 rows train on the active set (which the trainer
+    keeps for larger data, where it pays)."""
+    monkeypatch.setattr(skreg._training, "ACTIVE_SET_MIN_ROWS", 0)
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 from test_kernels import Problem, check_state, initial_state, kernel_config, split_case
 
+import skreg._active_set as A
 import skreg._config as C
 import skreg._engine as E
 import skreg._kernels as K
@@ -29,9 +30,9 @@ import naive_engine
 
 ESTIMATORS = [RegularizedMLPClassifier, RegularizedMLPRegressor]
 SMALL = dict(hidden_layer_sizes=(8,), batch_size=16, random_state=3)
-# Settings that each take a different way through the kernels.  L1, elastic
-# net and group lasso would train on the active set, which runs one epoch at
-# a time: the tests switch it off (``no_active_set``) for both fits.
+# Settings that each take a different way through the kernels.  (L1,
+# elastic net and group lasso train on the active set, one epoch at a time,
+# only on more rows than these tests have.)
 CASES = {
     "adam": dict(),
     "sgd": dict(solver="sgd", learning_rate_init=0.05),
@@ -75,10 +76,6 @@ def runs(monkeypatch):
 
 def one_epoch_per_call(monkeypatch):
     monkeypatch.setattr(T, "_in_runs", lambda *args: False)
-
-
-def no_active_set(monkeypatch):
-    monkeypatch.setattr(T, "applies", lambda reg: False)
 
 
 def fit_and_refit(Est, X, y, params):
@@ -128,7 +125,6 @@ def test_runs_train_the_models_of_one_epoch_per_call(Est, case, data, runs, monk
     next fit."""
     X, y = data[Est]
     params = dict(CASES[case], max_iter=120 if case == "stops_early" else 60)
-    no_active_set(monkeypatch)
     _, *in_runs = fit_and_refit(Est, X, y, params)
     assert runs and max(runs) > 1  # several epochs went to one kernel call
     with monkeypatch.context() as patch:
@@ -322,3 +318,20 @@ def test_an_interrupt_between_runs_keeps_the_model_of_the_runs_done(Est, data, m
             same = Est(**SMALL, max_iter=8).fit(X, y)
     for a, b in zip(est.coefs_ + est.intercepts_, same.coefs_ + same.intercepts_):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("params", [dict(penalty="l1", alpha=1e-2), dict(group_alpha=1e-2)])
+def test_the_active_set_only_on_data_where_it_pays(Est, params, data, runs, monkeypatch):
+    """On small data its check of the removed rows reads every row before
+    each epoch and costs more than it saves: an L1 or group fit trains in
+    runs there, and on the active set, one epoch at a time, on larger data."""
+    X, y = data[Est]
+    built = []
+    monkeypatch.setattr(T, "ActiveSet", lambda *args: built.append(1) or A.ActiveSet(*args))
+    Est(**SMALL, **params, max_iter=20).fit(X, y)
+    assert runs and not built
+    monkeypatch.setattr(T, "ACTIVE_SET_MIN_ROWS", X.shape[0])
+    runs.clear()
+    Est(**SMALL, **params, max_iter=20).fit(X, y)
+    assert built and not runs

@@ -52,7 +52,7 @@ def test_largest_product():
 def test_small_networks_train_on_one_thread(requested, machine_load):
     X, y = make_classification(n_samples=100, n_features=5, random_state=0)
     RegularizedMLPClassifier(hidden_layer_sizes=(8,), max_iter=3).fit(X, y)
-    assert requested == [1, 1, 1]
+    assert requested and set(requested) == {1}  # once per epoch, or per run of epochs
     assert set(blas_threads()) == {2}  # put back after the fit
 
 
