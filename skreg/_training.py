@@ -269,37 +269,40 @@ def train_stochastic(
                 _train_in_runs(
                     epochs, progress, stopping, scale, _remedies(settings, reg, schedule)
                 )
-            for _ in range(0 if in_runs else stopping.max_iter):
-                interrupts.check()
-                started = time.perf_counter()
-                _begin(listeners, progress.n_iter + 1)
-                progress.loss = epochs.run()
-                progress.n_iter += 1
-                progress.samples_seen += data.n_samples
-                _check_divergence(
-                    progress.loss,
-                    scale,
-                    f"epoch {progress.n_iter}",
-                    _remedies(settings, reg, schedule),
-                )
-                progress.loss_curve.append(progress.loss)
-                if verbose:
-                    print(f"Iteration {progress.n_iter}, loss = {progress.loss:.8f}")
-                score = _update_no_improvement_count(
-                    progress, stopping, params, best_params, verbose
-                )
-                seconds = time.perf_counter() - started
-                asked = _end(listeners, EpochReport(progress.n_iter, progress.loss, score, seconds))
-                if asked or _stop_after_epoch(progress, stopping, schedule, optimizer, verbose):
-                    break
-                if incremental:
-                    break
-                if progress.n_iter == stopping.max_iter:
-                    warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({stopping.max_iter}) "
-                        "reached and the optimization hasn't converged yet.",
-                        ConvergenceWarning,
+            else:
+                for _ in range(stopping.max_iter):
+                    interrupts.check()
+                    started = time.perf_counter()
+                    _begin(listeners, progress.n_iter + 1)
+                    progress.loss = epochs.run()
+                    progress.n_iter += 1
+                    progress.samples_seen += data.n_samples
+                    _check_divergence(
+                        progress.loss,
+                        scale,
+                        f"epoch {progress.n_iter}",
+                        _remedies(settings, reg, schedule),
                     )
+                    progress.loss_curve.append(progress.loss)
+                    if verbose:
+                        print(f"Iteration {progress.n_iter}, loss = {progress.loss:.8f}")
+                    score = _update_no_improvement_count(
+                        progress, stopping, params, best_params, verbose
+                    )
+                    seconds = time.perf_counter() - started
+                    asked = _end(
+                        listeners, EpochReport(progress.n_iter, progress.loss, score, seconds)
+                    )
+                    if asked or _stop_after_epoch(progress, stopping, schedule, optimizer, verbose):
+                        break
+                    if incremental:
+                        break
+                    if progress.n_iter == stopping.max_iter:
+                        warnings.warn(
+                            f"Stochastic Optimizer: Maximum iterations ({stopping.max_iter}) "
+                            "reached and the optimization hasn't converged yet.",
+                            ConvergenceWarning,
+                        )
     except KeyboardInterrupt:
         if not interrupts.absorbed():
             raise
