@@ -22,7 +22,7 @@ import skreg._config as C
 import skreg._engine as E
 import skreg._kernels as K
 import skreg._training as T
-from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor, regularization_path
 from skreg._training import TrainingDiverged
 
 import naive as N
@@ -335,3 +335,33 @@ def test_the_active_set_only_on_data_where_it_pays(Est, params, data, runs, monk
     runs.clear()
     Est(**SMALL, **params, max_iter=20).fit(X, y)
     assert built and not runs
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+def test_a_path_trains_its_steps_in_runs_to_the_same_networks(Est, penalty, data, runs):
+    """A path's warm steps (no listener) train in runs, to the networks of
+    one epoch per call."""
+    X, y = data[Est]
+    estimator = Est(**SMALL, penalty=penalty, max_iter=30, tol=1e-2, n_iter_no_change=2)
+
+    def path():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return regularization_path(
+                X, y, estimator=estimator, alphas=[1e-4, 1e-3, 1e-2], path_max_iter=40
+            )
+
+    in_runs = path()
+    assert len(runs) >= 3  # the first fit, and each warm step
+    with pytest.MonkeyPatch.context() as patch:
+        one_epoch_per_call(patch)
+        one_by_one = path()
+    np.testing.assert_array_equal(in_runs.n_iter, one_by_one.n_iter)
+    assert np.any(in_runs.n_iter[1:] < 40)  # a step stopped inside its run
+    np.testing.assert_array_equal(in_runs.objective, one_by_one.objective)
+    for k in range(3):
+        for a, b in zip(
+            in_runs.coefs[k] + in_runs.intercepts[k], one_by_one.coefs[k] + one_by_one.intercepts[k]
+        ):
+            np.testing.assert_array_equal(a, b)
