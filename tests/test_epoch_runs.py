@@ -15,6 +15,7 @@ import pytest
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
+from test_engine_seam import kernels_refuse
 from test_kernels import Problem, check_state, initial_state, kernel_config, split_case
 
 import skreg._active_set as A
@@ -237,8 +238,9 @@ def test_the_naive_engine_runs_the_same_epochs(data, monkeypatch):
     real = RegularizedMLPClassifier(**params).fit(X, y)
     with monkeypatch.context() as patch:
         naive_engine.install(patch)
+        kernels_refuse(patch)
         naive = RegularizedMLPClassifier(**params).fit(X, y)
-        assert naive_engine.CALLS["train_epoch"] == naive.n_iter_ == real.n_iter_
+        assert naive_engine.CALLS["train_epoch"] == naive.n_iter_ == real.n_iter_ < 12
     for a, b in zip(real.coefs_ + real.intercepts_, naive.coefs_ + naive.intercepts_):
         np.testing.assert_allclose(b, a, rtol=0, atol=1e-10)
     np.testing.assert_allclose(naive.loss_curve_, real.loss_curve_, rtol=1e-10)
