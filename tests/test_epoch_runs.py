@@ -367,3 +367,19 @@ def test_a_path_trains_its_steps_in_runs_to_the_same_networks(Est, penalty, data
             in_runs.coefs[k] + in_runs.intercepts[k], one_by_one.coefs[k] + one_by_one.intercepts[k]
         ):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("case", ["adam", "dropout", "l1_sgd"])
+def test_float32_runs_train_the_models_of_one_epoch_per_call(Est, case, data, runs, monkeypatch):
+    X, y = data[Est]
+    X = X.astype(np.float32)
+    params = dict(CASES[case], max_iter=40)
+    _, *in_runs = fit_and_refit(Est, X, y, params)
+    assert runs
+    with monkeypatch.context() as patch:
+        one_epoch_per_call(patch)
+        _, *one_by_one = fit_and_refit(Est, X, y, params)
+    for a, b in zip(in_runs, one_by_one):
+        assert a["weights"][0].dtype == np.float32
+        assert_identical(a, b)
