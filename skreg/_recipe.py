@@ -16,7 +16,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _config as C
-from ._training import Schedule, StoppingRule, train_lbfgs, train_stochastic
+from ._lbfgs import train_lbfgs
+from ._training import Schedule, StoppingRule, train_stochastic
 
 # The estimators' parameters that make the Regularization record, by the
 # name ``skreg._config.regularization`` gives them (the same as theirs).

@@ -1,4 +1,4 @@
-"""Training a network's flat parameter vector; no estimator in sight.
+"""Training a network's flat parameter vector by SGD or Adam; no estimator in sight.
 
 In: the parameters (one flat vector, see ``skreg._network``), the data as
 the engine takes it (``skreg._engine.TrainingData``), the regularization and
@@ -7,11 +7,14 @@ rule and the optimizer state, all plain values.  Out: epochs, each reported
 to whoever listens, and the parameters updated in place.  Every epoch and
 every objective evaluation is a call into ``skreg._engine``.  The
 estimators, and anything else that trains networks (a path over
-regularization rates, say), call ``train_stochastic`` or ``train_lbfgs``.
+regularization rates, say), call ``train_stochastic``, or for L-BFGS
+``skreg._lbfgs.train_lbfgs``, which shares the records, listeners and
+divergence rule defined here.
 
 The stochastic solvers follow scikit-learn's MLP exactly (same stopping
 rules, schedules, verbose messages and warnings), so that the same settings
-give the same path.
+give the same path.  Where nothing in Python needs to see the epochs one by
+one, several run in one kernel call (``_train_in_runs``).
 """
 
 import time
@@ -21,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _config as C
@@ -203,12 +205,12 @@ def check_shapes(params, units, data, reg):
             raise ValueError(f"Inconsistent arrays for layers {units.tolist()}: {what}.")
 
 
-def _begin(listeners, epoch):
+def begin_epoch(listeners, epoch):
     for listener in listeners:
         listener.on_epoch_begin(epoch)
 
 
-def _end(listeners, report):
+def end_epoch(listeners, report):
     """Tell every listener; True when one of them asks to stop."""
     stop = False
     for listener in listeners:
@@ -216,7 +218,7 @@ def _end(listeners, report):
     return stop
 
 
-def _interrupted():
+def warn_interrupted():
     warnings.warn("Training interrupted by user.")
 
 
@@ -266,22 +268,20 @@ def train_stochastic(
     try:
         with blas, interrupts.kernel_calls():
             if in_runs:
-                _train_in_runs(
-                    epochs, progress, stopping, scale, _remedies(settings, reg, schedule)
-                )
+                _train_in_runs(epochs, progress, stopping, scale, remedies(settings, reg, schedule))
             else:
                 for _ in range(stopping.max_iter):
                     interrupts.check()
                     started = time.perf_counter()
-                    _begin(listeners, progress.n_iter + 1)
+                    begin_epoch(listeners, progress.n_iter + 1)
                     progress.loss = epochs.run()
                     progress.n_iter += 1
                     progress.samples_seen += data.n_samples
-                    _check_divergence(
+                    check_divergence(
                         progress.loss,
                         scale,
                         f"epoch {progress.n_iter}",
-                        _remedies(settings, reg, schedule),
+                        remedies(settings, reg, schedule),
                     )
                     progress.loss_curve.append(progress.loss)
                     if verbose:
@@ -290,7 +290,7 @@ def train_stochastic(
                         progress, stopping, params, best_params, verbose
                     )
                     seconds = time.perf_counter() - started
-                    asked = _end(
+                    asked = end_epoch(
                         listeners, EpochReport(progress.n_iter, progress.loss, score, seconds)
                     )
                     if asked or _stop_after_epoch(progress, stopping, schedule, optimizer, verbose):
@@ -306,7 +306,7 @@ def train_stochastic(
     except KeyboardInterrupt:
         if not interrupts.absorbed():
             raise
-        _interrupted()
+        warn_interrupted()
     finally:
         for listener in listeners:
             listener.on_training_end()
@@ -336,7 +336,7 @@ def _uses_active_set(reg, n_samples):
     return n_samples >= ACTIVE_SET_MIN_ROWS and applies(reg)
 
 
-def _train_in_runs(epochs, progress, stopping, scale, remedies):
+def _train_in_runs(epochs, progress, stopping, scale, fixes):
     """Train as the one-epoch loop of ``train_stochastic`` does, with no
     listener and a fixed rate, a run of epochs per kernel call; the kernel
     applies the divergence check and the stopping rule after each epoch."""
@@ -357,7 +357,7 @@ def _train_in_runs(epochs, progress, stopping, scale, remedies):
         progress.loss = curve[-1]
         if end.reason == "diverged":
             progress.loss_curve.extend(curve[:-1])
-            _check_divergence(progress.loss, scale, f"epoch {progress.n_iter}", remedies)
+            check_divergence(progress.loss, scale, f"epoch {progress.n_iter}", fixes)
         progress.loss_curve.extend(curve)
         progress.best_loss = end.best_loss
         progress.no_improvement_count = end.no_improvement_count
@@ -484,9 +484,9 @@ def objective_scale(params, units, data, reg, settings):
     return engine.zero_network_loss(data, settings) + engine.penalty_value(params, units, reg)
 
 
-def _check_divergence(objective, scale, epoch, remedies):
+def check_divergence(objective, scale, epoch, fixes):
     """Raise TrainingDiverged when the objective is not finite or exploded,
-    naming the settings that usually cause it (``remedies``)."""
+    naming the settings that usually cause it (``fixes``, from ``remedies``)."""
     if np.isfinite(objective) and (scale <= 0 or objective <= EXPLOSION_FACTOR * scale):
         return
     # scikit-learn's message for non-finite weights comes first, for code matching it.
@@ -499,25 +499,25 @@ def _check_divergence(objective, scale, epoch, remedies):
     raise TrainingDiverged(
         f"{prefix}Training diverged: the objective is {objective:.3g} after {epoch}, "
         f"where a network with all weights zero scores {scale:.3g} (the limit is "
-        f"{EXPLOSION_FACTOR:g} times that). To fix it, " + ", ".join(remedies) + "."
+        f"{EXPLOSION_FACTOR:g} times that). To fix it, " + ", ".join(fixes) + "."
     )
 
 
-def _remedies(settings, reg, schedule=None):
+def remedies(settings, reg, schedule=None):
     """What to change when a fit diverges, the likeliest culprit first."""
-    remedies = []
+    found = []
     if settings.activation == C.ACTIVATIONS["leaky_relu"] and settings.activation_slope > 1:
         # Each hidden layer multiplies its negative inputs by the slope.
-        remedies.append(
+        found.append(
             f"lower leaky_relu_slope (now {settings.activation_slope:g}; above 1 it "
             "amplifies negative inputs at every layer)"
         )
     if schedule is not None:
-        remedies.append(f"lower learning_rate_init (now {schedule.learning_rate_init:g})")
+        found.append(f"lower learning_rate_init (now {schedule.learning_rate_init:g})")
         if reg.weight_decay > 0:
-            remedies.append(f"lower weight_decay (now {reg.weight_decay:g})")
-    remedies.append("standardize the features (StandardScaler) and scale the targets")
-    return remedies
+            found.append(f"lower weight_decay (now {reg.weight_decay:g})")
+    found.append("standardize the features (StandardScaler) and scale the targets")
+    return found
 
 
 def _update_no_improvement_count(progress, stopping, params, best_params, verbose):
@@ -574,136 +574,3 @@ def _should_stop(stopping, schedule, optimizer, verbose):
     if verbose:
         print(msg + f" Setting learning rate to {optimizer.learning_rate:f}")
     return False
-
-
-# --------------------------------------------------------------------------
-# L-BFGS
-# --------------------------------------------------------------------------
-
-
-def train_lbfgs(
-    params,
-    units,
-    data,
-    reg,
-    settings,
-    progress,
-    *,
-    max_iter=200,
-    max_fun=15000,
-    tol=1e-4,
-    verbose=False,
-    listeners=(),
-    validation=None,
-):
-    """Full-batch L-BFGS-B (scipy) on the objective J, from ``params``,
-    which receives the solution.  Only smooth, deterministic objectives:
-    raises ValueError naming the regularizers that are not.
-
-    ``validation``, when given, measures the parameters after every
-    iteration (a ``Validation``); the scores are recorded in ``progress``,
-    never used to stop (L-BFGS has no early stopping, as in scikit-learn).
-    The divergence rule of the stochastic solvers applies to the end point
-    (L-BFGS's iterates only descend, so an early one may stand above the
-    limit on the way to a sane end)."""
-    unsupported = C.SOLVERS["lbfgs"].refused_terms(reg)
-    if unsupported:
-        raise ValueError(
-            f"solver='lbfgs' needs a smooth, deterministic objective; "
-            f"{', '.join(unsupported)} need solver='sgd' or solver='adam'."
-        )
-    check_shapes(params, units, data, reg)
-    grads = np.empty_like(params)
-    clock = {"iteration": 0, "started": time.perf_counter()}
-    scale = objective_scale(params, units, data, reg, settings)
-
-    def objective(x):
-        interrupts.check()
-        params[:] = x
-        blas.update()  # each evaluation is a full pass: an "epoch" to the thread policy
-        value = engine.objective_and_gradient(data, params, units, reg, settings, grads)
-        return value, grads.astype(np.float64)
-
-    def record(intermediate_result):
-        value = float(intermediate_result.fun)
-        clock["iteration"] += 1
-        progress.loss_curve.append(value)
-        if verbose:
-            print(f"Iteration {len(progress.loss_curve)}, loss = {value:.8f}")
-        score = _record_validation(progress, validation, params, intermediate_result.x, verbose)
-        now = time.perf_counter()
-        report = EpochReport(clock["iteration"], value, score, now - clock["started"])
-        clock["started"] = now
-        if _end(listeners, report):
-            clock["asked_to_stop"] = True
-            raise StopIteration  # scipy ends the minimization there
-        _begin(listeners, clock["iteration"] + 1)
-
-    result = None
-    try:
-        with (
-            engine.blas_threads(units, min(engine.BLOCK_ROWS, data.n_samples)) as blas,
-            interrupts.kernel_calls(),
-        ):
-            _begin(listeners, 1)
-            result = scipy.optimize.minimize(
-                objective,
-                params.astype(np.float64),
-                method="L-BFGS-B",
-                jac=True,
-                callback=record,
-                options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-            )
-    except KeyboardInterrupt:
-        if not interrupts.absorbed():
-            raise
-        _interrupted()  # params hold the last point evaluated
-    finally:
-        for listener in listeners:
-            listener.on_training_end()
-    if result is None:
-        progress.n_iter = clock["iteration"]
-        progress.loss = progress.loss_curve[-1] if progress.loss_curve else None
-        progress.best_loss = min(progress.loss_curve, default=np.inf)
-        return
-    # Non-finite weights count as a non-finite objective, whatever scipy reports.
-    objective_at_end = float(result.fun) if np.all(np.isfinite(result.x)) else np.nan
-    _check_divergence(objective_at_end, scale, "the last iteration", _remedies(settings, reg))
-    if clock.get("asked_to_stop"):
-        progress.n_iter = clock["iteration"]
-    else:
-        progress.n_iter = _lbfgs_iterations(result, max_iter)
-    progress.loss = float(result.fun)
-    progress.best_loss = min(progress.loss_curve, default=progress.loss)
-    params[:] = result.x
-
-
-def _record_validation(progress, validation, params, x, verbose):
-    """Measure the iterate ``x`` on the validation data, if any, and record
-    its score and loss; returns the score, or None."""
-    if validation is None:
-        return None
-    params[:] = x  # the last point evaluated may be a line search's trial
-    score, loss = validation()
-    progress.validation_scores.append(score)
-    progress.validation_loss_curve.append(loss)
-    progress.best_validation_score = max(progress.best_validation_score, score)
-    if verbose:
-        print(f"Validation score: {score:f}")
-    return score
-
-
-def _lbfgs_iterations(result, max_iter):
-    """The iterations scipy's L-BFGS-B ran (at most ``max_iter``), with a
-    ConvergenceWarning when it ended for any reason but convergence."""
-    n_iter = min(result.nit, max_iter)
-    if result.status != 0:
-        advice = f" Increase max_iter (max_iter={max_iter})." if n_iter == max_iter else ""
-        warnings.warn(
-            f"lbfgs failed to converge after {n_iter} iteration(s) "
-            f"(status={result.status}): {result.message}.{advice} "
-            "Scaling the data (StandardScaler) may also help.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    return n_iter
