@@ -12,11 +12,6 @@ Usage::
     python benchmarks/epoch_speed.py --variant base=/tmp/copy1 --variant new=/tmp/copy2 \\
         --variant o2=/tmp/copy2:NUMBA_OPT=2
     python benchmarks/epoch_speed.py --variant installed= --new-activations
-    python benchmarks/epoch_speed.py --variant base=/tmp/copy1 --variant new= --small
-
-``--small`` times small tables instead (a few minibatches an epoch, where
-the Python around each epoch weighs), L1 beside L2 on a wide short one,
-over ``SMALL_SHORT`` and ``SMALL_LONG`` epochs.
 """
 
 import argparse
@@ -43,25 +38,15 @@ NEW_ACTIVATION_SHAPES = [
     (20000, 50, (256,), 200, "softplus"),
     (20000, 50, (256,), 200, "gelu"),
 ]
-# Small tables (--small), each with its penalty (alpha 1e-3), one to a few
-# minibatches an epoch.
-SMALL_SHAPES = [
-    (200, 20, (100,), 200, "relu", "l2"),
-    (300, 100, (100,), 200, "relu", "l2"),
-    (150, 750, (100,), 200, "relu", "l2"),
-    (150, 750, (100,), 200, "relu", "l1"),
-]
 SHORT, LONG = 1, 6
-SMALL_SHORT, SMALL_LONG = 100, 600
 ONE_THREAD = {
     name: "1"
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 }
 
 
-def timed_fit(X, y, hidden, activation, batch, epochs, penalty=None):
-    """CPU seconds of one fit of ``epochs`` epochs (no early stop); with a
-    ``penalty``, at alpha 1e-3."""
+def timed_fit(X, y, hidden, activation, batch, epochs):
+    """CPU seconds of one fit of ``epochs`` epochs (no early stop)."""
     from skreg import RegularizedMLPClassifier
 
     est = RegularizedMLPClassifier(
@@ -72,32 +57,28 @@ def timed_fit(X, y, hidden, activation, batch, epochs, penalty=None):
         tol=0.0,
         n_iter_no_change=10**6,
         random_state=0,
-        **({} if penalty is None else dict(penalty=penalty, alpha=1e-3)),
     )
     start = time.process_time()
     est.fit(X, y)
     return time.process_time() - start
 
 
-def child(dtype, repeats, shapes, short_epochs=SHORT, long_epochs=LONG):
+def child(dtype, repeats, shapes):
     import warnings
 
     import numpy as np
 
     warnings.simplefilter("ignore")
     results = {}
-    for n, d, hidden, batch, activation, *penalty in shapes:
+    for n, d, hidden, batch, activation in shapes:
         rng = np.random.default_rng(0)
         X = rng.standard_normal((n, d)).astype(dtype)
         y = (X[:, 0] + X[:, 1] > 0).astype(int)
         setting = (X, y, hidden, activation, batch)
-        timed_fit(*setting, short_epochs, *penalty)  # compiles (or loads the cache)
-        short = statistics.median(
-            timed_fit(*setting, short_epochs, *penalty) for _ in range(repeats)
-        )
-        long = statistics.median(timed_fit(*setting, long_epochs, *penalty) for _ in range(repeats))
-        name = f"{n}x{d} {hidden} b{batch} {activation}" + "".join(f" {p}" for p in penalty)
-        results[name] = (long - short) / (long_epochs - short_epochs)
+        timed_fit(*setting, SHORT)  # compiles (or loads the cache)
+        short = statistics.median(timed_fit(*setting, SHORT) for _ in range(repeats))
+        long = statistics.median(timed_fit(*setting, LONG) for _ in range(repeats))
+        results[f"{n}x{d} {hidden} b{batch} {activation}"] = (long - short) / (LONG - SHORT)
     return results
 
 
@@ -123,20 +104,11 @@ def main(argv=None):
         action="store_true",
         help="time leaky_relu, elu, softplus and gelu instead of scikit-learn's four",
     )
-    parser.add_argument(
-        "--small",
-        action="store_true",
-        help="time small tables (SMALL_SHAPES), where the Python around an epoch weighs",
-    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        if args.small:
-            results = child(args.dtype, args.repeats, SMALL_SHAPES, SMALL_SHORT, SMALL_LONG)
-        else:
-            shapes = NEW_ACTIVATION_SHAPES if args.new_activations else SHAPES
-            results = child(args.dtype, args.repeats, shapes)
-        print(json.dumps(results))
+        shapes = NEW_ACTIVATION_SHAPES if args.new_activations else SHAPES
+        print(json.dumps(child(args.dtype, args.repeats, shapes)))
         return 0
     variants = [parse_variant(spec) for spec in args.variant]
     per_epoch = {name: [] for name, _, _ in variants}
@@ -158,23 +130,21 @@ def main(argv=None):
                     "unused=",
                     "--repeats",
                     str(args.repeats),
-                ]
-                command += ["--new-activations"] if args.new_activations else []
-                command += ["--small"] if args.small else []
+                ] + (["--new-activations"] if args.new_activations else [])
                 out = subprocess.run(command, env=env, capture_output=True, text=True)
                 if out.returncode:
                     sys.exit(out.stderr)
                 per_epoch[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
     shapes = list(per_epoch[variants[0][0]][0])
-    digits = 3 if args.small else 1
     print(f"ms per epoch ({args.dtype}, CPU time, median of {args.rounds} processes)")
     print("| variant | " + " | ".join(shapes) + " |")
     for name, _, settings in variants:
         cells = []
         for shape in shapes:
             values = [run[shape] * 1e3 for run in per_epoch[name]]
-            listed = ", ".join(f"{v:.{digits}f}" for v in values)
-            cells.append(f"{statistics.median(values):.{digits}f} ({listed})")
+            cells.append(
+                f"{statistics.median(values):.1f} ({', '.join(f'{v:.1f}' for v in values)})"
+            )
         print(f"| {name} {settings or ''} | " + " | ".join(cells) + " |")
     return 0
 
