@@ -49,6 +49,7 @@ from ._cv_search import (
 )
 from ._docstrings import fill_cv_docstring
 from ._path import rate_grid
+from ._target import scaled_target
 from ._validation import check_sparse_structure
 
 # --------------------------------------------------------------------------
@@ -132,7 +133,8 @@ class _PathCVMixin:
         l1_ratios = check_l1_ratios(self.l1_ratio, self.penalty, type(self).__name__)
         estimators = [clone(base).set_params(l1_ratio=float(r)) for r in l1_ratios]
         folds = self._folds(X, y, sample_weight, groups)
-        grids = self._grids(estimators, X, y, sample_weight)
+        link = self._target_link()
+        grids = self._grids(estimators, X, scaled_target(y, sample_weight, link)[0], sample_weight)
         settings = dict(
             path_param=self.path_param,
             path_max_iter=self.path_max_iter,
@@ -147,13 +149,13 @@ class _PathCVMixin:
         contexts = self._path_contexts(X, y, sample_weight, n_tasks, len(grids[0]))
         tasks = [
             delayed(scored_path)(
-                est, settings, X, y, sample_weight, (k, *fold), rates, scorer, next(contexts)
+                est, settings, X, y, sample_weight, (k, *fold), rates, scorer, next(contexts), link
             )
             for est, rates in zip(estimators, grids)
             for k, fold in enumerate(folds)
         ]
         tasks += [
-            delayed(full_path)(est, settings, X, y, sample_weight, rates, next(contexts))
+            delayed(full_path)(est, settings, X, y, sample_weight, rates, next(contexts), link)
             for est, rates in zip(estimators, grids)
         ]
         with interrupts.shared(settings["stop"]):
@@ -166,8 +168,8 @@ class _PathCVMixin:
         check_mean_scores(self.cv_results_["mean_test_score"], self.scoring)
         choice = self._choose(self.cv_results_, n_folds)
         ratio_index, rate_index = divmod(choice, len(grids[0]))
-        steps, fitted = results[len(tasks) - len(estimators) + ratio_index]
-        self._take_model(fitted, steps, rate_index)
+        steps, fitted, target_scale = results[len(tasks) - len(estimators) + ratio_index]
+        self._take_model(fitted, steps, rate_index, target_scale)
         self.alpha_ = float(grids[ratio_index][rate_index])
         self.l1_ratio_ = float(l1_ratios[ratio_index])
         self.alphas_ = grids if len(grids) > 1 else grids[0]
@@ -237,18 +239,27 @@ class _PathCVMixin:
         """Index of the chosen row of ``cv_results_`` (``choose``)."""
         return choose(results, n_folds, self.path_param, self.selection_rule)
 
-    def _take_model(self, fitted, steps, index):
+    def _target_link(self):
+        """The output link a scaled target folds into, or None: the target
+        is used as given (``skreg._target``)."""
+        return None
+
+    def _take_model(self, fitted, steps, index, target_scale=None):
         """This estimator's fitted state: the full path's estimator, with the
-        weights of step ``index`` and the history of the steps up to it."""
+        weights of step ``index`` (in the target's own unit) and the history
+        of the steps up to it."""
         step = steps[index]
         loss_curve = [loss for s in steps[: index + 1] for loss in s.loss_curve]
         weights = fitted.group_weights
+        coefs, intercepts = step.coefs, step.intercepts
+        if target_scale is not None:
+            coefs, intercepts = target_scale.fold(coefs, intercepts)
         callbacks.take_fitted_state(
             self,
             fitted,
             dropped=("_optimizer_state", "_random_state"),  # the path's, not this model's
-            coefs_=[W.copy() for W in step.coefs],
-            intercepts_=[b.copy() for b in step.intercepts],
+            coefs_=[W.copy() for W in coefs],
+            intercepts_=[b.copy() for b in intercepts],
             loss_curve_=loss_curve,
             n_iter_=int(sum(s.n_iter for s in steps[: index + 1])),
             loss_=step.objective,
@@ -434,6 +445,16 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
 
     {params}
     {cv_params}
+    scale_target : bool, default=True
+        Train on a scaled target: ``(y - mean) / sd`` per output (``y / mean``
+        for ``loss='poisson'``), with the sample-weighted mean and standard
+        deviation of each fold's training part (of all the data for the
+        automatic grid and the final model). The scale is folded back into the
+        output layer, so the fitted network predicts in the target's own unit.
+        Without it, the automatic grid and the penalty's strength depend on the
+        target's unit: a target in the thousands gets rates a thousand times
+        too large. False trains on ``y`` as given.
+
     Attributes
     ----------
     {cv_attributes}
@@ -441,6 +462,11 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
     Notes
     -----
     {cv_notes}
+    With ``scale_target=True``, ``alpha_``, ``alphas_``, ``loss_`` and
+    ``loss_curve_`` are those of the scaled target: the rate a
+    :class:`RegularizedMLPRegressor` needs to reproduce the model is
+    ``alpha_`` on ``(y - mean) / sd``.
+
     See Also
     --------
     RegularizedMLPClassifierCV : The classifier.
@@ -464,7 +490,9 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         **RegularizedMLPRegressor._parameter_constraints,
         **_PathCVMixin._cv_parameter_constraints,
         **_PathCVMixin._cv_widened_constraints,
+        "scale_target": ["boolean"],
     }
+    _cv_only = (*_PathCVMixin._cv_only, "scale_target")
 
     def __init__(
         self,
@@ -513,6 +541,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         selection_rule="best",
         path_max_iter=20,
         path_warm_start=True,
+        scale_target=True,
     ):
         super().__init__(
             loss=loss,
@@ -560,3 +589,9 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         self.selection_rule = selection_rule
         self.path_max_iter = path_max_iter
         self.path_warm_start = path_warm_start
+        self.scale_target = scale_target
+
+    def _target_link(self):
+        if not self.scale_target:
+            return None
+        return "exp" if self.loss == "poisson" else "identity"

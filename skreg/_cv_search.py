@@ -10,6 +10,7 @@ from sklearn.utils import _safe_indexing
 from . import _callbacks as callbacks
 from ._cv_checks import check_score
 from ._path import PathTrainer
+from ._target import scaled_target
 
 SELECTION_RULES = ("best", "1se")
 
@@ -31,20 +32,27 @@ def fold_scorer(estimator, scoring, y):
 # --------------------------------------------------------------------------
 
 
-def scored_path(estimator, settings, X, y, sample_weight, fold, rates, scorer, context):
+def scored_path(
+    estimator, settings, X, y, sample_weight, fold, rates, scorer, context, target_link=None
+):
     """The path over ``rates`` on the training part of ``fold`` (its index,
     its training and its test indices); per rate, the test score, the
     sparsity reached and what the step cost.  ``scorer`` is the scorer and
     the ``scoring`` it came from.  ``context`` is the path's callback task,
-    or None."""
+    or None.  With a ``target_link``, the path trains on the target scaled
+    by the training part's own mean and spread (``skreg._target``), and
+    each step's model is scored with the scale folded back in."""
     k, train, test = fold
     scorer, scoring = scorer
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
     X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
     sw_train = None if sample_weight is None else sample_weight[train]
+    y_train, target_scale = scaled_target(y_train, sw_train, target_link)
     rows = []
 
     def score(est, step):
+        if target_scale is not None:
+            target_scale.fold_into(est)
         try:
             value = scorer(est, X_test, y_test)
         except Exception as error:
@@ -69,13 +77,16 @@ def scored_path(estimator, settings, X, y, sample_weight, fold, rates, scorer, c
     return np.array(rows)
 
 
-def full_path(estimator, settings, X, y, sample_weight, rates, context):
-    """The path over ``rates`` on all the data: its steps and the fitted
-    estimator (at the last rate), from which the chosen step's model is made."""
+def full_path(estimator, settings, X, y, sample_weight, rates, context, target_link=None):
+    """The path over ``rates`` on all the data: its steps, the fitted
+    estimator (at the last rate), from which the chosen step's model is made,
+    and the ``TargetScale`` its steps' weights are in (None: the target's
+    own unit)."""
+    y, target_scale = scaled_target(y, sample_weight, target_link)
     trainer = PathTrainer(estimator, **settings)
     with callbacks.task(context, estimator, X, y, sample_weight):
         steps = trainer.run(X, y, sample_weight, rates, context=context)
-    return steps, trainer.estimator
+    return steps, trainer.estimator, target_scale
 
 
 # --------------------------------------------------------------------------
