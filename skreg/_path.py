@@ -53,6 +53,11 @@ LARGEST_FACTOR = 1e6
 # Fewest optimizer updates a warm step of a stochastic solver gets: on small
 # data an epoch is one or two mini-batches, and ``path_max_iter`` epochs alone
 # would leave too few updates for weights to reach zero at the larger rates.
+# Without it a group path on 300 samples (3 informative features of 8, five
+# rates) removed no feature at any rate, against 4 or 5 at the largest; the
+# CV estimators at their defaults scored no worse without it (-0.002, 0 and
+# +0.02 on three small tables) and their folds trained 41-68 % fewer epochs
+# (docs/design.rst, "Paths").
 MIN_WARM_UPDATES = 100
 
 
