@@ -53,6 +53,11 @@ LARGEST_FACTOR = 1e6
 # Fewest optimizer updates a warm step of a stochastic solver gets: on small
 # data an epoch is one or two mini-batches, and ``path_max_iter`` epochs alone
 # would leave too few updates for weights to reach zero at the larger rates.
+# Without it a group path on 300 samples (3 informative features of 8, five
+# rates) removed no feature at any rate, against 4 or 5 at the largest; the
+# CV estimators at their defaults scored no worse without it (-0.002, 0 and
+# +0.02 on three small tables) and their folds trained 41-68 % fewer epochs
+# (docs/design.rst, "Paths").
 MIN_WARM_UPDATES = 100
 
 
@@ -137,8 +142,9 @@ class PathTrainer:
                 "A path trains each rate on all the data it is given (cross-validation "
                 "does the validating): set early_stopping=False."
             )
-        # Without callbacks of its own: the path's task hands them on.
-        self.estimator = clone(estimator)
+        # Without callbacks of its own: the path's task hands them on.  Its
+        # own warm start has no part: the path decides where each step starts.
+        self.estimator = clone(estimator).set_params(warm_start=False)
         self.adaptive = adaptive
         if adaptive:  # the first step has none; the later ones those it gives
             self.estimator.set_params(group_weights=None)
@@ -233,23 +239,52 @@ class PathTrainer:
         return recipes.regularization(self._parameters, len(units) - 1, int(units[0]), **overrides)
 
     def _fit_cold(self, X, y, sample_weight, rate):
-        """A plain fit at this rate (``warm_start`` off for that call), on
-        the path's own clone of the estimator."""
+        """Train this rate from a fresh network as a plain fit would: the
+        data checked and the network drawn by the fit's own code
+        (``starting_state``), a fresh optimizer state, the fit's stopping
+        rule and ``max_iter``; the rate reaches the training as a
+        regularization record, never through a public parameter."""
         est = self.estimator
-        est.set_params(**{self.path_param: (rate * self.pattern).tolist()}, warm_start=False)
-        est.fit(X, y, sample_weight=sample_weight)
-        self._progress = Progress(
-            loss_curve=est.loss_curve_, n_iter=est.n_iter_, loss=getattr(est, "loss_", None)
-        )
-        self._state = base.training_state(est, X, y, sample_weight)
+        X, y, state = base.checked_start(est, X, y, sample_weight)
+        self._state = state
         self._parameters = est.get_params(deep=False)
-        n_samples = self._state.data.n_samples
         solver = C.SOLVERS[est.solver]
+        n_samples = state.data.n_samples
         batch_rows = (
             recipes.batch_size(est.batch_size, n_samples) if solver.in_epochs else n_samples
         )
         self._recipe = recipes.recipe(self._parameters, est.out_activation_, batch_rows)
         self._reg = self._regularization(rate)
+        optimizer = None
+        if solver.in_epochs:
+            optimizer = OptimizerState.fresh(state.params, est.learning_rate_init, solver.n_moments)
+        progress = est._progress()  # the fresh one starting_state stored
+        max_iter = self._parameters["max_iter"]
+        epochs = max_iter + (not solver.in_epochs)  # L-BFGS opens one more
+        with callbacks.fitting(est, epochs, X, y, sample_weight) as context:
+            if solver.in_epochs:
+                base.check_noise_input(X, est.input_noise)
+            listeners = callbacks.epoch_listeners(est, context, X, y, sample_weight)
+            optimizer = recipes.train(
+                self._recipe,
+                state.params,
+                state.units,
+                state.data,
+                self._reg,
+                optimizer,
+                progress,
+                state.random_state,
+                max_iter=max_iter,
+                listeners=listeners,
+            )
+            base.check_finite_weights(state.params)
+        self._state = state._replace(optimizer=optimizer, samples_seen=progress.samples_seen)
+        base.hold_progress(est, progress, optimizer)
+        self._progress = progress
+        if is_constant(est.coefs_):
+            # As a plain fit does; ``_run`` sets it again after every step,
+            # which moves it by rounding alone: the first step stays the fit.
+            self._predict_best_constant()
 
     def _fit_warm(self, rate, listeners=()):
         """At most ``path_max_iter`` epochs from the current weights and
