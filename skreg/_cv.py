@@ -15,7 +15,6 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import _fit_context, clone, is_classifier
 from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
@@ -23,6 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _callbacks as callbacks
@@ -40,6 +40,8 @@ from ._cv_checks import (
     listed_folds,
 )
 from ._cv_search import (
+    CAPS,
+    N_ROW_COLUMNS,
     SELECTION_RULES,
     choose,
     cv_results,
@@ -49,6 +51,14 @@ from ._cv_search import (
 )
 from ._docstrings import fill_cv_docstring
 from ._path import rate_grid
+from ._search_warnings import (
+    capped_steps_quiet,
+    ignores_input,
+    warn_capped_steps,
+    warn_constant_model,
+    warn_feature_scales,
+    warn_rate_at_edge,
+)
 from ._target import scaled_target
 from ._validation import check_sparse_structure
 
@@ -120,6 +130,7 @@ class _PathCVMixin:
             The fitted estimator.
         """
         X, y = self._validate_cv_data(X, y)
+        warn_feature_scales(X, getattr(self, "feature_names_in_", None))
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         base = self._base_estimator()
@@ -158,25 +169,50 @@ class _PathCVMixin:
             delayed(full_path)(est, settings, X, y, sample_weight, rates, next(contexts), link)
             for est, rates in zip(estimators, grids)
         ]
-        with interrupts.shared(settings["stop"]):
+        # The steps' own warnings at their epoch cap are counted, and told once.
+        with interrupts.shared(settings["stop"]), capped_steps_quiet():
             results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
-        n_folds = len(folds)
-        fold_rows = np.array(results[: len(tasks) - len(estimators)]).reshape(
-            len(estimators), n_folds, -1, 5
+        n_folds, n_fold_tasks = len(folds), len(tasks) - len(estimators)
+        fold_rows = np.array(results[:n_fold_tasks]).reshape(
+            len(estimators), n_folds, -1, N_ROW_COLUMNS
         )
-        self.cv_results_ = cv_results(self.path_param, l1_ratios, grids, fold_rows)
+        # l1_ratio is a column, and l1_ratio_ a number, where the penalty uses it.
+        elastic = self.penalty == "elasticnet"
+        self.cv_results_ = cv_results(
+            self.path_param, l1_ratios if elastic else None, grids, fold_rows
+        )
         check_mean_scores(self.cv_results_["mean_test_score"], self.scoring)
         choice = self._choose(self.cv_results_, n_folds)
         ratio_index, rate_index = divmod(choice, len(grids[0]))
-        steps, fitted, target_scale = results[len(tasks) - len(estimators) + ratio_index]
+        steps, fitted, target_scale = results[n_fold_tasks + ratio_index]
         self._take_model(fitted, steps, rate_index, target_scale)
         self.alpha_ = float(grids[ratio_index][rate_index])
-        self.l1_ratio_ = float(l1_ratios[ratio_index])
+        self.l1_ratio_ = float(l1_ratios[ratio_index]) if elastic else None
         self.alphas_ = grids if len(grids) > 1 else grids[0]
+        self._tell_about_result(results[n_fold_tasks:], fold_rows, grids[ratio_index], rate_index)
+        if ignores_input(self, X, y):
+            warn_constant_model(self.path_param, self.alpha_, is_classifier(self))
         self.fit_time_ = time.perf_counter() - started
         callbacks.end(self._root_context, self, X, y, sample_weight, reconstruction_attributes={})
         del self._root_context
         return self
+
+    def _tell_about_result(self, full_paths, fold_rows, grid, rate_index):
+        """The warnings of a search: the steps stopped at their epoch cap
+        (once for all paths), a chosen rate at an edge of its grid (recorded
+        in ``alpha_at_edge_``)."""
+        caps = [step.capped for steps, *_ in full_paths for step in steps]
+        caps += [CAPS[int(code)] for code in fold_rows[..., 5].ravel()]
+        warn_capped_steps(
+            caps,
+            self.path_max_iter,
+            self.max_iter,
+            f"this fit's {fold_rows.shape[0] * (fold_rows.shape[1] + 1)} paths (the folds' "
+            "and the final one on all the data)",
+        )
+        self.alpha_at_edge_ = warn_rate_at_edge(
+            grid, rate_index, self.path_param, isinstance(self.alphas, Integral), self.eps
+        )
 
     def _path_contexts(self, X, y, sample_weight, n_tasks, n_rates):
         """The callback tasks of the paths, made before the paths start (they
@@ -250,6 +286,7 @@ class _PathCVMixin:
         of the steps up to it."""
         step = steps[index]
         loss_curve = [loss for s in steps[: index + 1] for loss in s.loss_curve]
+        epochs = [len(s.loss_curve) for s in steps[:index]]
         weights = fitted.group_weights
         coefs, intercepts = step.coefs, step.intercepts
         if target_scale is not None:
@@ -261,6 +298,7 @@ class _PathCVMixin:
             coefs_=[W.copy() for W in coefs],
             intercepts_=[b.copy() for b in intercepts],
             loss_curve_=loss_curve,
+            loss_curve_rate_starts_=np.cumsum([0, *epochs], dtype=np.int64),
             n_iter_=int(sum(s.n_iter for s in steps[: index + 1])),
             loss_=step.objective,
             best_loss_=min(loss_curve, default=step.objective),
