@@ -92,7 +92,7 @@ def warn_rate_at_edge(grid, index, path_param, automatic, eps):
         advice = "Pass alphas reaching higher."
         if automatic:
             advice += (
-                " The largest rate of the automatic grid already removes (nearly) every "
+                " The automatic grid ends at the rate estimated to remove (nearly) every "
                 "weight: a model chosen there may predict a constant, which unscaled "
                 "features often cause (scale them with StandardScaler)."
             )
