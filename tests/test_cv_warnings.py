@@ -265,3 +265,15 @@ def test_a_classifier_predicting_one_class_warns_with_l2():
         assert len(of_category(caught, ConstantModelWarning)) == 1
     est, caught = fit_recording(est.set_params(scoring=rate_scorer("low")), X, y)
     assert of_category(caught, ConstantModelWarning) == []
+
+
+def test_warnings_name_the_columns_of_a_data_frame(tables):
+    pd = pytest.importorskip("pandas")
+    X, y = tables[RegularizedMLPClassifierCV]
+    frame = pd.DataFrame(X / [1, 1, 1, 1, 2 * LARGEST_SCALE_RATIO], columns=list("abcde"))
+    est = small(RegularizedMLPClassifierCV, penalty="l1", alphas=[10.0, 100.0])
+    est, caught = fit_recording(est, frame, y)
+    (scale,) = of_category(caught, FeatureScaleWarning)
+    assert "column 'e'" in str(scale.message)
+    assert len(of_category(caught, ConstantModelWarning)) == 1
+    assert not any("feature names" in str(w.message) for w in caught)
