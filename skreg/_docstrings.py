@@ -354,9 +354,11 @@ CV_NOTES = """\
       X's non-constant columns differ by more than a factor of 1000; one
       rate then suits no scale. Standardize X (``StandardScaler``).
     - ``skreg.exceptions.ConstantModelWarning``: the chosen model ignores
-      its input (a weight matrix is all zero) and predicts a constant.
+      its input (a weight matrix is all zero, or a classifier predicts one
+      class for every training row) and predicts a constant.
 
     ``skreg.exceptions.SearchWarning`` is the base of the last three.
+
 """
 
 

@@ -4,8 +4,9 @@ silenced on its own (``warnings.filterwarnings("ignore", category=...)``).
 Steps of a path that stop at their epoch cap give scikit-learn's
 ``ConvergenceWarning``, once per path or CV fit: that is what a user who
 silences convergence warnings expects to silence.  The categories below say
-something about the data or the grid of rates instead, so they are
-``UserWarning``\\ s, each with a category of its own.
+something about the data or the grid of rates instead: they derive from
+``UserWarning``, one category per kind, so that silencing convergence
+warnings leaves them on.
 """
 
 __all__ = [
