@@ -40,7 +40,6 @@ from ._cv_checks import (
     listed_folds,
 )
 from ._cv_search import (
-    CAPS,
     N_ROW_COLUMNS,
     SELECTION_RULES,
     choose,
@@ -48,17 +47,11 @@ from ._cv_search import (
     fold_scorer,
     full_path,
     scored_path,
+    step_caps,
 )
 from ._docstrings import fill_cv_docstring
 from ._path import rate_grid
-from ._search_warnings import (
-    capped_steps_quiet,
-    ignores_input,
-    warn_capped_steps,
-    warn_constant_model,
-    warn_feature_scales,
-    warn_rate_at_edge,
-)
+from ._search_warnings import capped_steps_quiet, tell_about_search, warn_feature_scales
 from ._target import scaled_target
 from ._validation import check_sparse_structure
 
@@ -178,9 +171,8 @@ class _PathCVMixin:
         )
         # l1_ratio is a column, and l1_ratio_ a number, where the penalty uses it.
         elastic = self.penalty == "elasticnet"
-        self.cv_results_ = cv_results(
-            self.path_param, l1_ratios if elastic else None, grids, fold_rows
-        )
+        shown_ratios = l1_ratios if elastic else None
+        self.cv_results_ = cv_results(self.path_param, shown_ratios, grids, fold_rows)
         check_mean_scores(self.cv_results_["mean_test_score"], self.scoring)
         choice = self._choose(self.cv_results_, n_folds)
         ratio_index, rate_index = divmod(choice, len(grids[0]))
@@ -189,30 +181,13 @@ class _PathCVMixin:
         self.alpha_ = float(grids[ratio_index][rate_index])
         self.l1_ratio_ = float(l1_ratios[ratio_index]) if elastic else None
         self.alphas_ = grids if len(grids) > 1 else grids[0]
-        self._tell_about_result(results[n_fold_tasks:], fold_rows, grids[ratio_index], rate_index)
-        if ignores_input(self, X, y):
-            warn_constant_model(self.path_param, self.alpha_, is_classifier(self))
+        caps = step_caps(results[n_fold_tasks:], fold_rows)
+        grid = (grids[ratio_index], rate_index)
+        self.alpha_at_edge_ = tell_about_search(self, X, y, caps, n_tasks, grid)
         self.fit_time_ = time.perf_counter() - started
         callbacks.end(self._root_context, self, X, y, sample_weight, reconstruction_attributes={})
         del self._root_context
         return self
-
-    def _tell_about_result(self, full_paths, fold_rows, grid, rate_index):
-        """The warnings of a search: the steps stopped at their epoch cap
-        (once for all paths), a chosen rate at an edge of its grid (recorded
-        in ``alpha_at_edge_``)."""
-        caps = [step.capped for steps, *_ in full_paths for step in steps]
-        caps += [CAPS[int(code)] for code in fold_rows[..., 5].ravel()]
-        warn_capped_steps(
-            caps,
-            self.path_max_iter,
-            self.max_iter,
-            f"this fit's {fold_rows.shape[0] * (fold_rows.shape[1] + 1)} paths (the folds' "
-            "and the final one on all the data)",
-        )
-        self.alpha_at_edge_ = warn_rate_at_edge(
-            grid, rate_index, self.path_param, isinstance(self.alphas, Integral), self.eps
-        )
 
     def _path_contexts(self, X, y, sample_weight, n_tasks, n_rates):
         """The callback tasks of the paths, made before the paths start (they
@@ -254,22 +229,10 @@ class _PathCVMixin:
         """The rates of each estimator's path (one per l1_ratio), an array of
         shape (n_l1_ratios, n_rates): built from the data for an int
         ``alphas``, else as given."""
-        if isinstance(self.alphas, Integral):
-            return np.array(
-                [
-                    rate_grid(
-                        estimator,
-                        X,
-                        y,
-                        sample_weight,
-                        path_param=self.path_param,
-                        n_alphas=self.alphas,
-                        eps=self.eps,
-                    )
-                    for estimator in estimators
-                ]
-            )
-        return check_rates(self.alphas, type(self).__name__, n_grids=len(estimators))
+        if not isinstance(self.alphas, Integral):
+            return check_rates(self.alphas, type(self).__name__, n_grids=len(estimators))
+        settings = dict(path_param=self.path_param, n_alphas=self.alphas, eps=self.eps)
+        return np.array([rate_grid(est, X, y, sample_weight, **settings) for est in estimators])
 
     def _choose(self, results, n_folds):
         """Index of the chosen row of ``cv_results_`` (``choose``)."""

@@ -102,6 +102,13 @@ def full_path(estimator, settings, X, y, sample_weight, rates, context, target_l
 N_ROW_COLUMNS = 6
 
 
+def step_caps(full_paths, fold_rows):
+    """``Step.capped`` of every step of a search: the final paths' (the
+    results of ``full_path``) and the folds' (coded in their rows)."""
+    caps = [step.capped for steps, *_ in full_paths for step in steps]
+    return caps + [CAPS[int(code)] for code in fold_rows[..., N_ROW_COLUMNS - 1].ravel()]
+
+
 def cv_results(path_param, l1_ratios, grids, fold_rows):
     """GridSearchCV-style results, one row per (l1_ratio, rate).  The
     l1_ratio is a column (and a key of ``params``) only when ``l1_ratios``

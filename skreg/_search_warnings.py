@@ -5,6 +5,7 @@ a chosen model that ignores its input."""
 
 import warnings
 from contextlib import contextmanager
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import is_classifier
@@ -69,6 +70,22 @@ def warn_capped_steps(caps, path_max_iter, max_iter, where):
         ConvergenceWarning,
         stacklevel=3,
     )
+
+
+def tell_about_search(estimator, X, y, caps, n_paths, chosen):
+    """The warnings at the end of a CV fit of ``estimator``: its paths'
+    steps stopped at their cap (``caps``, each step's ``Step.capped``), told
+    once; the chosen rate (``chosen``: its grid and its index there) at an
+    edge of the grid; a chosen model that ignores its input.  Returns which
+    edge (``alpha_at_edge_``), or None."""
+    est = estimator
+    where = f"this fit's {n_paths} paths (the folds' and the final one on all the data)"
+    warn_capped_steps(caps, est.path_max_iter, est.max_iter, where)
+    automatic = isinstance(est.alphas, Integral)
+    edge = warn_rate_at_edge(*chosen, est.path_param, automatic, est.eps)
+    if ignores_input(est, X, y):
+        warn_constant_model(est.path_param, est.alpha_, is_classifier(est))
+    return edge
 
 
 def warn_rate_at_edge(grid, index, path_param, automatic, eps):
