@@ -54,11 +54,14 @@ def warn_capped_steps(caps, path_max_iter, max_iter, where):
     parts = []
     if n_later:
         parts.append(
-            f"{n_later} later step(s) at path_max_iter={path_max_iter} epochs (more on small "
-            "data, to make 100 updates; never above max_iter)"
+            f"{n_later} later step(s) at path_max_iter={path_max_iter} (sgd and adam get more "
+            "epochs on small data, to make 100 updates; never more than max_iter)"
         )
     if n_first:
-        parts.append(f"{n_first} first step(s), each a plain fit, at max_iter={max_iter}")
+        parts.append(
+            f"{n_first} step(s) fitted from scratch (a path's first; every one with "
+            f"path_warm_start=False) at max_iter={max_iter}"
+        )
     advice = " and ".join(
         name for name, n in (("path_max_iter", n_later), ("max_iter", n_first)) if n
     )

@@ -90,7 +90,7 @@ def test_one_convergence_warning_per_cv_fit_naming_path_max_iter(tables, Est):
         convergence = of_category(caught, ConvergenceWarning)
         assert len(convergence) == 1
         message = str(convergence[0].message)
-        assert f"path_max_iter={est.path_max_iter} epochs" in message
+        assert f"later step(s) at path_max_iter={est.path_max_iter} " in message
         assert "Maximum iterations" not in message
         counts = est.cv_results_["n_capped_steps"]
         assert counts.dtype.kind == "i" and counts.shape == (3,)
@@ -99,6 +99,20 @@ def test_one_convergence_warning_per_cv_fit_naming_path_max_iter(tables, Est):
         # the folds' capped steps, and those of the final path (3 at most)
         assert counts.sum() <= n_capped <= counts.sum() + 3
         est.set_params(path_max_iter=6)
+
+
+@pytest.mark.parametrize("Est", CV_ESTIMATORS)
+@pytest.mark.parametrize(
+    "params, named",
+    [({"solver": "lbfgs"}, "path_max_iter=5"), ({"path_warm_start": False}, "max_iter=30")],
+)
+def test_one_convergence_warning_with_lbfgs_or_cold_steps(tables, Est, params, named):
+    X, y = tables[Est]
+    est, caught = fit_recording(small(Est, **params), X, y)
+    (convergence,) = of_category(caught, ConvergenceWarning)
+    assert named in str(convergence.message)
+    if not params.get("path_warm_start", True):  # every step is a plain fit
+        assert "later step" not in str(convergence.message)
 
 
 @pytest.mark.parametrize("Est", CV_ESTIMATORS)
