@@ -15,7 +15,6 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import _fit_context, clone, is_classifier
 from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
@@ -23,6 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _callbacks as callbacks
@@ -40,15 +40,18 @@ from ._cv_checks import (
     listed_folds,
 )
 from ._cv_search import (
+    N_ROW_COLUMNS,
     SELECTION_RULES,
     choose,
     cv_results,
     fold_scorer,
     full_path,
     scored_path,
+    step_caps,
 )
 from ._docstrings import fill_cv_docstring
 from ._path import rate_grid
+from ._search_warnings import capped_steps_quiet, tell_about_search, warn_feature_scales
 from ._target import scaled_target
 from ._validation import check_sparse_structure
 
@@ -120,6 +123,7 @@ class _PathCVMixin:
             The fitted estimator.
         """
         X, y = self._validate_cv_data(X, y)
+        warn_feature_scales(X, getattr(self, "feature_names_in_", None))
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         base = self._base_estimator()
@@ -158,21 +162,28 @@ class _PathCVMixin:
             delayed(full_path)(est, settings, X, y, sample_weight, rates, next(contexts), link)
             for est, rates in zip(estimators, grids)
         ]
-        with interrupts.shared(settings["stop"]):
+        # The steps' own warnings at their epoch cap are counted, and told once.
+        with interrupts.shared(settings["stop"]), capped_steps_quiet():
             results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
-        n_folds = len(folds)
-        fold_rows = np.array(results[: len(tasks) - len(estimators)]).reshape(
-            len(estimators), n_folds, -1, 5
+        n_folds, n_fold_tasks = len(folds), len(tasks) - len(estimators)
+        fold_rows = np.array(results[:n_fold_tasks]).reshape(
+            len(estimators), n_folds, -1, N_ROW_COLUMNS
         )
-        self.cv_results_ = cv_results(self.path_param, l1_ratios, grids, fold_rows)
+        # l1_ratio is a column, and l1_ratio_ a number, where the penalty uses it.
+        elastic = self.penalty == "elasticnet"
+        shown_ratios = l1_ratios if elastic else None
+        self.cv_results_ = cv_results(self.path_param, shown_ratios, grids, fold_rows)
         check_mean_scores(self.cv_results_["mean_test_score"], self.scoring)
         choice = self._choose(self.cv_results_, n_folds)
         ratio_index, rate_index = divmod(choice, len(grids[0]))
-        steps, fitted, target_scale = results[len(tasks) - len(estimators) + ratio_index]
+        steps, fitted, target_scale = results[n_fold_tasks + ratio_index]
         self._take_model(fitted, steps, rate_index, target_scale)
         self.alpha_ = float(grids[ratio_index][rate_index])
-        self.l1_ratio_ = float(l1_ratios[ratio_index])
+        self.l1_ratio_ = float(l1_ratios[ratio_index]) if elastic else None
         self.alphas_ = grids if len(grids) > 1 else grids[0]
+        caps = step_caps(results[n_fold_tasks:], fold_rows)
+        grid = (grids[ratio_index], rate_index)
+        self.alpha_at_edge_ = tell_about_search(self, X, y, caps, n_tasks, grid)
         self.fit_time_ = time.perf_counter() - started
         callbacks.end(self._root_context, self, X, y, sample_weight, reconstruction_attributes={})
         del self._root_context
@@ -218,22 +229,10 @@ class _PathCVMixin:
         """The rates of each estimator's path (one per l1_ratio), an array of
         shape (n_l1_ratios, n_rates): built from the data for an int
         ``alphas``, else as given."""
-        if isinstance(self.alphas, Integral):
-            return np.array(
-                [
-                    rate_grid(
-                        estimator,
-                        X,
-                        y,
-                        sample_weight,
-                        path_param=self.path_param,
-                        n_alphas=self.alphas,
-                        eps=self.eps,
-                    )
-                    for estimator in estimators
-                ]
-            )
-        return check_rates(self.alphas, type(self).__name__, n_grids=len(estimators))
+        if not isinstance(self.alphas, Integral):
+            return check_rates(self.alphas, type(self).__name__, n_grids=len(estimators))
+        settings = dict(path_param=self.path_param, n_alphas=self.alphas, eps=self.eps)
+        return np.array([rate_grid(est, X, y, sample_weight, **settings) for est in estimators])
 
     def _choose(self, results, n_folds):
         """Index of the chosen row of ``cv_results_`` (``choose``)."""
@@ -250,6 +249,7 @@ class _PathCVMixin:
         of the steps up to it."""
         step = steps[index]
         loss_curve = [loss for s in steps[: index + 1] for loss in s.loss_curve]
+        epochs = [len(s.loss_curve) for s in steps[:index]]
         weights = fitted.group_weights
         coefs, intercepts = step.coefs, step.intercepts
         if target_scale is not None:
@@ -261,6 +261,7 @@ class _PathCVMixin:
             coefs_=[W.copy() for W in coefs],
             intercepts_=[b.copy() for b in intercepts],
             loss_curve_=loss_curve,
+            loss_curve_rate_starts_=np.cumsum([0, *epochs], dtype=np.int64),
             n_iter_=int(sum(s.n_iter for s in steps[: index + 1])),
             loss_=step.objective,
             best_loss_=min(loss_curve, default=step.objective),

@@ -13,6 +13,9 @@ from ._path import PathTrainer
 from ._target import scaled_target
 
 SELECTION_RULES = ("best", "1se")
+# A step's cap (``Step.capped``: none, max_iter, path_max_iter), coded in a
+# fold's row by its index here.
+CAPS = ("", "first", "later")
 
 
 def fold_scorer(estimator, scoring, y):
@@ -67,6 +70,7 @@ def scored_path(
                 float(np.mean(np.concatenate([W.ravel() == 0 for W in est.coefs_]))),
                 step.seconds,
                 step.n_iter,
+                CAPS.index(step.capped),
             )
         )
 
@@ -94,19 +98,33 @@ def full_path(estimator, settings, X, y, sample_weight, rates, context, target_l
 # --------------------------------------------------------------------------
 
 
+# The columns of a fold's row per rate (``scored_path``).
+N_ROW_COLUMNS = 6
+
+
+def step_caps(full_paths, fold_rows):
+    """``Step.capped`` of every step of a search: the final paths' (the
+    results of ``full_path``) and the folds' (coded in their rows)."""
+    caps = [step.capped for steps, *_ in full_paths for step in steps]
+    return caps + [CAPS[int(code)] for code in fold_rows[..., N_ROW_COLUMNS - 1].ravel()]
+
+
 def cv_results(path_param, l1_ratios, grids, fold_rows):
-    """GridSearchCV-style results, one row per (l1_ratio, rate)."""
+    """GridSearchCV-style results, one row per (l1_ratio, rate).  The
+    l1_ratio is a column (and a key of ``params``) only when ``l1_ratios``
+    is given: where the penalty uses it (elastic net)."""
     n_ratios, n_folds, n_rates, _ = fold_rows.shape
-    rows = fold_rows.transpose(0, 2, 1, 3).reshape(n_ratios * n_rates, n_folds, 5)
+    rows = fold_rows.transpose(0, 2, 1, 3).reshape(n_ratios * n_rates, n_folds, N_ROW_COLUMNS)
     scores = rows[..., 0]
-    results = {
-        f"param_{path_param}": np.concatenate(grids),
-        "param_l1_ratio": np.repeat(l1_ratios, n_rates),
-    }
-    results["params"] = [
-        {path_param: float(a), "l1_ratio": float(r)}
-        for a, r in zip(results[f"param_{path_param}"], results["param_l1_ratio"])
-    ]
+    results = {f"param_{path_param}": np.concatenate(grids)}
+    if l1_ratios is None:
+        results["params"] = [{path_param: float(a)} for a in results[f"param_{path_param}"]]
+    else:
+        results["param_l1_ratio"] = np.repeat(l1_ratios, n_rates)
+        results["params"] = [
+            {path_param: float(a), "l1_ratio": float(r)}
+            for a, r in zip(results[f"param_{path_param}"], results["param_l1_ratio"])
+        ]
     for k in range(n_folds):
         results[f"split{k}_test_score"] = scores[:, k]
     results["mean_test_score"] = scores.mean(axis=1)
@@ -123,6 +141,8 @@ def cv_results(path_param, l1_ratios, grids, fold_rows):
     ):
         results[f"mean_{name}"] = rows[..., column].mean(axis=1)
         results[f"std_{name}"] = rows[..., column].std(axis=1)
+    # How many of the folds' steps at each rate stopped at their epoch cap.
+    results["n_capped_steps"] = (rows[..., 5] > 0).sum(axis=1).astype(np.int64)
     return results
 
 

@@ -42,6 +42,7 @@ from ._constant_model import best_constant_intercepts, is_constant
 from ._cv_checks import CountInterval, PathEstimator, check_path_settings, check_rates
 from ._engine import OptimizerState
 from ._rate_grid import largest_rate, layer_pattern, rate_grid  # noqa: F401 (the path's grid)
+from ._search_warnings import capped_steps_quiet, warn_capped_steps
 from ._training import Progress
 from ._validation import check_hidden_layer_sizes
 
@@ -78,6 +79,9 @@ class Step:
     n_iter: int  # epochs of this step (L-BFGS: iterations)
     seconds: float
     loss_curve: list = field(default_factory=list)
+    # Which cap stopped the step: "first" (a plain fit, at max_iter), "later"
+    # (a warm step, at its share of path_max_iter), or "" (it stopped itself).
+    capped: str = ""
 
     @property
     def coefs(self):
@@ -193,9 +197,10 @@ class PathTrainer:
                             self.estimator, step_context, X, y, sample_weight
                         )
                         self._fit_warm(rate, listeners)
+            capped = self._capped(cold)
             if is_constant(self.estimator.coefs_):
                 self._predict_best_constant()
-            step = self._snapshot(rate, time.perf_counter() - started)
+            step = self._snapshot(rate, time.perf_counter() - started, capped)
             steps.append(step)
             if on_step is not None:
                 on_step(self.model_at(step), step)
@@ -357,7 +362,16 @@ class PathTrainer:
             state.data, state.params, state.units, self._reg, self._recipe.settings
         )
 
-    def _snapshot(self, rate, seconds):
+    def _capped(self, cold):
+        """Which cap the step just trained reached, if it used every epoch
+        it was allowed (``Step.capped``)."""
+        if cold:
+            return "first" if self.estimator.n_iter_ >= self.estimator.max_iter else ""
+        if self._progress.n_iter > 0 and self._progress.n_iter >= self._warm_epochs():
+            return "later"
+        return ""
+
+    def _snapshot(self, rate, seconds, capped=""):
         if self._progress.n_iter == 0 and self._progress.loss is None:
             objective = self._objective()
         else:
@@ -370,6 +384,7 @@ class PathTrainer:
             n_iter=int(self._progress.n_iter),
             seconds=seconds,
             loss_curve=list(self._progress.loss_curve),
+            capped=capped,
         )
 
 
@@ -479,7 +494,18 @@ def regularization_path(
         with a non-zero outgoing weight; ``active_hidden_units``
         (n_alphas, n_hidden_layers), how many units of each hidden layer are
         active; ``group_weights``, the factors the steps after the first
-        trained with (None for none); ``path_param``.
+        trained with (None for none); ``path_param``; ``capped``
+        (n_alphas,), whether the step used every epoch it was allowed
+        (``max_iter`` for the first, ``path_max_iter`` for the later ones);
+        ``loss_curve``, the objective after each epoch along the whole path,
+        and ``loss_curve_rate_starts`` (n_alphas,), where each rate begins in
+        it (for ``skreg.inspection.LossCurveDisplay``).
+
+    Warns
+    -----
+    ConvergenceWarning
+        Once per call when some steps stopped at their epoch cap, with how
+        many (``capped`` says which); not once per step.
 
     Examples
     --------
@@ -522,8 +548,14 @@ def regularization_path(
     )
     with callbacks.managed(estimator):
         context = callbacks.path_context(estimator, len(alphas))
-        with callbacks.task(context, estimator, X, y, sample_weight):
+        with callbacks.task(context, estimator, X, y, sample_weight), capped_steps_quiet():
             steps = trainer.run(X, y, sample_weight, alphas, context=context)
+    warn_capped_steps(
+        [step.capped for step in steps],
+        path_max_iter,
+        estimator.max_iter,
+        "the path",
+    )
     return path_bunch(steps, path_param, trainer.estimator.group_weights)
 
 
@@ -546,4 +578,7 @@ def path_bunch(steps, path_param, group_weights=None):
         active_hidden_units=hidden,
         group_weights=None if group_weights is None else np.asarray(group_weights, dtype=float),
         path_param=path_param,
+        capped=np.array([bool(step.capped) for step in steps]),
+        loss_curve=np.array([loss for step in steps for loss in step.loss_curve]),
+        loss_curve_rate_starts=np.cumsum([0] + [len(step.loss_curve) for step in steps[:-1]]),
     )
