@@ -12,6 +12,7 @@ the GIL), any joblib backend works, Dask's included.
 """
 
 import time
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,6 +27,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _callbacks as callbacks
+from . import _fold_ensemble as ensembles
 from . import _interrupts as interrupts
 from ._base import unchanged_on_error
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
@@ -46,6 +48,7 @@ from ._cv_search import (
     cv_results,
     fold_scorer,
     full_path,
+    path_history,
     scored_path,
     step_caps,
 )
@@ -60,7 +63,7 @@ from ._validation import check_sparse_structure
 # --------------------------------------------------------------------------
 
 
-class _PathCVMixin:
+class _PathCVMixin(ensembles.FoldEnsembleMixin):
     """Fit by cross-validated paths; see the module docstring."""
 
     _cv_parameter_constraints: dict = {
@@ -75,6 +78,7 @@ class _PathCVMixin:
         "selection_rule": [StrOptions(set(SELECTION_RULES))],
         "path_max_iter": [CountInterval(1, None)],
         "path_warm_start": ["boolean"],
+        "refit": ensembles.REFIT_CONSTRAINT,
     }
     # A base parameter that takes one more value here (the path computes it).
     _cv_widened_constraints: dict = {
@@ -122,6 +126,7 @@ class _PathCVMixin:
         self : object
             The fitted estimator.
         """
+        ensembles.clear_fitted_state(self)  # a refit's or an ensemble's
         X, y = self._validate_cv_data(X, y)
         warn_feature_scales(X, getattr(self, "feature_names_in_", None))
         if sample_weight is not None:
@@ -149,10 +154,10 @@ class _PathCVMixin:
         scorer = (fold_scorer(base, self.scoring, y), self.scoring)
 
         started = time.perf_counter()
-        n_tasks = len(estimators) * (len(folds) + 1)
+        n_tasks = len(estimators) * (len(folds) + (self.refit != "ensemble"))
         contexts = self._path_contexts(X, y, sample_weight, n_tasks, len(grids[0]))
         tasks = [
-            delayed(scored_path)(
+            delayed(partial(scored_path, keep=self.refit == "ensemble"))(
                 est, settings, X, y, sample_weight, (k, *fold), rates, scorer, next(contexts), link
             )
             for est, rates in zip(estimators, grids)
@@ -161,12 +166,13 @@ class _PathCVMixin:
         tasks += [
             delayed(full_path)(est, settings, X, y, sample_weight, rates, next(contexts), link)
             for est, rates in zip(estimators, grids)
+            if self.refit != "ensemble"  # the folds' networks are the model
         ]
         # The steps' own warnings at their epoch cap are counted, and told once.
         with interrupts.shared(settings["stop"]), capped_steps_quiet():
             results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
-        n_folds, n_fold_tasks = len(folds), len(tasks) - len(estimators)
-        fold_rows = np.array(results[:n_fold_tasks]).reshape(
+        n_folds, n_fold_tasks = len(folds), len(estimators) * len(folds)
+        fold_rows = np.array(ensembles.fold_scores(results[:n_fold_tasks])).reshape(
             len(estimators), n_folds, -1, N_ROW_COLUMNS
         )
         # l1_ratio is a column, and l1_ratio_ a number, where the penalty uses it.
@@ -176,8 +182,7 @@ class _PathCVMixin:
         check_mean_scores(self.cv_results_["mean_test_score"], self.scoring)
         choice = self._choose(self.cv_results_, n_folds)
         ratio_index, rate_index = divmod(choice, len(grids[0]))
-        steps, fitted, target_scale = results[n_fold_tasks + ratio_index]
-        self._take_model(fitted, steps, rate_index, target_scale)
+        self._take_chosen(results, n_folds, ratio_index, rate_index)
         self.alpha_ = float(grids[ratio_index][rate_index])
         self.l1_ratio_ = float(l1_ratios[ratio_index]) if elastic else None
         self.alphas_ = grids if len(grids) > 1 else grids[0]
@@ -247,11 +252,8 @@ class _PathCVMixin:
         """This estimator's fitted state: the full path's estimator, with the
         weights of step ``index`` (in the target's own unit) and the history
         of the steps up to it."""
-        step = steps[index]
-        loss_curve = [loss for s in steps[: index + 1] for loss in s.loss_curve]
-        epochs = [len(s.loss_curve) for s in steps[:index]]
         weights = fitted.group_weights
-        coefs, intercepts = step.coefs, step.intercepts
+        coefs, intercepts = steps[index].coefs, steps[index].intercepts
         if target_scale is not None:
             coefs, intercepts = target_scale.fold(coefs, intercepts)
         callbacks.take_fitted_state(
@@ -260,14 +262,8 @@ class _PathCVMixin:
             dropped=("_optimizer_state", "_random_state"),  # the path's, not this model's
             coefs_=[W.copy() for W in coefs],
             intercepts_=[b.copy() for b in intercepts],
-            loss_curve_=loss_curve,
-            loss_curve_rate_starts_=np.cumsum([0, *epochs], dtype=np.int64),
-            n_iter_=int(sum(s.n_iter for s in steps[: index + 1])),
-            loss_=step.objective,
-            best_loss_=min(loss_curve, default=step.objective),
-            validation_scores_=None,
-            best_validation_score_=None,
             group_weights_=None if weights is None else np.asarray(weights, dtype=np.float64),
+            **path_history(steps, index),
         )
 
     @available_if(lambda est: False)
@@ -379,6 +375,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
         selection_rule="best",
         path_max_iter=20,
         path_warm_start=True,
+        refit=True,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -426,6 +423,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
         self.selection_rule = selection_rule
         self.path_max_iter = path_max_iter
         self.path_warm_start = path_warm_start
+        self.refit = refit
 
 
 @fill_cv_docstring
@@ -543,6 +541,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         path_max_iter=20,
         path_warm_start=True,
         scale_target=True,
+        refit=True,
     ):
         super().__init__(
             loss=loss,
@@ -591,6 +590,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         self.path_max_iter = path_max_iter
         self.path_warm_start = path_warm_start
         self.scale_target = scale_target
+        self.refit = refit
 
     def _target_link(self):
         if not self.scale_target:

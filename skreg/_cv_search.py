@@ -36,7 +36,17 @@ def fold_scorer(estimator, scoring, y):
 
 
 def scored_path(
-    estimator, settings, X, y, sample_weight, fold, rates, scorer, context, target_link=None
+    estimator,
+    settings,
+    X,
+    y,
+    sample_weight,
+    fold,
+    rates,
+    scorer,
+    context,
+    target_link=None,
+    keep=False,
 ):
     """The path over ``rates`` on the training part of ``fold`` (its index,
     its training and its test indices); per rate, the test score, the
@@ -44,18 +54,22 @@ def scored_path(
     the ``scoring`` it came from.  ``context`` is the path's callback task,
     or None.  With a ``target_link``, the path trains on the target scaled
     by the training part's own mean and spread (``skreg._target``), and
-    each step's model is scored with the scale folded back in."""
+    each step's model is scored with the scale folded back in.  With
+    ``keep``, also the model of each rate as it was scored (a fold ensemble
+    is made of them)."""
     k, train, test = fold
     scorer, scoring = scorer
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
     X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
     sw_train = None if sample_weight is None else sample_weight[train]
     y_train, target_scale = scaled_target(y_train, sw_train, target_link)
-    rows = []
+    rows, models = [], []
 
     def score(est, step):
         if target_scale is not None:
             target_scale.fold_into(est)
+        if keep:
+            models.append(est)
         try:
             value = scorer(est, X_test, y_test)
         except Exception as error:
@@ -75,10 +89,38 @@ def scored_path(
         )
 
     with callbacks.task(context, estimator, X_train, y_train, sw_train):
-        PathTrainer(estimator, **settings).run(
+        steps = PathTrainer(estimator, **settings).run(
             X_train, y_train, sw_train, rates, score, context=context
         )
+    if keep:
+        return np.array(rows), with_path_history(models, steps)
     return np.array(rows)
+
+
+def path_history(steps, index):
+    """The fitted history of a path's model at step ``index``: every epoch of
+    the path up to it (``loss_curve_``, where each rate starts in it,
+    ``n_iter_``), and its objective; no validation data."""
+    step = steps[index]
+    loss_curve = [loss for s in steps[: index + 1] for loss in s.loss_curve]
+    epochs = [len(s.loss_curve) for s in steps[:index]]
+    return dict(
+        loss_curve_=loss_curve,
+        loss_curve_rate_starts_=np.cumsum([0, *epochs], dtype=np.int64),
+        n_iter_=int(sum(s.n_iter for s in steps[: index + 1])),
+        loss_=step.objective,
+        best_loss_=min(loss_curve, default=step.objective),
+        validation_scores_=None,
+        best_validation_score_=None,
+    )
+
+
+def with_path_history(models, steps):
+    """``models``, the fitted models of a path's ``steps`` (one each), each
+    with the path's history up to its step."""
+    for index, model in enumerate(models):
+        vars(model).update(path_history(steps, index))
+    return models
 
 
 def full_path(estimator, settings, X, y, sample_weight, rates, context, target_link=None):

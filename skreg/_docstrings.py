@@ -276,8 +276,9 @@ CV_PARAMETERS = """\
 
     n_jobs : int or None, default=None
         Paths run in parallel: one joblib task per fold and l1_ratio, plus one
-        for the final model on all the data. Threads unless a joblib backend
-        is set (the kernels release the GIL; each task gets one BLAS thread).
+        for the final model on all the data (none with ``refit='ensemble'``).
+        Threads unless a joblib backend is set (the kernels release the GIL;
+        each task gets one BLAS thread).
 
     selection_rule : {'best', '1se'}, default='best'
         'best' takes the rate with the best mean score; '1se' the sparsest
@@ -294,6 +295,19 @@ CV_PARAMETERS = """\
         Whether each step of a path starts from the previous one. False fits
         every rate from scratch, as ``cross_val_score`` of the base estimator
         would: slower, for comparison.
+
+    refit : True or 'ensemble', default=True
+        What the model is once the rate is chosen, named as
+        ``GridSearchCV``'s ``refit``, which says what follows its search.
+        True: the path on all the data, stopped at the chosen rate (one more
+        path to train). 'ensemble': in place of that refit, an ensemble of
+        the folds' networks at the chosen rate, trained already and kept in
+        ``estimators_``; the model is their mean (of ``predict_proba`` for a
+        classifier, whose ``predict`` is the class of highest mean
+        probability, of ``predict`` for a regressor). It trains no final
+        path but keeps one network per fold, and while fitting, one per fold
+        and rate. See the user guide, "A fold ensemble instead of the
+        refit".
 """
 
 CV_ATTRIBUTES = """\
@@ -334,12 +348,32 @@ CV_ATTRIBUTES = """\
     fit_time_ : float
         Seconds the cross-validated paths and the final path took.
 
+    estimators_ : list of estimators
+        With ``refit='ensemble'`` only: the fold networks at the chosen rate,
+        fitted base estimators, ``estimators_[k]`` trained on the training
+        part of fold ``k`` (the ``k``-th split of ``cv``, as in
+        ``split<k>_test_score``), with that rate in its parameters and its
+        path's history up to it in ``loss_curve_`` and ``n_iter_``; a
+        regressor's trained on its fold's scaled target (``scale_target``)
+        with the scale folded back in, so that it predicts in the target's
+        unit.
+
 """
 
 CV_NOTES = """\
-    The fitted attributes of the network describe the final model: the path
-    on all the data, stopped at ``alpha_``. Its ``n_iter_`` and
-    ``loss_curve_`` count every epoch of that path up to ``alpha_``.
+    The fitted attributes of the network describe the final model: with
+    ``refit=True``, the path on all the data, stopped at ``alpha_``. Its
+    ``n_iter_`` and ``loss_curve_`` count every epoch of that path up to
+    ``alpha_``.
+
+    With ``refit='ensemble'`` there is no one network: ``coefs_``,
+    ``intercepts_``, the training history (``loss_curve_``, ``loss_``, ...),
+    ``sparsity_`` and ``active_units_`` raise an AttributeError that points
+    to ``estimators_``, where each network has its own; ``n_iter_`` is an
+    array of the networks' epochs, one per fold (as ``LogisticRegressionCV``
+    gives one per fold); ``feature_importances_`` is the mean of the networks',
+    ``n_features_selected_`` counts the features any of them uses, and
+    ``prune()`` prunes each of them.
 
     What ``fit`` warns about, each at most once per fit (each category can
     be silenced with ``warnings.filterwarnings("ignore", category=...)``):

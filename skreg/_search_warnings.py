@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
 from ._constant_model import is_constant
+from ._fold_ensemble import is_ensemble, networks
 from .exceptions import ConstantModelWarning, FeatureScaleWarning, RateAtGridEdgeWarning
 
 # The training loop's warnings for a fit stopped at its cap (stochastic
@@ -82,7 +83,8 @@ def tell_about_search(estimator, X, y, caps, n_paths, chosen):
     edge of the grid; a chosen model that ignores its input.  Returns which
     edge (``alpha_at_edge_``), or None."""
     est = estimator
-    where = f"this fit's {n_paths} paths (the folds' and the final one on all the data)"
+    final = "" if is_ensemble(est) else " and the final one on all the data"
+    where = f"this fit's {n_paths} paths (the folds'{final})"
     warn_capped_steps(caps, est.path_max_iter, est.max_iter, where)
     automatic = isinstance(est.alphas, Integral)
     edge = warn_rate_at_edge(*chosen, est.path_param, automatic, est.eps)
@@ -169,10 +171,10 @@ def warn_feature_scales(X, feature_names=None):
 
 def ignores_input(estimator, X, y):
     """Whether the fitted ``estimator`` ignores its input: a weight matrix is
-    all zero (``is_constant``), or, for a classifier, it predicts one class
-    for every row of X where y holds several (an L2 penalty shrinks weights
-    close to zero, never to it)."""
-    if is_constant(estimator.coefs_):
+    all zero (``is_constant``; in every network of a fold ensemble), or, for
+    a classifier, it predicts one class for every row of X where y holds
+    several (an L2 penalty shrinks weights close to zero, never to it)."""
+    if all(is_constant(network.coefs_) for network in networks(estimator)):
         return True
     if not is_classifier(estimator):
         return False
