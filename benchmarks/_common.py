@@ -316,7 +316,7 @@ def targets_table(items):
     for t in items:
         needs = t["threshold"]
         if not isinstance(needs, str):
-            needs = f"{'<=' if t.get('at_most') else '>='} {needs:g}"
+            needs = f"{'<=' if t.get('at_most') else '>='} {needs}"
         value = t["value"] if isinstance(t["value"], str) else fmt(t["value"])
         status = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
         rows.append([t["target"], needs, value, status])

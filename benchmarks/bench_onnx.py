@@ -10,10 +10,9 @@ Each is exported with ``skreg.onnx.to_onnx`` (float32 input, ``zipmap=False``,
 so onnxruntime returns tensors) and timed in one onnxruntime session with its
 default settings (CPU provider, its own thread pool).
 
-Latency for one row is a loop of calls on the same row, divided by the
-number of calls; for a batch it is one call.  Each figure is the median of
-repeats; each repeat waits for idle CPUs first, then makes one untimed call.
-Before timing, the script checks that onnxruntime's probabilities match skreg's.
+pyperf times the calls (one row, or a batch of rows, per call) and reports
+the median time of a call.  The script also checks that onnxruntime's
+probabilities match skreg's.
 
 Needs the onnx extra (``pip install -e ".[onnx]"``).
 
@@ -21,11 +20,15 @@ Usage::
 
     python benchmarks/bench_onnx.py            # full run, about a minute
     python benchmarks/bench_onnx.py --quick    # smoke test
+    python benchmarks/bench_onnx.py --report-only
 """
 
 import copy
+import functools
 import sys
+import time
 
+import _harness as H
 import numpy as np
 
 import _common as C
@@ -39,8 +42,6 @@ FULL = dict(
     alpha=1e-4,
     epochs=30,
     batch_rows=10_000,
-    single_row_calls=500,
-    repeats=7,
 )
 # Quick: fewer optimizer steps, so a larger group_alpha to prune anything.
 QUICK = dict(
@@ -52,16 +53,16 @@ QUICK = dict(
     alpha=1e-4,
     epochs=10,
     batch_rows=2_000,
-    single_row_calls=50,
-    repeats=2,
 )
 DTYPE = np.float32
 
 
-def train(cfg):
+@functools.cache
+def train(quick):
     """The trained dense network, its pruned copy, and the held-out rows."""
     from skreg import RegularizedMLPClassifier
 
+    cfg = QUICK if quick else FULL
     n = cfg["n_train"] + cfg["n_test"]
     X, y = C.classification_data(n, cfg["n_features"], DTYPE)
     X_train, y_train = X[: cfg["n_train"]], y[: cfg["n_train"]]
@@ -106,49 +107,31 @@ def max_probability_difference(session, est, X):
     return float(np.max(np.abs(proba - est.predict_proba(X))))
 
 
-def median_latency(func, calls, repeats, gate):
-    """Median over repeats of (time of ``calls`` calls) / calls, in seconds."""
-    times = []
-    for _ in range(repeats):
-        gate.wait()
-        # Untimed call: wakes the BLAS / onnxruntime threads that slept
-        # during the wait (on a busy machine that alone can take
-        # milliseconds), and does the first call's allocations.
-        func()
-        times.append(C.timed(lambda: [func() for _ in range(calls)]) / calls)
-    return C.median(times), times
-
-
-def measure(models, X_test, cfg, gate):
+def inputs(X_test, batch_rows):
+    """One row, and a batch of rows drawn from the held-out ones."""
     rng = np.random.RandomState(C.SEED)
-    batch = np.ascontiguousarray(X_test[rng.randint(0, len(X_test), cfg["batch_rows"])])
-    one_row = np.ascontiguousarray(X_test[:1])
-    out = {}
-    for name, est in models.items():
-        session, model_bytes = session_for(est, X_test)
-        runners = {
-            "onnxruntime": lambda X, s=session: s.run(None, {"X": X}),
-            "skreg": lambda X, e=est: e.predict_proba(X),
-        }
-        entry = {
-            "onnx_bytes": model_bytes,
-            "max_probability_difference": max_probability_difference(session, est, batch),
-        }
-        for runner, run in runners.items():
-            for rows, X, calls in (
-                ("1", one_row, cfg["single_row_calls"]),
-                (str(len(batch)), batch, 1),
-            ):
-                seconds, times = median_latency(
-                    lambda run=run, X=X: run(X), calls, cfg["repeats"], gate
-                )
-                entry[f"{runner}/{rows}"] = {
-                    "seconds": seconds,
-                    "all_seconds": times,
-                    "calls_per_repeat": calls,
-                }
-        out[name] = entry
-    return out
+    batch = np.ascontiguousarray(X_test[rng.randint(0, len(X_test), batch_rows)])
+    return {"1": np.ascontiguousarray(X_test[:1]), str(batch_rows): batch}
+
+
+def bench_latency(runner, quick, model, engine, rows):
+    """pyperf benchmark of one call of ``engine`` on ``rows`` rows."""
+
+    def time_func(loops):
+        models, X_test, _ = train(quick)
+        X = inputs(X_test, (QUICK if quick else FULL)["batch_rows"])[rows]
+        est = models[model]
+        if engine == "skreg":
+            call = functools.partial(est.predict_proba, X)
+        else:
+            call = functools.partial(session_for(est, X_test)[0].run, None, {"X": X})
+        call()  # the first call's allocations, and wakes the thread pools
+        start = time.perf_counter()
+        for _ in range(loops):
+            call()
+        return time.perf_counter() - start
+
+    return runner.bench_time_func(f"{model} {engine} {rows} row(s)", time_func)
 
 
 def latency_table(models_info, timings, batch_rows):
@@ -201,47 +184,53 @@ def onnx_versions():
     }
 
 
-def parse_args(argv=None):
-    parser = C.bench_parser(
-        __doc__, "small network and data, two repeats, no idle wait", idle_budget=120.0
-    )
-    return parser.parse_args(argv)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    cfg, info, gate = C.begin(args, FULL, QUICK)
-    info["versions"].update(onnx_versions())
-    models, X_test, y_test = train(cfg)
-    models_info = {name: describe(est, X_test, y_test) for name, est in models.items()}
-    timings = measure(models, X_test, cfg, gate)
-    diffs = ", ".join(
-        f"{name} {t['max_probability_difference']:.1e}" for name, t in timings.items()
-    )
-    markdown = "\n\n".join(
+def render(p):
+    cfg, timings = p["settings"], p["timings"]
+    diffs = ", ".join(f"{n} {t['max_probability_difference']:.1e}" for n, t in timings.items())
+    how = f"median of {cfg['repeats']}; one row: {cfg['single_row_calls']} calls per repeat"
+    if "processes" in cfg:
+        how = f"median of pyperf values, {cfg['processes']} processes x {cfg['values']}"
+    return "\n\n".join(
         [
-            f"### ONNX export: prediction latency ({cfg['n_features']} features, float32, "
-            f"median of {cfg['repeats']}; one row: {cfg['single_row_calls']} calls per repeat)",
-            latency_table(models_info, timings, cfg["batch_rows"]),
+            f"### ONNX export: prediction latency ({cfg['n_features']} features, float32, {how})",
+            latency_table(p["models"], timings, cfg["batch_rows"]),
             f"Trained with penalty='l1', alpha={cfg['alpha']}, group_alpha={cfg['group_alpha']}, "
             f"{cfg['epochs']} Adam epochs on {cfg['n_train']} rows; accuracy on {cfg['n_test']} "
             f"held-out rows. skreg times predict_proba; onnxruntime runs the exported model "
             f"(labels and probabilities, zipmap=False) with default session options. Largest "
             f"difference between their probabilities: {diffs}.",
-            C.gate_caption(gate),
-            C.machine_caption(info),
         ]
     )
-    payload = {
-        "benchmark": "bench_onnx",
-        "quick": args.quick,
-        "machine": info,
-        "idle_gate": gate.report(),
-        "settings": cfg,
-        "models": models_info,
-        "timings": timings,
+
+
+def main():
+    runner, args = H.runner(__doc__, "small network and data, one process", values=5)
+    if args.report_only:
+        return H.report("bench_onnx", render)
+    C.silence_convergence_warnings()
+    cfg = dict(QUICK if args.quick else FULL)
+    benches = {
+        (model, f"{engine}/{rows}"): bench_latency(runner, args.quick, model, engine, rows)
+        for model in ("dense", "pruned")
+        for engine in ("onnxruntime", "skreg")
+        for rows in ("1", str(cfg["batch_rows"]))
     }
-    return C.publish("bench_onnx", args.quick, payload, markdown)
+    if H.is_worker(runner):
+        return 0
+    models, X_test, y_test = train(args.quick)
+    batch = inputs(X_test, cfg["batch_rows"])[str(cfg["batch_rows"])]
+    timings = {}
+    for name, est in models.items():
+        session, size = session_for(est, X_test)
+        diff = max_probability_difference(session, est, batch)
+        timings[name] = {"onnx_bytes": size, "max_probability_difference": diff}
+    for (model, key), bench in benches.items():
+        timings[model][key] = {"seconds": bench.median(), **H.stats(bench)}
+    args.machine["versions"].update(onnx_versions())
+    cfg.update(processes=args.processes, values=args.values)
+    models_info = {name: describe(est, X_test, y_test) for name, est in models.items()}
+    payload = {"settings": cfg, "models": models_info, "timings": timings}
+    return H.publish("bench_onnx", args, payload, render(payload), benches.values())
 
 
 if __name__ == "__main__":
