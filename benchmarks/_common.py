@@ -321,3 +321,11 @@ def targets_table(items):
         status = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
         rows.append([t["target"], needs, value, status])
     return markdown_table(["target", "needs", "measured", "status"], rows)
+
+
+def target_cell(value, threshold, higher_is_better=True):
+    """'met' / 'MISSED' with the number."""
+    if value is None:
+        return "n/a"
+    ok = value >= threshold if higher_is_better else value <= threshold
+    return f"{'met' if ok else 'MISSED'} ({value:.3g})"

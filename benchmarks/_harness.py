@@ -48,7 +48,7 @@ def runner(doc, quick_help, add_options=None, **defaults):
     args = r.parse_args()
     if args.quick and not args.worker:
         args.processes, args.values, args.warmups = 1, 1, 1
-        args.loops = args.loops or 4
+        args.loops = args.loops or 16
     if not (args.worker or getattr(args, "child", None)):
         args.machine = C.machine_info()  # the load average at the start
     return r, args
