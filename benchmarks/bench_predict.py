@@ -28,6 +28,7 @@ import gc
 import json
 import pickle
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -232,7 +233,7 @@ def memory(workdir, cfg, methods):
                     }
                     runs = [run_child(spec) for _ in range(cfg["memory_repeats"])]
                     out[f"{method}/{phase}/{dtype}/{name}"] = {
-                        "peak_mib": C.median([r["peak_mib"] for r in runs]),
+                        "peak_mib": statistics.median([r["peak_mib"] for r in runs]),
                         "all_mib": [r["peak_mib"] for r in runs],
                         "how": runs[0]["how"],
                         "skreg_source_sha256": sorted({r["skreg_source_sha256"] for r in runs}),
