@@ -1,7 +1,9 @@
-"""Helpers shared by the benchmark scripts (not part of the skreg package).
+"""What the benchmark scripts share: problems and estimator settings, the
+machine's description, markdown tables and targets, and the results files.
 
 The scripts import this module from their own folder, so run them as
-``python benchmarks/bench_fit.py`` (any working directory works).
+``python benchmarks/bench_fit.py`` (any working directory works).  Timing
+itself is pyperf's (``_harness.py``).
 """
 
 import hashlib

@@ -226,54 +226,42 @@ def is_compile_phase(phase):
 
 
 def targets(cold_m, warm_m):
+    """The start-up targets, in seconds (``needs`` as text: the unit shows)."""
+
     def compile_time(phases):
         return sum(cold_m[p] - warm_m[p] for p in phases)
 
-    warm_total = warm_m["import total"] + warm_m["first fit float64"]
-    default = compile_time(["first fit float64", "first predict_proba float64"])
+    def target(name, value, limit=None):
+        needs = "(information)" if limit is None else f"<= {limit:g} s"
+        return {**C.target(name, value, needs), "met": limit is None or value <= limit}
+
     everything = compile_time([p for p in warm_m if is_compile_phase(p)])
-    every_kernel = OTHER_PHASE in warm_m
-    return [
-        {
-            "target": "warm cache: import skreg + first small fit (float64)",
-            "value": warm_total,
-            "threshold": f"<= {WARM_LIMIT:g} s",
-            "met": warm_total <= WARM_LIMIT,
-        },
-        {
-            "target": "cold cache: compile of a default fit and predict (float64, adam)",
-            "value": default,
-            "threshold": f"<= {DEFAULT_LIMIT:g} s",
-            "met": default <= DEFAULT_LIMIT,
-        },
-        {
-            "target": "cold cache: compile of every kernel (both dtypes, every solver, sparse)"
-            if every_kernel
-            else "cold cache: compile of the phases run (not every kernel: --quick)",
-            "value": everything,
-            "threshold": f"<= {ALL_LIMIT:g} s",
-            "met": everything <= ALL_LIMIT,
-        },
-        *(
-            [
-                {
-                    "target": "cold cache: the above and the regularizers' kernels "
-                    "(L1, group, dropout, active set)",
-                    "value": everything + compile_time([REGULARIZER_PHASE]),
-                    "threshold": "(information)",
-                    "met": True,
-                }
-            ]
-            if REGULARIZER_PHASE in warm_m
-            else []
+    out = [
+        target(
+            "warm cache: import skreg + first small fit (float64)",
+            warm_m["import total"] + warm_m["first fit float64"],
+            WARM_LIMIT,
         ),
-        {
-            "target": "cold cache: whole process (interpreter, imports, compile, fits)",
-            "value": cold_m["process wall time"],
-            "threshold": "(information)",
-            "met": True,
-        },
+        target(
+            "cold cache: compile of a default fit and predict (float64, adam)",
+            compile_time(["first fit float64", "first predict_proba float64"]),
+            DEFAULT_LIMIT,
+        ),
+        target(
+            "cold cache: compile of every kernel (both dtypes, every solver, sparse)"
+            if OTHER_PHASE in warm_m
+            else "cold cache: compile of the phases run (not every kernel: --quick)",
+            everything,
+            ALL_LIMIT,
+        ),
     ]
+    if REGULARIZER_PHASE in warm_m:
+        name = (
+            "cold cache: the above and the regularizers' kernels (L1, group, dropout, active set)"
+        )
+        out.append(target(name, everything + compile_time([REGULARIZER_PHASE])))
+    name = "cold cache: whole process (interpreter, imports, compile, fits)"
+    return out + [target(name, cold_m["process wall time"])]
 
 
 def render(p):
