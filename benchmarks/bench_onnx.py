@@ -137,39 +137,18 @@ def bench_latency(runner, quick, model, engine, rows):
 def latency_table(models_info, timings, batch_rows):
     rows = []
     for name, info in models_info.items():
-        t = timings[name]
-        one_ort, one_sk = t["onnxruntime/1"]["seconds"], t["skreg/1"]["seconds"]
-        many_ort = t[f"onnxruntime/{batch_rows}"]["seconds"]
-        many_sk = t[f"skreg/{batch_rows}"]["seconds"]
-        rows.append(
-            [
-                name,
-                "x".join(map(str, info["hidden_units"])),
-                info["weights"],
-                f"{info['test_accuracy']:.3f}",
-                f"{t['onnx_bytes'] / 1024:.0f}",
-                C.fmt(1e6 * one_ort),
-                C.fmt(1e6 * one_sk),
-                C.fmt(one_sk / one_ort),
-                C.fmt(1e3 * many_ort),
-                C.fmt(1e3 * many_sk),
-                C.fmt(many_sk / many_ort),
-            ]
-        )
-    headers = [
-        "model",
-        "hidden units",
-        "weights",
-        "test accuracy",
-        "ONNX KiB",
-        "onnxruntime us (1 row)",
-        "skreg us (1 row)",
-        "skreg / onnxruntime",
-        f"onnxruntime ms ({batch_rows} rows)",
-        f"skreg ms ({batch_rows} rows)",
-        "skreg / onnxruntime",
-    ]
-    return C.markdown_table(headers, rows)
+        t = {key: v["seconds"] for key, v in timings[name].items() if isinstance(v, dict)}
+        one_ort, one_sk = t["onnxruntime/1"], t["skreg/1"]
+        many_ort, many_sk = t[f"onnxruntime/{batch_rows}"], t[f"skreg/{batch_rows}"]
+        model = [name, "x".join(map(str, info["hidden_units"])), info["weights"]]
+        model += [f"{info['test_accuracy']:.3f}", f"{timings[name]['onnx_bytes'] / 1024:.0f}"]
+        ones = [C.fmt(1e6 * one_ort), C.fmt(1e6 * one_sk), C.fmt(one_sk / one_ort)]
+        many = [C.fmt(1e3 * many_ort), C.fmt(1e3 * many_sk), C.fmt(many_sk / many_ort)]
+        rows.append(model + ones + many)
+    headers = ["model", "hidden units", "weights", "test accuracy", "ONNX KiB"]
+    headers += ["onnxruntime us (1 row)", "skreg us (1 row)", "skreg / onnxruntime"]
+    headers += [f"onnxruntime ms ({batch_rows} rows)", f"skreg ms ({batch_rows} rows)"]
+    return C.markdown_table(headers + ["skreg / onnxruntime"], rows)
 
 
 def onnx_versions():

@@ -221,23 +221,16 @@ def memory(workdir, cfg, methods):
         for phase in ("fit", "predict_proba"):
             for dtype in cfg["memory_dtypes"]:
                 for name in ESTIMATORS:
-                    spec = {
-                        "workdir": str(workdir),
-                        "estimator": name,
-                        "dtype": dtype,
-                        "phase": "fit" if phase == "fit" else "predict",
-                        "method": method,
-                        "hidden": list(cfg["hidden"]),
-                        "batch_size": cfg["batch_size"],
-                        "fit_epochs": cfg["fit_epochs"],
-                    }
+                    spec = dict(workdir=str(workdir), estimator=name, dtype=dtype, method=method)
+                    spec.update(phase="fit" if phase == "fit" else "predict")
+                    spec.update(hidden=list(cfg["hidden"]), batch_size=cfg["batch_size"])
+                    spec.update(fit_epochs=cfg["fit_epochs"])
                     runs = [run_child(spec) for _ in range(cfg["memory_repeats"])]
-                    out[f"{method}/{phase}/{dtype}/{name}"] = {
-                        "peak_mib": statistics.median([r["peak_mib"] for r in runs]),
-                        "all_mib": [r["peak_mib"] for r in runs],
-                        "how": runs[0]["how"],
-                        "skreg_source_sha256": sorted({r["skreg_source_sha256"] for r in runs}),
-                    }
+                    mib = [r["peak_mib"] for r in runs]
+                    hashes = sorted({r["skreg_source_sha256"] for r in runs})
+                    entry = {"peak_mib": statistics.median(mib), "all_mib": mib}
+                    entry.update(how=runs[0]["how"], skreg_source_sha256=hashes)
+                    out[f"{method}/{phase}/{dtype}/{name}"] = entry
     return out
 
 
@@ -245,24 +238,11 @@ def throughput_table(tp, n_rows):
     rows = []
     for dtype in DTYPES:
         sk, ours = tp[f"sklearn/{dtype}"], tp[f"skreg/{dtype}"]
-        rows.append(
-            [
-                dtype,
-                C.fmt(1e3 * ours["seconds"]),
-                C.fmt(1e3 * sk["seconds"]),
-                f"{ours['rows_per_second'] / 1e6:.3g}",
-                f"{sk['rows_per_second'] / 1e6:.3g}",
-                C.fmt(sk["seconds"] / ours["seconds"]),
-            ]
-        )
-    headers = [
-        "dtype",
-        f"skreg ms ({n_rows} rows)",
-        "sklearn ms",
-        "skreg Mrows/s",
-        "sklearn Mrows/s",
-        "skreg / sklearn throughput",
-    ]
+        cells = [C.fmt(1e3 * ours["seconds"]), C.fmt(1e3 * sk["seconds"])]
+        cells += [f"{ours['rows_per_second'] / 1e6:.3g}", f"{sk['rows_per_second'] / 1e6:.3g}"]
+        rows.append([dtype, *cells, C.fmt(sk["seconds"] / ours["seconds"])])
+    headers = ["dtype", f"skreg ms ({n_rows} rows)", "sklearn ms", "skreg Mrows/s"]
+    headers += ["sklearn Mrows/s", "skreg / sklearn throughput"]
     return C.markdown_table(headers, rows)
 
 
@@ -273,16 +253,8 @@ def memory_table(mem, methods, dtypes):
             for dtype in dtypes:
                 ours = mem[f"{method}/{phase}/{dtype}/skreg"]["peak_mib"]
                 sk = mem[f"{method}/{phase}/{dtype}/sklearn"]["peak_mib"]
-                rows.append(
-                    [
-                        method,
-                        phase,
-                        dtype,
-                        f"{ours:.1f}",
-                        f"{sk:.1f}",
-                        C.fmt(ours / sk if sk > 0 else None),
-                    ]
-                )
+                ratio = C.fmt(ours / sk if sk > 0 else None)
+                rows.append([method, phase, dtype, f"{ours:.1f}", f"{sk:.1f}", ratio])
     headers = ["method", "phase", "dtype", "skreg peak MiB", "sklearn peak MiB", "skreg / sklearn"]
     return C.markdown_table(headers, rows)
 
@@ -291,26 +263,13 @@ def targets(tp, mem, memory_dtypes):
     out = []
     for dtype in DTYPES:
         ratio = tp[f"skreg/{dtype}"]["rows_per_second"] / tp[f"sklearn/{dtype}"]["rows_per_second"]
-        out.append(
-            {
-                "target": f"predict_proba {dtype}: x sklearn throughput",
-                "value": ratio,
-                "threshold": ">= 2",
-                "met": ratio >= 2,
-            }
-        )
+        out.append(C.target(f"predict_proba {dtype}: x sklearn throughput", ratio, 2))
     for phase in ("fit", "predict_proba"):
         for dtype in memory_dtypes:
             ours = mem[f"rss/{phase}/{dtype}/skreg"]["peak_mib"]
             sk = mem[f"rss/{phase}/{dtype}/sklearn"]["peak_mib"]
-            out.append(
-                {
-                    "target": f"peak memory of {phase} {dtype} (RSS): skreg MiB / sklearn MiB",
-                    "value": f"{ours:.1f} / {sk:.1f}",
-                    "threshold": "<= 1",
-                    "met": ours <= sk,
-                }
-            )
+            name = f"peak memory of {phase} {dtype} (RSS): skreg MiB / sklearn MiB"
+            out.append({**C.target(name, f"{ours:.1f} / {sk:.1f}", "<= 1"), "met": ours <= sk})
     return out
 
 

@@ -313,25 +313,18 @@ def measure(runner, args, kind, cfg, dtype, case=None):
 def speed_cells(r):
     """The timing cells every table has."""
     epoch, predict = r["seconds_per_epoch"], r["predict_seconds"]
-    return [
-        C.fmt(1e3 * epoch["every feature"]),
-        C.fmt(1e3 * epoch["skipping"]),
-        C.fmt(epoch["every feature"] / epoch["skipping"]),
-        C.fmt(1e3 * predict["every feature"]),
-        C.fmt(1e3 * predict["skipping"]),
-        C.fmt(predict["every feature"] / predict["skipping"]),
-        f"{r['max_weight_difference']:.1e}",
-        " / ".join(f"{v:.4g}" for v in r["final_objective"].values()),
-    ]
+    full, skip = epoch["every feature"], epoch["skipping"]
+    cells = [C.fmt(1e3 * full), C.fmt(1e3 * skip), C.fmt(full / skip)]
+    full, skip = predict["every feature"], predict["skipping"]
+    cells += [C.fmt(1e3 * full), C.fmt(1e3 * skip), C.fmt(full / skip)]
+    objectives = " / ".join(f"{v:.4g}" for v in r["final_objective"].values())
+    return cells + [f"{r['max_weight_difference']:.1e}", objectives]
 
 
 def speed_headers(cfg, skipped="every feature"):
-    return [
-        f"ms per epoch, {skipped}",
-        "ms per epoch, skipping",
-        "speed-up",
-        f"predict ms ({cfg['n_predict']} rows), {skipped}",
-        "predict ms, skipping",
+    out = [f"ms per epoch, {skipped}", "ms per epoch, skipping", "speed-up"]
+    out += [f"predict ms ({cfg['n_predict']} rows), {skipped}", "predict ms, skipping"]
+    return out + [
         "predict speed-up",
         "largest weight difference",
         f"objective after (skipping / {skipped})",
@@ -342,52 +335,28 @@ def table(results, cfg):
     rows = []
     for r in results:
         epoch = r["seconds_per_epoch"]
-        speedup = epoch["every feature"] / epoch["skipping"]
         cells = speed_cells(r)
-        cells[2] = C.target_cell(speedup, SPEEDUP_TARGET)
-        rows.append(
-            [
-                r["dtype"],
-                f"{r['group_alpha']:.3g}",
-                f"{r['features_kept_at_start']} ({r['informative_kept_at_start']} informative)",
-                " / ".join(str(v) for v in r["features_kept_after"].values()),
-                *cells,
-            ]
-        )
-    headers = [
-        "dtype",
-        "group_alpha",
-        "features kept at the start",
-        "kept after (skipping / every feature)",
-        *speed_headers(cfg),
-    ]
+        cells[2] = C.target_cell(epoch["every feature"] / epoch["skipping"], SPEEDUP_TARGET)
+        kept = f"{r['features_kept_at_start']} ({r['informative_kept_at_start']} informative)"
+        after = " / ".join(str(v) for v in r["features_kept_after"].values())
+        rows.append([r["dtype"], f"{r['group_alpha']:.3g}", kept, after, *cells])
+    headers = ["dtype", "group_alpha", "features kept at the start"]
+    headers += ["kept after (skipping / every feature)", *speed_headers(cfg)]
     headers[6] = f"speed-up (target {SPEEDUP_TARGET:g}x)"
     return C.markdown_table(headers, rows)
 
 
 def hidden_table(results, cfg):
-    rows = [
-        [
-            f"{r['case']}, hidden {tuple(r['hidden'])}",
-            r["dtype"],
-            f"{r['training_accuracy']:.3f}",
-            " + ".join(str(v) for v in r["units_in_use_at_start"]),
-            " / ".join(
-                " + ".join(str(v) for v in units) for units in r["units_in_use_after"].values()
-            ),
-            *speed_cells(r),
-        ]
-        for r in results
-    ]
-    headers = [
-        "problem",
-        "dtype",
-        "training accuracy at the start",
-        "hidden units in use at the start",
-        "in use after (skipping / every unit)",
-        *speed_headers(cfg, "every unit"),
-    ]
-    return C.markdown_table(headers, rows)
+    rows = []
+    for r in results:
+        start = " + ".join(str(v) for v in r["units_in_use_at_start"])
+        after = [" + ".join(str(v) for v in units) for units in r["units_in_use_after"].values()]
+        problem = f"{r['case']}, hidden {tuple(r['hidden'])}"
+        cells = [f"{r['training_accuracy']:.3f}", start, " / ".join(after), *speed_cells(r)]
+        rows.append([problem, r["dtype"], *cells])
+    headers = ["problem", "dtype", "training accuracy at the start"]
+    headers += ["hidden units in use at the start", "in use after (skipping / every unit)"]
+    return C.markdown_table(headers + speed_headers(cfg, "every unit"), rows)
 
 
 def render(p):
