@@ -238,10 +238,9 @@ def targets(results):
         label = shape_label(r["shape"])
         if r["dtype"] == "float64":
             want = 2.5 if is_big(r) else 5.0
-            out.append(
-                C.target(f"float64 {label}: x faster than sklearn", speedup(r, "sklearn"), want)
-            )
-            out.append(C.target(f"float64 {label}: x faster than torch", speedup(r, "torch"), 1.0))
+            for peer, need in (("sklearn", want), ("torch", 1.0)):
+                name = f"float64 {label}: x faster than {peer}"
+                out.append(C.target(name, speedup(r, peer), need))
     for r in results:
         if max(r["shape"]["hidden"]) >= WIDE_LAYER and "blas_time_fraction" in r:
             name = f"{r['dtype']} {shape_label(r['shape'])}: skreg time / BLAS floor"
@@ -273,15 +272,11 @@ def contention_table(pairs):
 
 def contention_targets(pairs, limit=1.5):
     """skreg's per-epoch time with one core busy, at most ``limit`` times the quiet one."""
-    return [
-        C.target(
-            f"{shape_label(q['shape'])} {q['dtype']}: skreg busy / quiet time",
-            ms(b, "skreg") / ms(q, "skreg"),
-            limit,
-            at_most=True,
-        )
-        for q, b in pairs
-    ]
+    out = []
+    for q, b in pairs:
+        name = f"{shape_label(q['shape'])} {q['dtype']}: skreg busy / quiet time"
+        out.append(C.target(name, ms(b, "skreg") / ms(q, "skreg"), limit, at_most=True))
+    return out
 
 
 def how_timed(settings):
@@ -367,7 +362,7 @@ def main():
                 # and with a core busy its epochs take seconds
                 with BusyCore() if not H.is_worker(runner) else contextlib.nullcontext():
                     loaded = {
-                        n: bench_epochs(runner, f"{label} busy", n, shape, dtype)
+                        n: bench_epochs(runner, f"{label} busy", n, shape, dtype, args.activation)
                         for n in names
                         if n != "torch"
                     }
@@ -378,14 +373,8 @@ def main():
                     busy.append(result(shape, dtype, loaded, None))
     if H.is_worker(runner):
         return 0
-    settings = {
-        "processes": args.processes,
-        "values": args.values,
-        "estimators": names,
-        "activation": args.activation,
-        "learning_rate_init": C.LEARNING_RATE,
-        "alpha": C.ALPHA,
-    }
+    settings = dict(processes=args.processes, values=args.values, estimators=names)
+    settings.update(activation=args.activation, learning_rate_init=C.LEARNING_RATE, alpha=C.ALPHA)
     payload = {"settings": settings, "results": results, "busy_results": busy}
     return H.publish("bench_fit", args, payload, render(payload), benches)
 
