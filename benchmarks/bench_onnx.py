@@ -114,6 +114,14 @@ def inputs(X_test, batch_rows):
     return {"1": np.ascontiguousarray(X_test[:1]), str(batch_rows): batch}
 
 
+@functools.cache
+def cached_session(quick, model):
+    """One onnxruntime session per model and worker process (pyperf calls the
+    time function once per value)."""
+    models, X_test, _ = train(quick)
+    return session_for(models[model], X_test)[0]
+
+
 def bench_latency(runner, quick, model, engine, rows):
     """pyperf benchmark of one call of ``engine`` on ``rows`` rows."""
 
@@ -124,7 +132,7 @@ def bench_latency(runner, quick, model, engine, rows):
         if engine == "skreg":
             call = functools.partial(est.predict_proba, X)
         else:
-            call = functools.partial(session_for(est, X_test)[0].run, None, {"X": X})
+            call = functools.partial(cached_session(quick, model).run, None, {"X": X})
         call()  # the first call's allocations, and wakes the thread pools
         start = time.perf_counter()
         for _ in range(loops):
@@ -166,9 +174,10 @@ def onnx_versions():
 def render(p):
     cfg, timings = p["settings"], p["timings"]
     diffs = ", ".join(f"{n} {t['max_probability_difference']:.1e}" for n, t in timings.items())
-    how = f"median of {cfg['repeats']}; one row: {cfg['single_row_calls']} calls per repeat"
     if "processes" in cfg:
         how = f"median of pyperf values, {cfg['processes']} processes x {cfg['values']}"
+    else:
+        how = f"median of {cfg['repeats']}; one row: {cfg['single_row_calls']} calls per repeat"
     return "\n\n".join(
         [
             f"### ONNX export: prediction latency ({cfg['n_features']} features, float32, {how})",
