@@ -19,7 +19,7 @@ import _common as C
 def runner(doc, quick_help, add_options=None, **defaults):
     """A pyperf ``Runner`` with the script's options, and its parsed arguments.
 
-    ``--quick`` (one worker, one value, fixed loops: a smoke test) and
+    ``--quick`` (one worker, one value, short values: a smoke test) and
     ``--report-only`` come on top of pyperf's own options (``-p``, ``-n``,
     ``--fast``, ``--rigorous``, ``-o``...).  The script's options reach the
     workers unchanged.  ``defaults`` go to ``pyperf.Runner`` (processes,
@@ -47,8 +47,9 @@ def runner(doc, quick_help, add_options=None, **defaults):
         add_options(parser)
     args = r.parse_args()
     if args.quick and not args.worker:
+        # one worker, one value; the loops are still calibrated, as in a full run
         args.processes, args.values, args.warmups = 1, 1, 1
-        args.loops = args.loops or 16
+        args.min_time = min(args.min_time, 0.2)
     if not (args.worker or getattr(args, "child", None)):
         args.machine = C.machine_info()  # the load average at the start
     return r, args

@@ -192,7 +192,7 @@ def render(p):
 
 
 def main():
-    runner, args = H.runner(__doc__, "small network and data, one process", values=5)
+    runner, args = H.runner(__doc__, "small network and data, one process", processes=3, values=5)
     if args.report_only:
         return H.report("bench_onnx", render)
     C.silence_convergence_warnings()

@@ -21,7 +21,7 @@ Usage::
 import sys
 
 import _harness as H
-from bench_fit import data
+from bench_fit import RUNNER_DEFAULTS, data
 
 import _common as C
 
@@ -133,7 +133,7 @@ def render(payload):
 
 
 def main():
-    runner, args = H.runner(__doc__, "small problem, one process", processes=4, values=3)
+    runner, args = H.runner(__doc__, "small problem, one process", **RUNNER_DEFAULTS)
     if args.report_only:
         return H.report("bench_threads", render)
     C.silence_convergence_warnings()
