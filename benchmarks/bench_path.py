@@ -450,42 +450,19 @@ def percent(value):
 
 def methods_table(problem_result):
     methods = problem_result["methods"]
-    headers = [
-        "method",
-        "wall s",
-        "time / CV estimator's",
-        "rate chosen (skreg's convention)",
-        "CV score",
-        "test score",
-        "train score",
-        "exact zeros",
-        "features kept",
-        "informative kept",
-        "noise dropped",
-        "informative share of input weights",
-        "epochs (folds + final)",
-    ]
+    headers = ["method", "wall s", "time / CV estimator's", "rate chosen (skreg's convention)"]
+    headers += ["CV score", "test score", "train score", "exact zeros", "features kept"]
+    headers += ["informative kept", "noise dropped", "informative share of input weights"]
     rows = []
     for name, r in methods.items():
         base = methods[BASELINE[name]]["seconds"]
-        rows.append(
-            [
-                LABELS[name],
-                f"{r['seconds']:.2f}",
-                f"{r['seconds'] / base:.2f}",
-                rate_cell(r),
-                f"{r['cv_score']:.4f}",
-                f"{r['test_score']:.4f}",
-                f"{r['train_score']:.4f}",
-                percent(r["exact_zeros"]),
-                f"{r['features_kept']}/{r['n_features']}",
-                percent(r.get("informative_kept")),
-                percent(r.get("noise_dropped")),
-                percent(r.get("informative_weight_share")),
-                f"{r['epochs']} ({r['fold_epochs']} + {r['final_epochs']})",
-            ]
-        )
-    return C.markdown_table(headers, rows)
+        row = [LABELS[name], f"{r['seconds']:.2f}", f"{r['seconds'] / base:.2f}", rate_cell(r)]
+        row += [f"{r[k]:.4f}" for k in ("cv_score", "test_score", "train_score")]
+        row += [percent(r["exact_zeros"]), f"{r['features_kept']}/{r['n_features']}"]
+        row += [percent(r.get(k)) for k in ("informative_kept", "noise_dropped")]
+        row += [percent(r.get("informative_weight_share"))]
+        rows.append(row + [f"{r['epochs']} ({r['fold_epochs']} + {r['final_epochs']})"])
+    return C.markdown_table(headers + ["epochs (folds + final)"], rows)
 
 
 def rate_cell(result):
@@ -506,14 +483,8 @@ def curves_table(problem_result):
             epochs = " ".join(f"{n:.0f}" for n in r["mean_n_iter"])
             features = " ".join(f"{n:.0f}" for n in r["mean_features_kept"])
             rows.append([LABELS[name], rates, scores, epochs, features])
-    headers = [
-        "method",
-        "rates (ascending)",
-        "mean CV score per rate",
-        "mean epochs per rate",
-        "mean features kept per rate",
-    ]
-    return C.markdown_table(headers, rows)
+    headers = ["method", "rates (ascending)", "mean CV score per rate", "mean epochs per rate"]
+    return C.markdown_table(headers + ["mean features kept per rate"], rows)
 
 
 def time_split_caption(problem_result):
