@@ -10,6 +10,7 @@ its benchmark calls when ``is_worker`` says so.
 
 import json
 import statistics
+import time
 
 import pyperf
 
@@ -80,6 +81,30 @@ def epoch_time_func(fit):
         return max(fit(1 + loops) - short, 1e-9)
 
     return time_func
+
+
+def calls_time_func(make_call, warm=True):
+    """A pyperf time function for ``call()``, with ``call = make_call()`` built
+    in the worker; ``warm``: one untimed call first (first allocations, and
+    it wakes the BLAS or onnxruntime threads)."""
+
+    def time_func(loops):
+        call = make_call()
+        if warm:
+            call()
+        start = time.perf_counter()
+        for _ in range(loops):
+            call()
+        return time.perf_counter() - start
+
+    return time_func
+
+
+def timed(func, *args):
+    """Seconds of one call."""
+    start = time.perf_counter()
+    func(*args)
+    return time.perf_counter() - start
 
 
 def stats(bench):

@@ -77,25 +77,19 @@ def _fitter(name, shape, dtype, activation):
 
         _torch_mlp.setup_threads()
         X_t, y_t, n_classes = _torch_mlp.to_tensors(X, y)
-        return lambda epochs: _timed(
+        return lambda epochs: H.timed(
             _torch_mlp.fit, X_t, y_t, n_classes, hidden, batch_size, epochs
         )
 
     def fit(epochs):
         est = C.make_estimator(name, hidden, batch_size, epochs)
         est.set_params(activation=activation)
-        seconds = _timed(est.fit, X, y)
+        seconds = H.timed(est.fit, X, y)
         if est.n_iter_ != epochs:
             raise RuntimeError(f"{name} ran {est.n_iter_} epochs, not {epochs}")
         return seconds
 
     return fit
-
-
-def _timed(func, *args):
-    start = time.perf_counter()
-    func(*args)
-    return time.perf_counter() - start
 
 
 def bench_epochs(runner, label, name, shape, dtype, activation="relu"):

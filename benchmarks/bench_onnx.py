@@ -26,7 +26,6 @@ Usage::
 import copy
 import functools
 import sys
-import time
 
 import _harness as H
 import numpy as np
@@ -125,21 +124,14 @@ def cached_session(quick, model):
 def bench_latency(runner, quick, model, engine, rows):
     """pyperf benchmark of one call of ``engine`` on ``rows`` rows."""
 
-    def time_func(loops):
+    def make_call():
         models, X_test, _ = train(quick)
         X = inputs(X_test, (QUICK if quick else FULL)["batch_rows"])[rows]
-        est = models[model]
         if engine == "skreg":
-            call = functools.partial(est.predict_proba, X)
-        else:
-            call = functools.partial(cached_session(quick, model).run, None, {"X": X})
-        call()  # the first call's allocations, and wakes the thread pools
-        start = time.perf_counter()
-        for _ in range(loops):
-            call()
-        return time.perf_counter() - start
+            return functools.partial(models[model].predict_proba, X)
+        return functools.partial(cached_session(quick, model).run, None, {"X": X})
 
-    return runner.bench_time_func(f"{model} {engine} {rows} row(s)", time_func)
+    return runner.bench_time_func(f"{model} {engine} {rows} row(s)", H.calls_time_func(make_call))
 
 
 def latency_table(models_info, timings, batch_rows):

@@ -32,7 +32,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -194,15 +193,11 @@ def save(workdir, quick):
 
 
 def bench_throughput(runner, name, dtype, quick):
-    def time_func(loops):
+    def make_call():
         X, _, est = fitted(name, dtype, quick)
-        est.predict_proba(X[:1000])
-        start = time.perf_counter()
-        for _ in range(loops):
-            est.predict_proba(X)
-        return time.perf_counter() - start
+        return functools.partial(est.predict_proba, X)
 
-    return runner.bench_time_func(f"predict_proba {name} {dtype}", time_func)
+    return runner.bench_time_func(f"predict_proba {name} {dtype}", H.calls_time_func(make_call))
 
 
 def throughput(benches, n_rows):

@@ -98,18 +98,12 @@ def child(dtypes):
         est = RegularizedMLPClassifier(
             SMALL["hidden"], max_iter=SMALL["epochs"], random_state=0, tol=0.0
         )
-        times[f"first fit {dtype}"] = timed(est.fit, Xd, y)
-        times[f"first predict_proba {dtype}"] = timed(est.predict_proba, Xd)
+        times[f"first fit {dtype}"] = H.timed(est.fit, Xd, y)
+        times[f"first predict_proba {dtype}"] = H.timed(est.predict_proba, Xd)
     if len(dtypes) == 2:
-        times[OTHER_PHASE] = timed(other_fits, X, y)
-        times[REGULARIZER_PHASE] = timed(regularizer_fits, X, y)
+        times[OTHER_PHASE] = H.timed(other_fits, X, y)
+        times[REGULARIZER_PHASE] = H.timed(regularizer_fits, X, y)
     return times
-
-
-def timed(func, *args):
-    start = time.perf_counter()
-    func(*args)
-    return time.perf_counter() - start
 
 
 def other_fits(X, y):
