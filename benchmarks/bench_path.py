@@ -127,17 +127,9 @@ def load_problem(name, cfg, quick):
     scaler = StandardScaler().fit(X_train)
     epochs = cfg["classifier_epochs"] if is_classifier else cfg["regressor_epochs"]
     settings = dict(hidden_layer_sizes=cfg["hidden"], max_iter=epochs, random_state=C.SEED)
-    return Problem(
-        name,
-        description,
-        is_classifier,
-        scaler.transform(X_train),
-        scaler.transform(X_test),
-        y_train,
-        y_test,
-        n_informative,
-        settings,
-    )
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    data = (X_train, X_test, y_train, y_test)
+    return Problem(name, description, is_classifier, *data, n_informative, settings)
 
 
 # --------------------------------------------------------------------------
@@ -180,13 +172,10 @@ def features_kept(estimator, X=None, y=None):
 def grid_search(estimator, param_name, values, problem, cfg):
     from sklearn.model_selection import GridSearchCV
 
+    scoring = {"score": problem.metric, "n_iter": n_iter_of, "n_features": features_kept}
+    grid = {param_name: list(values)}
     return GridSearchCV(
-        estimator,
-        {param_name: list(values)},
-        cv=cfg["folds"],
-        n_jobs=N_JOBS,
-        scoring={"score": problem.metric, "n_iter": n_iter_of, "n_features": features_kept},
-        refit="score",
+        estimator, grid, cv=cfg["folds"], n_jobs=N_JOBS, scoring=scoring, refit="score"
     )
 
 
@@ -390,22 +379,14 @@ def run_problem(problem, cfg, args):
             problem, cfg, path_param="group_alpha", selection_rule="best"
         )
         for rule in ("1se", "best"):
-            out[f"path_group_adaptive_{rule}"], _ = run_path(
-                problem,
-                cfg,
-                path_param="group_alpha",
-                group_weights="adaptive",
-                selection_rule=rule,
+            name, adaptive = f"path_group_adaptive_{rule}", dict(group_weights="adaptive")
+            out[name], _ = run_path(
+                problem, cfg, path_param="group_alpha", selection_rule=rule, **adaptive
             )
         group_rates = group.alphas_
-        out["grid_skreg_group"] = run_grid(
-            skreg_estimator(problem),
-            "group_alpha",
-            input_rates(group_rates, problem),
-            group_rates,
-            problem,
-            cfg,
-        )
+        values = input_rates(group_rates, problem)
+        grid = run_grid(skreg_estimator(problem), "group_alpha", values, group_rates, problem, cfg)
+        out["grid_skreg_group"] = grid
     for name, result in out.items():
         print(
             f"  {name}: {result['seconds']:.2f} s, rate {result['chosen_rate']:.3g}, "
@@ -432,16 +413,9 @@ LABELS = {
 }
 # Which CV-estimator fit each method's time is compared with.
 BASELINE = {
-    "path_l1": "path_l1",
-    "path_l1_loky": "path_l1",
-    "grid_skreg_l1": "path_l1",
-    "grid_sklearn": "path_l1",
-    "path_group_1se": "path_group_1se",
-    "path_group_best": "path_group_1se",
-    "path_group_adaptive_1se": "path_group_1se",
-    "path_group_adaptive_best": "path_group_1se",
-    "grid_skreg_group": "path_group_1se",
+    name: "path_l1" for name in ("path_l1", "path_l1_loky", "grid_skreg_l1", "grid_sklearn")
 }
+BASELINE.update({name: "path_group_1se" for name in LABELS if name not in BASELINE})
 
 
 def percent(value):
