@@ -1,20 +1,16 @@
-"""Helpers shared by the benchmark scripts (not part of the skreg package).
+"""What the benchmark scripts share: problems and estimator settings, the
+machine's description, markdown tables and targets, and the results files.
 
 The scripts import this module from their own folder, so run them as
-``python benchmarks/bench_fit.py`` (any working directory works).
+``python benchmarks/bench_fit.py`` (any working directory works).  Timing
+itself is pyperf's (``_harness.py``).
 """
 
-import argparse
 import hashlib
 import json
-import math
 import os
 import platform
-import shutil
-import statistics
 import subprocess
-import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -107,182 +103,6 @@ def torch_available():
 
 
 # --------------------------------------------------------------------------
-# Timing
-# --------------------------------------------------------------------------
-
-
-def timed(func, *args, **kwargs):
-    """Seconds taken by one call."""
-    start = time.perf_counter()
-    func(*args, **kwargs)
-    return time.perf_counter() - start
-
-
-def _cpu_times():
-    """(busy, total) jiffies over all CPUs, from /proc/stat; None elsewhere."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(x) for x in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    return sum(fields) - idle, sum(fields)
-
-
-def _own_cpu_seconds():
-    t = os.times()
-    return t.user + t.system
-
-
-def busy_cpus(window=0.25):
-    """How many CPUs *other* processes keep busy, averaged over ``window``
-    seconds (this process's own threads, e.g. spinning BLAS or OpenMP
-    workers, are subtracted); None where /proc/stat is missing."""
-    first, own_first = _cpu_times(), _own_cpu_seconds()
-    if first is None:
-        return None
-    start = time.perf_counter()
-    time.sleep(window)
-    second, own = _cpu_times(), _own_cpu_seconds() - own_first
-    elapsed = time.perf_counter() - start
-    total = second[1] - first[1]
-    if total <= 0:
-        return 0.0
-    all_busy = (os.cpu_count() or 1) * (second[0] - first[0]) / total
-    return max(0.0, all_busy - own / elapsed)
-
-
-class IdleGate:
-    """Waits, before each timed call, until other processes leave the CPUs
-    nearly idle, within a per-call and a total waiting budget.
-
-    The machine these benchmarks run on is shared; multi-threaded BLAS and
-    OpenMP slow down by 10x and more when another process takes a core, and
-    a median over a handful of repeats does not survive long bursts.
-    ``threshold`` is in CPUs (0.5 = half a core busy with other work)."""
-
-    def __init__(self, threshold=0.5, max_wait=10.0, budget=300.0, enabled=True):
-        self.threshold, self.max_wait, self.budget = threshold, max_wait, budget
-        self.enabled = enabled and _cpu_times() is not None
-        self.waited = 0.0
-        self.gave_up = 0
-
-    def wait(self):
-        """Block until idle (or out of budget); return the last busy reading."""
-        if not self.enabled:
-            return None
-        start = time.perf_counter()
-        while True:
-            busy = busy_cpus()
-            elapsed = time.perf_counter() - start
-            if busy <= self.threshold:
-                break
-            if elapsed > self.max_wait or self.waited + elapsed > self.budget:
-                self.gave_up += 1
-                break
-        self.waited += time.perf_counter() - start
-        return busy
-
-    def report(self):
-        return {
-            "enabled": self.enabled,
-            "threshold_cpus": self.threshold,
-            "seconds_waited": self.waited,
-            "calls_run_while_busy": self.gave_up,
-        }
-
-
-def bench_parser(doc, quick_help, *, idle_max_wait=10.0, idle_budget=240.0):
-    """The command line every benchmark starts from: ``--quick`` and the
-    idle gate's settings (``idle_gate`` turns them into the gate).  The
-    defaults of the waits are the script's own."""
-    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help=quick_help)
-    parser.add_argument(
-        "--idle-threshold",
-        type=float,
-        default=0.5,
-        help="before each timed call, wait until other processes use "
-        "at most this many CPUs (default 0.5)",
-    )
-    parser.add_argument(
-        "--idle-max-wait",
-        type=float,
-        default=idle_max_wait,
-        help=f"longest wait before one call, seconds (default {idle_max_wait:g}; then run anyway)",
-    )
-    parser.add_argument(
-        "--idle-budget",
-        type=float,
-        default=idle_budget,
-        help=f"total waiting allowed in the whole run, seconds (default {idle_budget:g})",
-    )
-    parser.add_argument(
-        "--no-idle-wait", action="store_true", help="never wait for idle CPUs (as --quick)"
-    )
-    return parser
-
-
-def begin(args, full, quick):
-    """What every benchmark's ``main`` starts with: convergence warnings
-    silenced, and ``(settings, machine, gate)``: a copy of ``quick`` or
-    ``full`` as the command line asks, ``machine_info()``, ``idle_gate``."""
-    silence_convergence_warnings()
-    return dict(quick if args.quick else full), machine_info(), idle_gate(args)
-
-
-def idle_gate(args):
-    """The IdleGate the command line of ``bench_parser`` asks for."""
-    return IdleGate(
-        args.idle_threshold,
-        args.idle_max_wait,
-        args.idle_budget,
-        enabled=not (args.no_idle_wait or args.quick),
-    )
-
-
-class BusyCore:
-    """A context that keeps one core busy with a plain Python busy loop in a
-    child process, to measure how a fit behaves when another process holds a
-    core.  The loop ends by itself after ``seconds`` (should this process die
-    first) and is killed when the context exits."""
-
-    LOOP = "import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass\n"
-
-    def __init__(self, seconds=1800):
-        self.seconds = seconds
-        self.process = None
-
-    def __enter__(self):
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", self.LOOP.format(seconds=self.seconds)]
-        )
-        time.sleep(0.5)  # let it start spinning
-        return self
-
-    def __exit__(self, *exc):
-        self.process.kill()
-        self.process.wait()
-        return False
-
-
-def median(values):
-    return float(statistics.median(values))
-
-
-def extra_epochs(seconds_per_epoch, target_seconds, low, high):
-    """How many epochs the long fit runs beyond the short one, so that the
-    difference lasts about ``target_seconds``."""
-    wanted = math.ceil(target_seconds / max(seconds_per_epoch, 1e-6))
-    return int(min(max(wanted, low), high))
-
-
-def epoch_time_from_pair(short_seconds, long_seconds, short_epochs, long_epochs):
-    """Time per epoch with start-up (validation, allocation, compile) cancelled."""
-    return (long_seconds - short_seconds) / (long_epochs - short_epochs)
-
-
-# --------------------------------------------------------------------------
 # Machine description
 # --------------------------------------------------------------------------
 
@@ -318,28 +138,6 @@ def skreg_source_hash(package_dir=None):
     for path in sorted(Path(package_dir).glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
-
-
-def frozen_skreg(directory):
-    """Copy the skreg package (without caches) into ``directory`` and return
-    an environment whose subprocesses import that copy.
-
-    Subprocess benchmarks use it so that edits to skreg/ during a run (which
-    would invalidate Numba's on-disk cache and mix code versions) cannot
-    change what is measured."""
-    import skreg
-
-    source = Path(skreg.__file__).parent
-    shutil.copytree(
-        source,
-        Path(directory) / "skreg",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbi", "*.nbc"),
-    )
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(directory), str(BENCH_DIR)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
-    )
-    return env
 
 
 def _versions():
@@ -407,17 +205,6 @@ def machine_info():
     }
 
 
-def gate_caption(gate):
-    r = gate.report()
-    if not r["enabled"]:
-        return "Idle wait: off."
-    return (
-        f"Idle wait: before each timed call, waited for other processes to use at most "
-        f"{r['threshold_cpus']} CPU; {r['seconds_waited']:.0f} s waited in total, "
-        f"{r['calls_run_while_busy']} calls ran without reaching idle."
-    )
-
-
 def blas_summary(info):
     """One line, e.g. for a table caption."""
     parts = []
@@ -436,9 +223,10 @@ def blas_summary(info):
     return "; ".join(parts)
 
 
-def machine_caption(info):
-    """Describe the machine; also records the load average at the end in ``info``."""
-    info["load_average_at_end"] = list(os.getloadavg())
+def machine_caption(info, load_at_end=None):
+    """Describe the machine; also records the load average at the end in
+    ``info`` (now, unless ``load_at_end`` gives a stored one)."""
+    info["load_average_at_end"] = load_at_end or list(os.getloadavg())
     load = ", ".join(f"{x:.2f}" for x in info["load_average_at_start"])
     end = ", ".join(f"{x:.2f}" for x in info["load_average_at_end"])
     env = {
@@ -511,6 +299,30 @@ def fmt(value, digits=3):
     if isinstance(value, float):
         return f"{value:.{digits}g}" if abs(value) < 1000 else f"{value:.0f}"
     return str(value)
+
+
+def target(name, value, threshold, at_most=False):
+    """A target met when ``value`` reaches ``threshold`` (or, ``at_most``,
+    stays at or below it); ``threshold`` may be a string (information)."""
+    met = None
+    if value is not None and not isinstance(threshold, str):
+        met = bool(value <= threshold if at_most else value >= threshold)
+    elif isinstance(threshold, str):
+        met = True
+    return {"target": name, "value": value, "threshold": threshold, "at_most": at_most, "met": met}
+
+
+def targets_table(items):
+    """The targets as a markdown table (the same for every script)."""
+    rows = []
+    for t in items:
+        needs = t["threshold"]
+        if not isinstance(needs, str):
+            needs = f"{'<=' if t.get('at_most') else '>='} {needs}"
+        value = t["value"] if isinstance(t["value"], str) else fmt(t["value"])
+        status = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
+        rows.append([t["target"], needs, value, status])
+    return markdown_table(["target", "needs", "measured", "status"], rows)
 
 
 def target_cell(value, threshold, higher_is_better=True):

@@ -10,10 +10,9 @@ Each is exported with ``skreg.onnx.to_onnx`` (float32 input, ``zipmap=False``,
 so onnxruntime returns tensors) and timed in one onnxruntime session with its
 default settings (CPU provider, its own thread pool).
 
-Latency for one row is a loop of calls on the same row, divided by the
-number of calls; for a batch it is one call.  Each figure is the median of
-repeats; each repeat waits for idle CPUs first, then makes one untimed call.
-Before timing, the script checks that onnxruntime's probabilities match skreg's.
+pyperf times the calls (one row, or a batch of rows, per call) and reports
+the median time of a call.  The script also checks that onnxruntime's
+probabilities match skreg's.
 
 Needs the onnx extra (``pip install -e ".[onnx]"``).
 
@@ -21,11 +20,14 @@ Usage::
 
     python benchmarks/bench_onnx.py            # full run, about a minute
     python benchmarks/bench_onnx.py --quick    # smoke test
+    python benchmarks/bench_onnx.py --report-only
 """
 
 import copy
+import functools
 import sys
 
+import _harness as H
 import numpy as np
 
 import _common as C
@@ -39,8 +41,6 @@ FULL = dict(
     alpha=1e-4,
     epochs=30,
     batch_rows=10_000,
-    single_row_calls=500,
-    repeats=7,
 )
 # Quick: fewer optimizer steps, so a larger group_alpha to prune anything.
 QUICK = dict(
@@ -52,16 +52,16 @@ QUICK = dict(
     alpha=1e-4,
     epochs=10,
     batch_rows=2_000,
-    single_row_calls=50,
-    repeats=2,
 )
 DTYPE = np.float32
 
 
-def train(cfg):
+@functools.cache
+def train(quick):
     """The trained dense network, its pruned copy, and the held-out rows."""
     from skreg import RegularizedMLPClassifier
 
+    cfg = QUICK if quick else FULL
     n = cfg["n_train"] + cfg["n_test"]
     X, y = C.classification_data(n, cfg["n_features"], DTYPE)
     X_train, y_train = X[: cfg["n_train"]], y[: cfg["n_train"]]
@@ -106,87 +106,49 @@ def max_probability_difference(session, est, X):
     return float(np.max(np.abs(proba - est.predict_proba(X))))
 
 
-def median_latency(func, calls, repeats, gate):
-    """Median over repeats of (time of ``calls`` calls) / calls, in seconds."""
-    times = []
-    for _ in range(repeats):
-        gate.wait()
-        # Untimed call: wakes the BLAS / onnxruntime threads that slept
-        # during the wait (on a busy machine that alone can take
-        # milliseconds), and does the first call's allocations.
-        func()
-        times.append(C.timed(lambda: [func() for _ in range(calls)]) / calls)
-    return C.median(times), times
-
-
-def measure(models, X_test, cfg, gate):
+def inputs(X_test, batch_rows):
+    """One row, and a batch of rows drawn from the held-out ones."""
     rng = np.random.RandomState(C.SEED)
-    batch = np.ascontiguousarray(X_test[rng.randint(0, len(X_test), cfg["batch_rows"])])
-    one_row = np.ascontiguousarray(X_test[:1])
-    out = {}
-    for name, est in models.items():
-        session, model_bytes = session_for(est, X_test)
-        runners = {
-            "onnxruntime": lambda X, s=session: s.run(None, {"X": X}),
-            "skreg": lambda X, e=est: e.predict_proba(X),
-        }
-        entry = {
-            "onnx_bytes": model_bytes,
-            "max_probability_difference": max_probability_difference(session, est, batch),
-        }
-        for runner, run in runners.items():
-            for rows, X, calls in (
-                ("1", one_row, cfg["single_row_calls"]),
-                (str(len(batch)), batch, 1),
-            ):
-                seconds, times = median_latency(
-                    lambda run=run, X=X: run(X), calls, cfg["repeats"], gate
-                )
-                entry[f"{runner}/{rows}"] = {
-                    "seconds": seconds,
-                    "all_seconds": times,
-                    "calls_per_repeat": calls,
-                }
-        out[name] = entry
-    return out
+    batch = np.ascontiguousarray(X_test[rng.randint(0, len(X_test), batch_rows)])
+    return {"1": np.ascontiguousarray(X_test[:1]), str(batch_rows): batch}
+
+
+@functools.cache
+def cached_session(quick, model):
+    """One onnxruntime session per model and worker process (pyperf calls the
+    time function once per value)."""
+    models, X_test, _ = train(quick)
+    return session_for(models[model], X_test)[0]
+
+
+def bench_latency(runner, quick, model, engine, rows):
+    """pyperf benchmark of one call of ``engine`` on ``rows`` rows."""
+
+    def make_call():
+        models, X_test, _ = train(quick)
+        X = inputs(X_test, (QUICK if quick else FULL)["batch_rows"])[rows]
+        if engine == "skreg":
+            return functools.partial(models[model].predict_proba, X)
+        return functools.partial(cached_session(quick, model).run, None, {"X": X})
+
+    return runner.bench_time_func(f"{model} {engine} {rows} row(s)", H.calls_time_func(make_call))
 
 
 def latency_table(models_info, timings, batch_rows):
     rows = []
     for name, info in models_info.items():
-        t = timings[name]
-        one_ort, one_sk = t["onnxruntime/1"]["seconds"], t["skreg/1"]["seconds"]
-        many_ort = t[f"onnxruntime/{batch_rows}"]["seconds"]
-        many_sk = t[f"skreg/{batch_rows}"]["seconds"]
-        rows.append(
-            [
-                name,
-                "x".join(map(str, info["hidden_units"])),
-                info["weights"],
-                f"{info['test_accuracy']:.3f}",
-                f"{t['onnx_bytes'] / 1024:.0f}",
-                C.fmt(1e6 * one_ort),
-                C.fmt(1e6 * one_sk),
-                C.fmt(one_sk / one_ort),
-                C.fmt(1e3 * many_ort),
-                C.fmt(1e3 * many_sk),
-                C.fmt(many_sk / many_ort),
-            ]
-        )
-    headers = [
-        "model",
-        "hidden units",
-        "weights",
-        "test accuracy",
-        "ONNX KiB",
-        "onnxruntime us (1 row)",
-        "skreg us (1 row)",
-        "skreg / onnxruntime",
-        f"onnxruntime ms ({batch_rows} rows)",
-        f"skreg ms ({batch_rows} rows)",
-        "skreg / onnxruntime",
-    ]
-    return C.markdown_table(headers, rows)
+        t = {key: v["seconds"] for key, v in timings[name].items() if isinstance(v, dict)}
+        one_ort, one_sk = t["onnxruntime/1"], t["skreg/1"]
+        many_ort, many_sk = t[f"onnxruntime/{batch_rows}"], t[f"skreg/{batch_rows}"]
+        model = [name, "x".join(map(str, info["hidden_units"])), info["weights"]]
+        model += [f"{info['test_accuracy']:.3f}", f"{timings[name]['onnx_bytes'] / 1024:.0f}"]
+        ones = [C.fmt(1e6 * one_ort), C.fmt(1e6 * one_sk), C.fmt(one_sk / one_ort)]
+        many = [C.fmt(1e3 * many_ort), C.fmt(1e3 * many_sk), C.fmt(many_sk / many_ort)]
+        rows.append(model + ones + many)
+    headers = ["model", "hidden units", "weights", "test accuracy", "ONNX KiB"]
+    headers += ["onnxruntime us (1 row)", "skreg us (1 row)", "skreg / onnxruntime"]
+    headers += [f"onnxruntime ms ({batch_rows} rows)", f"skreg ms ({batch_rows} rows)"]
+    return C.markdown_table(headers + ["skreg / onnxruntime"], rows)
 
 
 def onnx_versions():
@@ -201,47 +163,54 @@ def onnx_versions():
     }
 
 
-def parse_args(argv=None):
-    parser = C.bench_parser(
-        __doc__, "small network and data, two repeats, no idle wait", idle_budget=120.0
-    )
-    return parser.parse_args(argv)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    cfg, info, gate = C.begin(args, FULL, QUICK)
-    info["versions"].update(onnx_versions())
-    models, X_test, y_test = train(cfg)
-    models_info = {name: describe(est, X_test, y_test) for name, est in models.items()}
-    timings = measure(models, X_test, cfg, gate)
-    diffs = ", ".join(
-        f"{name} {t['max_probability_difference']:.1e}" for name, t in timings.items()
-    )
-    markdown = "\n\n".join(
+def render(p):
+    cfg, timings = p["settings"], p["timings"]
+    diffs = ", ".join(f"{n} {t['max_probability_difference']:.1e}" for n, t in timings.items())
+    if "processes" in cfg:
+        how = f"median of pyperf values, {cfg['processes']} processes x {cfg['values']}"
+    else:
+        how = f"median of {cfg['repeats']}; one row: {cfg['single_row_calls']} calls per repeat"
+    return "\n\n".join(
         [
-            f"### ONNX export: prediction latency ({cfg['n_features']} features, float32, "
-            f"median of {cfg['repeats']}; one row: {cfg['single_row_calls']} calls per repeat)",
-            latency_table(models_info, timings, cfg["batch_rows"]),
+            f"### ONNX export: prediction latency ({cfg['n_features']} features, float32, {how})",
+            latency_table(p["models"], timings, cfg["batch_rows"]),
             f"Trained with penalty='l1', alpha={cfg['alpha']}, group_alpha={cfg['group_alpha']}, "
             f"{cfg['epochs']} Adam epochs on {cfg['n_train']} rows; accuracy on {cfg['n_test']} "
             f"held-out rows. skreg times predict_proba; onnxruntime runs the exported model "
             f"(labels and probabilities, zipmap=False) with default session options. Largest "
             f"difference between their probabilities: {diffs}.",
-            C.gate_caption(gate),
-            C.machine_caption(info),
         ]
     )
-    payload = {
-        "benchmark": "bench_onnx",
-        "quick": args.quick,
-        "machine": info,
-        "idle_gate": gate.report(),
-        "settings": cfg,
-        "models": models_info,
-        "timings": timings,
+
+
+def main():
+    runner, args = H.runner(__doc__, "small network and data, one process", processes=3, values=5)
+    if args.report_only:
+        return H.report("bench_onnx", render)
+    C.silence_convergence_warnings()
+    cfg = dict(QUICK if args.quick else FULL)
+    benches = {
+        (model, f"{engine}/{rows}"): bench_latency(runner, args.quick, model, engine, rows)
+        for model in ("dense", "pruned")
+        for engine in ("onnxruntime", "skreg")
+        for rows in ("1", str(cfg["batch_rows"]))
     }
-    return C.publish("bench_onnx", args.quick, payload, markdown)
+    if H.is_worker(runner):
+        return 0
+    models, X_test, y_test = train(args.quick)
+    batch = inputs(X_test, cfg["batch_rows"])[str(cfg["batch_rows"])]
+    timings = {}
+    for name, est in models.items():
+        session, size = session_for(est, X_test)
+        diff = max_probability_difference(session, est, batch)
+        timings[name] = {"onnx_bytes": size, "max_probability_difference": diff}
+    for (model, key), bench in benches.items():
+        timings[model][key] = {"seconds": bench.median(), **H.stats(bench)}
+    args.machine["versions"].update(onnx_versions())
+    cfg.update(processes=args.processes, values=args.values)
+    models_info = {name: describe(est, X_test, y_test) for name, est in models.items()}
+    payload = {"settings": cfg, "models": models_info, "timings": timings}
+    return H.publish("bench_onnx", args, payload, render(payload), benches.values())
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 against scikit-learn's MLPClassifier on the same data.
 
 Throughput: both models are fitted briefly (the weights do not change the
-cost), then ``predict_proba`` on 200 000 rows is timed; median of repeats.
+cost), then pyperf times ``predict_proba`` on 200 000 rows (median).
 
 Peak memory: every (estimator, dtype, phase) runs in a fresh subprocess
 that imports everything, loads the data from .npy files, warms up (a tiny fit
@@ -19,19 +19,23 @@ Usage::
 
     python benchmarks/bench_predict.py            # full run, a few minutes
     python benchmarks/bench_predict.py --quick    # smoke test
+    python benchmarks/bench_predict.py --report-only
 """
 
 import argparse
+import functools
 import gc
 import json
 import pickle
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import tracemalloc
 from pathlib import Path
 
+import _harness as H
 import numpy as np
 
 import _common as C
@@ -45,7 +49,6 @@ FULL = dict(
     batch_size=200,
     throughput_fit_rows=20_000,
     fit_epochs=2,
-    repeats=7,
     memory_repeats=3,
     memory_dtypes=DTYPES,
 )
@@ -57,7 +60,6 @@ QUICK = dict(
     batch_size=200,
     throughput_fit_rows=2_000,
     fit_epochs=1,
-    repeats=1,
     memory_repeats=1,
     memory_dtypes=("float64",),
 )
@@ -169,42 +171,41 @@ def run_child(spec):
 # --------------------------------------------------------------------------
 
 
-def prepare(workdir, cfg):
-    """Save the data and briefly fitted models; return {dtype: (X, models)}."""
-    prepared = {}
+@functools.cache
+def fitted(name, dtype, quick):
+    """The data and a briefly fitted model (same seed in every process)."""
+    cfg = QUICK if quick else FULL
+    X, y = C.classification_data(cfg["n_rows"], cfg["n_features"], dtype)
+    est = C.make_estimator(name, cfg["hidden"], cfg["batch_size"], 2)
+    n_fit = cfg["throughput_fit_rows"]
+    return X, y, est.fit(X[:n_fit], y[:n_fit])
+
+
+def save(workdir, quick):
+    """The data and models, as files for the memory processes."""
     for dtype in DTYPES:
-        X, y = C.classification_data(cfg["n_rows"], cfg["n_features"], dtype)
-        np.save(workdir / f"X_{dtype}.npy", X)
-        np.save(workdir / "y.npy", y)
-        n_fit = cfg["throughput_fit_rows"]
-        models = {}
         for name in ESTIMATORS:
-            est = C.make_estimator(name, cfg["hidden"], cfg["batch_size"], 2)
-            est.fit(X[:n_fit], y[:n_fit])
-            models[name] = est
+            X, y, est = fitted(name, dtype, quick)
             with open(workdir / f"model_{name}_{dtype}.pkl", "wb") as f:
                 pickle.dump(est, f)
-        prepared[dtype] = (X, models)
-    return prepared
+        np.save(workdir / f"X_{dtype}.npy", X)
+        np.save(workdir / "y.npy", y)
 
 
-def throughput(prepared, repeats, gate):
-    """Median seconds and rows/s of predict_proba, per dtype and estimator;
-    each call waits for idle CPUs first."""
+def bench_throughput(runner, name, dtype, quick):
+    def make_call():
+        X, _, est = fitted(name, dtype, quick)
+        return functools.partial(est.predict_proba, X)
+
+    return runner.bench_time_func(f"predict_proba {name} {dtype}", H.calls_time_func(make_call))
+
+
+def throughput(benches, n_rows):
+    """Median seconds and rows/s of predict_proba, per estimator and dtype."""
     out = {}
-    for dtype, (X, models) in prepared.items():
-        for name, est in models.items():
-            est.predict_proba(X[:1000])
-            times = []
-            for _ in range(repeats):
-                gate.wait()
-                times.append(C.timed(est.predict_proba, X))
-            seconds = C.median(times)
-            out[f"{name}/{dtype}"] = {
-                "seconds": seconds,
-                "rows_per_second": X.shape[0] / seconds,
-                "all_seconds": times,
-            }
+    for key, bench in benches.items():
+        seconds = bench.median()
+        out[key] = {"seconds": seconds, "rows_per_second": n_rows / seconds, **H.stats(bench)}
     return out
 
 
@@ -215,23 +216,16 @@ def memory(workdir, cfg, methods):
         for phase in ("fit", "predict_proba"):
             for dtype in cfg["memory_dtypes"]:
                 for name in ESTIMATORS:
-                    spec = {
-                        "workdir": str(workdir),
-                        "estimator": name,
-                        "dtype": dtype,
-                        "phase": "fit" if phase == "fit" else "predict",
-                        "method": method,
-                        "hidden": list(cfg["hidden"]),
-                        "batch_size": cfg["batch_size"],
-                        "fit_epochs": cfg["fit_epochs"],
-                    }
+                    spec = dict(workdir=str(workdir), estimator=name, dtype=dtype, method=method)
+                    spec.update(phase="fit" if phase == "fit" else "predict")
+                    spec.update(hidden=list(cfg["hidden"]), batch_size=cfg["batch_size"])
+                    spec.update(fit_epochs=cfg["fit_epochs"])
                     runs = [run_child(spec) for _ in range(cfg["memory_repeats"])]
-                    out[f"{method}/{phase}/{dtype}/{name}"] = {
-                        "peak_mib": C.median([r["peak_mib"] for r in runs]),
-                        "all_mib": [r["peak_mib"] for r in runs],
-                        "how": runs[0]["how"],
-                        "skreg_source_sha256": sorted({r["skreg_source_sha256"] for r in runs}),
-                    }
+                    mib = [r["peak_mib"] for r in runs]
+                    hashes = sorted({r["skreg_source_sha256"] for r in runs})
+                    entry = {"peak_mib": statistics.median(mib), "all_mib": mib}
+                    entry.update(how=runs[0]["how"], skreg_source_sha256=hashes)
+                    out[f"{method}/{phase}/{dtype}/{name}"] = entry
     return out
 
 
@@ -239,24 +233,11 @@ def throughput_table(tp, n_rows):
     rows = []
     for dtype in DTYPES:
         sk, ours = tp[f"sklearn/{dtype}"], tp[f"skreg/{dtype}"]
-        rows.append(
-            [
-                dtype,
-                C.fmt(1e3 * ours["seconds"]),
-                C.fmt(1e3 * sk["seconds"]),
-                f"{ours['rows_per_second'] / 1e6:.3g}",
-                f"{sk['rows_per_second'] / 1e6:.3g}",
-                C.fmt(sk["seconds"] / ours["seconds"]),
-            ]
-        )
-    headers = [
-        "dtype",
-        f"skreg ms ({n_rows} rows)",
-        "sklearn ms",
-        "skreg Mrows/s",
-        "sklearn Mrows/s",
-        "skreg / sklearn throughput",
-    ]
+        cells = [C.fmt(1e3 * ours["seconds"]), C.fmt(1e3 * sk["seconds"])]
+        cells += [f"{ours['rows_per_second'] / 1e6:.3g}", f"{sk['rows_per_second'] / 1e6:.3g}"]
+        rows.append([dtype, *cells, C.fmt(sk["seconds"] / ours["seconds"])])
+    headers = ["dtype", f"skreg ms ({n_rows} rows)", "sklearn ms", "skreg Mrows/s"]
+    headers += ["sklearn Mrows/s", "skreg / sklearn throughput"]
     return C.markdown_table(headers, rows)
 
 
@@ -267,16 +248,8 @@ def memory_table(mem, methods, dtypes):
             for dtype in dtypes:
                 ours = mem[f"{method}/{phase}/{dtype}/skreg"]["peak_mib"]
                 sk = mem[f"{method}/{phase}/{dtype}/sklearn"]["peak_mib"]
-                rows.append(
-                    [
-                        method,
-                        phase,
-                        dtype,
-                        f"{ours:.1f}",
-                        f"{sk:.1f}",
-                        C.fmt(ours / sk if sk > 0 else None),
-                    ]
-                )
+                ratio = C.fmt(ours / sk if sk > 0 else None)
+                rows.append([method, phase, dtype, f"{ours:.1f}", f"{sk:.1f}", ratio])
     headers = ["method", "phase", "dtype", "skreg peak MiB", "sklearn peak MiB", "skreg / sklearn"]
     return C.markdown_table(headers, rows)
 
@@ -285,40 +258,14 @@ def targets(tp, mem, memory_dtypes):
     out = []
     for dtype in DTYPES:
         ratio = tp[f"skreg/{dtype}"]["rows_per_second"] / tp[f"sklearn/{dtype}"]["rows_per_second"]
-        out.append(
-            {
-                "target": f"predict_proba {dtype}: x sklearn throughput",
-                "value": ratio,
-                "threshold": ">= 2",
-                "met": ratio >= 2,
-            }
-        )
+        out.append(C.target(f"predict_proba {dtype}: x sklearn throughput", ratio, 2))
     for phase in ("fit", "predict_proba"):
         for dtype in memory_dtypes:
             ours = mem[f"rss/{phase}/{dtype}/skreg"]["peak_mib"]
             sk = mem[f"rss/{phase}/{dtype}/sklearn"]["peak_mib"]
-            out.append(
-                {
-                    "target": f"peak memory of {phase} {dtype} (RSS): skreg MiB / sklearn MiB",
-                    "value": f"{ours:.1f} / {sk:.1f}",
-                    "threshold": "<= 1",
-                    "met": ours <= sk,
-                }
-            )
+            name = f"peak memory of {phase} {dtype} (RSS): skreg MiB / sklearn MiB"
+            out.append({**C.target(name, f"{ours:.1f} / {sk:.1f}", "<= 1"), "met": ours <= sk})
     return out
-
-
-def targets_table(items):
-    rows = [
-        [
-            t["target"],
-            t["threshold"],
-            t["value"] if isinstance(t["value"], str) else C.fmt(t["value"]),
-            "met" if t["met"] else "MISSED",
-        ]
-        for t in items
-    ]
-    return C.markdown_table(["target", "needs", "measured", "status"], rows)
 
 
 # --------------------------------------------------------------------------
@@ -326,72 +273,73 @@ def targets_table(items):
 # --------------------------------------------------------------------------
 
 
-def parse_args(argv=None):
-    parser = C.bench_parser(
-        __doc__, "small data, one repeat, memory in float64 by RSS only", idle_budget=120.0
+def render(p):
+    cfg, mem = p["settings"], p["memory"]
+    how = next(v["how"] for k, v in mem.items() if k.startswith("rss/"))
+    sees, traced = p["tracemalloc_sees_numba"].values()
+    repeats = cfg.get("repeats") or f"pyperf values, {cfg['processes']} processes"
+    return "\n\n".join(
+        [
+            f"### predict_proba throughput ({cfg['n_rows']} x {cfg['n_features']}, hidden "
+            f"{tuple(cfg['hidden'])}, median of {repeats})",
+            throughput_table(p["throughput"], cfg["n_rows"]),
+            f"### Peak memory (fit: {cfg['fit_epochs']} epochs on the {cfg['n_rows']} rows, batch "
+            f"{cfg['batch_size']}; predict_proba on them; fresh process each, median of "
+            f"{cfg['memory_repeats']})",
+            memory_table(mem, cfg["methods"], cfg["memory_dtypes"]),
+            f"RSS method: {how}. tracemalloc sees arrays allocated inside Numba code: "
+            f"{'yes' if sees else 'NO'} ({traced:.1f} MiB traced for a 16 MiB array); it never "
+            "sees OpenBLAS's own buffers.",
+            "### Targets",
+            C.targets_table(targets(p["throughput"], mem, cfg["memory_dtypes"])),
+        ]
     )
-    parser.add_argument("--repeats", type=int, default=None, help="throughput repeats")
+
+
+def add_options(parser):
     parser.add_argument(
         "--no-tracemalloc",
         action="store_true",
         help="skip the tracemalloc cross-check of the memory numbers",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    return args
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def main():
+    runner, args = H.runner(
+        __doc__,
+        "small data, one process, memory in float64 by RSS only",
+        add_options,
+        processes=4,
+        values=3,
+    )
     if args.child:
         print(json.dumps(child_measure(json.loads(args.child))))
         return 0
+    if args.report_only:
+        return H.report("bench_predict", render)
     C.silence_convergence_warnings()
     cfg = dict(QUICK if args.quick else FULL)
-    if args.repeats:
-        cfg["repeats"] = args.repeats
-    info = C.machine_info()
+    benches = {
+        f"{name}/{dtype}": bench_throughput(runner, name, dtype, args.quick)
+        for dtype in DTYPES
+        for name in ESTIMATORS
+    }
+    if H.is_worker(runner):
+        return 0
     sees, traced = tracemalloc_sees_numba()
     methods = ["rss"] if args.no_tracemalloc or args.quick else ["rss", "tracemalloc"]
     with tempfile.TemporaryDirectory(prefix="skreg_bench_predict_") as tmp:
-        workdir = Path(tmp)
-        prepared = prepare(workdir, cfg)
-        gate = C.idle_gate(args)
-        tp = throughput(prepared, cfg["repeats"], gate)
-        del prepared
-        mem = memory(workdir, cfg, methods)
-    goals = targets(tp, mem, cfg["memory_dtypes"])
-    how = next(v["how"] for k, v in mem.items() if k.startswith("rss/"))
-    markdown = "\n\n".join(
-        [
-            f"### predict_proba throughput ({cfg['n_rows']} x {cfg['n_features']}, hidden "
-            f"{cfg['hidden']}, median of {cfg['repeats']})",
-            throughput_table(tp, cfg["n_rows"]),
-            f"### Peak memory (fit: {cfg['fit_epochs']} epochs on the {cfg['n_rows']} rows, batch "
-            f"{cfg['batch_size']}; predict_proba on them; fresh process each, median of "
-            f"{cfg['memory_repeats']})",
-            memory_table(mem, methods, cfg["memory_dtypes"]),
-            f"RSS method: {how}. tracemalloc sees arrays allocated inside Numba code: "
-            f"{'yes' if sees else 'NO'} ({traced:.1f} MiB traced for a 16 MiB array); it never "
-            "sees OpenBLAS's own buffers.",
-            "### Targets",
-            targets_table(goals),
-            C.gate_caption(gate),
-            C.machine_caption(info),
-        ]
-    )
+        save(Path(tmp), args.quick)
+        mem = memory(Path(tmp), cfg, methods)
+    cfg.update(methods=methods, processes=args.processes, values=args.values)
     payload = {
-        "benchmark": "bench_predict",
-        "quick": args.quick,
-        "machine": info,
-        "idle_gate": gate.report(),
-        "settings": {**cfg, "methods": methods},
+        "settings": cfg,
         "tracemalloc_sees_numba": {"sees": sees, "traced_mib_for_16_mib": traced},
-        "throughput": tp,
+        "throughput": throughput(benches, cfg["n_rows"]),
         "memory": mem,
-        "targets": goals,
     }
-    return C.publish("bench_predict", args.quick, payload, markdown)
+    return H.publish("bench_predict", args, payload, render(payload), benches.values())
 
 
 if __name__ == "__main__":

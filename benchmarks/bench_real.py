@@ -284,6 +284,7 @@ METHODS = (
     Method("skreg_cv", _partial(skreg_cv)),
     Method("skreg_cv_l1", _partial(skreg_cv, penalty="l1")),
     Method("skreg_cv_group", skreg_group_recipe),
+    Method("skreg_cv_ensemble", _partial(skreg_cv, refit="ensemble")),
     Method("sklearn_grid", sklearn_grid),
     Method("lassonet_cv", lassonet_cv, isolated=True, quick=False),
     Method("linear_cv", linear_cv),
@@ -305,6 +306,8 @@ def _input_mask(model, n_inputs):
         return model.get_support()
     if hasattr(model, "coefs_"):  # networks: a non-zero outgoing first-layer weight
         return np.any(np.asarray(model.coefs_[0]) != 0, axis=1)
+    if hasattr(model, "estimators_") and hasattr(model, "feature_importances_"):
+        return np.asarray(model.feature_importances_) > 0  # a fold ensemble: any network
     if hasattr(model, "best_selected_"):  # LassoNet
         return np.asarray(model.best_selected_.cpu().numpy(), dtype=bool)
     if hasattr(model, "coef_"):  # linear models

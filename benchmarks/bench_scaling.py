@@ -3,17 +3,20 @@ and as the hidden width grows (16 to 2048), for skreg, scikit-learn's MLP and
 (when installed) the PyTorch loop.  Writes a table, JSON and a PNG plot
 (matplotlib, the ``benchmarks`` extra: ``pip install -e .[benchmarks]``).
 
-Time per epoch is measured as in bench_fit.py (long fit minus short fit).
+Time per epoch is measured by pyperf as in bench_fit.py (long fit minus
+short fit, median).
 
 Usage::
 
-    python benchmarks/bench_scaling.py            # full sweep, ~10 minutes
+    python benchmarks/bench_scaling.py            # full sweep
     python benchmarks/bench_scaling.py --quick    # smoke test
+    python benchmarks/bench_scaling.py --report-only
 """
 
 import sys
 
-from bench_fit import add_max_repeats, make_fitters, set_max_repeats, time_per_epoch
+import _harness as H
+from bench_fit import RUNNER_DEFAULTS, bench_epochs, estimator_names
 
 import _common as C
 
@@ -40,21 +43,6 @@ def sweep_points(cfg):
     points = [("n_samples", n, n, cfg["base_hidden"]) for n in cfg["n_samples"]]
     points += [("hidden", h, cfg["base_samples"], h) for h in cfg["hidden"]]
     return points
-
-
-def measure_point(point, cfg, names, args, gate):
-    sweep, x, n_samples, width = point
-    X, y = C.classification_data(n_samples, cfg["n_features"], args.dtype)
-    fitters = make_fitters(names, X, y, (width,), cfg["batch_size"])
-    timings = time_per_epoch(fitters, args, gate)
-    return {
-        "sweep": sweep,
-        "x": x,
-        "n_samples": n_samples,
-        "hidden": width,
-        "seconds_per_epoch": {n: t["seconds_per_epoch"] for n, t in timings.items()},
-        "timings": timings,
-    }
 
 
 def table(results, names):
@@ -108,65 +96,63 @@ def plot(results, names, path, title):
     return True
 
 
-def parse_args(argv=None):
-    parser = C.bench_parser(__doc__, "small sweep, one repeat")
-    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
-    parser.add_argument("--repeats", type=int, default=None, help="default 3, quick 1")
-    parser.add_argument("--target-seconds", type=float, default=1.0)
-    parser.add_argument("--min-extra", type=int, default=2)
-    parser.add_argument("--max-extra", type=int, default=40)
-    parser.add_argument("--no-torch", action="store_true")
-    add_max_repeats(parser)
-    args = parser.parse_args(argv)
-    if args.repeats is None:
-        args.repeats = 1 if args.quick else 3
-    set_max_repeats(args)
-    return args
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    cfg, info, gate = C.begin(args, FULL, QUICK)
-    names = ["skreg", "sklearn"]
-    if not args.no_torch and C.torch_available():
-        names.append("torch")
-    results = []
-    for point in sweep_points(cfg):
-        results.append(measure_point(point, cfg, names, args, gate))
-        r = results[-1]
-        print(
-            f"{r['sweep']}={r['x']}: "
-            + ", ".join(f"{n} {1e3 * r['seconds_per_epoch'][n]:.2f} ms" for n in names),
-            flush=True,
-        )
-    title = (
-        f"Time per epoch, {args.dtype}, {cfg['n_features']} features, batch "
+def title(cfg, dtype):
+    return (
+        f"Time per epoch, {dtype}, {cfg['n_features']} features, batch "
         f"{cfg['batch_size']}; left: hidden {cfg['base_hidden']}; right: "
         f"{cfg['base_samples']} samples"
     )
-    png = C.results_path("bench_scaling", args.quick, ".png")
-    plotted = plot(results, names, png, title)
-    markdown = "\n\n".join(
+
+
+def render(payload, png_name="bench_scaling.png"):
+    s = payload["settings"]
+    how = (
+        f"{s['processes']} processes x {s['values']} values"
+        if "processes" in s
+        else f"{s['repeats']} to {s['max_repeats']} repeats"
+    )
+    return "\n\n".join(
         [
-            f"### Scaling ({title}; median of {args.repeats} to {args.max_repeats} repeats)",
-            table(results, names),
-            f"![scaling plot]({png.name})" if plotted else "(matplotlib missing: no plot)",
-            C.gate_caption(gate),
-            C.machine_caption(info),
+            f"### Scaling ({title(s, s['dtype'])}; median of {how})",
+            table(payload["results"], s["estimators"]),
+            f"![scaling plot]({png_name})" if payload["plot"] else "(matplotlib missing: no plot)",
         ]
     )
-    payload = {
-        "benchmark": "bench_scaling",
-        "quick": args.quick,
-        "machine": info,
-        "idle_gate": gate.report(),
-        "settings": {**vars(args), **cfg, "estimators": names},
-        "results": results,
-        "plot": str(png) if plotted else None,
-    }
-    return C.publish(
-        "bench_scaling", args.quick, payload, markdown, also_wrote=[png] if plotted else []
-    )
+
+
+def add_options(parser):
+    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
+    parser.add_argument("--no-torch", action="store_true")
+
+
+def main():
+    runner, args = H.runner(__doc__, "small sweep, one process", add_options, **RUNNER_DEFAULTS)
+    if args.report_only:
+        return H.report("bench_scaling", render)
+    C.silence_convergence_warnings()
+    cfg = QUICK if args.quick else FULL
+    args.only, args.activation = None, "relu"
+    names = estimator_names(args)
+    results, benches = [], []
+    for sweep, x, n_samples, width in sweep_points(cfg):
+        shape = (n_samples, cfg["n_features"], (width,), cfg["batch_size"])
+        label = f"{sweep}={x} {args.dtype}"
+        points = {n: bench_epochs(runner, label, n, shape, args.dtype) for n in names}
+        benches += points.values()
+        if not H.is_worker(runner):
+            medians = {n: b.median() for n, b in points.items()}
+            timings = {n: H.stats(b) for n, b in points.items()}
+            row = dict(sweep=sweep, x=x, n_samples=n_samples, hidden=width)
+            results.append({**row, "seconds_per_epoch": medians, "timings": timings})
+    if H.is_worker(runner):
+        return 0
+    settings = {"processes": args.processes, "values": args.values, "dtype": args.dtype}
+    settings.update(cfg, estimators=names)
+    png = C.results_path("bench_scaling", args.quick, ".png")
+    plotted = plot(results, names, png, title(cfg, args.dtype))
+    payload = {"settings": settings, "results": results, "plot": str(png) if plotted else None}
+    wrote = [png] if plotted else []
+    return H.publish("bench_scaling", args, payload, render(payload), benches, wrote)
 
 
 if __name__ == "__main__":

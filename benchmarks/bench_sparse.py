@@ -16,11 +16,12 @@ data closer (features whose gradient reaches the threshold come back).
 Timing: from deep copies of it, ``epochs`` more epochs (``warm_start=True``,
 a stopping rule that never fires) with skipping and without
 (``skreg._active_set.MIN_REMOVED_SHARE`` set above 1, which turns the active
-set off), alternating, each the median of ``repeats`` runs after waiting for
-idle CPUs.  Both continuations are compared weight by weight: the active set
+set off), timed by pyperf (median seconds per epoch); the start networks
+are selected once, in the parent process, and handed to pyperf's workers as
+pickles.  Both continuations are compared weight by weight: the active set
 changes them only by rounding while no feature comes back; a feature near
 its threshold can come back in one run and not in the other (reported).
-``predict_proba`` on 20 000 rows is timed the same way.
+``predict_proba`` on 20 000 rows is timed likewise.
 
 Two more problems remove hidden units instead, on 100 features (20
 informative), each from a network trained ``select_epochs`` epochs from
@@ -34,13 +35,20 @@ and compared as above.
 
 Usage::
 
-    python benchmarks/bench_sparse.py            # full run, about two minutes
+    python benchmarks/bench_sparse.py            # full run
     python benchmarks/bench_sparse.py --quick    # smoke test
+    python benchmarks/bench_sparse.py --report-only
 """
 
+import argparse
 import copy
+import pickle
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
+import _harness as H
 import numpy as np
 
 import _common as C
@@ -53,7 +61,6 @@ FULL = dict(
     hidden=(256,),
     select_epochs=100,
     epochs=10,
-    repeats=5,
     dtypes=("float64", "float32"),
 )
 QUICK = dict(
@@ -64,7 +71,6 @@ QUICK = dict(
     hidden=(64,),
     select_epochs=10,
     epochs=3,
-    repeats=2,
     dtypes=("float64",),
 )
 HIDDEN_FULL = dict(
@@ -74,10 +80,9 @@ HIDDEN_FULL = dict(
     n_informative=20,
     select_epochs=30,
     epochs=10,
-    repeats=5,
     dtypes=("float64", "float32"),
 )
-HIDDEN_QUICK = dict(HIDDEN_FULL, n_train=2_000, n_predict=2_000, epochs=3, repeats=2)
+HIDDEN_QUICK = dict(HIDDEN_FULL, n_train=2_000, n_predict=2_000, epochs=3)
 HIDDEN_QUICK["dtypes"] = ("float64",)
 # name: (hidden layers (full run, quick run), estimator parameters)
 HIDDEN_CASES = {
@@ -179,58 +184,79 @@ class Skipping:
 
 
 def continue_training(start, X, y, epochs):
-    est = copy.deepcopy(start).set_params(warm_start=True, max_iter=epochs)
-    seconds = C.timed(est.fit, X, y)
-    return est, seconds
+    return copy.deepcopy(start).set_params(warm_start=True, max_iter=epochs).fit(X, y)
 
 
-def time_continuations(start, X, y, X_new, cfg, gate):
-    """Epoch and prediction times of continuations of ``start`` with
-    skipping and without, alternating; ``(times, predict_times, models)``,
-    each keyed by mode."""
-    times = {"skipping": [], "every feature": []}
-    predict_times = {"skipping": [], "every feature": []}
+def continuations(start, X, y, epochs):
+    """The continuation with skipping and the one without, by mode."""
     models = {}
-    for _ in range(cfg["repeats"]):
-        for mode in times:
-            with Skipping(mode == "skipping"):
-                gate.wait()
-                models[mode], seconds = continue_training(start, X, y, cfg["epochs"])
-                times[mode].append(seconds / cfg["epochs"])
-                gate.wait()
-                models[mode].predict_proba(X_new[:10])  # wakes the BLAS threads
-                predict_times[mode].append(C.timed(models[mode].predict_proba, X_new))
-    return times, predict_times, models
+    for mode in ("skipping", "every feature"):
+        with Skipping(mode == "skipping"):
+            models[mode] = continue_training(start, X, y, epochs)
+    return models
 
 
-def timings(times, predict_times, models):
+def bench_modes(runner, start_file, label, n_epochs):
+    """pyperf benchmarks of the epochs and of predict_proba, per mode, from
+    the start network pickled in ``start_file`` (loaded in the worker)."""
+    benches = {}
+    for mode in ("skipping", "every feature"):
+
+        def continuation(mode=mode):
+            start, X, y, X_new, cfg = pickle.loads(Path(start_file).read_bytes())
+
+            def call():
+                with Skipping(mode == "skipping"):
+                    return continue_training(start, X, y, cfg["epochs"])
+
+            return call, X_new
+
+        def predict(mode=mode):
+            call, X_new = continuation(mode)
+            est = call()
+
+            def run():  # prediction too leaves out what the active set removed
+                with Skipping(mode == "skipping"):
+                    return est.predict_proba(X_new)
+
+            return run
+
+        # the epochs: pyperf's warm-up value takes the worker's first compile
+        epochs = H.calls_time_func(lambda c=continuation: c()[0], warm=False)
+        name = f"{label} epoch, {mode}"
+        benches[mode] = runner.bench_time_func(name, epochs, inner_loops=n_epochs)
+        name = f"{label} predict, {mode}"
+        benches[f"predict {mode}"] = runner.bench_time_func(name, H.calls_time_func(predict))
+    return benches
+
+
+def timings(benches, models):
     """The entries of a result that every problem reports."""
     skip, full = models["skipping"], models["every feature"]
     difference = max(float(np.max(np.abs(a - b))) for a, b in zip(skip.coefs_, full.coefs_))
+    modes = ("skipping", "every feature")
     return {
         "max_weight_difference": difference,
         "final_objective": {m: float(models[m].loss_curve_[-1]) for m in models},
-        "seconds_per_epoch": {m: C.median(v) for m, v in times.items()},
-        "all_seconds_per_epoch": times,
-        "predict_seconds": {m: C.median(v) for m, v in predict_times.items()},
-        "all_predict_seconds": predict_times,
+        "seconds_per_epoch": {m: benches[m].median() for m in modes},
+        "predict_seconds": {m: benches[f"predict {m}"].median() for m in modes},
+        "stats": {name: H.stats(b) for name, b in benches.items()},
     }
 
 
-def measure(cfg, dtype, gate):
+def start_features(cfg, dtype):
+    """The network selected by group lasso, its data, and its row's entries."""
     X, y, X_new = problem(cfg, dtype)
     start, rate, tried = select(cfg, X, y)
-    times, predict_times, models = time_continuations(start, X, y, X_new, cfg, gate)
     informative = slice(0, cfg["n_informative"])
-    return {
+    info = {
         "dtype": dtype,
         "group_alpha": rate,
         "rates_tried": tried,
         "features_kept_at_start": int(start.n_features_selected_),
         "informative_kept_at_start": int(np.sum(start.feature_importances_[informative] > 0)),
-        "features_kept_after": {m: int(models[m].n_features_selected_) for m in models},
-        **timings(times, predict_times, models),
     }
+    return info, (start, X, y, X_new)
 
 
 def hidden_units_in_use(est):
@@ -238,7 +264,8 @@ def hidden_units_in_use(est):
     return [int(np.sum(np.any(W != 0, axis=1))) for W in est.coefs_[1:]]
 
 
-def measure_hidden(cfg, case, quick, dtype, gate):
+def start_hidden(cfg, case, quick, dtype):
+    """The network whose penalty removed hidden units, its data, and its row."""
     from skreg import RegularizedMLPClassifier
 
     widths, params = HIDDEN_CASES[case]
@@ -253,41 +280,53 @@ def measure_hidden(cfg, case, quick, dtype, gate):
         random_state=C.SEED,
         **params,
     ).fit(X, y)
-    times, predict_times, models = time_continuations(start, X, y, X_new, cfg, gate)
-    return {
+    info = {
         "case": case,
         "hidden": hidden,
         "parameters": params,
         "dtype": dtype,
         "units_in_use_at_start": hidden_units_in_use(start),
-        "units_in_use_after": {m: hidden_units_in_use(models[m]) for m in models},
         "training_accuracy": float(start.score(X, y)),
-        **timings(times, predict_times, models),
     }
+    return info, (start, X, y, X_new)
+
+
+def measure(runner, args, kind, cfg, dtype, case=None):
+    """One row: the start network (parent only), the pyperf benchmarks of
+    its continuations, and their comparison (parent only)."""
+    path = Path(args.start_dir) / f"{kind}-{case}-{dtype}.pkl"
+    if not H.is_worker(runner):
+        if kind == "features":
+            info, (start, X, y, X_new) = start_features(cfg, dtype)
+        else:
+            info, (start, X, y, X_new) = start_hidden(cfg, case, args.quick, dtype)
+        path.write_bytes(pickle.dumps((start, X, y, X_new, cfg)))
+    benches = bench_modes(runner, path, f"{kind} {case or ''} {dtype}", cfg["epochs"])
+    if H.is_worker(runner):
+        return None, benches.values()
+    models = continuations(start, X, y, cfg["epochs"])
+    if kind == "features":
+        info["features_kept_after"] = {m: int(models[m].n_features_selected_) for m in models}
+    else:
+        info["units_in_use_after"] = {m: hidden_units_in_use(models[m]) for m in models}
+    return {**info, **timings(benches, models)}, benches.values()
 
 
 def speed_cells(r):
     """The timing cells every table has."""
     epoch, predict = r["seconds_per_epoch"], r["predict_seconds"]
-    return [
-        C.fmt(1e3 * epoch["every feature"]),
-        C.fmt(1e3 * epoch["skipping"]),
-        C.fmt(epoch["every feature"] / epoch["skipping"]),
-        C.fmt(1e3 * predict["every feature"]),
-        C.fmt(1e3 * predict["skipping"]),
-        C.fmt(predict["every feature"] / predict["skipping"]),
-        f"{r['max_weight_difference']:.1e}",
-        " / ".join(f"{v:.4g}" for v in r["final_objective"].values()),
-    ]
+    full, skip = epoch["every feature"], epoch["skipping"]
+    cells = [C.fmt(1e3 * full), C.fmt(1e3 * skip), C.fmt(full / skip)]
+    full, skip = predict["every feature"], predict["skipping"]
+    cells += [C.fmt(1e3 * full), C.fmt(1e3 * skip), C.fmt(full / skip)]
+    objectives = " / ".join(f"{v:.4g}" for v in r["final_objective"].values())
+    return cells + [f"{r['max_weight_difference']:.1e}", objectives]
 
 
 def speed_headers(cfg, skipped="every feature"):
-    return [
-        f"ms per epoch, {skipped}",
-        "ms per epoch, skipping",
-        "speed-up",
-        f"predict ms ({cfg['n_predict']} rows), {skipped}",
-        "predict ms, skipping",
+    out = [f"ms per epoch, {skipped}", "ms per epoch, skipping", "speed-up"]
+    out += [f"predict ms ({cfg['n_predict']} rows), {skipped}", "predict ms, skipping"]
+    return out + [
         "predict speed-up",
         "largest weight difference",
         f"objective after (skipping / {skipped})",
@@ -298,104 +337,96 @@ def table(results, cfg):
     rows = []
     for r in results:
         epoch = r["seconds_per_epoch"]
-        speedup = epoch["every feature"] / epoch["skipping"]
         cells = speed_cells(r)
-        cells[2] = C.target_cell(speedup, SPEEDUP_TARGET)
-        rows.append(
-            [
-                r["dtype"],
-                f"{r['group_alpha']:.3g}",
-                f"{r['features_kept_at_start']} ({r['informative_kept_at_start']} informative)",
-                " / ".join(str(v) for v in r["features_kept_after"].values()),
-                *cells,
-            ]
-        )
-    headers = [
-        "dtype",
-        "group_alpha",
-        "features kept at the start",
-        "kept after (skipping / every feature)",
-        *speed_headers(cfg),
-    ]
+        cells[2] = C.target_cell(epoch["every feature"] / epoch["skipping"], SPEEDUP_TARGET)
+        kept = f"{r['features_kept_at_start']} ({r['informative_kept_at_start']} informative)"
+        after = " / ".join(str(v) for v in r["features_kept_after"].values())
+        rows.append([r["dtype"], f"{r['group_alpha']:.3g}", kept, after, *cells])
+    headers = ["dtype", "group_alpha", "features kept at the start"]
+    headers += ["kept after (skipping / every feature)", *speed_headers(cfg)]
     headers[6] = f"speed-up (target {SPEEDUP_TARGET:g}x)"
     return C.markdown_table(headers, rows)
 
 
 def hidden_table(results, cfg):
-    rows = [
-        [
-            f"{r['case']}, hidden {r['hidden']}",
-            r["dtype"],
-            f"{r['training_accuracy']:.3f}",
-            " + ".join(str(v) for v in r["units_in_use_at_start"]),
-            " / ".join(
-                " + ".join(str(v) for v in units) for units in r["units_in_use_after"].values()
-            ),
-            *speed_cells(r),
-        ]
-        for r in results
-    ]
-    headers = [
-        "problem",
-        "dtype",
-        "training accuracy at the start",
-        "hidden units in use at the start",
-        "in use after (skipping / every unit)",
-        *speed_headers(cfg, "every unit"),
-    ]
-    return C.markdown_table(headers, rows)
+    rows = []
+    for r in results:
+        start = " + ".join(str(v) for v in r["units_in_use_at_start"])
+        after = [" + ".join(str(v) for v in units) for units in r["units_in_use_after"].values()]
+        problem = f"{r['case']}, hidden {tuple(r['hidden'])}"
+        cells = [f"{r['training_accuracy']:.3f}", start, " / ".join(after), *speed_cells(r)]
+        rows.append([problem, r["dtype"], *cells])
+    headers = ["problem", "dtype", "training accuracy at the start"]
+    headers += ["hidden units in use at the start", "in use after (skipping / every unit)"]
+    return C.markdown_table(headers + speed_headers(cfg, "every unit"), rows)
 
 
-def parse_args(argv=None):
-    parser = C.bench_parser(__doc__, "small problem, no idle wait", idle_budget=120.0)
-    return parser.parse_args(argv)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    cfg, info, gate = C.begin(args, FULL, QUICK)
-    results = [measure(cfg, dtype, gate) for dtype in cfg["dtypes"]]
-    hidden_cfg = dict(HIDDEN_QUICK if args.quick else HIDDEN_FULL)
-    hidden = [
-        measure_hidden(hidden_cfg, case, args.quick, dtype, gate)
-        for case in HIDDEN_CASES
-        for dtype in hidden_cfg["dtypes"]
-    ]
-    markdown = "\n\n".join(
+def render(p):
+    cfg, hidden_cfg, results, hidden = (
+        p["settings"],
+        p["hidden_settings"],
+        p["results"],
+        p["hidden_results"],
+    )
+    how = cfg.get("repeats") or f"pyperf values, {cfg['processes']} processes"
+    return "\n\n".join(
         [
             f"### Sparse training: epochs after group-lasso selection ({cfg['n_features']} "
             f"features, {cfg['n_informative']} informative; {cfg['n_train']} rows; hidden "
-            f"{cfg['hidden']}; median of {cfg['repeats']})",
+            f"{tuple(cfg['hidden'])}; median of {how})",
             table(results, cfg),
             f"Each run: {cfg['epochs']} more Adam epochs from the same selected network "
             f"(selected by {cfg['select_epochs']} epochs at a group_alpha found by "
             "bisection, keeping 10-20 % of the features). 'every feature' turns the "
             "active set off. The largest weight difference compares the two continuations.",
             "### Sparse training: epochs after the penalty removed hidden units "
-            f"({hidden_cfg['n_features']} features; {hidden_cfg['n_train']} rows; median of "
-            f"{hidden_cfg['repeats']})",
+            f"({hidden_cfg['n_features']} features; {hidden_cfg['n_train']} rows; median of {how})",
             hidden_table(hidden, hidden_cfg),
             f"Each run: {hidden_cfg['epochs']} more Adam epochs from a network trained "
             f"{hidden_cfg['select_epochs']} epochs; L1 and group lasso: alpha=1e-4 (L1) on "
             "every weight matrix and group_alpha=1e-3 on the hidden layers' outgoing rows; "
             "group lasso alone: group_alpha=3e-3 on the hidden layer's outgoing rows, the "
             "default L2. A unit is in use while any of its outgoing weights is non-zero.",
-            C.gate_caption(gate),
-            C.machine_caption(info),
         ]
     )
+
+
+def add_options(parser):
+    parser.add_argument("--start-dir", help=argparse.SUPPRESS)  # the parent's pickles
+
+
+def main():
+    runner, args = H.runner(__doc__, "small problem, one process", add_options, processes=3)
+    if args.report_only:
+        return H.report("bench_sparse", render)
+    C.silence_convergence_warnings()
+    cfg = dict(QUICK if args.quick else FULL)
+    hidden_cfg = dict(HIDDEN_QUICK if args.quick else HIDDEN_FULL)
+    if not H.is_worker(runner):
+        args.start_dir = tempfile.mkdtemp(prefix="skreg_bench_sparse_")
+    results, hidden, benches = [], [], []
+    for dtype in cfg["dtypes"]:
+        row, more = measure(runner, args, "features", cfg, dtype)
+        results.append(row)
+        benches += more
+    for case in HIDDEN_CASES:
+        for dtype in hidden_cfg["dtypes"]:
+            row, more = measure(runner, args, "hidden", hidden_cfg, dtype, case)
+            hidden.append(row)
+            benches += more
+    if H.is_worker(runner):
+        return 0
+    shutil.rmtree(args.start_dir)
+    for c in (cfg, hidden_cfg):
+        c.update(processes=args.processes, values=args.values)
     payload = {
-        "benchmark": "bench_sparse",
-        "quick": args.quick,
-        "machine": info,
-        "idle_gate": gate.report(),
         "settings": cfg,
         "results": results,
         "hidden_settings": hidden_cfg,
         "hidden_cases": {name: list(case) for name, case in HIDDEN_CASES.items()},
         "hidden_results": hidden,
     }
-    return C.publish("bench_sparse", args.quick, payload, markdown)
+    return H.publish("bench_sparse", args, payload, render(payload), benches)
 
 
 if __name__ == "__main__":

@@ -13,23 +13,31 @@ Each run is a fresh ``python`` process importing a frozen copy of skreg
 (so that edits to skreg/ during the run cannot invalidate the cache between
 the cold and the warm runs).  Cold runs get ``NUMBA_CACHE_DIR``
 set to a new empty directory, so every kernel is compiled; warm runs reuse
-the directory the first cold run filled.  The compile time of a phase is its
-cold median minus its warm median.  The import time is split into
+the directory the first cold run filled.  Each phase's values become a pyperf
+benchmark (one run per process, so ``python -m pyperf stats`` and
+``compare_to`` read them); the compile time of a phase is its cold median
+minus its warm median.  The import time is split into
 scikit-learn (with numpy and scipy), numba, and skreg's own modules.
 
 Usage::
 
     python benchmarks/bench_startup.py            # 3 cold and 5 warm processes
     python benchmarks/bench_startup.py --quick    # 1 cold (float64 only) and 1 warm
+    python benchmarks/bench_startup.py --report-only
 """
 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+import _harness as H
+import pyperf
 
 import _common as C
 
@@ -90,11 +98,11 @@ def child(dtypes):
         est = RegularizedMLPClassifier(
             SMALL["hidden"], max_iter=SMALL["epochs"], random_state=0, tol=0.0
         )
-        times[f"first fit {dtype}"] = C.timed(est.fit, Xd, y)
-        times[f"first predict_proba {dtype}"] = C.timed(est.predict_proba, Xd)
+        times[f"first fit {dtype}"] = H.timed(est.fit, Xd, y)
+        times[f"first predict_proba {dtype}"] = H.timed(est.predict_proba, Xd)
     if len(dtypes) == 2:
-        times[OTHER_PHASE] = C.timed(other_fits, X, y)
-        times[REGULARIZER_PHASE] = C.timed(regularizer_fits, X, y)
+        times[OTHER_PHASE] = H.timed(other_fits, X, y)
+        times[REGULARIZER_PHASE] = H.timed(regularizer_fits, X, y)
     return times
 
 
@@ -148,28 +156,44 @@ def run_process(base_env, cache_dir, dtypes):
     return times
 
 
-def medians(runs):
-    return {phase: C.median([r[phase] for r in runs]) for phase in runs[0]}
+def frozen_skreg(directory):
+    """Copy the skreg package (without caches) into ``directory``; return an
+    environment whose subprocesses import that copy, so that edits to skreg/
+    during a run cannot invalidate the cache or mix code versions."""
+    import skreg
+
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbi", "*.nbc")
+    shutil.copytree(Path(skreg.__file__).parent, Path(directory) / "skreg", ignore=ignore)
+    path = [str(directory), str(C.BENCH_DIR)] + [p for p in [os.environ.get("PYTHONPATH")] if p]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(path))
 
 
-def measure(args, dtypes, root, gate):
-    """Cold runs (fresh cache each), then warm runs on the first one's cache;
-    each waits for idle CPUs first."""
-    env = C.frozen_skreg(root)
+def measure(args, dtypes, root):
+    """Cold runs (fresh cache each), then warm runs on the first one's cache."""
+    env = frozen_skreg(root)
     cold = []
     for i in range(args.cold_repeats):
         cache = os.path.join(root, f"cold{i}")
         os.makedirs(cache)
-        gate.wait()
         cold.append(run_process(env, cache, dtypes))
         print(f"cold run {i + 1}: {cold[-1]['process wall time']:.2f} s", flush=True)
-    warm_cache = os.path.join(root, "cold0")
     warm = []
     for i in range(args.warm_repeats):
-        gate.wait()
-        warm.append(run_process(env, warm_cache, dtypes))
+        warm.append(run_process(env, os.path.join(root, "cold0"), dtypes))
         print(f"warm run {i + 1}: {warm[-1]['process wall time']:.2f} s", flush=True)
     return cold, warm, C.skreg_source_hash(os.path.join(root, "skreg"))
+
+
+def benchmarks(cold, warm):
+    """One pyperf benchmark per (phase, cache), one run per process."""
+    meta = pyperf.Run([1.0], metadata={"name": "-"}).get_metadata()
+    out = {}
+    for state, runs in (("cold", cold), ("warm", warm)):
+        for phase in runs[0]:
+            name = {**meta, "name": f"{phase}, {state} cache", "unit": "second"}
+            values = [pyperf.Run([r[phase]], metadata=name, collect_metadata=False) for r in runs]
+            out[state, phase] = pyperf.Benchmark(values)
+    return out
 
 
 def phase_table(cold_m, warm_m):
@@ -196,122 +220,96 @@ def is_compile_phase(phase):
 
 
 def targets(cold_m, warm_m):
+    """The start-up targets, in seconds (``needs`` as text: the unit shows)."""
+
     def compile_time(phases):
         return sum(cold_m[p] - warm_m[p] for p in phases)
 
-    warm_total = warm_m["import total"] + warm_m["first fit float64"]
-    default = compile_time(["first fit float64", "first predict_proba float64"])
+    def target(name, value, limit=None):
+        needs = "(information)" if limit is None else f"<= {limit:g} s"
+        return {**C.target(name, value, needs), "met": limit is None or value <= limit}
+
     everything = compile_time([p for p in warm_m if is_compile_phase(p)])
-    every_kernel = OTHER_PHASE in warm_m
-    return [
-        {
-            "target": "warm cache: import skreg + first small fit (float64)",
-            "value": warm_total,
-            "threshold": f"<= {WARM_LIMIT:g} s",
-            "met": warm_total <= WARM_LIMIT,
-        },
-        {
-            "target": "cold cache: compile of a default fit and predict (float64, adam)",
-            "value": default,
-            "threshold": f"<= {DEFAULT_LIMIT:g} s",
-            "met": default <= DEFAULT_LIMIT,
-        },
-        {
-            "target": "cold cache: compile of every kernel (both dtypes, every solver, sparse)"
-            if every_kernel
-            else "cold cache: compile of the phases run (not every kernel: --quick)",
-            "value": everything,
-            "threshold": f"<= {ALL_LIMIT:g} s",
-            "met": everything <= ALL_LIMIT,
-        },
-        *(
-            [
-                {
-                    "target": "cold cache: the above and the regularizers' kernels "
-                    "(L1, group, dropout, active set)",
-                    "value": everything + compile_time([REGULARIZER_PHASE]),
-                    "threshold": "(information)",
-                    "met": True,
-                }
-            ]
-            if REGULARIZER_PHASE in warm_m
-            else []
+    out = [
+        target(
+            "warm cache: import skreg + first small fit (float64)",
+            warm_m["import total"] + warm_m["first fit float64"],
+            WARM_LIMIT,
         ),
-        {
-            "target": "cold cache: whole process (interpreter, imports, compile, fits)",
-            "value": cold_m["process wall time"],
-            "threshold": "(information)",
-            "met": True,
-        },
+        target(
+            "cold cache: compile of a default fit and predict (float64, adam)",
+            compile_time(["first fit float64", "first predict_proba float64"]),
+            DEFAULT_LIMIT,
+        ),
+        target(
+            "cold cache: compile of every kernel (both dtypes, every solver, sparse)"
+            if OTHER_PHASE in warm_m
+            else "cold cache: compile of the phases run (not every kernel: --quick)",
+            everything,
+            ALL_LIMIT,
+        ),
     ]
+    if REGULARIZER_PHASE in warm_m:
+        name = (
+            "cold cache: the above and the regularizers' kernels (L1, group, dropout, active set)"
+        )
+        out.append(target(name, everything + compile_time([REGULARIZER_PHASE])))
+    name = "cold cache: whole process (interpreter, imports, compile, fits)"
+    return out + [target(name, cold_m["process wall time"])]
 
 
-def targets_table(items):
-    rows = [
-        [t["target"], t["threshold"], f"{t['value']:.2f} s", "met" if t["met"] else "MISSED"]
-        for t in items
-    ]
-    return C.markdown_table(["target", "needs", "measured", "status"], rows)
-
-
-def parse_args(argv=None):
-    parser = C.bench_parser(
-        __doc__,
-        "one cold run (float64 only) and one warm run",
-        idle_max_wait=20.0,
-        idle_budget=180.0,
-    )
-    parser.add_argument("--cold-repeats", type=int, default=None)
-    parser.add_argument("--warm-repeats", type=int, default=None)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.cold_repeats is None:
-        args.cold_repeats = 1 if args.quick else 3
-    if args.warm_repeats is None:
-        args.warm_repeats = 1 if args.quick else 5
-    args.cold_repeats = max(args.cold_repeats, 1)
-    args.warm_repeats = max(args.warm_repeats, 1)
-    return args
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    if args.child:
-        print(json.dumps(child(args.child.split(","))))
-        return 0
-    dtypes = ["float64"] if args.quick else ["float64", "float32"]
-    info = C.machine_info()
-    gate = C.idle_gate(args)
-    with tempfile.TemporaryDirectory(prefix="skreg_numba_cache_") as root:
-        cold, warm, measured_hash = measure(args, dtypes, root, gate)
-    cold_m, warm_m = medians(cold), medians(warm)
-    goals = targets(cold_m, warm_m)
-    markdown = "\n\n".join(
+def render(p):
+    cold_m, warm_m = p["cold_median"], p["warm_median"]
+    return "\n\n".join(
         [
-            f"### Start-up in a fresh process (median of {args.warm_repeats} warm and "
-            f"{args.cold_repeats} cold runs; small fit: {SMALL['n_samples']} x "
+            f"### Start-up in a fresh process (median of {len(p['warm_runs'])} warm and "
+            f"{len(p['cold_runs'])} cold runs; small fit: {SMALL['n_samples']} x "
             f"{SMALL['n_features']}, hidden {SMALL['hidden']}, {SMALL['epochs']} epochs)",
             phase_table(cold_m, warm_m),
             "### Targets",
-            targets_table(goals),
-            C.gate_caption(gate),
-            C.machine_caption(info),
+            C.targets_table(
+                [{**t, "value": f"{t['value']:.2f} s"} for t in targets(cold_m, warm_m)]
+            ),
         ]
     )
+
+
+def add_options(parser):
+    parser.add_argument("--cold-repeats", type=int, default=None, help="default 3 (quick 1)")
+    parser.add_argument("--warm-repeats", type=int, default=None, help="default 5 (quick 1)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+
+
+def main():
+    _, args = H.runner(__doc__, "one cold run (float64 only) and one warm run", add_options)
+    if args.child:
+        print(json.dumps(child(args.child.split(","))))
+        return 0
+    if args.report_only:
+        return H.report("bench_startup", render)
+    args.cold_repeats = max(args.cold_repeats or (1 if args.quick else 3), 1)
+    args.warm_repeats = max(args.warm_repeats or (1 if args.quick else 5), 1)
+    dtypes = ["float64"] if args.quick else ["float64", "float32"]
+    with tempfile.TemporaryDirectory(prefix="skreg_numba_cache_") as root:
+        cold, warm, measured_hash = measure(args, dtypes, root)
+    benches = benchmarks(cold, warm)
+    medians = {
+        s: {ph: b.median() for (st, ph), b in benches.items() if st == s} for s in ("cold", "warm")
+    }
     payload = {
-        "benchmark": "bench_startup",
-        "quick": args.quick,
-        "machine": info,
-        "idle_gate": gate.report(),
-        "settings": {**vars(args), "small_fit": SMALL, "dtypes": dtypes},
+        "settings": {
+            "cold_repeats": args.cold_repeats,
+            "warm_repeats": args.warm_repeats,
+            "small_fit": SMALL,
+            "dtypes": dtypes,
+        },
         "measured_skreg_source_sha256": measured_hash,
         "cold_runs": cold,
         "warm_runs": warm,
-        "cold_median": cold_m,
-        "warm_median": warm_m,
-        "targets": goals,
+        "cold_median": medians["cold"],
+        "warm_median": medians["warm"],
     }
-    return C.publish("bench_startup", args.quick, payload, markdown)
+    return H.publish("bench_startup", args, payload, render(payload), benches.values())
 
 
 if __name__ == "__main__":

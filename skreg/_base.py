@@ -240,11 +240,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
                 Y,
                 sample_weight,
             )
-        if not np.all(np.isfinite(params)):
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
-            )
+        check_finite_weights(params)
         callbacks.end(context, self, X, y, user_weights, reconstruction_attributes={})
         return self
 
@@ -383,11 +379,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
             vars(self).pop("_optimizer_state", None)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        if sp.issparse(X) and self.input_noise > 0:
-            raise ValueError(
-                "input_noise would fill sparse input in with noise; pass X as a "
-                "dense array to use it."
-            )
+        check_noise_input(X, self.input_noise)
 
         split = None
         if self.early_stopping:
@@ -558,14 +550,20 @@ def starting_state(estimator, X, y, sample_weight):
     """The state a fresh fit of ``estimator`` starts from: its data checked
     and its initial network drawn, as ``fit`` does (``estimator`` takes the
     fitted attributes of the data: features, classes, outputs)."""
+    return checked_start(estimator, X, y, sample_weight)[2]
+
+
+def checked_start(estimator, X, y, sample_weight):
+    """``(X, y, state)``: X and y as ``fit`` checks them (what its callbacks
+    hear) and ``starting_state``."""
     estimator._random_state = check_random_state(estimator.random_state)
-    X, _, Y, sample_weight = estimator._validated(
+    X, y, Y, sample_weight = estimator._validated(
         X, y, sample_weight, incremental=False, reset=True
     )
     hidden = check_hidden_layer_sizes(estimator.hidden_layer_sizes)
     units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
     estimator._initialize(Y, units, X.dtype)
-    return TrainingState(
+    state = TrainingState(
         engine.training_data(X, Y, sample_weight, X.dtype),
         estimator._pack_params(X.dtype),
         units,
@@ -573,6 +571,24 @@ def starting_state(estimator, X, y, sample_weight):
         estimator._random_state,
         0,
     )
+    return X, y, state
+
+
+def check_noise_input(X, input_noise):
+    """Refuse input noise on sparse input, which it would fill in."""
+    if sp.issparse(X) and input_noise > 0:
+        raise ValueError(
+            "input_noise would fill sparse input in with noise; pass X as a dense array to use it."
+        )
+
+
+def check_finite_weights(params):
+    """Refuse the weights of a training that diverged."""
+    if not np.all(np.isfinite(params)):
+        raise ValueError(
+            "Solver produced non-finite parameter weights. The input data may"
+            " contain large values and need to be preprocessed."
+        )
 
 
 def hold_progress(estimator, progress, optimizer):

@@ -146,6 +146,21 @@ def fit_as_task(context, estimator, X, y, sample_weight):
 
 
 @contextmanager
+def fitting(estimator, max_subtasks, X, y, sample_weight):
+    """What a fit does for its callbacks around its training, for code that
+    trains ``estimator`` as its fit would without calling it (a path's first
+    step, within ``fit_as_task``): their set-up and tear-down, and the fit's
+    root task with ``max_subtasks`` epochs, which it yields (None without
+    callback support).  The task ends only when the block succeeds, as a
+    fit's does."""
+    with managed(estimator):
+        context = fit_context(estimator, max_subtasks)
+        begin(context, estimator, X, y, sample_weight)
+        yield context
+        end(context, estimator, X, y, sample_weight, reconstruction_attributes={})
+
+
+@contextmanager
 def task(context, estimator, X=None, y=None, sample_weight=None):
     """A task around a block of work: begin, then end on the way out."""
     begin(context, estimator, X, y, sample_weight)

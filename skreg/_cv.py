@@ -12,10 +12,10 @@ the GIL), any joblib backend works, Dask's included.
 """
 
 import time
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import _fit_context, clone, is_classifier
 from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
@@ -23,9 +23,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _callbacks as callbacks
+from . import _fold_ensemble as ensembles
 from . import _interrupts as interrupts
 from ._base import unchanged_on_error
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
@@ -40,15 +42,20 @@ from ._cv_checks import (
     listed_folds,
 )
 from ._cv_search import (
+    N_ROW_COLUMNS,
     SELECTION_RULES,
     choose,
     cv_results,
     fold_scorer,
     full_path,
+    path_history,
     scored_path,
+    step_caps,
 )
 from ._docstrings import fill_cv_docstring
 from ._path import rate_grid
+from ._search_warnings import capped_steps_quiet, tell_about_search, warn_feature_scales
+from ._target import scaled_target
 from ._validation import check_sparse_structure
 
 # --------------------------------------------------------------------------
@@ -56,7 +63,7 @@ from ._validation import check_sparse_structure
 # --------------------------------------------------------------------------
 
 
-class _PathCVMixin:
+class _PathCVMixin(ensembles.FoldEnsembleMixin):
     """Fit by cross-validated paths; see the module docstring."""
 
     _cv_parameter_constraints: dict = {
@@ -71,6 +78,7 @@ class _PathCVMixin:
         "selection_rule": [StrOptions(set(SELECTION_RULES))],
         "path_max_iter": [CountInterval(1, None)],
         "path_warm_start": ["boolean"],
+        "refit": ensembles.REFIT_CONSTRAINT,
     }
     # A base parameter that takes one more value here (the path computes it).
     _cv_widened_constraints: dict = {
@@ -118,7 +126,9 @@ class _PathCVMixin:
         self : object
             The fitted estimator.
         """
+        ensembles.clear_fitted_state(self)  # a refit's or an ensemble's
         X, y = self._validate_cv_data(X, y)
+        warn_feature_scales(X, getattr(self, "feature_names_in_", None))
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         base = self._base_estimator()
@@ -132,7 +142,8 @@ class _PathCVMixin:
         l1_ratios = check_l1_ratios(self.l1_ratio, self.penalty, type(self).__name__)
         estimators = [clone(base).set_params(l1_ratio=float(r)) for r in l1_ratios]
         folds = self._folds(X, y, sample_weight, groups)
-        grids = self._grids(estimators, X, y, sample_weight)
+        link = self._target_link()
+        grids = self._grids(estimators, X, scaled_target(y, sample_weight, link)[0], sample_weight)
         settings = dict(
             path_param=self.path_param,
             path_max_iter=self.path_max_iter,
@@ -143,34 +154,41 @@ class _PathCVMixin:
         scorer = (fold_scorer(base, self.scoring, y), self.scoring)
 
         started = time.perf_counter()
-        n_tasks = len(estimators) * (len(folds) + 1)
+        n_tasks = len(estimators) * (len(folds) + (self.refit != "ensemble"))
         contexts = self._path_contexts(X, y, sample_weight, n_tasks, len(grids[0]))
         tasks = [
-            delayed(scored_path)(
-                est, settings, X, y, sample_weight, (k, *fold), rates, scorer, next(contexts)
+            delayed(partial(scored_path, keep=self.refit == "ensemble"))(
+                est, settings, X, y, sample_weight, (k, *fold), rates, scorer, next(contexts), link
             )
             for est, rates in zip(estimators, grids)
             for k, fold in enumerate(folds)
         ]
         tasks += [
-            delayed(full_path)(est, settings, X, y, sample_weight, rates, next(contexts))
+            delayed(full_path)(est, settings, X, y, sample_weight, rates, next(contexts), link)
             for est, rates in zip(estimators, grids)
+            if self.refit != "ensemble"  # the folds' networks are the model
         ]
-        with interrupts.shared(settings["stop"]):
+        # The steps' own warnings at their epoch cap are counted, and told once.
+        with interrupts.shared(settings["stop"]), capped_steps_quiet():
             results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
-        n_folds = len(folds)
-        fold_rows = np.array(results[: len(tasks) - len(estimators)]).reshape(
-            len(estimators), n_folds, -1, 5
+        n_folds, n_fold_tasks = len(folds), len(estimators) * len(folds)
+        fold_rows = np.array(ensembles.fold_scores(results[:n_fold_tasks])).reshape(
+            len(estimators), n_folds, -1, N_ROW_COLUMNS
         )
-        self.cv_results_ = cv_results(self.path_param, l1_ratios, grids, fold_rows)
+        # l1_ratio is a column, and l1_ratio_ a number, where the penalty uses it.
+        elastic = self.penalty == "elasticnet"
+        shown_ratios = l1_ratios if elastic else None
+        self.cv_results_ = cv_results(self.path_param, shown_ratios, grids, fold_rows)
         check_mean_scores(self.cv_results_["mean_test_score"], self.scoring)
         choice = self._choose(self.cv_results_, n_folds)
         ratio_index, rate_index = divmod(choice, len(grids[0]))
-        steps, fitted = results[len(tasks) - len(estimators) + ratio_index]
-        self._take_model(fitted, steps, rate_index)
+        self._take_chosen(results, n_folds, ratio_index, rate_index)
         self.alpha_ = float(grids[ratio_index][rate_index])
-        self.l1_ratio_ = float(l1_ratios[ratio_index])
+        self.l1_ratio_ = float(l1_ratios[ratio_index]) if elastic else None
         self.alphas_ = grids if len(grids) > 1 else grids[0]
+        caps = step_caps(results[n_fold_tasks:], fold_rows)
+        grid = (grids[ratio_index], rate_index)
+        self.alpha_at_edge_ = tell_about_search(self, X, y, caps, n_tasks, grid)
         self.fit_time_ = time.perf_counter() - started
         callbacks.end(self._root_context, self, X, y, sample_weight, reconstruction_attributes={})
         del self._root_context
@@ -216,46 +234,36 @@ class _PathCVMixin:
         """The rates of each estimator's path (one per l1_ratio), an array of
         shape (n_l1_ratios, n_rates): built from the data for an int
         ``alphas``, else as given."""
-        if isinstance(self.alphas, Integral):
-            return np.array(
-                [
-                    rate_grid(
-                        estimator,
-                        X,
-                        y,
-                        sample_weight,
-                        path_param=self.path_param,
-                        n_alphas=self.alphas,
-                        eps=self.eps,
-                    )
-                    for estimator in estimators
-                ]
-            )
-        return check_rates(self.alphas, type(self).__name__, n_grids=len(estimators))
+        if not isinstance(self.alphas, Integral):
+            return check_rates(self.alphas, type(self).__name__, n_grids=len(estimators))
+        settings = dict(path_param=self.path_param, n_alphas=self.alphas, eps=self.eps)
+        return np.array([rate_grid(est, X, y, sample_weight, **settings) for est in estimators])
 
     def _choose(self, results, n_folds):
         """Index of the chosen row of ``cv_results_`` (``choose``)."""
         return choose(results, n_folds, self.path_param, self.selection_rule)
 
-    def _take_model(self, fitted, steps, index):
+    def _target_link(self):
+        """The output link a scaled target folds into, or None: the target
+        is used as given (``skreg._target``)."""
+        return None
+
+    def _take_model(self, fitted, steps, index, target_scale=None):
         """This estimator's fitted state: the full path's estimator, with the
-        weights of step ``index`` and the history of the steps up to it."""
-        step = steps[index]
-        loss_curve = [loss for s in steps[: index + 1] for loss in s.loss_curve]
+        weights of step ``index`` (in the target's own unit) and the history
+        of the steps up to it."""
         weights = fitted.group_weights
+        coefs, intercepts = steps[index].coefs, steps[index].intercepts
+        if target_scale is not None:
+            coefs, intercepts = target_scale.fold(coefs, intercepts)
         callbacks.take_fitted_state(
             self,
             fitted,
             dropped=("_optimizer_state", "_random_state"),  # the path's, not this model's
-            coefs_=[W.copy() for W in step.coefs],
-            intercepts_=[b.copy() for b in step.intercepts],
-            loss_curve_=loss_curve,
-            n_iter_=int(sum(s.n_iter for s in steps[: index + 1])),
-            loss_=step.objective,
-            best_loss_=min(loss_curve, default=step.objective),
-            validation_scores_=None,
-            best_validation_score_=None,
+            coefs_=[W.copy() for W in coefs],
+            intercepts_=[b.copy() for b in intercepts],
             group_weights_=None if weights is None else np.asarray(weights, dtype=np.float64),
+            **path_history(steps, index),
         )
 
     @available_if(lambda est: False)
@@ -367,6 +375,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
         selection_rule="best",
         path_max_iter=20,
         path_warm_start=True,
+        refit=True,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -414,6 +423,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
         self.selection_rule = selection_rule
         self.path_max_iter = path_max_iter
         self.path_warm_start = path_warm_start
+        self.refit = refit
 
 
 @fill_cv_docstring
@@ -434,6 +444,16 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
 
     {params}
     {cv_params}
+    scale_target : bool, default=True
+        Train on a scaled target: ``(y - mean) / sd`` per output (``y / mean``
+        for ``loss='poisson'``), with the sample-weighted mean and standard
+        deviation of each fold's training part (of all the data for the
+        automatic grid and the final model). The scale is folded back into the
+        output layer, so the fitted network predicts in the target's own unit.
+        Without it, the automatic grid and the penalty's strength depend on the
+        target's unit: a target in the thousands gets rates a thousand times
+        too large. False trains on ``y`` as given.
+
     Attributes
     ----------
     {cv_attributes}
@@ -441,6 +461,11 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
     Notes
     -----
     {cv_notes}
+    With ``scale_target=True``, ``alpha_``, ``alphas_``, ``loss_`` and
+    ``loss_curve_`` are those of the scaled target: the rate a
+    :class:`RegularizedMLPRegressor` needs to reproduce the model is
+    ``alpha_`` on ``(y - mean) / sd``.
+
     See Also
     --------
     RegularizedMLPClassifierCV : The classifier.
@@ -464,7 +489,9 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         **RegularizedMLPRegressor._parameter_constraints,
         **_PathCVMixin._cv_parameter_constraints,
         **_PathCVMixin._cv_widened_constraints,
+        "scale_target": ["boolean"],
     }
+    _cv_only = (*_PathCVMixin._cv_only, "scale_target")
 
     def __init__(
         self,
@@ -513,6 +540,8 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         selection_rule="best",
         path_max_iter=20,
         path_warm_start=True,
+        scale_target=True,
+        refit=True,
     ):
         super().__init__(
             loss=loss,
@@ -560,3 +589,10 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         self.selection_rule = selection_rule
         self.path_max_iter = path_max_iter
         self.path_warm_start = path_warm_start
+        self.scale_target = scale_target
+        self.refit = refit
+
+    def _target_link(self):
+        if not self.scale_target:
+            return None
+        return "exp" if self.loss == "poisson" else "identity"

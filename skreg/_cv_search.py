@@ -10,8 +10,12 @@ from sklearn.utils import _safe_indexing
 from . import _callbacks as callbacks
 from ._cv_checks import check_score
 from ._path import PathTrainer
+from ._target import scaled_target
 
 SELECTION_RULES = ("best", "1se")
+# A step's cap (``Step.capped``: none, max_iter, path_max_iter), coded in a
+# fold's row by its index here.
+CAPS = ("", "first", "later")
 
 
 def fold_scorer(estimator, scoring, y):
@@ -31,20 +35,41 @@ def fold_scorer(estimator, scoring, y):
 # --------------------------------------------------------------------------
 
 
-def scored_path(estimator, settings, X, y, sample_weight, fold, rates, scorer, context):
+def scored_path(
+    estimator,
+    settings,
+    X,
+    y,
+    sample_weight,
+    fold,
+    rates,
+    scorer,
+    context,
+    target_link=None,
+    keep=False,
+):
     """The path over ``rates`` on the training part of ``fold`` (its index,
     its training and its test indices); per rate, the test score, the
     sparsity reached and what the step cost.  ``scorer`` is the scorer and
     the ``scoring`` it came from.  ``context`` is the path's callback task,
-    or None."""
+    or None.  With a ``target_link``, the path trains on the target scaled
+    by the training part's own mean and spread (``skreg._target``), and
+    each step's model is scored with the scale folded back in.  With
+    ``keep``, also the model of each rate as it was scored (a fold ensemble
+    is made of them)."""
     k, train, test = fold
     scorer, scoring = scorer
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
     X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
     sw_train = None if sample_weight is None else sample_weight[train]
-    rows = []
+    y_train, target_scale = scaled_target(y_train, sw_train, target_link)
+    rows, models = [], []
 
     def score(est, step):
+        if target_scale is not None:
+            target_scale.fold_into(est)
+        if keep:
+            models.append(est)
         try:
             value = scorer(est, X_test, y_test)
         except Exception as error:
@@ -59,23 +84,55 @@ def scored_path(estimator, settings, X, y, sample_weight, fold, rates, scorer, c
                 float(np.mean(np.concatenate([W.ravel() == 0 for W in est.coefs_]))),
                 step.seconds,
                 step.n_iter,
+                CAPS.index(step.capped),
             )
         )
 
     with callbacks.task(context, estimator, X_train, y_train, sw_train):
-        PathTrainer(estimator, **settings).run(
+        steps = PathTrainer(estimator, **settings).run(
             X_train, y_train, sw_train, rates, score, context=context
         )
+    if keep:
+        return np.array(rows), with_path_history(models, steps)
     return np.array(rows)
 
 
-def full_path(estimator, settings, X, y, sample_weight, rates, context):
-    """The path over ``rates`` on all the data: its steps and the fitted
-    estimator (at the last rate), from which the chosen step's model is made."""
+def path_history(steps, index):
+    """The fitted history of a path's model at step ``index``: every epoch of
+    the path up to it (``loss_curve_``, where each rate starts in it,
+    ``n_iter_``), and its objective; no validation data."""
+    step = steps[index]
+    loss_curve = [loss for s in steps[: index + 1] for loss in s.loss_curve]
+    epochs = [len(s.loss_curve) for s in steps[:index]]
+    return dict(
+        loss_curve_=loss_curve,
+        loss_curve_rate_starts_=np.cumsum([0, *epochs], dtype=np.int64),
+        n_iter_=int(sum(s.n_iter for s in steps[: index + 1])),
+        loss_=step.objective,
+        best_loss_=min(loss_curve, default=step.objective),
+        validation_scores_=None,
+        best_validation_score_=None,
+    )
+
+
+def with_path_history(models, steps):
+    """``models``, the fitted models of a path's ``steps`` (one each), each
+    with the path's history up to its step."""
+    for index, model in enumerate(models):
+        vars(model).update(path_history(steps, index))
+    return models
+
+
+def full_path(estimator, settings, X, y, sample_weight, rates, context, target_link=None):
+    """The path over ``rates`` on all the data: its steps, the fitted
+    estimator (at the last rate), from which the chosen step's model is made,
+    and the ``TargetScale`` its steps' weights are in (None: the target's
+    own unit)."""
+    y, target_scale = scaled_target(y, sample_weight, target_link)
     trainer = PathTrainer(estimator, **settings)
     with callbacks.task(context, estimator, X, y, sample_weight):
         steps = trainer.run(X, y, sample_weight, rates, context=context)
-    return steps, trainer.estimator
+    return steps, trainer.estimator, target_scale
 
 
 # --------------------------------------------------------------------------
@@ -83,19 +140,33 @@ def full_path(estimator, settings, X, y, sample_weight, rates, context):
 # --------------------------------------------------------------------------
 
 
+# The columns of a fold's row per rate (``scored_path``).
+N_ROW_COLUMNS = 6
+
+
+def step_caps(full_paths, fold_rows):
+    """``Step.capped`` of every step of a search: the final paths' (the
+    results of ``full_path``) and the folds' (coded in their rows)."""
+    caps = [step.capped for steps, *_ in full_paths for step in steps]
+    return caps + [CAPS[int(code)] for code in fold_rows[..., N_ROW_COLUMNS - 1].ravel()]
+
+
 def cv_results(path_param, l1_ratios, grids, fold_rows):
-    """GridSearchCV-style results, one row per (l1_ratio, rate)."""
+    """GridSearchCV-style results, one row per (l1_ratio, rate).  The
+    l1_ratio is a column (and a key of ``params``) only when ``l1_ratios``
+    is given: where the penalty uses it (elastic net)."""
     n_ratios, n_folds, n_rates, _ = fold_rows.shape
-    rows = fold_rows.transpose(0, 2, 1, 3).reshape(n_ratios * n_rates, n_folds, 5)
+    rows = fold_rows.transpose(0, 2, 1, 3).reshape(n_ratios * n_rates, n_folds, N_ROW_COLUMNS)
     scores = rows[..., 0]
-    results = {
-        f"param_{path_param}": np.concatenate(grids),
-        "param_l1_ratio": np.repeat(l1_ratios, n_rates),
-    }
-    results["params"] = [
-        {path_param: float(a), "l1_ratio": float(r)}
-        for a, r in zip(results[f"param_{path_param}"], results["param_l1_ratio"])
-    ]
+    results = {f"param_{path_param}": np.concatenate(grids)}
+    if l1_ratios is None:
+        results["params"] = [{path_param: float(a)} for a in results[f"param_{path_param}"]]
+    else:
+        results["param_l1_ratio"] = np.repeat(l1_ratios, n_rates)
+        results["params"] = [
+            {path_param: float(a), "l1_ratio": float(r)}
+            for a, r in zip(results[f"param_{path_param}"], results["param_l1_ratio"])
+        ]
     for k in range(n_folds):
         results[f"split{k}_test_score"] = scores[:, k]
     results["mean_test_score"] = scores.mean(axis=1)
@@ -112,6 +183,8 @@ def cv_results(path_param, l1_ratios, grids, fold_rows):
     ):
         results[f"mean_{name}"] = rows[..., column].mean(axis=1)
         results[f"std_{name}"] = rows[..., column].std(axis=1)
+    # How many of the folds' steps at each rate stopped at their epoch cap.
+    results["n_capped_steps"] = (rows[..., 5] > 0).sum(axis=1).astype(np.int64)
     return results
 
 

@@ -276,8 +276,9 @@ CV_PARAMETERS = """\
 
     n_jobs : int or None, default=None
         Paths run in parallel: one joblib task per fold and l1_ratio, plus one
-        for the final model on all the data. Threads unless a joblib backend
-        is set (the kernels release the GIL; each task gets one BLAS thread).
+        for the final model on all the data (none with ``refit='ensemble'``).
+        Threads unless a joblib backend is set (the kernels release the GIL;
+        each task gets one BLAS thread).
 
     selection_rule : {'best', '1se'}, default='best'
         'best' takes the rate with the best mean score; '1se' the sparsest
@@ -294,14 +295,34 @@ CV_PARAMETERS = """\
         Whether each step of a path starts from the previous one. False fits
         every rate from scratch, as ``cross_val_score`` of the base estimator
         would: slower, for comparison.
+
+    refit : True or 'ensemble', default=True
+        What the model is once the rate is chosen, named as
+        ``GridSearchCV``'s ``refit``, which says what follows its search.
+        True: the path on all the data, stopped at the chosen rate (one more
+        path to train). 'ensemble': in place of that refit, an ensemble of
+        the folds' networks at the chosen rate, trained already and kept in
+        ``estimators_``; the model is their mean (of ``predict_proba`` for a
+        classifier, whose ``predict`` is the class of highest mean
+        probability, of ``predict`` for a regressor). It trains no final
+        path but keeps one network per fold, and while fitting, one per fold
+        and rate. See the user guide, "A fold ensemble instead of the
+        refit".
 """
 
 CV_ATTRIBUTES = """\
     alpha_ : float
         The chosen rate of ``path_param``.
 
-    l1_ratio_ : float
-        The chosen l1_ratio.
+    l1_ratio_ : float or None
+        The chosen l1_ratio with ``penalty='elasticnet'``; None with the
+        other penalties, which do not use it.
+
+    alpha_at_edge_ : {'smallest', 'largest'} or None
+        Whether ``alpha_`` is the smallest or the largest rate of its grid
+        (a rate beyond it might score better; fit warns with a
+        ``skreg.exceptions.RateAtGridEdgeWarning``); None when it lies
+        inside, is 0, or is the only rate.
 
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratios, n_alphas)
         The rates of the paths: one row per ``l1_ratio`` when there are
@@ -309,21 +330,69 @@ CV_ATTRIBUTES = """\
 
     cv_results_ : dict of ndarray
         One entry per (l1_ratio, rate), as GridSearchCV's: ``param_<path_param>``,
-        ``param_l1_ratio``, ``params``, ``split<k>_test_score``,
-        ``mean_test_score``, ``std_test_score``, ``rank_test_score``, and the mean
+        ``param_l1_ratio`` (with ``penalty='elasticnet'`` only: the other
+        penalties do not use it), ``params``, ``split<k>_test_score``,
+        ``mean_test_score``, ``std_test_score``, ``rank_test_score``, the mean
         and standard deviation over the folds of ``n_features_selected``,
         ``sparsity`` (fraction of exact-zero weights), ``fit_time`` (seconds
-        of the step) and ``n_iter`` (epochs of the step).
+        of the step) and ``n_iter`` (epochs of the step), and
+        ``n_capped_steps``, how many of the folds' steps at that rate used
+        every epoch they were allowed (``path_max_iter``; ``max_iter`` for
+        the first rate) and stopped there before converging.
+
+    loss_curve_rate_starts_ : ndarray of shape (n_rates,)
+        Where each rate of the final path, up to ``alpha_``, begins in
+        ``loss_curve_`` (an index into it; the first is 0): the objective
+        jumps there, as the rate grows. ``LossCurveDisplay`` marks them.
 
     fit_time_ : float
         Seconds the cross-validated paths and the final path took.
 
+    estimators_ : list of estimators
+        With ``refit='ensemble'`` only: the fold networks at the chosen rate,
+        fitted base estimators, ``estimators_[k]`` trained on the training
+        part of fold ``k`` (the ``k``-th split of ``cv``, as in
+        ``split<k>_test_score``), with that rate in its parameters and its
+        path's history up to it in ``loss_curve_`` and ``n_iter_``; a
+        regressor's trained on its fold's scaled target (``scale_target``)
+        with the scale folded back in, so that it predicts in the target's
+        unit.
+
 """
 
 CV_NOTES = """\
-    The fitted attributes of the network describe the final model: the path
-    on all the data, stopped at ``alpha_``. Its ``n_iter_`` and
-    ``loss_curve_`` count every epoch of that path up to ``alpha_``.
+    The fitted attributes of the network describe the final model: with
+    ``refit=True``, the path on all the data, stopped at ``alpha_``. Its
+    ``n_iter_`` and ``loss_curve_`` count every epoch of that path up to
+    ``alpha_``.
+
+    With ``refit='ensemble'`` there is no one network: ``coefs_``,
+    ``intercepts_``, the training history (``loss_curve_``, ``loss_``, ...),
+    ``sparsity_`` and ``active_units_`` raise an AttributeError that points
+    to ``estimators_``, where each network has its own; ``n_iter_`` is an
+    array of the networks' epochs, one per fold (as ``LogisticRegressionCV``
+    gives one per fold); ``feature_importances_`` is the mean of the networks',
+    ``n_features_selected_`` counts the features any of them uses, and
+    ``prune()`` prunes each of them.
+
+    What ``fit`` warns about, each at most once per fit (each category can
+    be silenced with ``warnings.filterwarnings("ignore", category=...)``):
+
+    - ``ConvergenceWarning``: some path steps stopped at their epoch cap,
+      with how many (per rate: ``cv_results_['n_capped_steps']``). Each
+      step after the first is capped by ``path_max_iter``, not ``max_iter``.
+    - ``skreg.exceptions.RateAtGridEdgeWarning``: ``alpha_`` is the smallest
+      or the largest rate of a grid of several (``alpha_at_edge_``); pass
+      ``alphas`` reaching further, or a lower ``eps``.
+    - ``skreg.exceptions.FeatureScaleWarning``: the standard deviations of
+      X's non-constant columns differ by more than a factor of 1000; one
+      rate then suits no scale. Standardize X (``StandardScaler``).
+    - ``skreg.exceptions.ConstantModelWarning``: the chosen model ignores
+      its input (a weight matrix is all zero, or a classifier predicts one
+      class for every training row) and predicts a constant.
+
+    ``skreg.exceptions.SearchWarning`` is the base of the last three.
+
 """
 
 

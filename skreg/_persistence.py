@@ -3,7 +3,9 @@
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
 from ._cv import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
 
-# Every class whose instances a user saves.  A fitted estimator holds nothing
+# Every class whose instances a user saves, or a saved estimator holds (a CV
+# estimator fitted with refit="ensemble" keeps its fold networks, instances
+# of its base class).  A fitted estimator holds nothing
 # else of skreg's: its state is arrays, built-in values and NumPy and
 # scikit-learn types that skops trusts by itself (a test checks this over
 # every kind of fit), besides the objects the user put in its parameters
@@ -23,8 +25,10 @@ def trusted_types():
     :func:`skops.io.load` builds only the types it trusts by itself (NumPy
     arrays, built-in values, scikit-learn's estimators, ...) and those named
     in its ``trusted`` argument; it refuses a file that holds any other type.
-    Of skreg's own types, a saved skreg estimator holds exactly one: the
-    estimator's own class.  This function names the four public estimator
+    Of skreg's own types, a saved skreg estimator holds its own class, and
+    a CV estimator fitted with ``refit='ensemble'`` its base estimator's
+    class as well (the fold networks in ``estimators_``).  This function
+    names the four public estimator
     classes, as :func:`skops.io.get_untrusted_types` reports them: under
     the module that defines each class.
 

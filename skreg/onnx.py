@@ -9,7 +9,10 @@ means for scikit-learn's classifiers.  :func:`to_onnx` is the one-call shortcut.
 
 The graph repeats the forward pass of :meth:`predict`: each hidden layer is
 ``act(X @ W + b)`` (one ``Gemm`` node and the activation's nodes), the output
-layer applies ``out_activation_``.  A pruned network exports its smaller
+layer applies ``out_activation_``.  A CV estimator fitted with
+``refit='ensemble'`` exports one graph too: each fold network's forward pass
+on the same input, and the mean of their outputs (probabilities for the
+classifier), which the labels are read from.  A pruned network exports its smaller
 weight matrices as they are.  Inputs of type double compute in double;
 anything else computes in float.  A DataFrame sample gives the model one
 input per column, as skl2onnx does for scikit-learn's models.
@@ -36,6 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
 from ._config import GELU_CUBIC, GELU_SCALE
 from ._cv import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
+from ._fold_ensemble import networks
 from ._validation import non_numeric_columns
 
 __all__ = ["to_onnx"]
@@ -143,9 +147,22 @@ def _input_matrix(graph, operator):
 
 def _network_output(graph, operator):
     """Name of the output layer's values (probabilities, means) for the
-    operator's input: the same forward pass as the estimators' predict."""
-    est = operator.raw_operator
+    operator's input: the same forward pass as the estimators' predict; for
+    a fold ensemble (``refit='ensemble'``), the mean of its networks'."""
     x = _input_matrix(graph, operator)
+    outputs = [_forward_pass(graph, x, net) for net in networks(operator.raw_operator)]
+    if len(outputs) == 1:
+        return outputs[0]
+    # Add and Div rather than Mean, which onnxruntime has for float alone;
+    # summed in order and divided, as NumPy's mean over the networks.
+    total = outputs[0]
+    for output in outputs[1:]:
+        total = graph.node("Add", [total, output])
+    return graph.node("Div", [total, graph.constant("n_networks", [len(outputs)])])
+
+
+def _forward_pass(graph, x, est):
+    """Name of the output layer's values of one network for the input ``x``."""
     hidden_activation = _HIDDEN_ACTIVATIONS[est.activation]
     n_layers = len(est.coefs_)
     for layer, (W, b) in enumerate(zip(est.coefs_, est.intercepts_)):
@@ -224,7 +241,8 @@ def _convert_regressor(scope, operator, container):
     graph.node("Identity", [out], operator.outputs[0].full_name)
 
 
-# The CV estimators hold the refitted network in the same attributes, but
+# The CV estimators hold the refitted network in the same attributes (or
+# their fold networks in estimators_), but
 # skl2onnx looks converters up by exact class, so each class is registered.
 for _classifier in (RegularizedMLPClassifier, RegularizedMLPClassifierCV):
     update_registered_converter(
@@ -247,7 +265,8 @@ def to_onnx(estimator, X, *, target_opset=None, **options):
     ----------
     estimator : RegularizedMLPClassifier, RegularizedMLPRegressor or Pipeline
         The fitted estimator (or one of their CV estimators, which export
-        the network refitted at the chosen rate), or a fitted Pipeline that
+        the network refitted at the chosen rate, or with ``refit='ensemble'``
+        the mean of the fold networks' outputs), or a fitted Pipeline that
         ends in one.
 
     X : {ndarray, DataFrame} of shape (n_samples, n_features)

@@ -34,6 +34,8 @@ def expected_failures(estimator):
         RegularizedMLPRegressor(max_iter=100),
         RegularizedMLPClassifierCV(**CV_SETTINGS),
         RegularizedMLPRegressorCV(**CV_SETTINGS),
+        RegularizedMLPClassifierCV(**CV_SETTINGS, refit="ensemble"),
+        RegularizedMLPRegressorCV(**CV_SETTINGS, refit="ensemble"),
     ],
     expected_failed_checks=expected_failures,
 )

@@ -11,14 +11,19 @@ matplotlib = pytest.importorskip(
 )
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from sklearn.datasets import make_classification  # noqa: E402
+from sklearn.datasets import make_classification, make_regression  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.metrics import log_loss, make_scorer  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from skreg import RegularizedMLPClassifier, RegularizedMLPClassifierCV  # noqa: E402
+from skreg import (  # noqa: E402
+    RegularizedMLPClassifier,
+    RegularizedMLPClassifierCV,
+    RegularizedMLPRegressorCV,
+    regularization_path,
+)
 from skreg.inspection import LossCurveDisplay, RegularizationPathDisplay  # noqa: E402
 
 
@@ -272,6 +277,76 @@ def test_loss_curve_display_refuses(data):
         LossCurveDisplay.from_estimator(small())
     with pytest.raises(ValueError, match="validation_scores has shape"):
         LossCurveDisplay(loss_curve=[3.0, 2.0, 1.0], validation_scores=[0.5, 0.6]).plot()
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(n_samples=120, n_features=6, n_informative=3, random_state=0)
+    return StandardScaler().fit_transform(X), y / y.std()
+
+
+def cv_case(Est, data, regression):
+    """A small CV estimator of class ``Est`` and the table it fits."""
+    table = data if Est is RegularizedMLPClassifierCV else regression
+    est = small(Est, alphas=4, cv=2, path_max_iter=5, max_iter=30, learning_rate_init=0.01)
+    return est, table
+
+
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifierCV, RegularizedMLPRegressorCV])
+def test_loss_curve_display_marks_where_each_rate_begins(Est, data, regression):
+    est, (X, y) = cv_case(Est, data, regression)
+    if Est is RegularizedMLPRegressorCV:  # trained on y as given, as the path below
+        est.set_params(scale_target=False)
+    for alphas in (4, [1e-4, 1e-3, 1e-2, 1e-1, 1.0]):  # fresh, then refitted
+        est.set_params(alphas=alphas).fit(X, y)
+        starts = est.loss_curve_rate_starts_
+        n_rates = list(est.alphas_).index(est.alpha_) + 1
+        assert starts.shape == (n_rates,) and starts[0] == 0
+        assert np.all(np.diff(starts) >= 0) and starts[-1] <= len(est.loss_curve_)
+        # the final path is regularization_path on all the data, cut at alpha_
+        base = Est._base_class(**{k: est.get_params()[k] for k in Est._base_class().get_params()})
+        path = regularization_path(
+            X, y, estimator=base, alphas=est.alphas_, path_max_iter=est.path_max_iter
+        )
+        np.testing.assert_array_equal(starts, path.loss_curve_rate_starts[:n_rates])
+        np.testing.assert_allclose(est.loss_curve_, path.loss_curve[: len(est.loss_curve_)])
+
+        display = LossCurveDisplay.from_estimator(est)
+        marks = [line.get_xdata()[0] for line in display.rate_lines_]
+        np.testing.assert_array_equal(marks, np.unique(starts[starts > 0]) + 0.5)
+        legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+        assert sum("next rate" in text for text in legend) == (len(marks) > 0)
+        plt.close("all")
+
+
+def test_loss_curve_display_of_a_path_and_of_a_plain_fit(data):
+    path = regularization_path(*data, estimator=small(max_iter=20), n_alphas=3, path_max_iter=5)
+    assert len(path.loss_curve) == path.n_iter.sum()
+    np.testing.assert_array_equal(path.loss_curve_rate_starts, np.cumsum([0, *path.n_iter[:-1]]))
+    display = LossCurveDisplay(loss_curve=path.loss_curve, rate_starts=path.loss_curve_rate_starts)
+    assert len(display.plot().rate_lines_) == 2
+    assert LossCurveDisplay.from_estimator(small().fit(*data)).rate_lines_ == []
+    with pytest.raises(ValueError, match="rate_starts must be"):
+        LossCurveDisplay(loss_curve=[3.0, 2.0], rate_starts=[0, 5]).plot()
+
+
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifierCV, RegularizedMLPRegressorCV])
+def test_path_display_counts_features_only_where_they_can_be_removed(Est, data, regression):
+    est, (X, y) = cv_case(Est, data, regression)
+    for params, drawn in (
+        ({"penalty": "l2"}, False),
+        ({"penalty": "l1"}, True),  # refitted from here on
+        ({"penalty": "elasticnet", "l1_ratio": 0.0}, False),
+        ({"penalty": "elasticnet", "l1_ratio": 0.5}, True),
+        ({"penalty": "l2", "path_param": "group_alpha"}, True),
+        ({"penalty": "l2", "path_param": "alpha", "group_alpha": 1e-3}, True),
+    ):
+        display = RegularizationPathDisplay.from_estimator(est.set_params(**params).fit(X, y))
+        assert len(display.features_lines_) == drawn and (display.ax2_ is not None) == drawn
+        legend = [t.get_text() for t in display.ax_.figure.legends or ()]
+        legend += [t.get_text() for t in (display.ax2_ or display.ax_).get_legend().get_texts()]
+        assert any("features selected" in text for text in legend) == drawn
+        plt.close("all")
 
 
 # --------------------------------------------------------------------------

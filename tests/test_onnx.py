@@ -298,6 +298,60 @@ def test_cv_regressor_exports_its_refitted_network():
     np.testing.assert_allclose(out.ravel(), est.predict(X), rtol=RTOL[np.float32], atol=0)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+def test_cv_classifier_exports_its_fold_ensemble_as_one_graph(kind, dtype):
+    X, y = classification_data(kind, dtype)
+    est = RegularizedMLPClassifierCV(
+        hidden_layer_sizes=(7,),
+        alphas=3,
+        cv=3,
+        max_iter=30,
+        path_max_iter=5,
+        random_state=0,
+        refit="ensemble",
+    ).fit(X, y)
+    onx = skreg_onnx.to_onnx(est, X[:1], zipmap=False)
+    assert [node.op_type for node in onx.graph.node].count("Gemm") == 3 * 2  # 3 folds, 2 layers
+    assert len(onx.graph.input) == 1
+    check_classifier(est, X)
+
+
+@pytest.mark.parametrize("loss, n_outputs", [("squared_error", 1), ("poisson", 2)])
+def test_cv_regressor_exports_its_fold_ensemble_as_one_graph(loss, n_outputs):
+    base, X = fitted_regressor(loss, n_outputs)
+    est = RegularizedMLPRegressorCV(
+        loss=loss,
+        hidden_layer_sizes=(7,),
+        alphas=3,
+        cv=3,
+        max_iter=30,
+        path_max_iter=5,
+        random_state=0,
+        refit="ensemble",
+    ).fit(X, base.predict(X))
+    out = run(skreg_onnx.to_onnx(est, X[:1]), X)["variable"]
+    expected = est.predict(X).reshape(len(X), n_outputs)
+    np.testing.assert_allclose(out, expected, rtol=RTOL[np.float32], atol=0)
+
+
+def test_a_fold_ensemble_in_a_pipeline():
+    X, y = classification_data("multiclass", n_features=4)
+    pipe = make_pipeline(
+        StandardScaler(),
+        RegularizedMLPClassifierCV(
+            hidden_layer_sizes=(5,),
+            alphas=2,
+            cv=2,
+            max_iter=20,
+            random_state=0,
+            refit="ensemble",
+        ),
+    ).fit(X, y)
+    out = run(skreg_onnx.to_onnx(pipe, X[:1], zipmap=False), X)
+    np.testing.assert_allclose(out["probabilities"], pipe.predict_proba(X), rtol=1e-4, atol=1e-6)
+
+
 def test_network_pruned_to_no_hidden_unit():
     # Every unit constant: prune folds them all into the output intercept.
     X, y = classification_data("binary")

@@ -59,6 +59,32 @@ def test_the_first_step_is_a_plain_fit(few_informative, path_param):
     assert path.n_iter[0] == plain.n_iter_
 
 
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+@pytest.mark.parametrize("warm_start", [True, False])
+def test_steps_train_on_plain_values_not_through_fit(few_informative, monkeypatch, Est, warm_start):
+    """Every step, the first one too, is trained from the path's own values:
+    the estimator's fit is never called and no rate is written into the
+    path's estimator, yet the first step is a plain fit's model, fresh and
+    when the path runs again."""
+    X, y = few_informative
+    y = y if Est is RegularizedMLPClassifier else y - y.mean()
+    est = small(Est, penalty="l1", alpha=0.5, max_iter=15)
+    plain = clone(est).set_params(alpha=1e-3).fit(X, y)
+
+    def refused(self, *args, **kwargs):
+        raise AssertionError("a path step called fit")
+
+    monkeypatch.setattr(skreg._base.BaseRegularizedMLP, "fit", refused)
+    trainer = P.PathTrainer(est, "alpha", path_max_iter=3, warm_start=warm_start)
+    for _ in range(2):  # fresh, then again on the fitted estimator
+        steps = trainer.run(X, y, None, [1e-3, 1e-2])
+        assert trainer.estimator.alpha == 0.5
+        np.testing.assert_array_equal(steps[0].params, plain._pack_params(plain.coefs_[0].dtype))
+        assert steps[0].n_iter == plain.n_iter_
+        model = trainer.model_at(steps[1])
+        assert model.alpha == [1e-2] * 2  # the model says its rate
+
+
 def test_each_step_starts_from_the_previous_weights(few_informative, monkeypatch):
     X, y = few_informative
     starts = []

@@ -76,6 +76,17 @@ FITTED = {
     ).fit(X, y),
     "classifier_cv": lambda: RegularizedMLPClassifierCV(**SMALL_CV).fit(X, y),
     "regressor_cv": lambda: RegularizedMLPRegressorCV(**SMALL_CV).fit(X_reg, y_reg),
+    "classifier_cv_ensemble": lambda: RegularizedMLPClassifierCV(**SMALL_CV, refit="ensemble").fit(
+        X, y
+    ),
+    "regressor_cv_ensemble": lambda: RegularizedMLPRegressorCV(**SMALL_CV, refit="ensemble").fit(
+        X_reg, y_reg
+    ),
+}
+# The public classes a saved estimator of each kind holds, beyond its own.
+HELD_CLASSES = {
+    "classifier_cv_ensemble": [RegularizedMLPClassifier],  # the fold networks
+    "regressor_cv_ensemble": [RegularizedMLPRegressor],
 }
 _fitted_once = {}
 
@@ -185,9 +196,10 @@ def test_skops_distrusts_only_the_public_estimator_class(kind, tmp_path):
     """A fitted estimator holds arrays, built-in values and types skops
     trusts; a private object in its state (of any kind of fit) fails here."""
     est = fitted(kind)
-    cls = type(est)
-    assert getattr(skreg, cls.__name__) is cls
-    assert _untrusted_types(est, tmp_path) == [f"{cls.__module__}.{cls.__name__}"]
+    classes = [type(est), *HELD_CLASSES.get(kind, [])]
+    assert all(getattr(skreg, cls.__name__) is cls for cls in classes)
+    expected = sorted(f"{cls.__module__}.{cls.__name__}" for cls in classes)
+    assert sorted(_untrusted_types(est, tmp_path)) == expected
 
 
 def test_trusted_types_are_what_skops_asks_for(tmp_path):

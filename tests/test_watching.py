@@ -328,6 +328,29 @@ def test_progress_bar_of_a_cv_estimator_fits_80_columns(noisy, monkeypatch, caps
         assert len(label) <= 40 and line.count("━") >= 20, line
 
 
+@needs_callbacks
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+def test_progress_bar_of_a_path_fits_80_columns(noisy, monkeypatch, capsys, Est):
+    """As for a CV estimator: with max_propagation_depth=0 a path shows a bar
+    for itself and one for each warm step, in 80 columns, run after run."""
+    rich = pytest.importorskip("rich", reason="ProgressBar needs rich")
+    from sklearn.callback import ProgressBar
+
+    monkeypatch.setenv("COLUMNS", "80")
+    X, _, y, _ = noisy
+    y = y if Est is RegularizedMLPClassifier else y * 1.0
+    est = Est(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    est.set_callbacks(ProgressBar(max_propagation_depth=0))
+    for _ in range(2):  # a fresh estimator, then the same one again
+        monkeypatch.setattr(rich, "_console", None)  # a console made now, on captured stdout
+        regularization_path(X, y, estimator=est, alphas=[1e-4, 1e-3, 1e-2], path_max_iter=2)
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 1 + 2  # the path and its warm steps
+        for line in lines:
+            label = line.split("━")[0].rstrip()
+            assert len(line) <= 80 and len(label) <= 40 and line.count("━") >= 20, line
+
+
 def test_without_callback_support_nothing_changes(noisy, monkeypatch):
     """With an older scikit-learn the bridge does nothing: contexts are None."""
     monkeypatch.setattr(callbacks, "AVAILABLE", False)

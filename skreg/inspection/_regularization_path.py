@@ -26,6 +26,9 @@ class RegularizationPathDisplay:
     axis, the mean held-out score with a band of one standard deviation over
     the folds on the left y axis, the mean number of selected input features
     (dashed) on the right y axis, and the chosen rate as a vertical line.
+    :meth:`from_estimator` leaves the feature counts out where the penalty
+    cannot remove a feature (an L2 penalty alone: no L1 or group term), as
+    the count would be flat.
 
     With several ``l1_ratio`` values, every one gets its curves, each over its
     own rates, in its own color: the comparison between them is part of what
@@ -185,9 +188,11 @@ class RegularizationPathDisplay:
             alphas=curves(f"param_{estimator.path_param}"),
             mean_test_score=curves("mean_test_score"),
             std_test_score=curves("std_test_score"),
-            mean_n_features_selected=curves("mean_n_features_selected"),
+            mean_n_features_selected=(
+                curves("mean_n_features_selected") if _can_remove_features(estimator) else None
+            ),
             chosen_alpha=estimator.alpha_,
-            l1_ratios=curves("param_l1_ratio")[:, 0],
+            l1_ratios=curves("param_l1_ratio")[:, 0] if "param_l1_ratio" in results else None,
             chosen_l1_ratio=estimator.l1_ratio_,
             path_param=estimator.path_param,
             score_name=scoring_name(estimator, estimator.scoring),
@@ -337,3 +342,17 @@ class RegularizationPathDisplay:
                 "it needs the l1_ratio of each curve."
             )
         return [f" (l1_ratio = {ratio:g})" for ratio in self.l1_ratios]
+
+
+def _can_remove_features(estimator):
+    """Whether the CV estimator's penalty can set a feature's weights to
+    exactly zero: a group term (moved by the path or fixed), or an L1 part
+    (``penalty='l1'``, or elastic net with some ``l1_ratio`` above 0) applied
+    by proximal steps (the subgradient method gives no exact zeros)."""
+    if estimator.path_param == "group_alpha" or np.any(np.asarray(estimator.group_alpha) > 0):
+        return True
+    if estimator.l1_method != "proximal":
+        return False
+    if estimator.penalty == "l1":
+        return True
+    return estimator.penalty == "elasticnet" and np.any(np.asarray(estimator.l1_ratio) > 0)

@@ -1,0 +1,87 @@
+"""Training a regressor on a scaled target, and folding the scale back into its output layer.
+
+A network trained on a target in the thousands sees gradients, and an
+automatic grid of rates, in the thousands too: the grid's rates are off by
+the target's scale and the chosen model is over- or under-regularized.  The
+CV regressor therefore trains on a scaled target (``scale_target``) and hands
+back a network that predicts in the target's own unit:
+
+* identity output (squared error): ``y_s = (y - mean) / sd``, per output, the
+  sample-weighted mean and standard deviation.  The network's output
+  ``z = a @ W + b`` becomes ``z * sd + mean``, which is the same network with
+  ``W * sd`` and ``b * sd + mean``.
+* exponential output (Poisson): ``y_s = y / mean``.  ``exp(z) * mean`` is
+  ``exp(z + log(mean))``: the output intercept moves by ``log(mean)``.
+
+Folding is exact: the folded network's predictions are the scaled network's,
+unscaled.  A constant output (standard deviation 0) or an all-zero Poisson
+target keeps the scale 1.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# A scale below this fraction of the target's magnitude (or an exact zero)
+# is treated as a constant target, whose scale stays 1.
+_TINY = 1e-12
+
+
+@dataclass(frozen=True)
+class TargetScale:
+    """The shift and scale of each output, and the output link they fold into."""
+
+    shift: np.ndarray  # (n_outputs,)
+    scale: np.ndarray  # (n_outputs,)
+    link: str  # "identity" or "exp"
+
+    @classmethod
+    def of(cls, y, sample_weight, link):
+        """The scale of ``y`` (1-D or 2-D) under ``sample_weight`` (or None)."""
+        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        w = np.ones(Y.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+        if not np.sum(w) > 0:
+            w = np.ones(Y.shape[0])
+        mean = np.average(Y, axis=0, weights=w)
+        magnitude = np.max(np.abs(Y), axis=0, initial=0.0)
+        if link == "exp":
+            usable = mean > _TINY * magnitude
+            return cls(np.zeros_like(mean), np.where(usable, mean, 1.0), link)
+        sd = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=w))
+        usable = sd > _TINY * np.maximum(magnitude, 1.0)
+        return cls(mean, np.where(usable, sd, 1.0), link)
+
+    def transform(self, y):
+        """``y`` in the scaled unit, in its own shape, and in its own dtype
+        when that is a float one (float64 otherwise: integer targets)."""
+        y = np.asarray(y)
+        dtype = y.dtype if np.issubdtype(y.dtype, np.floating) else np.float64
+        scaled = (y.reshape(len(y), -1) - self.shift) / self.scale
+        return scaled.reshape(y.shape).astype(dtype, copy=False)
+
+    def fold(self, coefs, intercepts):
+        """Copies of the weights whose network predicts in the target's unit."""
+        coefs = [W.copy() for W in coefs]
+        intercepts = [b.copy() for b in intercepts]
+        dtype = intercepts[-1].dtype
+        if self.link == "exp":
+            intercepts[-1] += np.log(self.scale).astype(dtype)
+        else:
+            coefs[-1] *= self.scale.astype(dtype)
+            intercepts[-1] = (intercepts[-1] * self.scale + self.shift).astype(dtype)
+        return coefs, intercepts
+
+    def fold_into(self, estimator):
+        """Fold the scale into a fitted estimator's weights (in place)."""
+        estimator.coefs_, estimator.intercepts_ = self.fold(estimator.coefs_, estimator.intercepts_)
+        return estimator
+
+
+def scaled_target(y, sample_weight, link):
+    """``y`` in its scaled unit and its ``TargetScale`` for an output ``link``
+    ("identity" or "exp"); with ``link`` None (a classifier, or
+    ``scale_target=False``), ``y`` as given and None."""
+    if link is None:
+        return y, None
+    scale = TargetScale.of(y, sample_weight, link)
+    return scale.transform(y), scale
