@@ -263,7 +263,7 @@ class PathTrainer:
         optimizer = None
         if solver.in_epochs:
             optimizer = OptimizerState.fresh(state.params, est.learning_rate_init, solver.n_moments)
-        progress = est._progress()  # the fresh one starting_state stored
+        progress = Progress()  # a plain fit's, without validation data (a path has none)
         max_iter = self._parameters["max_iter"]
         epochs = max_iter + (not solver.in_epochs)  # L-BFGS opens one more
         with callbacks.fitting(est, epochs, X, y, sample_weight) as context:

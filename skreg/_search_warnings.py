@@ -178,8 +178,10 @@ def ignores_input(estimator, X, y):
         return True
     if not is_classifier(estimator):
         return False
-    # X as validated by fit (its feature names are gone): no second check
-    predicted = np.asarray(estimator._predict(X, check_input=False)).reshape(X.shape[0], -1)
+    with warnings.catch_warnings():
+        # X as fit validated it: a DataFrame's column names are gone by now.
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        predicted = np.asarray(estimator.predict(X)).reshape(X.shape[0], -1)
     targets = np.asarray(y).reshape(X.shape[0], -1)
     return bool(np.all(predicted == predicted[0]) and not np.all(targets == targets[0]))
 
