@@ -1,25 +1,17 @@
 """predict_proba throughput and peak memory of fit and predict_proba: skreg
 against scikit-learn's MLPClassifier on the same data.
 
-Throughput: both models are fitted briefly (the weights do not change the
-cost), then pyperf times ``predict_proba`` on 200 000 rows (median).
-
-Peak memory: every (estimator, dtype, phase) runs in a fresh subprocess
-that imports everything, loads the data from .npy files, warms up (a tiny fit
-and predict, so Numba's kernels and OpenBLAS's buffers are loaded), resets
-the kernel's peak-RSS mark (``/proc/self/clear_refs``), and reports the peak
-RSS during the measured call minus the RSS just before it.  Where the mark
-cannot be reset it falls back to ``ru_maxrss`` minus a baseline.  The same
-is repeated with ``tracemalloc`` as a cross-check: the script first checks
-that tracemalloc sees arrays allocated inside Numba-compiled code (Numba's
-runtime allocates through ``PyMem_RawMalloc``); it does not see BLAS's own
-buffers, for either estimator.
+Throughput: pyperf times ``predict_proba`` on 200 000 rows of briefly fitted
+models (the weights do not change the cost).  Peak memory: every (estimator,
+dtype, phase) runs in a fresh process that loads the data from .npy files,
+warms up, resets the peak-RSS mark (``/proc/self/clear_refs``; else
+``ru_maxrss`` minus a baseline) and reports the peak RSS of the call minus
+the RSS before it.  ``tracemalloc`` cross-checks: it sees arrays allocated
+inside Numba code (checked first), never BLAS's own buffers.
 
 Usage::
 
-    python benchmarks/bench_predict.py            # full run, a few minutes
-    python benchmarks/bench_predict.py --quick    # smoke test
-    python benchmarks/bench_predict.py --report-only
+    python benchmarks/bench_predict.py [--quick] [--report-only]
 """
 
 import argparse
@@ -42,27 +34,11 @@ import _common as C
 
 ESTIMATORS = ("skreg", "sklearn")
 DTYPES = ("float64", "float32")
-FULL = dict(
-    n_rows=200_000,
-    n_features=50,
-    hidden=(256,),
-    batch_size=200,
-    throughput_fit_rows=20_000,
-    fit_epochs=2,
-    memory_repeats=3,
-    memory_dtypes=DTYPES,
-)
+FULL = dict(n_rows=200_000, n_features=50, hidden=(256,), batch_size=200)
+FULL.update(throughput_fit_rows=20_000, fit_epochs=2, memory_repeats=3, memory_dtypes=DTYPES)
 # Quick: the memory part runs only float64 and only the RSS method (4 processes).
-QUICK = dict(
-    n_rows=20_000,
-    n_features=20,
-    hidden=(32,),
-    batch_size=200,
-    throughput_fit_rows=2_000,
-    fit_epochs=1,
-    memory_repeats=1,
-    memory_dtypes=("float64",),
-)
+QUICK = dict(FULL, n_rows=20_000, n_features=20, hidden=(32,), throughput_fit_rows=2_000)
+QUICK.update(fit_epochs=1, memory_repeats=1, memory_dtypes=("float64",))
 
 
 # --------------------------------------------------------------------------
@@ -157,12 +133,8 @@ def child_measure(spec):
 
 
 def run_child(spec):
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    command = [sys.executable, __file__, "--child", json.dumps(spec)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -268,11 +240,6 @@ def targets(tp, mem, memory_dtypes):
     return out
 
 
-# --------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------
-
-
 def render(p):
     cfg, mem = p["settings"], p["memory"]
     how = next(v["how"] for k, v in mem.items() if k.startswith("rss/"))
@@ -297,22 +264,14 @@ def render(p):
 
 
 def add_options(parser):
-    parser.add_argument(
-        "--no-tracemalloc",
-        action="store_true",
-        help="skip the tracemalloc cross-check of the memory numbers",
-    )
+    help = "skip the tracemalloc cross-check of the memory numbers"
+    parser.add_argument("--no-tracemalloc", action="store_true", help=help)
     parser.add_argument("--child", help=argparse.SUPPRESS)
 
 
 def main():
-    runner, args = H.runner(
-        __doc__,
-        "small data, one process, memory in float64 by RSS only",
-        add_options,
-        processes=4,
-        values=3,
-    )
+    quick = "small data, one process, memory in float64 by RSS only"
+    runner, args = H.runner(__doc__, quick, add_options, processes=4, values=3)
     if args.child:
         print(json.dumps(child_measure(json.loads(args.child))))
         return 0
@@ -335,10 +294,9 @@ def main():
     cfg.update(methods=methods, processes=args.processes, values=args.values)
     payload = {
         "settings": cfg,
-        "tracemalloc_sees_numba": {"sees": sees, "traced_mib_for_16_mib": traced},
-        "throughput": throughput(benches, cfg["n_rows"]),
-        "memory": mem,
+        "tracemalloc_sees_numba": dict(sees=sees, traced_mib_for_16_mib=traced),
     }
+    payload.update(throughput=throughput(benches, cfg["n_rows"]), memory=mem)
     return H.publish("bench_predict", args, payload, render(payload), benches.values())
 
 
