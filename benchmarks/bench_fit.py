@@ -65,11 +65,11 @@ def fitter(name, shape, dtype, activation="relu"):
     if name == "torch":
         import _torch_mlp
 
-        _torch_mlp.setup_threads()
-        X_t, y_t, n_classes = _torch_mlp.to_tensors(X, y)
+        X_t, y_t = _torch_mlp.to_tensors(X, y)
 
         def fit(epochs):
-            return H.timed(_torch_mlp.fit, X_t, y_t, n_classes, hidden, batch_size, epochs)
+            return H.timed(_torch_mlp.fit, X_t, y_t, hidden, batch_size, epochs)
+
     else:
 
         def fit(epochs):
