@@ -93,9 +93,7 @@ def bench_epochs(runner, label, name, shape, dtype, activation="relu"):
     return runner.bench_time_func(f"{label} {name}", time_func)
 
 
-# --------------------------------------------------------------------------
 # The BLAS floor: np.dot on one batch's matrix products
-# --------------------------------------------------------------------------
 
 
 def layer_units(shape):
@@ -143,9 +141,7 @@ def bench_floor(runner, label, shape, dtype):
     )
 
 
-# --------------------------------------------------------------------------
 # One configuration, the tables and the targets
-# --------------------------------------------------------------------------
 
 
 def shape_dict(shape):
@@ -295,9 +291,7 @@ def busy_core(seconds=3600):
         process.wait()
 
 
-# --------------------------------------------------------------------------
 # --scaling: time per epoch over n_samples and over the hidden width
-# --------------------------------------------------------------------------
 
 
 def scaling_title(s):

@@ -40,9 +40,7 @@ SPEEDUP_OVER_SKLEARN_GRID = 10.0
 NOISE_DROPPED = 0.8
 
 
-# --------------------------------------------------------------------------
 # Problems
-# --------------------------------------------------------------------------
 
 
 @dataclass
@@ -110,9 +108,7 @@ def load_problem(name, cfg, quick):
     return Problem(name, description, is_classifier, *data, n_informative, settings)
 
 
-# --------------------------------------------------------------------------
 # Estimators
-# --------------------------------------------------------------------------
 
 
 def skreg_estimator(problem, **params):
@@ -170,9 +166,7 @@ def input_rates(rates, problem):
     return [[float(r)] + [0.0] * n_hidden for r in rates]
 
 
-# --------------------------------------------------------------------------
 # What a selected model looks like
-# --------------------------------------------------------------------------
 
 
 def describe_model(model, problem):
@@ -264,9 +258,7 @@ def grid_result(search, seconds, problem, cfg, rates):
     }
 
 
-# --------------------------------------------------------------------------
 # Running the methods
-# --------------------------------------------------------------------------
 
 
 def _load_kernels(pause):
@@ -360,9 +352,7 @@ def run_problem(problem, cfg, args):
     return {"sklearn_batch_size": batch, "methods": out}
 
 
-# --------------------------------------------------------------------------
 # Tables and targets
-# --------------------------------------------------------------------------
 
 LABELS = {
     "path_l1": "CV estimator, L1 path",
@@ -484,9 +474,7 @@ def problem_heading(problem, cfg, batch):
     )
 
 
-# --------------------------------------------------------------------------
 # Command line
-# --------------------------------------------------------------------------
 
 
 def parse_args(argv=None):

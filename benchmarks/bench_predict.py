@@ -41,9 +41,7 @@ QUICK = dict(FULL, n_rows=20_000, n_features=20, hidden=(32,), throughput_fit_ro
 QUICK.update(fit_epochs=1, memory_repeats=1, memory_dtypes=("float64",))
 
 
-# --------------------------------------------------------------------------
 # Memory probes (used inside the child processes)
-# --------------------------------------------------------------------------
 
 
 def _status_kib(key):
@@ -102,9 +100,7 @@ def tracemalloc_sees_numba(n_mib=16):
     return bool(peak >= 0.9 * n_mib), peak
 
 
-# --------------------------------------------------------------------------
 # Child process: one measurement
-# --------------------------------------------------------------------------
 
 
 def child_measure(spec):
@@ -138,9 +134,7 @@ def run_child(spec):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-# --------------------------------------------------------------------------
 # Parent: data, models, throughput, memory table
-# --------------------------------------------------------------------------
 
 
 @functools.cache

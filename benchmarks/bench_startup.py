@@ -61,9 +61,7 @@ ALL_LIMIT = 20.0  # s of compile for every kernel
 WARM_LIMIT = 1.0  # s for import skreg + a first small fit, warm cache
 
 
-# --------------------------------------------------------------------------
 # Child process
-# --------------------------------------------------------------------------
 
 
 def child(dtypes):
@@ -108,9 +106,7 @@ def fit_all(X, y, fits):
         small_fit(solver=solver, **params).fit(Xd, y).predict_proba(Xd)
 
 
-# --------------------------------------------------------------------------
 # Parent
-# --------------------------------------------------------------------------
 
 
 def run_process(base_env, cache_dir, dtypes):
