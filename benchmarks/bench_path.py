@@ -189,37 +189,45 @@ def describe_model(model, problem):
     return out
 
 
-def path_result(search, seconds, problem, cfg):
-    """One CV-estimator fit: its choice, CV curve, epochs and time split."""
-    results = search.cv_results_
-    folds = cfg["folds"]
-    replay = replay_full_path(search, problem)
-    chosen = int(np.flatnonzero(search.alphas_ == search.alpha_)[0])
-    fold_seconds = float(np.sum(results["mean_fit_time"]) * folds)
-    fold_epochs = int(round(np.sum(results["mean_n_iter"]) * folds))
-    final_epochs = int(np.sum(replay["n_iter"]))
+def method_result(seconds, rates, chosen, curves, folds, final_epochs, model, problem):
+    """What every method reports: its choice, CV curves per rate, epochs, and
+    the chosen model's scores and features."""
+    scores, n_iter, features = curves
+    fold_epochs = int(round(np.sum(n_iter) * folds))
     return {
         "seconds": seconds,
-        "fit_time": float(search.fit_time_),
-        "rates": search.alphas_.tolist(),
-        "chosen_rate": float(search.alpha_),
-        "cv_scores": results["mean_test_score"].tolist(),
-        "cv_score": float(results["mean_test_score"][chosen]),
-        "mean_n_iter": results["mean_n_iter"].tolist(),
-        "mean_features_kept": results["mean_n_features_selected"].tolist(),
+        "rates": [float(r) for r in rates],
+        "chosen_rate": float(rates[chosen]),
+        "cv_scores": scores.tolist(),
+        "cv_score": float(scores[chosen]),
+        "mean_n_iter": n_iter.tolist(),
+        "mean_features_kept": features.tolist(),
         "fold_epochs": fold_epochs,
         "final_epochs": final_epochs,
         "epochs": fold_epochs + final_epochs,
-        "time_split": {
-            "setup_seconds": seconds - float(search.fit_time_),
-            "fold_paths_step_seconds": fold_seconds,
-            "fold_path_step_seconds_each": fold_seconds / folds,
-            "full_path_alone_seconds": replay["seconds"],
-            "workers_busy": (fold_seconds + replay["seconds"]) / (N_JOBS * search.fit_time_),
-            "replay_matches_fit": int(np.sum(replay["n_iter"][: chosen + 1])) == search.n_iter_,
-        },
-        **describe_model(search, problem),
+        **describe_model(model, problem),
     }
+
+
+def path_result(search, seconds, problem, cfg):
+    """One CV-estimator fit: its choice, CV curve, epochs and time split."""
+    results, folds = search.cv_results_, cfg["folds"]
+    replay = replay_full_path(search, problem)
+    chosen = int(np.flatnonzero(search.alphas_ == search.alpha_)[0])
+    fold_seconds = float(np.sum(results["mean_fit_time"]) * folds)
+    curves = [results[k] for k in ("mean_test_score", "mean_n_iter", "mean_n_features_selected")]
+    final = int(np.sum(replay["n_iter"]))
+    out = method_result(seconds, search.alphas_, chosen, curves, folds, final, search, problem)
+    out["fit_time"] = float(search.fit_time_)
+    out["time_split"] = {
+        "setup_seconds": seconds - float(search.fit_time_),
+        "fold_paths_step_seconds": fold_seconds,
+        "fold_path_step_seconds_each": fold_seconds / folds,
+        "full_path_alone_seconds": replay["seconds"],
+        "workers_busy": (fold_seconds + replay["seconds"]) / (N_JOBS * search.fit_time_),
+        "replay_matches_fit": int(np.sum(replay["n_iter"][: chosen + 1])) == search.n_iter_,
+    }
+    return out
 
 
 def replay_full_path(search, problem):
@@ -240,22 +248,10 @@ def replay_full_path(search, problem):
 
 def grid_result(search, seconds, problem, cfg, rates):
     """One GridSearchCV fit: its choice (as a skreg rate), CV curve, epochs."""
-    results = search.cv_results_
-    folds = cfg["folds"]
-    fold_epochs = int(round(np.sum(results["mean_test_n_iter"]) * folds))
-    return {
-        "seconds": seconds,
-        "rates": [float(r) for r in rates],
-        "chosen_rate": float(rates[search.best_index_]),
-        "cv_scores": results["mean_test_score"].tolist(),
-        "cv_score": float(search.best_score_),
-        "mean_n_iter": results["mean_test_n_iter"].tolist(),
-        "mean_features_kept": results["mean_test_n_features"].tolist(),
-        "fold_epochs": fold_epochs,
-        "final_epochs": int(search.best_estimator_.n_iter_),
-        "epochs": fold_epochs + int(search.best_estimator_.n_iter_),
-        **describe_model(search.best_estimator_, problem),
-    }
+    results, best = search.cv_results_, search.best_estimator_
+    curves = [results[k] for k in ("mean_test_score", "mean_test_n_iter", "mean_test_n_features")]
+    folds, final = cfg["folds"], int(best.n_iter_)
+    return method_result(seconds, rates, search.best_index_, curves, folds, final, best, problem)
 
 
 # Running the methods
