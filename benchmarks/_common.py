@@ -190,11 +190,9 @@ def fmt(value, digits=3):
 def target(name, value, threshold, at_most=False):
     """A target met when ``value`` reaches ``threshold`` (or, ``at_most``,
     stays at or below it); ``threshold`` may be a string (information)."""
-    met = None
+    met = True if isinstance(threshold, str) else None
     if value is not None and not isinstance(threshold, str):
         met = bool(value <= threshold if at_most else value >= threshold)
-    elif isinstance(threshold, str):
-        met = True
     return {"target": name, "value": value, "threshold": threshold, "at_most": at_most, "met": met}
 
 
@@ -211,9 +209,6 @@ def targets_table(items):
     return markdown_table(["target", "needs", "measured", "status"], rows)
 
 
-def target_cell(value, threshold, higher_is_better=True):
-    """'met' / 'MISSED' with the number."""
-    if value is None:
-        return "n/a"
-    ok = value >= threshold if higher_is_better else value <= threshold
-    return f"{'met' if ok else 'MISSED'} ({value:.3g})"
+def target_cell(value, threshold):
+    """'met' / 'MISSED' (``value`` at least ``threshold``) with the number."""
+    return f"{'met' if value >= threshold else 'MISSED'} ({value:.3g})"

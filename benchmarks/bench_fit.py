@@ -151,10 +151,7 @@ def shape_dict(shape):
 
 def result(shape, dtype, benches, floor):
     """A row of the results: per-estimator medians, and the BLAS floor."""
-    timings = {}
-    for name, bench in benches.items():
-        s = H.stats(bench)
-        timings[name] = {"seconds_per_epoch": s["median"], **s}
+    timings = {n: {"seconds_per_epoch": b.median(), **H.stats(b)} for n, b in benches.items()}
     row = {"shape": shape_dict(shape), "dtype": dtype, "timings": timings}
     if floor is None:
         return row

@@ -43,15 +43,9 @@ def train(quick):
     X, y = C.classification_data(n, cfg["n_features"], DTYPE)
     X_train, y_train = X[: cfg["n_train"]], y[: cfg["n_train"]]
     X_test, y_test = X[cfg["n_train"] :], y[cfg["n_train"] :]
-    dense = RegularizedMLPClassifier(
-        hidden_layer_sizes=cfg["hidden"],
-        penalty="l1",
-        alpha=cfg["alpha"],
-        group_alpha=cfg["group_alpha"],
-        max_iter=cfg["epochs"],
-        batch_size=200,
-        random_state=C.SEED,
-    ).fit(X_train, y_train)
+    params = dict(penalty="l1", alpha=cfg["alpha"], group_alpha=cfg["group_alpha"])
+    params.update(max_iter=cfg["epochs"], batch_size=200, random_state=C.SEED)
+    dense = RegularizedMLPClassifier(cfg["hidden"], **params).fit(X_train, y_train)
     pruned = copy.deepcopy(dense).prune()
     return {"dense": dense, "pruned": pruned}, X_test, y_test
 
@@ -68,14 +62,10 @@ def session_for(est, X):
 
 
 def describe(est, X_test, y_test):
-    return {
-        "hidden_units": [W.shape[1] for W in est.coefs_[:-1]],
-        "weights": int(sum(W.size for W in est.coefs_)),
-        "zero_weight_fraction": float(
-            np.mean(np.concatenate([W.ravel() == 0 for W in est.coefs_]))
-        ),
-        "test_accuracy": float(est.score(X_test, y_test)),
-    }
+    zeros = float(np.mean(np.concatenate([W.ravel() == 0 for W in est.coefs_])))
+    out = dict(hidden_units=[W.shape[1] for W in est.coefs_[:-1]], zero_weight_fraction=zeros)
+    out.update(weights=int(sum(W.size for W in est.coefs_)))
+    return {**out, "test_accuracy": float(est.score(X_test, y_test))}
 
 
 def max_probability_difference(session, est, X):

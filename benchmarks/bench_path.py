@@ -54,10 +54,7 @@ class Problem:
     y_test: np.ndarray
     n_informative: int | None  # the first n_informative columns; None: unknown
     settings: dict  # network and training settings shared by every method
-
-    @property
-    def metric(self):
-        return "accuracy" if self.is_classifier else "r2"
+    metric: str
 
 
 def raw_data(name, quick):
@@ -105,7 +102,8 @@ def load_problem(name, cfg, quick):
     settings = dict(hidden_layer_sizes=cfg["hidden"], max_iter=epochs, random_state=C.SEED)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
     data = (X_train, X_test, y_train, y_test)
-    return Problem(name, description, is_classifier, *data, n_informative, settings)
+    metric = "accuracy" if is_classifier else "r2"
+    return Problem(name, description, is_classifier, *data, n_informative, settings, metric)
 
 
 # Estimators
@@ -343,8 +341,6 @@ def run_problem(problem, cfg, args):
         values = input_rates(group_rates, problem)
         grid = run_grid(skreg_estimator(problem), "group_alpha", values, group_rates, problem, cfg)
         out["grid_skreg_group"] = grid
-    for name, r in out.items():
-        print(f"  {name}: {r['seconds']:.2f} s, test {r['test_score']:.4f}", flush=True)
     return {"sklearn_batch_size": batch, "methods": out}
 
 
@@ -490,7 +486,6 @@ def main(argv=None):
     results, sections = {}, []
     for name in args.problems:
         problem = load_problem(name, cfg, args.quick)
-        print(f"{name}:", flush=True)
         result = run_problem(problem, cfg, args)
         results[name] = result
         sections += [

@@ -17,6 +17,7 @@ Usage::
 import argparse
 import functools
 import gc
+import itertools
 import json
 import pickle
 import resource
@@ -178,20 +179,18 @@ def throughput(benches, n_rows):
 def memory(workdir, cfg, methods):
     """Median peak MiB per (method, phase, dtype, estimator), from fresh processes."""
     out = {}
-    for method in methods:
-        for phase in ("fit", "predict_proba"):
-            for dtype in cfg["memory_dtypes"]:
-                for name in ESTIMATORS:
-                    spec = dict(workdir=str(workdir), estimator=name, dtype=dtype, method=method)
-                    spec.update(phase="fit" if phase == "fit" else "predict")
-                    spec.update(hidden=list(cfg["hidden"]), batch_size=cfg["batch_size"])
-                    spec.update(fit_epochs=cfg["fit_epochs"])
-                    runs = [run_child(spec) for _ in range(cfg["memory_repeats"])]
-                    mib = [r["peak_mib"] for r in runs]
-                    hashes = sorted({r["skreg_source_sha256"] for r in runs})
-                    entry = {"peak_mib": statistics.median(mib), "all_mib": mib}
-                    entry.update(how=runs[0]["how"], skreg_source_sha256=hashes)
-                    out[f"{method}/{phase}/{dtype}/{name}"] = entry
+    phases, dtypes = ("fit", "predict_proba"), cfg["memory_dtypes"]
+    for method, phase, dtype, name in itertools.product(methods, phases, dtypes, ESTIMATORS):
+        spec = dict(workdir=str(workdir), estimator=name, dtype=dtype, method=method)
+        spec.update(phase="fit" if phase == "fit" else "predict")
+        spec.update(hidden=list(cfg["hidden"]), batch_size=cfg["batch_size"])
+        spec.update(fit_epochs=cfg["fit_epochs"])
+        runs = [run_child(spec) for _ in range(cfg["memory_repeats"])]
+        mib = [r["peak_mib"] for r in runs]
+        hashes = sorted({r["skreg_source_sha256"] for r in runs})
+        entry = {"peak_mib": statistics.median(mib), "all_mib": mib}
+        entry.update(how=runs[0]["how"], skreg_source_sha256=hashes)
+        out[f"{method}/{phase}/{dtype}/{name}"] = entry
     return out
 
 
@@ -209,13 +208,11 @@ def throughput_table(tp, n_rows):
 
 def memory_table(mem, methods, dtypes):
     rows = []
-    for method in methods:
-        for phase in ("fit", "predict_proba"):
-            for dtype in dtypes:
-                ours = mem[f"{method}/{phase}/{dtype}/skreg"]["peak_mib"]
-                sk = mem[f"{method}/{phase}/{dtype}/sklearn"]["peak_mib"]
-                ratio = C.fmt(ours / sk if sk > 0 else None)
-                rows.append([method, phase, dtype, f"{ours:.1f}", f"{sk:.1f}", ratio])
+    for method, phase, dtype in itertools.product(methods, ("fit", "predict_proba"), dtypes):
+        ours = mem[f"{method}/{phase}/{dtype}/skreg"]["peak_mib"]
+        sk = mem[f"{method}/{phase}/{dtype}/sklearn"]["peak_mib"]
+        ratio = C.fmt(ours / sk if sk > 0 else None)
+        rows.append([method, phase, dtype, f"{ours:.1f}", f"{sk:.1f}", ratio])
     headers = ["method", "phase", "dtype", "skreg peak MiB", "sklearn peak MiB", "skreg / sklearn"]
     return C.markdown_table(headers, rows)
 

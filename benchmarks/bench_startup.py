@@ -111,6 +111,7 @@ def fit_all(X, y, fits):
 
 def run_process(base_env, cache_dir, dtypes):
     """One fresh interpreter; its phase times plus its whole wall time."""
+    os.makedirs(cache_dir, exist_ok=True)
     env = dict(base_env, NUMBA_CACHE_DIR=str(cache_dir))
     start = time.perf_counter()
     command = [sys.executable, __file__, "--child", ",".join(dtypes)]
@@ -134,16 +135,9 @@ def frozen_skreg(directory):
 def measure(args, dtypes, root):
     """Cold runs (fresh cache each), then warm runs on the first one's cache."""
     env = frozen_skreg(root)
-    cold = []
-    for i in range(args.cold_repeats):
-        cache = os.path.join(root, f"cold{i}")
-        os.makedirs(cache)
-        cold.append(run_process(env, cache, dtypes))
-        print(f"cold run {i + 1}: {cold[-1]['process wall time']:.2f} s", flush=True)
-    warm = []
-    for i in range(args.warm_repeats):
-        warm.append(run_process(env, os.path.join(root, "cold0"), dtypes))
-        print(f"warm run {i + 1}: {warm[-1]['process wall time']:.2f} s", flush=True)
+    caches = [os.path.join(root, f"cold{i}") for i in range(args.cold_repeats)]
+    cold = [run_process(env, cache, dtypes) for cache in caches]
+    warm = [run_process(env, caches[0], dtypes) for _ in range(args.warm_repeats)]
     return cold, warm, C.skreg_source_hash(os.path.join(root, "skreg"))
 
 

@@ -63,23 +63,16 @@ def record_compiles():
     return lambda: dict(per_function)
 
 
-def track_gc():
-    """A dict whose "gc" entry accumulates the CPU time of Python's collector."""
-    spent = {"gc": 0.0, "start": 0.0}
-
-    def callback(phase, info):
-        if phase == "start":
-            spent["start"] = time.thread_time()
-        else:
-            spent["gc"] += time.thread_time() - spent["start"]
-
-    gc.callbacks.append(callback)
-    return spent
-
-
 def child(scenario):
     """Run one scenario in this process; its compile times as a dict."""
-    gc_time = track_gc()
+    gc_time = {"gc": 0.0, "start": 0.0}  # the collector's CPU time, from its callbacks
+
+    def on_gc(phase, info):
+        now = time.thread_time()
+        gc_time["gc"] += 0.0 if phase == "start" else now - gc_time["start"]
+        gc_time["start"] = now
+
+    gc.callbacks.append(on_gc)
     compiles = record_compiles()
     import numpy as np
     import scipy.sparse as sp
@@ -106,8 +99,8 @@ def child(scenario):
 
 def run_child(scenario):
     with tempfile.TemporaryDirectory(prefix="skreg_compile_") as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         command = [sys.executable, __file__, "--child", scenario]
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         out = subprocess.run(command, env=env, capture_output=True, text=True)
     if out.returncode:
         sys.exit(out.stderr)
