@@ -310,8 +310,11 @@ def render_scaling(payload):
         )
     headers = ["sweep", "n_samples", "hidden"] + [f"{n} ms/epoch" for n in names]
     headers += [f"{n} / skreg" for n in names if n != "skreg"]
-    how = how_timed(s).replace("median of ", "")
-    plot = "![scaling plot](bench_scaling.png)" if payload["plot"] else "(no plot: no matplotlib)"
+    how = f"{s['repeats']} to {s['max_repeats']} repeats"  # before pyperf
+    if "processes" in s:
+        how = f"{s['processes']} processes x {s['values']} values"
+    plot = "(matplotlib missing: no plot)"
+    plot = "![scaling plot](bench_scaling.png)" if payload["plot"] else plot
     title = f"### Scaling ({scaling_title(s)}; median of {how})"
     return "\n\n".join([title, C.markdown_table(headers, rows), plot])
 

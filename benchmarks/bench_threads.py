@@ -11,6 +11,7 @@ Usage::
     python benchmarks/bench_threads.py [--quick] [--report-only]
 """
 
+import contextlib
 import sys
 
 import _harness as H
@@ -34,25 +35,20 @@ def largest_product(n_features, hidden, batch):
 
 def fitter(X, y, hidden, batch, threads):
     """``fit(epochs) -> seconds`` on one or two BLAS threads."""
-    import time
-
     from threadpoolctl import threadpool_limits
 
     import skreg._threads as T
 
     def fit(epochs):
         est = C.make_estimator("skreg", hidden, batch, epochs)
-        saved, start = T.MIN_MACS_FOR_THREADS, time.perf_counter()
+        saved = T.MIN_MACS_FOR_THREADS
+        T.MIN_MACS_FOR_THREADS = saved if threads == 1 else 0
+        one = threadpool_limits(limits=1, user_api="blas") if threads == 1 else None
         try:
-            if threads == 1:
-                with threadpool_limits(limits=1, user_api="blas"):
-                    est.fit(X, y)
-            else:
-                T.MIN_MACS_FOR_THREADS = 0
-                est.fit(X, y)
+            with one or contextlib.nullcontext():
+                return H.timed(est.fit, X, y)
         finally:
             T.MIN_MACS_FOR_THREADS = saved
-        return time.perf_counter() - start
 
     fit(1)  # compile, warm the caches
     return fit
