@@ -310,9 +310,9 @@ def render_scaling(payload):
         )
     headers = ["sweep", "n_samples", "hidden"] + [f"{n} ms/epoch" for n in names]
     headers += [f"{n} / skreg" for n in names if n != "skreg"]
-    how = f"{s['repeats']} to {s['max_repeats']} repeats"  # before pyperf
-    if "processes" in s:
-        how = f"{s['processes']} processes x {s['values']} values"
+    how = f"{s.get('processes')} processes x {s.get('values')} values"
+    if "processes" not in s:  # before pyperf
+        how = f"{s['repeats']} to {s['max_repeats']} repeats"
     plot = "(matplotlib missing: no plot)"
     plot = "![scaling plot](bench_scaling.png)" if payload["plot"] else plot
     title = f"### Scaling ({scaling_title(s)}; median of {how})"
