@@ -7,6 +7,8 @@ itself is pyperf's (``_harness.py``).
 """
 
 import hashlib
+import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -20,72 +22,39 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 
-# One setting for every estimator: Adam, constant learning rate, shuffling,
-# no early stopping and a stopping rule that never fires, so that a fit runs
-# exactly ``max_iter`` epochs.
+SEED = 0
 LEARNING_RATE = 1e-3
 ALPHA = 1e-4
-N_CLASSES = 2
-SEED = 0
 NEVER_STOP = 10**9
-BLAS_ENV_VARS = (
-    "OPENBLAS_CORETYPE",
-    "OPENBLAS_L2_SIZE",
-    "OPENBLAS_NUM_THREADS",
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "NUMBA_NUM_THREADS",
-    "NUMBA_CACHE_DIR",
-)
-
-
-# --------------------------------------------------------------------------
-# Data and estimators
-# --------------------------------------------------------------------------
+BLAS_ENV_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS")
+BLAS_ENV_VARS += ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS", "NUMBA_CACHE_DIR")
 
 
 def classification_data(n_samples, n_features, dtype, seed=SEED):
-    """``make_classification`` data in the given dtype (C-contiguous)."""
+    """Two-class ``make_classification`` data, half of the features informative."""
     from sklearn.datasets import make_classification
 
     X, y = make_classification(
-        n_samples=n_samples,
-        n_features=n_features,
-        n_informative=max(2, n_features // 2),
-        n_redundant=0,
-        n_classes=N_CLASSES,
+        n_samples, n_features, n_informative=max(2, n_features // 2), n_redundant=0,
         random_state=seed,
-    )
+    )  # fmt: skip
     return np.ascontiguousarray(X, dtype=dtype), y
 
 
-def mlp_settings(hidden, batch_size, epochs):
-    """Constructor arguments shared by skreg and scikit-learn."""
-    return dict(
-        hidden_layer_sizes=tuple(hidden),
-        activation="relu",
-        solver="adam",
-        alpha=ALPHA,
-        batch_size=batch_size,
-        learning_rate_init=LEARNING_RATE,
-        max_iter=epochs,
-        shuffle=True,
-        tol=0.0,
-        n_iter_no_change=NEVER_STOP,
-        early_stopping=False,
-        random_state=SEED,
-    )
-
-
 def make_estimator(name, hidden, batch_size, epochs):
-    """``"skreg"`` or ``"sklearn"`` classifier with the shared settings."""
+    """skreg's or scikit-learn's classifier with the settings every estimator
+    shares: Adam, a constant rate, shuffling, and a stopping rule that never
+    fires, so that a fit runs exactly ``epochs`` epochs."""
     if name == "skreg":
         from skreg import RegularizedMLPClassifier as cls
-    elif name == "sklearn":
-        from sklearn.neural_network import MLPClassifier as cls
     else:
-        raise ValueError(name)
-    return cls(**mlp_settings(hidden, batch_size, epochs))
+        from sklearn.neural_network import MLPClassifier as cls
+    return cls(
+        hidden_layer_sizes=tuple(hidden), activation="relu", solver="adam", alpha=ALPHA,
+        batch_size=batch_size, learning_rate_init=LEARNING_RATE, max_iter=epochs,
+        shuffle=True, tol=0.0, n_iter_no_change=NEVER_STOP, early_stopping=False,
+        random_state=SEED,
+    )  # fmt: skip
 
 
 def silence_convergence_warnings():
@@ -95,37 +64,14 @@ def silence_convergence_warnings():
 
 
 def torch_available():
+    return importlib.util.find_spec("torch") is not None
+
+
+def _run(*command):
     try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-# --------------------------------------------------------------------------
-# Machine description
-# --------------------------------------------------------------------------
-
-
-def _lscpu():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
-        return {}
-    fields = {}
-    for line in out.splitlines():
-        key, _, value = line.partition(":")
-        fields[key.strip()] = value.strip()
-    return fields
-
-
-def _git(*args):
-    try:
-        return subprocess.run(
-            ["git", "-C", str(REPO_DIR), *args], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
+        return ""
 
 
 def skreg_source_hash(package_dir=None):
@@ -140,112 +86,63 @@ def skreg_source_hash(package_dir=None):
     return digest.hexdigest()[:12]
 
 
-def _versions():
-    import numba
-    import scipy
-    import sklearn
-
-    versions = {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "scikit-learn": sklearn.__version__,
-        "numba": numba.__version__,
-    }
-    try:
-        import skreg
-
-        versions["skreg"] = skreg.__version__
-    except ImportError:
-        versions["skreg"] = None
-    if torch_available():
-        import torch
-
-        versions["torch"] = torch.__version__
-    return versions
-
-
-def blas_info():
-    """threadpoolctl's view of the loaded BLAS / OpenMP libraries.
-
-    scipy.linalg is imported first because Numba's ``np.dot`` calls scipy's
-    BLAS, which is a different OpenBLAS build from numpy's."""
+def machine_info():
+    """CPU, load average, package versions, BLAS libraries (threadpoolctl's
+    view; scipy.linalg first, since Numba's ``np.dot`` calls scipy's OpenBLAS,
+    not numpy's), BLAS variables and the skreg code that runs."""
     import scipy.linalg  # noqa: F401
     from threadpoolctl import threadpool_info
 
-    keep = (
-        "user_api",
-        "internal_api",
-        "version",
-        "architecture",
-        "num_threads",
-        "threading_layer",
-        "filepath",
-    )
-    return [{k: lib.get(k) for k in keep} for lib in threadpool_info()]
-
-
-def machine_info():
-    cpu = _lscpu()
+    cpu = dict(line.partition(":")[::2] for line in _run("lscpu").splitlines())
+    cpu = {k.strip(): v.strip() for k, v in cpu.items()}
+    versions = {"python": platform.python_version()}
+    for module in ("numpy", "scipy", "sklearn", "numba", "skreg", "torch"):
+        if importlib.util.find_spec(module):
+            versions[module] = importlib.import_module(module).__version__
+    keys = ("user_api", "internal_api", "version", "architecture", "num_threads", "filepath")
+    git = ("git", "-C", str(REPO_DIR))
     return {
         "cpu_model": cpu.get("Model name"),
         "cpus": cpu.get("CPU(s)"),
         "cores_per_socket": cpu.get("Core(s) per socket"),
-        "threads_per_core": cpu.get("Thread(s) per core"),
         "hypervisor": cpu.get("Hypervisor vendor"),
-        "os_cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "load_average_at_start": list(os.getloadavg()),
-        "versions": _versions(),
-        "blas": blas_info(),
+        "versions": versions,
+        "blas": [{k: lib.get(k) for k in keys} for lib in threadpool_info()],
         "env": {name: os.environ.get(name) for name in BLAS_ENV_VARS},
-        "git_commit": _git("rev-parse", "HEAD"),
-        "skreg_uncommitted_changes": bool(_git("status", "--porcelain", "skreg")),
+        "git_commit": _run(*git, "rev-parse", "HEAD").strip() or None,
+        "skreg_uncommitted_changes": bool(_run(*git, "status", "--porcelain", "skreg")),
         "skreg_source_sha256": skreg_source_hash(),
     }
-
-
-def blas_summary(info):
-    """One line, e.g. for a table caption."""
-    parts = []
-    for lib in info["blas"]:
-        if lib["user_api"] != "blas":
-            continue
-        owner = (
-            "numpy"
-            if "numpy" in lib["filepath"]
-            else ("scipy/numba" if "scipy" in lib["filepath"] else Path(lib["filepath"]).name)
-        )
-        parts.append(
-            f"{owner}: {lib['internal_api']} {lib['version']} "
-            f"({lib['architecture']}, {lib['num_threads']} threads)"
-        )
-    return "; ".join(parts)
 
 
 def machine_caption(info, load_at_end=None):
     """Describe the machine; also records the load average at the end in
     ``info`` (now, unless ``load_at_end`` gives a stored one)."""
     info["load_average_at_end"] = load_at_end or list(os.getloadavg())
-    load = ", ".join(f"{x:.2f}" for x in info["load_average_at_start"])
-    end = ", ".join(f"{x:.2f}" for x in info["load_average_at_end"])
-    env = {
-        k: v
-        for k, v in info["env"].items()
-        if k.startswith("OPENBLAS_CORE") or k.startswith("OPENBLAS_L2")
-    }
+    load = [", ".join(f"{x:.2f}" for x in info[f"load_average_at_{w}"]) for w in ("start", "end")]
+    blas = []
+    for lib in (lib for lib in info["blas"] if lib["user_api"] == "blas"):
+        path = lib["filepath"]
+        owner = (
+            "numpy" if "numpy" in path else "scipy/numba" if "scipy" in path else Path(path).name
+        )
+        blas.append(
+            f"{owner}: {lib['internal_api']} {lib['version']} "
+            f"({lib['architecture']}, {lib['num_threads']} threads)"
+        )
+    env = {k: v for k, v in info["env"].items() if k.startswith(("OPENBLAS_CORE", "OPENBLAS_L2"))}
     return (
         f"Machine: {info['cpu_model']}, {info['cpus']} CPUs "
         f"({info['cores_per_socket']} cores/socket, {info['hypervisor'] or 'bare metal'}); "
-        f"load average (1, 5, 15 min) at start {load}, at end {end}. BLAS: {blas_summary(info)}. "
-        f"OpenBLAS env: {env}. Versions: "
+        f"load average (1, 5, 15 min) at start {load[0]}, at end {load[1]}. "
+        f"BLAS: {'; '.join(blas)}. OpenBLAS env: {env}. Versions: "
         + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
     )
 
 
-# --------------------------------------------------------------------------
 # Output
-# --------------------------------------------------------------------------
 
 
 def markdown_table(headers, rows):
@@ -264,30 +161,19 @@ def results_path(name, quick, suffix):
     return folder / f"{name}{suffix}"
 
 
-def write_outputs(name, quick, payload, markdown):
-    """Write ``results/[quick/]<name>.json`` and ``.md``; return their paths."""
+def publish(name, quick, payload, markdown, also_wrote=()):
+    """Write ``results/[quick/]<name>.json`` and ``.md``, print the table and
+    where they went; the exit status of a script's ``main``."""
     json_path = results_path(name, quick, ".json")
     json_path.write_text(json.dumps(payload, indent=2, default=_json_default) + "\n")
     md_path = results_path(name, quick, ".md")
     md_path.write_text(markdown + "\n")
-    return json_path, md_path
-
-
-def publish(name, quick, payload, markdown, also_wrote=()):
-    """Write the results (``write_outputs``), print the table and where they
-    went; the exit status of a script's ``main``."""
-    paths = [*write_outputs(name, quick, payload, markdown), *also_wrote]
-    print("\n" + markdown)
-    print("\nwrote " + ", ".join(str(p) for p in paths))
+    print("\n" + markdown + "\n\nwrote " + ", ".join(map(str, [json_path, md_path, *also_wrote])))
     return 0
 
 
 def _json_default(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, np.ndarray):
+    if isinstance(value, (np.generic, np.ndarray)):
         return value.tolist()
     raise TypeError(type(value))
 
@@ -304,11 +190,9 @@ def fmt(value, digits=3):
 def target(name, value, threshold, at_most=False):
     """A target met when ``value`` reaches ``threshold`` (or, ``at_most``,
     stays at or below it); ``threshold`` may be a string (information)."""
-    met = None
+    met = True if isinstance(threshold, str) else None
     if value is not None and not isinstance(threshold, str):
         met = bool(value <= threshold if at_most else value >= threshold)
-    elif isinstance(threshold, str):
-        met = True
     return {"target": name, "value": value, "threshold": threshold, "at_most": at_most, "met": met}
 
 
@@ -325,9 +209,6 @@ def targets_table(items):
     return markdown_table(["target", "needs", "measured", "status"], rows)
 
 
-def target_cell(value, threshold, higher_is_better=True):
-    """'met' / 'MISSED' with the number."""
-    if value is None:
-        return "n/a"
-    ok = value >= threshold if higher_is_better else value <= threshold
-    return f"{'met' if ok else 'MISSED'} ({value:.3g})"
+def target_cell(value, threshold):
+    """'met' / 'MISSED' (``value`` at least ``threshold``) with the number."""
+    return f"{'met' if value >= threshold else 'MISSED'} ({value:.3g})"

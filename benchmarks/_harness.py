@@ -1,11 +1,9 @@
 """Running a benchmark script through pyperf: its command line, the worker
 processes, the statistics of a pyperf benchmark, and the results files.
 
-pyperf re-runs the script in worker processes (``--worker``): each worker
-runs one benchmark and reports its values to the parent, which alone builds
-the tables.  A script therefore creates its data lazily, inside the timed
-function (a worker builds only what its own benchmark needs), and stops after
-its benchmark calls when ``is_worker`` says so.
+pyperf re-runs the script in worker processes, each running one benchmark for
+the parent, which alone builds the tables: a script creates its data inside
+the timed function and stops after its benchmark calls when ``is_worker``.
 """
 
 import json
@@ -18,14 +16,10 @@ import _common as C
 
 
 def runner(doc, quick_help, add_options=None, **defaults):
-    """A pyperf ``Runner`` with the script's options, and its parsed arguments.
-
-    ``--quick`` (one worker, one value, short values: a smoke test) and
-    ``--report-only`` come on top of pyperf's own options (``-p``, ``-n``,
-    ``--fast``, ``--rigorous``, ``-o``...).  The script's options reach the
-    workers unchanged.  ``defaults`` go to ``pyperf.Runner`` (processes,
-    values, warmups, min_time): the scripts time fits of a second or more, so
-    they ask for fewer processes than pyperf's 20."""
+    """A pyperf ``Runner`` with the script's options (forwarded to the workers)
+    plus ``--quick`` and ``--report-only``, and its parsed arguments.
+    ``defaults`` go to ``pyperf.Runner``: fits of a second or more need fewer
+    processes than pyperf's 20."""
     ours = []
 
     def forward(cmd, args):
@@ -41,9 +35,8 @@ def runner(doc, quick_help, add_options=None, **defaults):
     r.argparser.description = doc.split("\n")[0]
     parser = _Recorder(r.argparser, ours)
     parser.add_argument("--quick", action="store_true", help=quick_help)
-    parser.add_argument(
-        "--report-only", action="store_true", help="rebuild the table from results/<name>.json"
-    )
+    help = "rebuild the table from results/<name>.json"
+    parser.add_argument("--report-only", action="store_true", help=help)
     if add_options:
         add_options(parser)
     args = r.parse_args()
@@ -109,9 +102,7 @@ def timed(func, *args):
 
 def stats(bench):
     """Median, mean, stdev and count of a pyperf benchmark's values (seconds
-    per loop); ``None`` for a benchmark not run."""
-    if bench is None:
-        return None
+    per loop)."""
     values = bench.get_values()
     return {
         "median": bench.median(),

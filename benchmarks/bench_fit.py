@@ -2,26 +2,17 @@
 plain PyTorch CPU loop (when torch is installed), timed by pyperf.
 
 Time per epoch is ``(t_long - t_short) / extra epochs`` for two fits of a
-fresh estimator (``_harness.epoch_time_func``), so input validation,
-allocation and Numba compilation cancel out; pyperf calibrates the extra
-epochs, runs warm-ups and spreads the values over worker processes.  The
-table gives the median.
-
-Also measured, for each shape: the GFLOP/s of ``np.dot`` on the matrix
-products of one batch's forward and backward pass, to say how close skreg
-gets to the BLAS floor.  With ``--contention``, skreg and scikit-learn are
-timed again while a child process keeps one core busy with a busy loop.
-
-``--only skreg`` with ``-o FILE`` times skreg alone, e.g. to compare two
-copies of it (``PYTHONPATH=copy``) or Numba settings (``--inherit-environ
-NUMBA_OPT``) with ``python -m pyperf compare_to a.json b.json``;
-``--activation`` picks another activation than ReLU.
+fresh estimator (``_harness.epoch_time_func``).  Also measured per shape: the
+GFLOP/s of ``np.dot`` on one batch's products (the BLAS floor).
+``--contention`` times skreg and scikit-learn again while a child process
+keeps one core busy; ``--scaling`` times instead a sweep over n_samples and
+the hidden width (``results/bench_scaling.*``, with a PNG plot).  ``--only
+skreg -o FILE`` times skreg alone, to compare two copies of it or Numba
+settings with ``python -m pyperf compare_to``.
 
 Usage::
 
-    python benchmarks/bench_fit.py                 # full run
-    python benchmarks/bench_fit.py --contention    # and with one core busy
-    python benchmarks/bench_fit.py --quick         # smoke test
+    python benchmarks/bench_fit.py [--contention | --scaling] [--quick] [--report-only]
 """
 
 import contextlib
@@ -53,42 +44,42 @@ WIDE_LAYER = 512
 FLOOR_LIMIT = 1.2
 DTYPES = ("float64", "float32")
 RUNNER_DEFAULTS = dict(processes=4, values=3, min_time=1.0)
-
-
-@functools.cache
-def data(n_samples, n_features, dtype):
-    return C.classification_data(n_samples, n_features, dtype)
+# --scaling: n_samples at the base width, then widths at the base n_samples
+SCALING = dict(
+    n_samples=[1_000, 3_000, 10_000, 30_000, 100_000],
+    hidden=[16, 32, 64, 128, 256, 512, 1024, 2048],
+    base_samples=20_000, n_features=50, base_hidden=64, batch_size=200, dtype="float64",
+)  # fmt: skip
+QUICK_SCALING = dict(
+    SCALING, n_samples=[500, 1_000, 2_000], hidden=[16, 32, 64], base_samples=2_000,
+    n_features=20, base_hidden=32,
+)  # fmt: skip
 
 
 @functools.cache
 def fitter(name, shape, dtype, activation="relu"):
     """``fit(epochs) -> seconds`` for one estimator on one shape, after one
     untimed fit (compilation or cache load, imports, BLAS threads)."""
-    fit = _fitter(name, shape, dtype, activation)
-    fit(1)
-    return fit
-
-
-def _fitter(name, shape, dtype, activation):
     n_samples, n_features, hidden, batch_size = shape
-    X, y = data(n_samples, n_features, dtype)
+    X, y = C.classification_data(n_samples, n_features, dtype)
     if name == "torch":
         import _torch_mlp
 
-        _torch_mlp.setup_threads()
-        X_t, y_t, n_classes = _torch_mlp.to_tensors(X, y)
-        return lambda epochs: H.timed(
-            _torch_mlp.fit, X_t, y_t, n_classes, hidden, batch_size, epochs
-        )
+        X_t, y_t = _torch_mlp.to_tensors(X, y)
 
-    def fit(epochs):
-        est = C.make_estimator(name, hidden, batch_size, epochs)
-        est.set_params(activation=activation)
-        seconds = H.timed(est.fit, X, y)
-        if est.n_iter_ != epochs:
-            raise RuntimeError(f"{name} ran {est.n_iter_} epochs, not {epochs}")
-        return seconds
+        def fit(epochs):
+            return H.timed(_torch_mlp.fit, X_t, y_t, hidden, batch_size, epochs)
 
+    else:
+
+        def fit(epochs):
+            est = C.make_estimator(name, hidden, batch_size, epochs)
+            seconds = H.timed(est.set_params(activation=activation).fit, X, y)
+            if est.n_iter_ != epochs:
+                raise RuntimeError(f"{name} ran {est.n_iter_} epochs, not {epochs}")
+            return seconds
+
+    fit(1)
     return fit
 
 
@@ -102,9 +93,7 @@ def bench_epochs(runner, label, name, shape, dtype, activation="relu"):
     return runner.bench_time_func(f"{label} {name}", time_func)
 
 
-# --------------------------------------------------------------------------
 # The BLAS floor: np.dot on one batch's matrix products
-# --------------------------------------------------------------------------
 
 
 def layer_units(shape):
@@ -152,9 +141,7 @@ def bench_floor(runner, label, shape, dtype):
     )
 
 
-# --------------------------------------------------------------------------
 # One configuration, the tables and the targets
-# --------------------------------------------------------------------------
 
 
 def shape_dict(shape):
@@ -164,10 +151,7 @@ def shape_dict(shape):
 
 def result(shape, dtype, benches, floor):
     """A row of the results: per-estimator medians, and the BLAS floor."""
-    timings = {}
-    for name, bench in benches.items():
-        s = H.stats(bench)
-        timings[name] = {"seconds_per_epoch": s["median"], **s}
+    timings = {n: {"seconds_per_epoch": b.median(), **H.stats(b)} for n, b in benches.items()}
     row = {"shape": shape_dict(shape), "dtype": dtype, "timings": timings}
     if floor is None:
         return row
@@ -282,66 +266,134 @@ def how_timed(settings):
 
 def render(payload):
     results, pairs = payload["results"], list(zip(payload["results"], payload["busy_results"]))
-    sections = [
-        f"### Training time per epoch ({how_timed(payload['settings'])})",
-        table(results),
-        "### Targets",
-        C.targets_table(targets(results)),
-    ]
+    sections = [f"### Training time per epoch ({how_timed(payload['settings'])})", table(results)]
+    sections += ["### Targets", C.targets_table(targets(results))]
     if pairs:
-        sections += [
-            "### One core busy with another process",
-            contention_table(pairs),
-            C.targets_table(contention_targets(pairs)),
-        ]
+        sections += ["### One core busy with another process", contention_table(pairs)]
+        sections.append(C.targets_table(contention_targets(pairs)))
     return "\n\n".join(sections)
 
 
-class BusyCore:
-    """A child process spinning a Python busy loop on one core, for a
-    ``with`` block (it ends by itself after ``seconds``, should we die)."""
+@contextlib.contextmanager
+def busy_core(seconds=3600):
+    """A child process spinning a Python busy loop on one core (it ends by
+    itself after ``seconds``, should we die)."""
+    loop = f"import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass\n"
+    process = subprocess.Popen([sys.executable, "-c", loop])
+    time.sleep(0.5)  # let it start spinning
+    try:
+        yield
+    finally:
+        process.kill()
+        process.wait()
 
-    LOOP = "import time\nend = time.time() + {}\nwhile time.time() < end:\n    pass\n"
 
-    def __init__(self, seconds=3600):
-        self.seconds = seconds
+# --scaling: time per epoch over n_samples and over the hidden width
 
-    def __enter__(self):
-        self.process = subprocess.Popen([sys.executable, "-c", self.LOOP.format(self.seconds)])
-        time.sleep(0.5)  # let it start spinning
-        return self
 
-    def __exit__(self, *exc):
-        self.process.kill()
-        self.process.wait()
+def scaling_title(s):
+    return (
+        f"Time per epoch, {s['dtype']}, {s['n_features']} features, batch {s['batch_size']}; "
+        f"left: hidden {s['base_hidden']}; right: {s['base_samples']} samples"
+    )
+
+
+def render_scaling(payload):
+    s, names = payload["settings"], payload["settings"]["estimators"]
+    rows = []
+    for r in payload["results"]:
+        t = r["seconds_per_epoch"]
+        rows.append(
+            [r["sweep"], r["n_samples"], r["hidden"]]
+            + [C.fmt(1e3 * t[n]) for n in names]
+            + [C.fmt(t[n] / t["skreg"]) for n in names if n != "skreg"]
+        )
+    headers = ["sweep", "n_samples", "hidden"] + [f"{n} ms/epoch" for n in names]
+    headers += [f"{n} / skreg" for n in names if n != "skreg"]
+    how = f"{s.get('processes')} processes x {s.get('values')} values"
+    if "processes" not in s:  # before pyperf
+        how = f"{s['repeats']} to {s['max_repeats']} repeats"
+    plot = "(matplotlib missing: no plot)"
+    plot = "![scaling plot](bench_scaling.png)" if payload["plot"] else plot
+    title = f"### Scaling ({scaling_title(s)}; median of {how})"
+    return "\n\n".join([title, C.markdown_table(headers, rows), plot])
+
+
+def plot_scaling(results, names, path, title):
+    """Two log-log panels; returns False when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, sweep in zip(axes, ("n_samples", "hidden")):
+        points = [r for r in results if r["sweep"] == sweep]
+        for name in names:
+            # A noisy (quick) run can give a non-positive difference: not plotted.
+            xy = [(r["x"], 1e3 * r["seconds_per_epoch"][name]) for r in points]
+            ax.plot(*zip(*[(x, t) for x, t in xy if t > 0]), "o-", label=name)
+        ax.set_xscale("log", base=2 if sweep == "hidden" else 10)
+        ax.set_yscale("log")
+        ax.set_xticks([r["x"] for r in points], [str(r["x"]) for r in points])
+        ax.minorticks_off()
+        ax.set(xlabel="hidden units (one layer)" if sweep == "hidden" else sweep)
+        ax.set(ylabel="ms per epoch")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def scaling(runner, args, names):
+    cfg = QUICK_SCALING if args.quick else SCALING
+    points = [("n_samples", n, n, cfg["base_hidden"]) for n in cfg["n_samples"]]
+    points += [("hidden", h, cfg["base_samples"], h) for h in cfg["hidden"]]
+    results, benches = [], []
+    for sweep, x, n_samples, width in points:
+        shape = (n_samples, cfg["n_features"], (width,), cfg["batch_size"])
+        label = f"{sweep}={x} {cfg['dtype']}"
+        point = {n: bench_epochs(runner, label, n, shape, cfg["dtype"]) for n in names}
+        benches += point.values()
+        if not H.is_worker(runner):
+            row = dict(sweep=sweep, x=x, n_samples=n_samples, hidden=width)
+            row["seconds_per_epoch"] = {n: b.median() for n, b in point.items()}
+            results.append({**row, "timings": {n: H.stats(b) for n, b in point.items()}})
+    if H.is_worker(runner):
+        return 0
+    settings = dict(cfg, processes=args.processes, values=args.values, estimators=names)
+    png = C.results_path("bench_scaling", args.quick, ".png")
+    plotted = plot_scaling(results, names, png, scaling_title(settings))
+    payload = {"settings": settings, "results": results, "plot": str(png) if plotted else None}
+    markdown = render_scaling(payload)
+    return H.publish("bench_scaling", args, payload, markdown, benches, [png] if plotted else [])
 
 
 def add_options(parser):
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch loop")
-    parser.add_argument(
-        "--only", nargs="+", default=None, help="estimators to time (skreg sklearn torch)"
-    )
+    parser.add_argument("--only", nargs="+", help="estimators to time (skreg sklearn torch)")
     parser.add_argument("--activation", default="relu", help="hidden activation (default relu)")
-    parser.add_argument(
-        "--contention", action="store_true", help="time again with one core kept busy"
-    )
-
-
-def estimator_names(args):
-    names = args.only or ["skreg", "sklearn", "torch"]
-    if args.no_torch or args.activation != "relu" or not C.torch_available():
-        names = [n for n in names if n != "torch"]
-    return names
+    parser.add_argument("--contention", action="store_true", help="again with one core busy")
+    parser.add_argument("--scaling", action="store_true", help="the n_samples and width sweep")
 
 
 def main():
-    runner, args = H.runner(
-        __doc__, "small shapes, one process (smoke test)", add_options, **RUNNER_DEFAULTS
-    )
+    runner, args = H.runner(__doc__, "small shapes, one process", add_options, **RUNNER_DEFAULTS)
     if args.report_only:
+        if args.scaling:
+            return H.report("bench_scaling", render_scaling)
         return H.report("bench_fit", render)
     C.silence_convergence_warnings()
-    names = estimator_names(args)
+    names = args.only or ["skreg", "sklearn", "torch"]
+    if args.no_torch or args.activation != "relu" or not C.torch_available():
+        names = [n for n in names if n != "torch"]
+    if args.scaling:
+        return scaling(runner, args, names)
     results, busy, benches = [], [], []
     for shape in QUICK_SHAPES if args.quick else SHAPES:
         for dtype in DTYPES:
@@ -354,7 +406,7 @@ def main():
             if args.contention:
                 # the torch loop is left out: it does not adapt its threads,
                 # and with a core busy its epochs take seconds
-                with BusyCore() if not H.is_worker(runner) else contextlib.nullcontext():
+                with busy_core() if not H.is_worker(runner) else contextlib.nullcontext():
                     loaded = {
                         n: bench_epochs(runner, f"{label} busy", n, shape, dtype, args.activation)
                         for n in names

@@ -3,28 +3,21 @@ against skreg's own predict_proba, for a dense network and the same network
 pruned.
 
 One network is trained with ``penalty="l1"`` and a ``group_alpha`` large
-enough for ``prune()`` to remove most hidden units (the accuracy on held-out
-rows is reported for both, and is the same: pruning changes nothing but
-rounding).  "dense" is that network before ``prune()``, "pruned" after.
-Each is exported with ``skreg.onnx.to_onnx`` (float32 input, ``zipmap=False``,
-so onnxruntime returns tensors) and timed in one onnxruntime session with its
-default settings (CPU provider, its own thread pool).
-
-pyperf times the calls (one row, or a batch of rows, per call) and reports
-the median time of a call.  The script also checks that onnxruntime's
-probabilities match skreg's.
-
-Needs the onnx extra (``pip install -e ".[onnx]"``).
+enough for ``prune()`` to remove most hidden units; "dense" is it before
+``prune()``, "pruned" after.  Each is exported with ``skreg.onnx.to_onnx``
+(float32, ``zipmap=False``) and run in one onnxruntime session with default
+settings.  pyperf times one call (one row, or a batch of rows); the script
+also checks that onnxruntime's probabilities match skreg's.  Needs the onnx
+extra (``pip install -e ".[onnx]"``).
 
 Usage::
 
-    python benchmarks/bench_onnx.py            # full run, about a minute
-    python benchmarks/bench_onnx.py --quick    # smoke test
-    python benchmarks/bench_onnx.py --report-only
+    python benchmarks/bench_onnx.py [--quick] [--report-only]
 """
 
 import copy
 import functools
+import importlib
 import sys
 
 import _harness as H
@@ -32,27 +25,11 @@ import numpy as np
 
 import _common as C
 
-FULL = dict(
-    n_train=10_000,
-    n_test=2_000,
-    n_features=50,
-    hidden=(256, 128),
-    group_alpha=1e-4,
-    alpha=1e-4,
-    epochs=30,
-    batch_rows=10_000,
-)
+FULL = dict(n_train=10_000, n_test=2_000, n_features=50, hidden=(256, 128))
+FULL.update(group_alpha=1e-4, alpha=1e-4, epochs=30, batch_rows=10_000)
 # Quick: fewer optimizer steps, so a larger group_alpha to prune anything.
-QUICK = dict(
-    n_train=2_000,
-    n_test=500,
-    n_features=20,
-    hidden=(64, 32),
-    group_alpha=1e-3,
-    alpha=1e-4,
-    epochs=10,
-    batch_rows=2_000,
-)
+QUICK = dict(FULL, n_train=2_000, n_test=500, n_features=20, hidden=(64, 32))
+QUICK.update(group_alpha=1e-3, epochs=10, batch_rows=2_000)
 DTYPE = np.float32
 
 
@@ -66,15 +43,9 @@ def train(quick):
     X, y = C.classification_data(n, cfg["n_features"], DTYPE)
     X_train, y_train = X[: cfg["n_train"]], y[: cfg["n_train"]]
     X_test, y_test = X[cfg["n_train"] :], y[cfg["n_train"] :]
-    dense = RegularizedMLPClassifier(
-        hidden_layer_sizes=cfg["hidden"],
-        penalty="l1",
-        alpha=cfg["alpha"],
-        group_alpha=cfg["group_alpha"],
-        max_iter=cfg["epochs"],
-        batch_size=200,
-        random_state=C.SEED,
-    ).fit(X_train, y_train)
+    params = dict(penalty="l1", alpha=cfg["alpha"], group_alpha=cfg["group_alpha"])
+    params.update(max_iter=cfg["epochs"], batch_size=200, random_state=C.SEED)
+    dense = RegularizedMLPClassifier(cfg["hidden"], **params).fit(X_train, y_train)
     pruned = copy.deepcopy(dense).prune()
     return {"dense": dense, "pruned": pruned}, X_test, y_test
 
@@ -91,14 +62,10 @@ def session_for(est, X):
 
 
 def describe(est, X_test, y_test):
-    return {
-        "hidden_units": [W.shape[1] for W in est.coefs_[:-1]],
-        "weights": int(sum(W.size for W in est.coefs_)),
-        "zero_weight_fraction": float(
-            np.mean(np.concatenate([W.ravel() == 0 for W in est.coefs_]))
-        ),
-        "test_accuracy": float(est.score(X_test, y_test)),
-    }
+    zeros = float(np.mean(np.concatenate([W.ravel() == 0 for W in est.coefs_])))
+    out = dict(hidden_units=[W.shape[1] for W in est.coefs_[:-1]], zero_weight_fraction=zeros)
+    out.update(weights=int(sum(W.size for W in est.coefs_)))
+    return {**out, "test_accuracy": float(est.score(X_test, y_test))}
 
 
 def max_probability_difference(session, est, X):
@@ -152,15 +119,8 @@ def latency_table(models_info, timings, batch_rows):
 
 
 def onnx_versions():
-    import onnx
-    import onnxruntime
-    import skl2onnx
-
-    return {
-        "onnx": onnx.__version__,
-        "onnxruntime": onnxruntime.__version__,
-        "skl2onnx": skl2onnx.__version__,
-    }
+    names = ("onnx", "onnxruntime", "skl2onnx")
+    return {name: importlib.import_module(name).__version__ for name in names}
 
 
 def render(p):

@@ -1,40 +1,23 @@
 """Choosing the regularization rate: the CV estimators' warm-started paths
 against grid searches.
 
-On each problem, three ways to choose an L1 rate among the same rates with
-the same folds, all with ``n_jobs=2``:
+On each problem, the same rates and folds, ``n_jobs=2``: the CV estimator
+(``penalty="l1"``) on its automatic grid ``alphas_``; ``GridSearchCV`` over
+skreg's estimator with ``alpha`` in those rates; ``GridSearchCV`` over
+scikit-learn's MLP (L2 only) with ``alpha * B``, B its batch size, since
+scikit-learn divides its penalty by it.  On the synthetic problems, whose
+informative features are known, also the ``group_alpha`` path (input layer)
+with each rule, with and without adaptive weights, and its grid.
 
-* the CV estimator (``RegularizedMLPClassifierCV`` or
-  ``RegularizedMLPRegressorCV``, ``penalty="l1"``, ``path_param="alpha"``)
-  on its own automatic grid, ``alphas_``;
-* ``GridSearchCV`` over ``RegularizedMLPClassifier`` (or ``Regressor``),
-  ``penalty="l1"``, with ``alpha`` in those rates;
-* ``GridSearchCV`` over scikit-learn's ``MLPClassifier`` (or
-  ``MLPRegressor``, L2 only) with the same rates in its convention,
-  ``alpha * B`` with B the batch size: skreg's penalty is not divided by the
-  batch size, scikit-learn's is.
-
-On the synthetic problems, whose informative features are known, the CV
-estimator also runs a ``group_alpha`` path (group lasso on the input layer:
-feature selection) with the "1se" and "best" rules, beside a
-``GridSearchCV`` over skreg's ``group_alpha`` in the same rates.
-
-Each fit is timed once, wall clock (not by pyperf: a grid search takes a
-minute, and the fitted model is judged as well as timed).  The grid
-searches run in joblib's default backend (loky processes); its workers are
-started and have loaded the kernels before any timing, so the grids' times
-leave out that one-off start-up (reported apart).  The CV estimator runs its
-paths in threads, its default.  Data are standardized beforehand, on the
-training split.  To see where the CV estimator's time goes, each of its full-
-data paths is replayed alone afterwards (``regularization_path`` with the
-same settings and rates: the same steps, since the seed is fixed).
+Each fit is timed once, wall clock (a grid search takes a minute, and the
+fitted model is judged as well as timed).  The grids' loky workers are
+started, kernels loaded, before any timing; the CV estimator runs its paths
+in threads.  Its full-data path is replayed alone afterwards, to see where
+its time goes.
 
 Usage::
 
-    python benchmarks/bench_path.py                     # full run, ~6 minutes on 2 cores (estimate)
-    python benchmarks/bench_path.py --problems digits   # one problem
-    python benchmarks/bench_path.py --compare-backends  # also the CV estimator in loky
-    python benchmarks/bench_path.py --quick             # smoke test, seconds
+    python benchmarks/bench_path.py [--quick] [--problems digits ...] [--compare-backends]
 """
 
 import argparse
@@ -57,9 +40,7 @@ SPEEDUP_OVER_SKLEARN_GRID = 10.0
 NOISE_DROPPED = 0.8
 
 
-# --------------------------------------------------------------------------
 # Problems
-# --------------------------------------------------------------------------
 
 
 @dataclass
@@ -73,10 +54,7 @@ class Problem:
     y_test: np.ndarray
     n_informative: int | None  # the first n_informative columns; None: unknown
     settings: dict  # network and training settings shared by every method
-
-    @property
-    def metric(self):
-        return "accuracy" if self.is_classifier else "r2"
+    metric: str
 
 
 def raw_data(name, quick):
@@ -91,14 +69,9 @@ def raw_data(name, quick):
     if name == "noisy_classification":
         n_samples, n_features, n_informative = (400, 30, 5) if quick else (2000, 100, 10)
         X, y = make_classification(
-            n_samples=n_samples,
-            n_features=n_features,
-            n_informative=n_informative,
-            n_redundant=0,
-            n_repeated=0,
-            shuffle=False,
-            random_state=C.SEED,
-        )
+            n_samples, n_features, n_informative=n_informative, n_redundant=0, n_repeated=0,
+            shuffle=False, random_state=C.SEED,
+        )  # fmt: skip
         description = (
             f"make_classification, {n_informative} informative features of {n_features} "
             "(the first ones), 2 classes"
@@ -129,12 +102,11 @@ def load_problem(name, cfg, quick):
     settings = dict(hidden_layer_sizes=cfg["hidden"], max_iter=epochs, random_state=C.SEED)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
     data = (X_train, X_test, y_train, y_test)
-    return Problem(name, description, is_classifier, *data, n_informative, settings)
+    metric = "accuracy" if is_classifier else "r2"
+    return Problem(name, description, is_classifier, *data, n_informative, settings, metric)
 
 
-# --------------------------------------------------------------------------
 # Estimators
-# --------------------------------------------------------------------------
 
 
 def skreg_estimator(problem, **params):
@@ -192,9 +164,7 @@ def input_rates(rates, problem):
     return [[float(r)] + [0.0] * n_hidden for r in rates]
 
 
-# --------------------------------------------------------------------------
 # What a selected model looks like
-# --------------------------------------------------------------------------
 
 
 def describe_model(model, problem):
@@ -217,37 +187,45 @@ def describe_model(model, problem):
     return out
 
 
-def path_result(search, seconds, problem, cfg):
-    """One CV-estimator fit: its choice, CV curve, epochs and time split."""
-    results = search.cv_results_
-    folds = cfg["folds"]
-    replay = replay_full_path(search, problem)
-    chosen = int(np.flatnonzero(search.alphas_ == search.alpha_)[0])
-    fold_seconds = float(np.sum(results["mean_fit_time"]) * folds)
-    fold_epochs = int(round(np.sum(results["mean_n_iter"]) * folds))
-    final_epochs = int(np.sum(replay["n_iter"]))
+def method_result(seconds, rates, chosen, curves, folds, final_epochs, model, problem):
+    """What every method reports: its choice, CV curves per rate, epochs, and
+    the chosen model's scores and features."""
+    scores, n_iter, features = curves
+    fold_epochs = int(round(np.sum(n_iter) * folds))
     return {
         "seconds": seconds,
-        "fit_time": float(search.fit_time_),
-        "rates": search.alphas_.tolist(),
-        "chosen_rate": float(search.alpha_),
-        "cv_scores": results["mean_test_score"].tolist(),
-        "cv_score": float(results["mean_test_score"][chosen]),
-        "mean_n_iter": results["mean_n_iter"].tolist(),
-        "mean_features_kept": results["mean_n_features_selected"].tolist(),
+        "rates": [float(r) for r in rates],
+        "chosen_rate": float(rates[chosen]),
+        "cv_scores": scores.tolist(),
+        "cv_score": float(scores[chosen]),
+        "mean_n_iter": n_iter.tolist(),
+        "mean_features_kept": features.tolist(),
         "fold_epochs": fold_epochs,
         "final_epochs": final_epochs,
         "epochs": fold_epochs + final_epochs,
-        "time_split": {
-            "setup_seconds": seconds - float(search.fit_time_),
-            "fold_paths_step_seconds": fold_seconds,
-            "fold_path_step_seconds_each": fold_seconds / folds,
-            "full_path_alone_seconds": replay["seconds"],
-            "workers_busy": (fold_seconds + replay["seconds"]) / (N_JOBS * search.fit_time_),
-            "replay_matches_fit": int(np.sum(replay["n_iter"][: chosen + 1])) == search.n_iter_,
-        },
-        **describe_model(search, problem),
+        **describe_model(model, problem),
     }
+
+
+def path_result(search, seconds, problem, cfg):
+    """One CV-estimator fit: its choice, CV curve, epochs and time split."""
+    results, folds = search.cv_results_, cfg["folds"]
+    replay = replay_full_path(search, problem)
+    chosen = int(np.flatnonzero(search.alphas_ == search.alpha_)[0])
+    fold_seconds = float(np.sum(results["mean_fit_time"]) * folds)
+    curves = [results[k] for k in ("mean_test_score", "mean_n_iter", "mean_n_features_selected")]
+    final = int(np.sum(replay["n_iter"]))
+    out = method_result(seconds, search.alphas_, chosen, curves, folds, final, search, problem)
+    out["fit_time"] = float(search.fit_time_)
+    out["time_split"] = {
+        "setup_seconds": seconds - float(search.fit_time_),
+        "fold_paths_step_seconds": fold_seconds,
+        "fold_path_step_seconds_each": fold_seconds / folds,
+        "full_path_alone_seconds": replay["seconds"],
+        "workers_busy": (fold_seconds + replay["seconds"]) / (N_JOBS * search.fit_time_),
+        "replay_matches_fit": int(np.sum(replay["n_iter"][: chosen + 1])) == search.n_iter_,
+    }
+    return out
 
 
 def replay_full_path(search, problem):
@@ -258,42 +236,23 @@ def replay_full_path(search, problem):
     base = skreg_estimator(problem, penalty=search.penalty, l1_ratio=search.l1_ratio)
     started = time.perf_counter()
     path = regularization_path(
-        problem.X_train,
-        problem.y_train,
-        estimator=base,
-        path_param=search.path_param,
-        alphas=search.alphas_,
-        path_max_iter=search.path_max_iter,
+        problem.X_train, problem.y_train, estimator=base, path_param=search.path_param,
+        alphas=search.alphas_, path_max_iter=search.path_max_iter,
         warm_start=search.path_warm_start,
         group_weights="adaptive" if search.group_weights == "adaptive" else None,
-    )
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "n_iter": path.n_iter}
+    )  # fmt: skip
+    return {"seconds": time.perf_counter() - started, "n_iter": path.n_iter}
 
 
 def grid_result(search, seconds, problem, cfg, rates):
     """One GridSearchCV fit: its choice (as a skreg rate), CV curve, epochs."""
-    results = search.cv_results_
-    folds = cfg["folds"]
-    fold_epochs = int(round(np.sum(results["mean_test_n_iter"]) * folds))
-    return {
-        "seconds": seconds,
-        "rates": [float(r) for r in rates],
-        "chosen_rate": float(rates[search.best_index_]),
-        "cv_scores": results["mean_test_score"].tolist(),
-        "cv_score": float(search.best_score_),
-        "mean_n_iter": results["mean_test_n_iter"].tolist(),
-        "mean_features_kept": results["mean_test_n_features"].tolist(),
-        "fold_epochs": fold_epochs,
-        "final_epochs": int(search.best_estimator_.n_iter_),
-        "epochs": fold_epochs + int(search.best_estimator_.n_iter_),
-        **describe_model(search.best_estimator_, problem),
-    }
+    results, best = search.cv_results_, search.best_estimator_
+    curves = [results[k] for k in ("mean_test_score", "mean_test_n_iter", "mean_test_n_features")]
+    folds, final = cfg["folds"], int(best.n_iter_)
+    return method_result(seconds, rates, search.best_index_, curves, folds, final, best, problem)
 
 
-# --------------------------------------------------------------------------
 # Running the methods
-# --------------------------------------------------------------------------
 
 
 def _load_kernels(pause):
@@ -372,33 +331,20 @@ def run_problem(problem, cfg, args):
     if args.compare_backends:
         out["path_l1_loky"], _ = run_path(problem, cfg, backend="loky", penalty="l1")
     if problem.n_informative is not None:
-        out["path_group_1se"], group = run_path(
-            problem, cfg, path_param="group_alpha", selection_rule="1se"
-        )
-        out["path_group_best"], _ = run_path(
-            problem, cfg, path_param="group_alpha", selection_rule="best"
-        )
-        for rule in ("1se", "best"):
-            name, adaptive = f"path_group_adaptive_{rule}", dict(group_weights="adaptive")
-            out[name], _ = run_path(
-                problem, cfg, path_param="group_alpha", selection_rule=rule, **adaptive
-            )
-        group_rates = group.alphas_
+        searches = []
+        for kind, weights in (("", None), ("adaptive_", "adaptive")):
+            for rule in ("1se", "best"):
+                params = dict(path_param="group_alpha", selection_rule=rule, group_weights=weights)
+                out[f"path_group_{kind}{rule}"], search = run_path(problem, cfg, **params)
+                searches.append(search)
+        group_rates = searches[0].alphas_  # the plain 1se path's grid
         values = input_rates(group_rates, problem)
         grid = run_grid(skreg_estimator(problem), "group_alpha", values, group_rates, problem, cfg)
         out["grid_skreg_group"] = grid
-    for name, result in out.items():
-        print(
-            f"  {name}: {result['seconds']:.2f} s, rate {result['chosen_rate']:.3g}, "
-            f"test {result['test_score']:.4f}",
-            flush=True,
-        )
     return {"sklearn_batch_size": batch, "methods": out}
 
 
-# --------------------------------------------------------------------------
 # Tables and targets
-# --------------------------------------------------------------------------
 
 LABELS = {
     "path_l1": "CV estimator, L1 path",
@@ -490,28 +436,22 @@ def targets(results):
             ("skreg", "grid_skreg_l1", SPEEDUP_OVER_SKREG_GRID),
             ("scikit-learn", "grid_sklearn", SPEEDUP_OVER_SKLEARN_GRID),
         ):
-            ratio = m[key]["seconds"] / path["seconds"]
-            out.append(
-                C.target(f"{name}: GridSearchCV {label} time / CV estimator time", ratio, want)
-            )
+            text = f"{name}: GridSearchCV {label} time / CV estimator time"
+            out.append(C.target(text, m[key]["seconds"] / path["seconds"], want))
         score = path["test_score"] - grid["test_score"]
         text = f"{name}: CV estimator test score - GridSearchCV skreg's"
         out.append(C.target(text, score, -SCORE_TOLERANCE))
         for rule in ("1se", "best", "adaptive_1se", "adaptive_best"):
-            group = m.get(f"path_group_{rule}")
+            group, text = m.get(f"path_group_{rule}"), f"{name}: group path ({rule})"
             if group is None:
                 continue
             score = group["test_score"] - m["grid_skreg_group"]["test_score"]
-            text = f"{name}: group path ({rule})"
             out.append(
                 C.target(f"{text} test score - GridSearchCV group_alpha's", score, -SCORE_TOLERANCE)
             )
-            out.append(
-                C.target(f"{text} informative features kept", group["informative_kept"], 1.0)
-            )
-            out.append(
-                C.target(f"{text} noise features dropped", group["noise_dropped"], NOISE_DROPPED)
-            )
+            kept, dropped = group["informative_kept"], group["noise_dropped"]
+            out.append(C.target(f"{text} informative features kept", kept, 1.0))
+            out.append(C.target(f"{text} noise features dropped", dropped, NOISE_DROPPED))
     return out
 
 
@@ -526,20 +466,15 @@ def problem_heading(problem, cfg, batch):
     )
 
 
-# --------------------------------------------------------------------------
 # Command line
-# --------------------------------------------------------------------------
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small data, 4 rates, 3 folds")
     parser.add_argument("--problems", nargs="+", choices=PROBLEM_NAMES, default=list(PROBLEM_NAMES))
-    parser.add_argument(
-        "--compare-backends",
-        action="store_true",
-        help="also fit the L1 CV estimator with joblib's loky backend",
-    )
+    help = "also fit the L1 CV estimator with joblib's loky backend"
+    parser.add_argument("--compare-backends", action="store_true", help=help)
     return parser.parse_args(argv)
 
 
@@ -551,7 +486,6 @@ def main(argv=None):
     results, sections = {}, []
     for name in args.problems:
         problem = load_problem(name, cfg, args.quick)
-        print(f"{name}:", flush=True)
         result = run_problem(problem, cfg, args)
         results[name] = result
         sections += [
@@ -576,15 +510,9 @@ def main(argv=None):
     markdown = "\n\n".join(
         [header, *sections, "#### Targets", C.targets_table(goals), notes, C.machine_caption(info)]
     )
-    payload = {
-        "benchmark": "bench_path",
-        "quick": args.quick,
-        "machine": info,
-        "settings": {**cfg, **vars(args), "n_jobs": N_JOBS},
-        "loky_startup_seconds": startup,
-        "results": results,
-        "targets": goals,
-    }
+    payload = dict(benchmark="bench_path", quick=args.quick, machine=info)
+    payload["settings"] = {**cfg, **vars(args), "n_jobs": N_JOBS}
+    payload.update(loky_startup_seconds=startup, results=results, targets=goals)
     return C.publish("bench_path", args.quick, payload, markdown)
 
 

@@ -1,30 +1,23 @@
 """predict_proba throughput and peak memory of fit and predict_proba: skreg
 against scikit-learn's MLPClassifier on the same data.
 
-Throughput: both models are fitted briefly (the weights do not change the
-cost), then pyperf times ``predict_proba`` on 200 000 rows (median).
-
-Peak memory: every (estimator, dtype, phase) runs in a fresh subprocess
-that imports everything, loads the data from .npy files, warms up (a tiny fit
-and predict, so Numba's kernels and OpenBLAS's buffers are loaded), resets
-the kernel's peak-RSS mark (``/proc/self/clear_refs``), and reports the peak
-RSS during the measured call minus the RSS just before it.  Where the mark
-cannot be reset it falls back to ``ru_maxrss`` minus a baseline.  The same
-is repeated with ``tracemalloc`` as a cross-check: the script first checks
-that tracemalloc sees arrays allocated inside Numba-compiled code (Numba's
-runtime allocates through ``PyMem_RawMalloc``); it does not see BLAS's own
-buffers, for either estimator.
+Throughput: pyperf times ``predict_proba`` on 200 000 rows of briefly fitted
+models (the weights do not change the cost).  Peak memory: every (estimator,
+dtype, phase) runs in a fresh process that loads the data from .npy files,
+warms up, resets the peak-RSS mark (``/proc/self/clear_refs``; else
+``ru_maxrss`` minus a baseline) and reports the peak RSS of the call minus
+the RSS before it.  ``tracemalloc`` cross-checks: it sees arrays allocated
+inside Numba code (checked first), never BLAS's own buffers.
 
 Usage::
 
-    python benchmarks/bench_predict.py            # full run, a few minutes
-    python benchmarks/bench_predict.py --quick    # smoke test
-    python benchmarks/bench_predict.py --report-only
+    python benchmarks/bench_predict.py [--quick] [--report-only]
 """
 
 import argparse
 import functools
 import gc
+import itertools
 import json
 import pickle
 import resource
@@ -42,32 +35,14 @@ import _common as C
 
 ESTIMATORS = ("skreg", "sklearn")
 DTYPES = ("float64", "float32")
-FULL = dict(
-    n_rows=200_000,
-    n_features=50,
-    hidden=(256,),
-    batch_size=200,
-    throughput_fit_rows=20_000,
-    fit_epochs=2,
-    memory_repeats=3,
-    memory_dtypes=DTYPES,
-)
+FULL = dict(n_rows=200_000, n_features=50, hidden=(256,), batch_size=200)
+FULL.update(throughput_fit_rows=20_000, fit_epochs=2, memory_repeats=3, memory_dtypes=DTYPES)
 # Quick: the memory part runs only float64 and only the RSS method (4 processes).
-QUICK = dict(
-    n_rows=20_000,
-    n_features=20,
-    hidden=(32,),
-    batch_size=200,
-    throughput_fit_rows=2_000,
-    fit_epochs=1,
-    memory_repeats=1,
-    memory_dtypes=("float64",),
-)
+QUICK = dict(FULL, n_rows=20_000, n_features=20, hidden=(32,), throughput_fit_rows=2_000)
+QUICK.update(fit_epochs=1, memory_repeats=1, memory_dtypes=("float64",))
 
 
-# --------------------------------------------------------------------------
 # Memory probes (used inside the child processes)
-# --------------------------------------------------------------------------
 
 
 def _status_kib(key):
@@ -126,9 +101,7 @@ def tracemalloc_sees_numba(n_mib=16):
     return bool(peak >= 0.9 * n_mib), peak
 
 
-# --------------------------------------------------------------------------
 # Child process: one measurement
-# --------------------------------------------------------------------------
 
 
 def child_measure(spec):
@@ -157,18 +130,12 @@ def child_measure(spec):
 
 
 def run_child(spec):
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    command = [sys.executable, __file__, "--child", json.dumps(spec)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-# --------------------------------------------------------------------------
 # Parent: data, models, throughput, memory table
-# --------------------------------------------------------------------------
 
 
 @functools.cache
@@ -212,20 +179,18 @@ def throughput(benches, n_rows):
 def memory(workdir, cfg, methods):
     """Median peak MiB per (method, phase, dtype, estimator), from fresh processes."""
     out = {}
-    for method in methods:
-        for phase in ("fit", "predict_proba"):
-            for dtype in cfg["memory_dtypes"]:
-                for name in ESTIMATORS:
-                    spec = dict(workdir=str(workdir), estimator=name, dtype=dtype, method=method)
-                    spec.update(phase="fit" if phase == "fit" else "predict")
-                    spec.update(hidden=list(cfg["hidden"]), batch_size=cfg["batch_size"])
-                    spec.update(fit_epochs=cfg["fit_epochs"])
-                    runs = [run_child(spec) for _ in range(cfg["memory_repeats"])]
-                    mib = [r["peak_mib"] for r in runs]
-                    hashes = sorted({r["skreg_source_sha256"] for r in runs})
-                    entry = {"peak_mib": statistics.median(mib), "all_mib": mib}
-                    entry.update(how=runs[0]["how"], skreg_source_sha256=hashes)
-                    out[f"{method}/{phase}/{dtype}/{name}"] = entry
+    phases, dtypes = ("fit", "predict_proba"), cfg["memory_dtypes"]
+    for method, phase, dtype, name in itertools.product(methods, phases, dtypes, ESTIMATORS):
+        spec = dict(workdir=str(workdir), estimator=name, dtype=dtype, method=method)
+        spec.update(phase="fit" if phase == "fit" else "predict")
+        spec.update(hidden=list(cfg["hidden"]), batch_size=cfg["batch_size"])
+        spec.update(fit_epochs=cfg["fit_epochs"])
+        runs = [run_child(spec) for _ in range(cfg["memory_repeats"])]
+        mib = [r["peak_mib"] for r in runs]
+        hashes = sorted({r["skreg_source_sha256"] for r in runs})
+        entry = {"peak_mib": statistics.median(mib), "all_mib": mib}
+        entry.update(how=runs[0]["how"], skreg_source_sha256=hashes)
+        out[f"{method}/{phase}/{dtype}/{name}"] = entry
     return out
 
 
@@ -243,13 +208,11 @@ def throughput_table(tp, n_rows):
 
 def memory_table(mem, methods, dtypes):
     rows = []
-    for method in methods:
-        for phase in ("fit", "predict_proba"):
-            for dtype in dtypes:
-                ours = mem[f"{method}/{phase}/{dtype}/skreg"]["peak_mib"]
-                sk = mem[f"{method}/{phase}/{dtype}/sklearn"]["peak_mib"]
-                ratio = C.fmt(ours / sk if sk > 0 else None)
-                rows.append([method, phase, dtype, f"{ours:.1f}", f"{sk:.1f}", ratio])
+    for method, phase, dtype in itertools.product(methods, ("fit", "predict_proba"), dtypes):
+        ours = mem[f"{method}/{phase}/{dtype}/skreg"]["peak_mib"]
+        sk = mem[f"{method}/{phase}/{dtype}/sklearn"]["peak_mib"]
+        ratio = C.fmt(ours / sk if sk > 0 else None)
+        rows.append([method, phase, dtype, f"{ours:.1f}", f"{sk:.1f}", ratio])
     headers = ["method", "phase", "dtype", "skreg peak MiB", "sklearn peak MiB", "skreg / sklearn"]
     return C.markdown_table(headers, rows)
 
@@ -266,11 +229,6 @@ def targets(tp, mem, memory_dtypes):
             name = f"peak memory of {phase} {dtype} (RSS): skreg MiB / sklearn MiB"
             out.append({**C.target(name, f"{ours:.1f} / {sk:.1f}", "<= 1"), "met": ours <= sk})
     return out
-
-
-# --------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------
 
 
 def render(p):
@@ -297,22 +255,14 @@ def render(p):
 
 
 def add_options(parser):
-    parser.add_argument(
-        "--no-tracemalloc",
-        action="store_true",
-        help="skip the tracemalloc cross-check of the memory numbers",
-    )
+    help = "skip the tracemalloc cross-check of the memory numbers"
+    parser.add_argument("--no-tracemalloc", action="store_true", help=help)
     parser.add_argument("--child", help=argparse.SUPPRESS)
 
 
 def main():
-    runner, args = H.runner(
-        __doc__,
-        "small data, one process, memory in float64 by RSS only",
-        add_options,
-        processes=4,
-        values=3,
-    )
+    quick = "small data, one process, memory in float64 by RSS only"
+    runner, args = H.runner(__doc__, quick, add_options, processes=4, values=3)
     if args.child:
         print(json.dumps(child_measure(json.loads(args.child))))
         return 0
@@ -335,10 +285,9 @@ def main():
     cfg.update(methods=methods, processes=args.processes, values=args.values)
     payload = {
         "settings": cfg,
-        "tracemalloc_sees_numba": {"sees": sees, "traced_mib_for_16_mib": traced},
-        "throughput": throughput(benches, cfg["n_rows"]),
-        "memory": mem,
+        "tracemalloc_sees_numba": dict(sees=sees, traced_mib_for_16_mib=traced),
     }
+    payload.update(throughput=throughput(benches, cfg["n_rows"]), memory=mem)
     return H.publish("bench_predict", args, payload, render(payload), benches.values())
 
 

@@ -1,46 +1,25 @@
-"""Training that gets faster as it gets sparser: the epochs after group lasso
-has removed most input features, with the active set (skreg's default)
-against training every feature, and prediction likewise.
+"""Training that gets faster as it gets sparser: epochs and ``predict_proba``
+with the active set (skreg's default) against every feature or unit.
 
-The problem: ``make_classification`` with 500 features, the first 50
-informative (``n_redundant=0``, one cluster per class, no flipped labels,
-``shuffle=False``), 10 000 training rows,
-standardized; hidden layer (256,), Adam, batch 200, ``group_alpha`` on the
-input layer only, with adaptive group weights (from a fit without penalty,
-as ``group_weights="adaptive"`` computes them along a path).  Selection:
-fits of ``select_epochs`` epochs, bisecting ``group_alpha`` in log scale
-until one keeps 10 to 20 % of the features; that network is the start.  The kept set needs
-that long to settle, and still grows slowly as the network fits the training
-data closer (features whose gradient reaches the threshold come back).
+Input features: ``make_classification`` with 500 features, the first 50
+informative, 10 000 standardized rows; hidden (256,), Adam, batch 200,
+adaptive ``group_alpha`` on the input layer, bisected in log scale until a
+fit of ``select_epochs`` epochs keeps 10-20 % of the features.  Hidden units
+(``HIDDEN_CASES``, 100 features): a network trained ``select_epochs`` epochs
+whose penalty has zeroed the outgoing weights of most hidden units.
 
-Timing: from deep copies of it, ``epochs`` more epochs (``warm_start=True``,
-a stopping rule that never fires) with skipping and without
-(``skreg._active_set.MIN_REMOVED_SHARE`` set above 1, which turns the active
-set off), timed by pyperf (median seconds per epoch); the start networks
-are selected once, in the parent process, and handed to pyperf's workers as
-pickles.  Both continuations are compared weight by weight: the active set
-changes them only by rounding while no feature comes back; a feature near
-its threshold can come back in one run and not in the other (reported).
-``predict_proba`` on 20 000 rows is timed likewise.
-
-Two more problems remove hidden units instead, on 100 features (20
-informative), each from a network trained ``select_epochs`` epochs from
-scratch, by when the penalty has zeroed the outgoing weights of most hidden
-units (``HIDDEN_CASES``): two hidden layers of 256 with L1 (``alpha=1e-4``)
-on every weight matrix and ``group_alpha=1e-3`` on the hidden layers'
-outgoing rows; and one hidden layer of 512 with group lasso alone on its
-outgoing rows (``group_alpha=3e-3``, the default L2 elsewhere), where the
-pruned units' incoming weights are not zero.  The continuations are timed
-and compared as above.
+From each start network (selected once in the parent, handed to pyperf's
+workers as a pickle), ``epochs`` more epochs with the active set and without
+(``skreg._active_set.MIN_REMOVED_SHARE`` above 1 turns it off); the two
+continuations' weights and objectives are compared.
 
 Usage::
 
-    python benchmarks/bench_sparse.py            # full run
-    python benchmarks/bench_sparse.py --quick    # smoke test
-    python benchmarks/bench_sparse.py --report-only
+    python benchmarks/bench_sparse.py [--quick] [--report-only]
 """
 
 import argparse
+import contextlib
 import copy
 import pickle
 import shutil
@@ -53,37 +32,13 @@ import numpy as np
 
 import _common as C
 
-FULL = dict(
-    n_train=10_000,
-    n_predict=20_000,
-    n_features=500,
-    n_informative=50,
-    hidden=(256,),
-    select_epochs=100,
-    epochs=10,
-    dtypes=("float64", "float32"),
-)
-QUICK = dict(
-    n_train=2_000,
-    n_predict=2_000,
-    n_features=200,
-    n_informative=20,
-    hidden=(64,),
-    select_epochs=10,
-    epochs=3,
-    dtypes=("float64",),
-)
-HIDDEN_FULL = dict(
-    n_train=10_000,
-    n_predict=20_000,
-    n_features=100,
-    n_informative=20,
-    select_epochs=30,
-    epochs=10,
-    dtypes=("float64", "float32"),
-)
-HIDDEN_QUICK = dict(HIDDEN_FULL, n_train=2_000, n_predict=2_000, epochs=3)
-HIDDEN_QUICK["dtypes"] = ("float64",)
+FULL = dict(n_train=10_000, n_predict=20_000, n_features=500, n_informative=50)
+FULL.update(hidden=(256,), select_epochs=100, epochs=10, dtypes=("float64", "float32"))
+QUICK = dict(n_train=2_000, n_predict=2_000, n_features=200, n_informative=20)
+QUICK.update(hidden=(64,), select_epochs=10, epochs=3, dtypes=("float64",))
+HIDDEN_FULL = dict(FULL, n_features=100, n_informative=20, select_epochs=30)
+del HIDDEN_FULL["hidden"]
+HIDDEN_QUICK = dict(HIDDEN_FULL, n_train=2_000, n_predict=2_000, epochs=3, dtypes=("float64",))
 # name: (hidden layers (full run, quick run), estimator parameters)
 HIDDEN_CASES = {
     "L1 and group lasso": (
@@ -101,15 +56,9 @@ def problem(cfg, dtype):
     from sklearn.preprocessing import StandardScaler
 
     X, y = make_classification(
-        n_samples=cfg["n_train"] + cfg["n_predict"],
-        n_features=cfg["n_features"],
-        n_informative=cfg["n_informative"],
-        n_redundant=0,
-        n_clusters_per_class=1,
-        flip_y=0.0,
-        shuffle=False,
-        random_state=C.SEED,
-    )
+        cfg["n_train"] + cfg["n_predict"], cfg["n_features"], n_informative=cfg["n_informative"],
+        n_redundant=0, n_clusters_per_class=1, flip_y=0.0, shuffle=False, random_state=C.SEED,
+    )  # fmt: skip
     # shuffle=False keeps the informative features first, and the rows
     # sorted by class: shuffle the rows
     rows = np.random.default_rng(C.SEED).permutation(len(y))
@@ -119,19 +68,19 @@ def problem(cfg, dtype):
     return X[:n], y[:n], np.ascontiguousarray(X[n:])
 
 
-def network(cfg, group_alpha, epochs, group_weights=None):
+def network(hidden, epochs, **params):
     from skreg import RegularizedMLPClassifier
 
     return RegularizedMLPClassifier(
-        hidden_layer_sizes=cfg["hidden"],
-        group_alpha=[group_alpha] + [0.0] * len(cfg["hidden"]),
-        group_weights=group_weights,
-        batch_size=200,
-        max_iter=epochs,
-        tol=0.0,
-        n_iter_no_change=C.NEVER_STOP,
-        random_state=C.SEED,
-    )
+        hidden, batch_size=200, max_iter=epochs, tol=0.0, n_iter_no_change=C.NEVER_STOP,
+        random_state=C.SEED, **params,
+    )  # fmt: skip
+
+
+def group_network(cfg, group_alpha, epochs, group_weights=None):
+    """The input layer's group lasso at ``group_alpha``."""
+    group_alpha = [group_alpha] + [0.0] * len(cfg["hidden"])
+    return network(cfg["hidden"], epochs, group_alpha=group_alpha, group_weights=group_weights)
 
 
 def select(cfg, X, y):
@@ -139,12 +88,12 @@ def select(cfg, X, y):
     bisection in log scale; ``(network, group_alpha, [(rate, kept), ...])``."""
     from skreg._path import adaptive_group_weights
 
-    weights = adaptive_group_weights(network(cfg, 0.0, 30).fit(X, y))
+    weights = adaptive_group_weights(group_network(cfg, 0.0, 30).fit(X, y))
     tried = []
     dense_side, sparse_side = None, None  # rates that kept too many, too few
     rate = 1e-3
     for _ in range(12):
-        est = network(cfg, rate, cfg["select_epochs"], weights).fit(X, y)
+        est = group_network(cfg, rate, cfg["select_epochs"], weights).fit(X, y)
         share = est.n_features_selected_ / X.shape[1]
         tried.append((rate, int(est.n_features_selected_)))
         if KEPT_SHARE[0] <= share <= KEPT_SHARE[1]:
@@ -162,25 +111,17 @@ def select(cfg, X, y):
     raise RuntimeError(f"no rate kept 10-20 % of the features: {tried}")
 
 
-class Skipping:
-    """Turns the active set on or off (its share threshold above 1: off)."""
+@contextlib.contextmanager
+def skipping(on):
+    """The active set on or off (its share threshold above 1: off)."""
+    import skreg._active_set as A
 
-    def __init__(self, on):
-        self.on = on
-
-    def __enter__(self):
-        import skreg._active_set as A
-
-        self.saved = A.MIN_REMOVED_SHARE
-        if not self.on:
-            A.MIN_REMOVED_SHARE = 2.0
-        return self
-
-    def __exit__(self, *exc):
-        import skreg._active_set as A
-
-        A.MIN_REMOVED_SHARE = self.saved
-        return False
+    saved = A.MIN_REMOVED_SHARE
+    A.MIN_REMOVED_SHARE = saved if on else 2.0
+    try:
+        yield
+    finally:
+        A.MIN_REMOVED_SHARE = saved
 
 
 def continue_training(start, X, y, epochs):
@@ -191,7 +132,7 @@ def continuations(start, X, y, epochs):
     """The continuation with skipping and the one without, by mode."""
     models = {}
     for mode in ("skipping", "every feature"):
-        with Skipping(mode == "skipping"):
+        with skipping(mode == "skipping"):
             models[mode] = continue_training(start, X, y, epochs)
     return models
 
@@ -206,7 +147,7 @@ def bench_modes(runner, start_file, label, n_epochs):
             start, X, y, X_new, cfg = pickle.loads(Path(start_file).read_bytes())
 
             def call():
-                with Skipping(mode == "skipping"):
+                with skipping(mode == "skipping"):
                     return continue_training(start, X, y, cfg["epochs"])
 
             return call, X_new
@@ -216,7 +157,7 @@ def bench_modes(runner, start_file, label, n_epochs):
             est = call()
 
             def run():  # prediction too leaves out what the active set removed
-                with Skipping(mode == "skipping"):
+                with skipping(mode == "skipping"):
                     return est.predict_proba(X_new)
 
             return run
@@ -248,14 +189,10 @@ def start_features(cfg, dtype):
     """The network selected by group lasso, its data, and its row's entries."""
     X, y, X_new = problem(cfg, dtype)
     start, rate, tried = select(cfg, X, y)
-    informative = slice(0, cfg["n_informative"])
-    info = {
-        "dtype": dtype,
-        "group_alpha": rate,
-        "rates_tried": tried,
-        "features_kept_at_start": int(start.n_features_selected_),
-        "informative_kept_at_start": int(np.sum(start.feature_importances_[informative] > 0)),
-    }
+    informative = int(np.sum(start.feature_importances_[: cfg["n_informative"]] > 0))
+    info = dict(dtype=dtype, group_alpha=rate, rates_tried=tried)
+    info.update(features_kept_at_start=int(start.n_features_selected_))
+    info.update(informative_kept_at_start=informative)
     return info, (start, X, y, X_new)
 
 
@@ -266,28 +203,13 @@ def hidden_units_in_use(est):
 
 def start_hidden(cfg, case, quick, dtype):
     """The network whose penalty removed hidden units, its data, and its row."""
-    from skreg import RegularizedMLPClassifier
-
     widths, params = HIDDEN_CASES[case]
     hidden = widths[1] if quick else widths[0]
     X, y, X_new = problem(cfg, dtype)
-    start = RegularizedMLPClassifier(
-        hidden_layer_sizes=hidden,
-        batch_size=200,
-        max_iter=cfg["select_epochs"],
-        tol=0.0,
-        n_iter_no_change=C.NEVER_STOP,
-        random_state=C.SEED,
-        **params,
-    ).fit(X, y)
-    info = {
-        "case": case,
-        "hidden": hidden,
-        "parameters": params,
-        "dtype": dtype,
-        "units_in_use_at_start": hidden_units_in_use(start),
-        "training_accuracy": float(start.score(X, y)),
-    }
+    start = network(hidden, cfg["select_epochs"], **params).fit(X, y)
+    info = dict(case=case, hidden=hidden, parameters=params, dtype=dtype)
+    info.update(units_in_use_at_start=hidden_units_in_use(start))
+    info.update(training_accuracy=float(start.score(X, y)))
     return info, (start, X, y, X_new)
 
 
@@ -324,13 +246,10 @@ def speed_cells(r):
 
 
 def speed_headers(cfg, skipped="every feature"):
+    pair = f"(skipping / {skipped})"
     out = [f"ms per epoch, {skipped}", "ms per epoch, skipping", "speed-up"]
     out += [f"predict ms ({cfg['n_predict']} rows), {skipped}", "predict ms, skipping"]
-    return out + [
-        "predict speed-up",
-        "largest weight difference",
-        f"objective after (skipping / {skipped})",
-    ]
+    return out + ["predict speed-up", "largest weight difference", f"objective after {pair}"]
 
 
 def table(results, cfg):
@@ -362,26 +281,21 @@ def hidden_table(results, cfg):
 
 
 def render(p):
-    cfg, hidden_cfg, results, hidden = (
-        p["settings"],
-        p["hidden_settings"],
-        p["results"],
-        p["hidden_results"],
-    )
+    cfg, hidden_cfg = p["settings"], p["hidden_settings"]
     how = cfg.get("repeats") or f"pyperf values, {cfg['processes']} processes"
     return "\n\n".join(
         [
             f"### Sparse training: epochs after group-lasso selection ({cfg['n_features']} "
             f"features, {cfg['n_informative']} informative; {cfg['n_train']} rows; hidden "
             f"{tuple(cfg['hidden'])}; median of {how})",
-            table(results, cfg),
+            table(p["results"], cfg),
             f"Each run: {cfg['epochs']} more Adam epochs from the same selected network "
             f"(selected by {cfg['select_epochs']} epochs at a group_alpha found by "
             "bisection, keeping 10-20 % of the features). 'every feature' turns the "
             "active set off. The largest weight difference compares the two continuations.",
             "### Sparse training: epochs after the penalty removed hidden units "
             f"({hidden_cfg['n_features']} features; {hidden_cfg['n_train']} rows; median of {how})",
-            hidden_table(hidden, hidden_cfg),
+            hidden_table(p["hidden_results"], hidden_cfg),
             f"Each run: {hidden_cfg['epochs']} more Adam epochs from a network trained "
             f"{hidden_cfg['select_epochs']} epochs; L1 and group lasso: alpha=1e-4 (L1) on "
             "every weight matrix and group_alpha=1e-3 on the hidden layers' outgoing rows; "
@@ -419,13 +333,9 @@ def main():
     shutil.rmtree(args.start_dir)
     for c in (cfg, hidden_cfg):
         c.update(processes=args.processes, values=args.values)
-    payload = {
-        "settings": cfg,
-        "results": results,
-        "hidden_settings": hidden_cfg,
-        "hidden_cases": {name: list(case) for name, case in HIDDEN_CASES.items()},
-        "hidden_results": hidden,
-    }
+    payload = dict(settings=cfg, results=results, hidden_settings=hidden_cfg)
+    payload["hidden_cases"] = {name: list(case) for name, case in HIDDEN_CASES.items()}
+    payload["hidden_results"] = hidden
     return H.publish("bench_sparse", args, payload, render(payload), benches)
 
 

@@ -1,29 +1,18 @@
 """Start-up cost of skreg in a fresh process: ``import skreg`` plus the first
-small fit and predict_proba, with a warm Numba cache, and the one-off
-compile time with a cold cache: of a default float64 fit and predict, of the
-same in float32, and of every other kernel a fit can use (sgd, lbfgs and
-sparse input, in both dtypes).  Targets: at most 8 s of compile for the
-default fit and predict, 20 s for every kernel, 1 s for import plus a first
-small fit with a warm cache.  The epochs with L1, group lasso and dropout
-compile another variant of the epoch kernel, and the active set has kernels
-of its own; a last phase times them (both dtypes), reported apart from the
-20 s target, which lists dtypes, solvers and sparse input.
+small fit and predict_proba with a warm Numba cache, and the one-off compile
+time with a cold cache: of a default float64 fit and predict, of float32, of
+every other kernel a fit can use (sgd, lbfgs, sparse input), and apart, of the
+regularizers' kernels (L1, group lasso, dropout, the active set).
 
-Each run is a fresh ``python`` process importing a frozen copy of skreg
-(so that edits to skreg/ during the run cannot invalidate the cache between
-the cold and the warm runs).  Cold runs get ``NUMBA_CACHE_DIR``
-set to a new empty directory, so every kernel is compiled; warm runs reuse
-the directory the first cold run filled.  Each phase's values become a pyperf
-benchmark (one run per process, so ``python -m pyperf stats`` and
-``compare_to`` read them); the compile time of a phase is its cold median
-minus its warm median.  The import time is split into
-scikit-learn (with numpy and scipy), numba, and skreg's own modules.
+Each run is a fresh ``python`` importing a frozen copy of skreg (edits to
+skreg/ during the run cannot invalidate the cache).  Cold runs get a new
+empty ``NUMBA_CACHE_DIR``; warm runs reuse the first cold run's.  Each
+phase's values become a pyperf benchmark, one run per process; a phase's
+compile time is its cold median minus its warm median.
 
 Usage::
 
-    python benchmarks/bench_startup.py            # 3 cold and 5 warm processes
-    python benchmarks/bench_startup.py --quick    # 1 cold (float64 only) and 1 warm
-    python benchmarks/bench_startup.py --report-only
+    python benchmarks/bench_startup.py [--quick] [--report-only]
 """
 
 import argparse
@@ -52,7 +41,7 @@ SMALL = dict(n_samples=500, n_features=20, hidden=(16,), epochs=5)
 # After the default fits: every other solver and input format, in both
 # dtypes, so that the process has compiled every kernel a fit can use.
 OTHER_FITS = [
-    (dtype, solver, sparse)
+    (dtype, solver, sparse, {})
     for dtype in ("float64", "float32")
     for solver in ("adam", "sgd", "lbfgs")
     for sparse in (False, True)
@@ -72,88 +61,63 @@ ALL_LIMIT = 20.0  # s of compile for every kernel
 WARM_LIMIT = 1.0  # s for import skreg + a first small fit, warm cache
 
 
-# --------------------------------------------------------------------------
 # Child process
-# --------------------------------------------------------------------------
 
 
 def child(dtypes):
     """Time the phases in this (fresh) process; return {phase: seconds}."""
     times = {}
     for name, statement in IMPORT_PHASES:
-        start = time.perf_counter()
-        exec(statement, {})
-        times[name] = time.perf_counter() - start
+        times[name] = H.timed(exec, statement, {})
     times["import total"] = sum(times[name] for name, _ in IMPORT_PHASES)
     import numpy as np
-
-    from skreg import RegularizedMLPClassifier
 
     C.silence_convergence_warnings()
     rng = np.random.default_rng(0)
     X = rng.standard_normal((SMALL["n_samples"], SMALL["n_features"]))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
     for dtype in dtypes:
-        Xd = X.astype(dtype)
-        est = RegularizedMLPClassifier(
-            SMALL["hidden"], max_iter=SMALL["epochs"], random_state=0, tol=0.0
-        )
-        times[f"first fit {dtype}"] = H.timed(est.fit, Xd, y)
-        times[f"first predict_proba {dtype}"] = H.timed(est.predict_proba, Xd)
+        est = small_fit()
+        times[f"first fit {dtype}"] = H.timed(est.fit, X.astype(dtype), y)
+        times[f"first predict_proba {dtype}"] = H.timed(est.predict_proba, X.astype(dtype))
     if len(dtypes) == 2:
-        times[OTHER_PHASE] = H.timed(other_fits, X, y)
-        times[REGULARIZER_PHASE] = H.timed(regularizer_fits, X, y)
+        times[OTHER_PHASE] = H.timed(fit_all, X, y, OTHER_FITS)
+        fits = [(dtype, "adam", False, p) for dtype in dtypes for p in REGULARIZER_FITS]
+        times[REGULARIZER_PHASE] = H.timed(fit_all, X, y, fits)
     return times
 
 
-def other_fits(X, y):
-    """One small fit and predict per entry of OTHER_FITS."""
+def small_fit(**params):
+    from skreg import RegularizedMLPClassifier
+
+    settings = {"max_iter": SMALL["epochs"], "random_state": 0, "tol": 0.0, **params}
+    return RegularizedMLPClassifier(SMALL["hidden"], **settings)
+
+
+def fit_all(X, y, fits):
+    """One small fit and predict per (dtype, solver, sparse input, parameters)."""
     import numpy as np
     import scipy.sparse as sp
 
-    from skreg import RegularizedMLPClassifier
-
-    for dtype, solver, sparse in OTHER_FITS:
+    for dtype, solver, sparse, params in fits:
         Xd = X.astype(dtype)
         if sparse:
             Xd = sp.csr_matrix(np.where(np.abs(Xd) > 1, Xd, 0))
-        est = RegularizedMLPClassifier(
-            SMALL["hidden"], solver=solver, max_iter=SMALL["epochs"], random_state=0, tol=0.0
-        )
-        est.fit(Xd, y).predict_proba(Xd)
+        small_fit(solver=solver, **params).fit(Xd, y).predict_proba(Xd)
 
 
-def regularizer_fits(X, y):
-    """One small fit and predict per dtype and entry of REGULARIZER_FITS."""
-    from skreg import RegularizedMLPClassifier
-
-    for dtype in ("float64", "float32"):
-        for params in REGULARIZER_FITS:
-            settings = {"max_iter": SMALL["epochs"], "random_state": 0, "tol": 0.0, **params}
-            est = RegularizedMLPClassifier(SMALL["hidden"], **settings)
-            est.fit(X.astype(dtype), y).predict_proba(X.astype(dtype))
-
-
-# --------------------------------------------------------------------------
 # Parent
-# --------------------------------------------------------------------------
 
 
 def run_process(base_env, cache_dir, dtypes):
     """One fresh interpreter; its phase times plus its whole wall time."""
+    os.makedirs(cache_dir, exist_ok=True)
     env = dict(base_env, NUMBA_CACHE_DIR=str(cache_dir))
     start = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", ",".join(dtypes)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    command = [sys.executable, __file__, "--child", ",".join(dtypes)]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - start
-    times = json.loads(out.stdout.strip().splitlines()[-1])
-    times["process wall time"] = wall
-    return times
+    return {**json.loads(out.stdout.strip().splitlines()[-1]), "process wall time": wall}
 
 
 def frozen_skreg(directory):
@@ -171,16 +135,9 @@ def frozen_skreg(directory):
 def measure(args, dtypes, root):
     """Cold runs (fresh cache each), then warm runs on the first one's cache."""
     env = frozen_skreg(root)
-    cold = []
-    for i in range(args.cold_repeats):
-        cache = os.path.join(root, f"cold{i}")
-        os.makedirs(cache)
-        cold.append(run_process(env, cache, dtypes))
-        print(f"cold run {i + 1}: {cold[-1]['process wall time']:.2f} s", flush=True)
-    warm = []
-    for i in range(args.warm_repeats):
-        warm.append(run_process(env, os.path.join(root, "cold0"), dtypes))
-        print(f"warm run {i + 1}: {warm[-1]['process wall time']:.2f} s", flush=True)
+    caches = [os.path.join(root, f"cold{i}") for i in range(args.cold_repeats)]
+    cold = [run_process(env, cache, dtypes) for cache in caches]
+    warm = [run_process(env, caches[0], dtypes) for _ in range(args.warm_repeats)]
     return cold, warm, C.skreg_source_hash(os.path.join(root, "skreg"))
 
 
@@ -201,17 +158,10 @@ def phase_table(cold_m, warm_m):
     for phase in warm_m:
         compiles = is_compile_phase(phase) or phase == REGULARIZER_PHASE
         compile_s = cold_m[phase] - warm_m[phase] if compiles else None
-        rows.append(
-            [
-                phase,
-                f"{warm_m[phase]:.3f}",
-                f"{cold_m[phase]:.3f}",
-                "-" if compile_s is None else f"{compile_s:.2f}",
-            ]
-        )
-    return C.markdown_table(
-        ["phase", "warm cache s", "cold cache s", "compile s (cold - warm)"], rows
-    )
+        compile_s = "-" if compile_s is None else f"{compile_s:.2f}"
+        rows.append([phase, f"{warm_m[phase]:.3f}", f"{cold_m[phase]:.3f}", compile_s])
+    headers = ["phase", "warm cache s", "cold cache s", "compile s (cold - warm)"]
+    return C.markdown_table(headers, rows)
 
 
 def is_compile_phase(phase):
@@ -230,25 +180,15 @@ def targets(cold_m, warm_m):
         return {**C.target(name, value, needs), "met": limit is None or value <= limit}
 
     everything = compile_time([p for p in warm_m if is_compile_phase(p)])
-    out = [
-        target(
-            "warm cache: import skreg + first small fit (float64)",
-            warm_m["import total"] + warm_m["first fit float64"],
-            WARM_LIMIT,
-        ),
-        target(
-            "cold cache: compile of a default fit and predict (float64, adam)",
-            compile_time(["first fit float64", "first predict_proba float64"]),
-            DEFAULT_LIMIT,
-        ),
-        target(
-            "cold cache: compile of every kernel (both dtypes, every solver, sparse)"
-            if OTHER_PHASE in warm_m
-            else "cold cache: compile of the phases run (not every kernel: --quick)",
-            everything,
-            ALL_LIMIT,
-        ),
-    ]
+    warm = warm_m["import total"] + warm_m["first fit float64"]
+    out = [target("warm cache: import skreg + first small fit (float64)", warm, WARM_LIMIT)]
+    default = compile_time(["first fit float64", "first predict_proba float64"])
+    name = "cold cache: compile of a default fit and predict (float64, adam)"
+    out.append(target(name, default, DEFAULT_LIMIT))
+    name = "cold cache: compile of every kernel (both dtypes, every solver, sparse)"
+    if OTHER_PHASE not in warm_m:
+        name = "cold cache: compile of the phases run (not every kernel: --quick)"
+    out.append(target(name, everything, ALL_LIMIT))
     if REGULARIZER_PHASE in warm_m:
         name = (
             "cold cache: the above and the regularizers' kernels (L1, group, dropout, active set)"
@@ -296,19 +236,10 @@ def main():
     medians = {
         s: {ph: b.median() for (st, ph), b in benches.items() if st == s} for s in ("cold", "warm")
     }
-    payload = {
-        "settings": {
-            "cold_repeats": args.cold_repeats,
-            "warm_repeats": args.warm_repeats,
-            "small_fit": SMALL,
-            "dtypes": dtypes,
-        },
-        "measured_skreg_source_sha256": measured_hash,
-        "cold_runs": cold,
-        "warm_runs": warm,
-        "cold_median": medians["cold"],
-        "warm_median": medians["warm"],
-    }
+    settings = dict(cold_repeats=args.cold_repeats, warm_repeats=args.warm_repeats)
+    payload = {"settings": {**settings, "small_fit": SMALL, "dtypes": dtypes}}
+    payload.update(measured_skreg_source_sha256=measured_hash, cold_runs=cold, warm_runs=warm)
+    payload.update(cold_median=medians["cold"], warm_median=medians["warm"])
     return H.publish("bench_startup", args, payload, render(payload), benches.values())
 
 

@@ -1,37 +1,26 @@
-"""Where a second BLAS thread pays: time per epoch of skreg with one and with
+"""Where a second BLAS thread pays: skreg's time per epoch with one and with
 two BLAS threads, over the size of a batch's largest matrix product.
 
-skreg gives a fit more than one BLAS thread only when the largest product of
-a batch has at least ``skreg._threads.MIN_MACS_FOR_THREADS`` multiply-adds
-(and the machine is idle, and no other skreg fit runs).  This script measures
-where that line should be.  "1 thread" runs the fit inside
-``threadpool_limits(1)``; "2 threads" sets the threshold to 0, so that the
-policy takes both cores on the idle machine.
-
-Time per epoch is timed by pyperf as in bench_fit.py (long fit minus short
-fit, median of the values).
+skreg gives a fit a second BLAS thread only when that product has at least
+``skreg._threads.MIN_MACS_FOR_THREADS`` multiply-adds; this script measures
+where that line should be.  "1 thread" fits inside ``threadpool_limits(1)``,
+"2 threads" with the threshold set to 0.  Timed by pyperf as bench_fit.py.
 
 Usage::
 
-    python benchmarks/bench_threads.py            # full run
-    python benchmarks/bench_threads.py --quick    # smoke test
-    python benchmarks/bench_threads.py --report-only
+    python benchmarks/bench_threads.py [--quick] [--report-only]
 """
 
+import contextlib
 import sys
 
 import _harness as H
-from bench_fit import RUNNER_DEFAULTS, data
+from bench_fit import RUNNER_DEFAULTS
 
 import _common as C
 
-FULL = dict(
-    n_samples=5000,
-    n_features=100,
-    hidden=[(64,), (256,), (512,), (1024,), (2048,)],
-    batches=[32, 200],
-    dtypes=("float64", "float32"),
-)
+FULL = dict(n_samples=5000, n_features=100, batches=[32, 200], dtypes=("float64", "float32"))
+FULL["hidden"] = [(64,), (256,), (512,), (1024,), (2048,)]
 QUICK = dict(
     n_samples=500, n_features=20, hidden=[(16,), (64,)], batches=[200], dtypes=("float64",)
 )
@@ -46,25 +35,20 @@ def largest_product(n_features, hidden, batch):
 
 def fitter(X, y, hidden, batch, threads):
     """``fit(epochs) -> seconds`` on one or two BLAS threads."""
-    import time
-
     from threadpoolctl import threadpool_limits
 
     import skreg._threads as T
 
     def fit(epochs):
         est = C.make_estimator("skreg", hidden, batch, epochs)
-        saved, start = T.MIN_MACS_FOR_THREADS, time.perf_counter()
+        saved = T.MIN_MACS_FOR_THREADS
+        T.MIN_MACS_FOR_THREADS = saved if threads == 1 else 0
+        one = threadpool_limits(limits=1, user_api="blas") if threads == 1 else None
         try:
-            if threads == 1:
-                with threadpool_limits(limits=1, user_api="blas"):
-                    est.fit(X, y)
-            else:
-                T.MIN_MACS_FOR_THREADS = 0
-                est.fit(X, y)
+            with one or contextlib.nullcontext():
+                return H.timed(est.fit, X, y)
         finally:
             T.MIN_MACS_FOR_THREADS = saved
-        return time.perf_counter() - start
 
     fit(1)  # compile, warm the caches
     return fit
@@ -72,7 +56,7 @@ def fitter(X, y, hidden, batch, threads):
 
 def bench(runner, cfg, dtype, hidden, batch, threads):
     def time_func(loops):
-        X, y = data(cfg["n_samples"], cfg["n_features"], dtype)
+        X, y = C.classification_data(cfg["n_samples"], cfg["n_features"], dtype)
         return H.epoch_time_func(fitter(X, y, hidden, batch, threads))(loops)
 
     name = f"{dtype} hidden {hidden} batch {batch}: {threads} thread(s)"
@@ -90,26 +74,14 @@ def threshold(results):
 
 
 def table(results):
+    headers = ["dtype", "hidden", "batch", "largest product (M multiply-adds)"]
+    headers += ["1 thread ms/epoch", "2 threads ms/epoch", "2 threads / 1 thread"]
     rows = [
-        [
-            r["dtype"],
-            str(tuple(r["hidden"])),
-            r["batch_size"],
-            f"{r['largest_product_macs'] / 1e6:.3g}",
-            C.fmt(1e3 * r["seconds_per_epoch"]["1"]),
-            C.fmt(1e3 * r["seconds_per_epoch"]["2"]),
-            C.fmt(r["two_over_one"]),
-        ]
+        [r["dtype"], str(tuple(r["hidden"])), r["batch_size"]]
+        + [f"{r['largest_product_macs'] / 1e6:.3g}"]
+        + [C.fmt(1e3 * r["seconds_per_epoch"][t]) for t in "12"]
+        + [C.fmt(r["two_over_one"])]
         for r in sorted(results, key=lambda r: (r["dtype"], r["largest_product_macs"]))
-    ]
-    headers = [
-        "dtype",
-        "hidden",
-        "batch",
-        "largest product (M multiply-adds)",
-        "1 thread ms/epoch",
-        "2 threads ms/epoch",
-        "2 threads / 1 thread",
     ]
     return C.markdown_table(headers, rows)
 
@@ -147,16 +119,10 @@ def main():
                 if H.is_worker(runner):
                     continue
                 seconds = {str(t): b.median() for t, b in pair.items()}
-                results.append(
-                    {
-                        "dtype": dtype,
-                        "hidden": list(hidden),
-                        "batch_size": batch,
-                        "largest_product_macs": largest_product(cfg["n_features"], hidden, batch),
-                        "seconds_per_epoch": seconds,
-                        "two_over_one": seconds["2"] / seconds["1"],
-                    }
-                )
+                macs = largest_product(cfg["n_features"], hidden, batch)
+                row = dict(dtype=dtype, hidden=list(hidden), batch_size=batch)
+                row.update(largest_product_macs=macs, seconds_per_epoch=seconds)
+                results.append({**row, "two_over_one": seconds["2"] / seconds["1"]})
     if H.is_worker(runner):
         return 0
     settings = {"processes": args.processes, "values": args.values, **cfg}

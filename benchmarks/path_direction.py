@@ -15,9 +15,8 @@ Both warm directions use the same mechanism (``warm_start=True`` and
 ``max_iter=WARM_EPOCHS`` for every step after the first), so that only the
 direction differs.
 
-Usage::
-
-    python benchmarks/path_direction.py
+Usage: ``python benchmarks/path_direction.py`` (prints the tables of
+``results/path_direction.md``).
 """
 
 import warnings
@@ -43,11 +42,6 @@ def problems():
     yield "digits; alpha (L1)", X, y, "alpha", {"penalty": "l1"}
 
 
-def fit_at(est, param, rate, epochs, warm, X, y):
-    est.set_params(**{param: rate, "max_iter": epochs, "warm_start": warm})
-    return est.fit(X, y)
-
-
 def run(direction, rates, make, param, X, y, X_test, y_test):
     """``{rate: (features kept, test score)}`` along ``direction``."""
     order = rates[::-1] if direction == "down" else rates
@@ -56,7 +50,8 @@ def run(direction, rates, make, param, X, y, X_test, y_test):
         warm = direction != "cold" and index > 0
         if not warm:
             est = make()
-        fit_at(est, param, rate, WARM_EPOCHS if warm else FULL_EPOCHS, warm, X, y)
+        epochs = WARM_EPOCHS if warm else FULL_EPOCHS
+        est.set_params(**{param: rate, "max_iter": epochs, "warm_start": warm}).fit(X, y)
         rows[rate] = (est.n_features_selected_, est.score(X_test, y_test))
     return rows
 
@@ -77,15 +72,9 @@ def main():
         print("| rate | features up | down | cold | test score up | down | cold |")
         print("|---|---|---|---|---|---|---|")
         for rate in rates:
-            kept = [results[d][rate][0] for d in directions]
-            score = [results[d][rate][1] for d in directions]
-            print(
-                f"| {rate:.3g} | "
-                + " | ".join(str(k) for k in kept)
-                + " | "
-                + " | ".join(f"{s:.3f}" for s in score)
-                + " |"
-            )
+            kept = [str(results[d][rate][0]) for d in directions]
+            score = [f"{results[d][rate][1]:.3f}" for d in directions]
+            print(f"| {rate:.3g} | {' | '.join(kept + score)} |")
 
 
 if __name__ == "__main__":

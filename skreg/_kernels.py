@@ -439,7 +439,7 @@ def add_bias_activate(Z, D, b, code, slope):
     # branches inside ``activate`` fold away and the loops vectorize.  With
     # one copy for all eight activations they were not unswitched: float32
     # epochs took 1.5x as long with relu and 1.13x with logistic
-    # (benchmarks/epoch_speed.py).  The copies cost about 1.7 s of compile;
+    # (bench_fit.py --only skreg, pyperf compare_to).  The copies cost about 1.7 s of compile;
     # passing ``code`` as a constant instead compiled a specialization per
     # value and cost 3.2 s.  The later activations share one copy.
     if code == ACT_RELU:  # the same call in each branch: see above
