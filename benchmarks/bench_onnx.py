@@ -70,7 +70,6 @@ def cached_session(quick, model):
 
 
 def bench_latency(runner, quick, model, engine, rows):
-
     def make_call():
         models, X_test, _ = train(quick)
         X = inputs(X_test, (QUICK if quick else FULL)["batch_rows"])[rows]

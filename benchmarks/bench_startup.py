@@ -148,7 +148,6 @@ def is_compile_phase(phase):
 
 
 def targets(cold_m, warm_m):
-
     def compile_time(phases):
         return sum(cold_m[p] - warm_m[p] for p in phases)
 
