@@ -1,10 +1,5 @@
-"""What the benchmark scripts share: problems and estimator settings, the
-machine's description, markdown tables and targets, and the results files.
-
-The scripts import this module from their own folder, so run them as
-``python benchmarks/bench_fit.py`` (any working directory works).  Timing
-itself is pyperf's (``_harness.py``).
-"""
+"""What the benchmark scripts share: data and estimator settings, the
+machine's description, markdown tables and targets, the results files."""
 
 import hashlib
 import importlib
@@ -42,9 +37,8 @@ def classification_data(n_samples, n_features, dtype, seed=SEED):
 
 
 def make_estimator(name, hidden, batch_size, epochs):
-    """skreg's or scikit-learn's classifier with the settings every estimator
-    shares: Adam, a constant rate, shuffling, and a stopping rule that never
-    fires, so that a fit runs exactly ``epochs`` epochs."""
+    """skreg's or scikit-learn's classifier: Adam, a constant rate, and a
+    stopping rule that never fires (a fit runs exactly ``epochs`` epochs)."""
     if name == "skreg":
         from skreg import RegularizedMLPClassifier as cls
     else:
@@ -61,10 +55,6 @@ def silence_convergence_warnings():
     from sklearn.exceptions import ConvergenceWarning
 
     warnings.simplefilter("ignore", ConvergenceWarning)
-
-
-def torch_available():
-    return importlib.util.find_spec("torch") is not None
 
 
 def _run(*command):
@@ -87,10 +77,8 @@ def skreg_source_hash(package_dir=None):
 
 
 def machine_info():
-    """CPU, load average, package versions, BLAS libraries (threadpoolctl's
-    view; scipy.linalg first, since Numba's ``np.dot`` calls scipy's OpenBLAS,
-    not numpy's), BLAS variables and the skreg code that runs."""
-    import scipy.linalg  # noqa: F401
+    """CPU, load, versions, BLAS libraries and variables, the skreg code that runs."""
+    import scipy.linalg  # noqa: F401  (loads the OpenBLAS that Numba's np.dot calls)
     from threadpoolctl import threadpool_info
 
     cpu = dict(line.partition(":")[::2] for line in _run("lscpu").splitlines())
@@ -118,8 +106,7 @@ def machine_info():
 
 
 def machine_caption(info, load_at_end=None):
-    """Describe the machine; also records the load average at the end in
-    ``info`` (now, unless ``load_at_end`` gives a stored one)."""
+    """Describe the machine; records the load average at the end (now, or ``load_at_end``)."""
     info["load_average_at_end"] = load_at_end or list(os.getloadavg())
     load = [", ".join(f"{x:.2f}" for x in info[f"load_average_at_{w}"]) for w in ("start", "end")]
     blas = []
@@ -142,9 +129,6 @@ def machine_caption(info, load_at_end=None):
     )
 
 
-# Output
-
-
 def markdown_table(headers, rows):
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
@@ -152,18 +136,14 @@ def markdown_table(headers, rows):
 
 
 def results_path(name, quick, suffix):
-    """``results/<name><suffix>``; quick (smoke-test) runs go to
-    ``results/quick/``, which git ignores."""
+    """``results/<name><suffix>``; quick runs go to ``results/quick/`` (git ignores it)."""
     folder = RESULTS_DIR / "quick" if quick else RESULTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    if quick and not (folder / ".gitignore").exists():
-        (folder / ".gitignore").write_text("# smoke-test output of --quick runs\n*\n")
     return folder / f"{name}{suffix}"
 
 
 def publish(name, quick, payload, markdown, also_wrote=()):
-    """Write ``results/[quick/]<name>.json`` and ``.md``, print the table and
-    where they went; the exit status of a script's ``main``."""
+    """Write ``results/[quick/]<name>.json`` and ``.md``, print the table; exit status 0."""
     json_path = results_path(name, quick, ".json")
     json_path.write_text(json.dumps(payload, indent=2, default=_json_default) + "\n")
     md_path = results_path(name, quick, ".md")
@@ -179,7 +159,6 @@ def _json_default(value):
 
 
 def fmt(value, digits=3):
-    """Number for a table cell; '-' for None."""
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -188,8 +167,7 @@ def fmt(value, digits=3):
 
 
 def target(name, value, threshold, at_most=False):
-    """A target met when ``value`` reaches ``threshold`` (or, ``at_most``,
-    stays at or below it); ``threshold`` may be a string (information)."""
+    """Met when ``value`` reaches ``threshold`` (``at_most``: stays at or below it)."""
     met = True if isinstance(threshold, str) else None
     if value is not None and not isinstance(threshold, str):
         met = bool(value <= threshold if at_most else value >= threshold)
@@ -197,7 +175,6 @@ def target(name, value, threshold, at_most=False):
 
 
 def targets_table(items):
-    """The targets as a markdown table (the same for every script)."""
     rows = []
     for t in items:
         needs = t["threshold"]
@@ -207,8 +184,3 @@ def targets_table(items):
         status = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
         rows.append([t["target"], needs, value, status])
     return markdown_table(["target", "needs", "measured", "status"], rows)
-
-
-def target_cell(value, threshold):
-    """'met' / 'MISSED' (``value`` at least ``threshold``) with the number."""
-    return f"{'met' if value >= threshold else 'MISSED'} ({value:.3g})"

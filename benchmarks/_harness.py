@@ -1,9 +1,9 @@
-"""Running a benchmark script through pyperf: its command line, the worker
-processes, the statistics of a pyperf benchmark, and the results files.
+"""Running a benchmark script through pyperf: its command line, time
+functions, statistics and results files.
 
-pyperf re-runs the script in worker processes, each running one benchmark for
-the parent, which alone builds the tables: a script creates its data inside
-the timed function and stops after its benchmark calls when ``is_worker``.
+pyperf re-runs the script in workers, each running one benchmark; the parent
+alone builds the tables.  A script makes its data inside the timed function
+and stops after its benchmark calls when ``is_worker``.
 """
 
 import json
@@ -16,10 +16,8 @@ import _common as C
 
 
 def runner(doc, quick_help, add_options=None, **defaults):
-    """A pyperf ``Runner`` with the script's options (forwarded to the workers)
-    plus ``--quick`` and ``--report-only``, and its parsed arguments.
-    ``defaults`` go to ``pyperf.Runner``: fits of a second or more need fewer
-    processes than pyperf's 20."""
+    """A pyperf ``Runner`` with ``--quick``, ``--report-only`` and the script's
+    options (forwarded to the workers), and its parsed arguments."""
     ours = []
 
     def forward(cmd, args):
@@ -32,13 +30,14 @@ def runner(doc, quick_help, add_options=None, **defaults):
                 cmd.extend(str(v) for v in (value if isinstance(value, list) else [value]))
 
     r = pyperf.Runner(add_cmdline_args=forward, **defaults)
-    r.argparser.description = doc.split("\n")[0]
-    parser = _Recorder(r.argparser, ours)
+    parser = r.argparser
+    parser.description, known = doc.split("\n")[0], len(parser._actions)
     parser.add_argument("--quick", action="store_true", help=quick_help)
     help = "rebuild the table from results/<name>.json"
     parser.add_argument("--report-only", action="store_true", help=help)
     if add_options:
         add_options(parser)
+    ours += parser._actions[known:]
     args = r.parse_args()
     if args.quick and not args.worker:
         # one worker, one value; the loops are still calibrated, as in a full run
@@ -49,24 +48,13 @@ def runner(doc, quick_help, add_options=None, **defaults):
     return r, args
 
 
-class _Recorder:
-    """Adds options to a parser and remembers them, to forward them."""
-
-    def __init__(self, parser, actions):
-        self.parser, self.actions = parser, actions
-
-    def add_argument(self, *names, **kwargs):
-        self.actions.append(self.parser.add_argument(*names, **kwargs))
-
-
 def is_worker(r):
     return bool(r.args.worker)
 
 
 def epoch_time_func(fit):
-    """A pyperf time function for seconds per epoch: ``fit(epochs)`` returns
-    the seconds of one fit; pyperf's loops are the extra epochs of a long fit
-    over a one-epoch fit, so validation, allocation and compilation cancel."""
+    """Seconds per epoch: pyperf's loops are the extra epochs of a fit over a
+    one-epoch fit (``fit(epochs)`` returns seconds), so the fixed costs cancel."""
 
     def time_func(loops):
         short = fit(1)
@@ -77,9 +65,8 @@ def epoch_time_func(fit):
 
 
 def calls_time_func(make_call, warm=True):
-    """A pyperf time function for ``call()``, with ``call = make_call()`` built
-    in the worker; ``warm``: one untimed call first (first allocations, and
-    it wakes the BLAS or onnxruntime threads)."""
+    """Seconds of ``call = make_call()`` (built in the worker); ``warm``: one
+    untimed call first (first allocations, it wakes the BLAS threads)."""
 
     def time_func(loops):
         call = make_call()
@@ -94,15 +81,13 @@ def calls_time_func(make_call, warm=True):
 
 
 def timed(func, *args):
-    """Seconds of one call."""
     start = time.perf_counter()
     func(*args)
     return time.perf_counter() - start
 
 
 def stats(bench):
-    """Median, mean, stdev and count of a pyperf benchmark's values (seconds
-    per loop)."""
+    """Median, mean, stdev and count of a benchmark's values (seconds per loop)."""
     values = bench.get_values()
     return {
         "median": bench.median(),
@@ -114,9 +99,7 @@ def stats(bench):
 
 
 def publish(name, args, payload, markdown, benches=(), also_wrote=()):
-    """Write ``results/[quick/]<name>.json``, ``.md`` and the pyperf suite
-    ``<name>.pyperf.json`` (for ``python -m pyperf compare_to``/``stats``),
-    print the table; the exit status of ``main``."""
+    """Write ``results/[quick/]<name>.json``, ``.md`` and ``.pyperf.json``, print the table."""
     benches = [b for b in benches if b is not None]
     payload = {"benchmark": name, "quick": args.quick, "machine": args.machine, **payload}
     markdown += "\n\n" + C.machine_caption(payload["machine"])

@@ -1,9 +1,6 @@
-"""A plain PyTorch CPU training loop with the layers and settings of the MLPs.
-
-Same layers (Linear + ReLU, one logit for the two classes), Adam with the
-same learning rate, L2 through Adam's ``weight_decay`` (added to the
-gradient, as scikit-learn's alpha is), the same batch size, a fresh
-permutation per epoch, and 2 threads.
+"""A plain PyTorch CPU training loop with the layers and settings of the MLPs:
+Linear + ReLU, one logit, Adam, L2 as Adam's ``weight_decay`` (added to the
+gradient, as scikit-learn's alpha is), a fresh permutation per epoch, 2 threads.
 """
 
 import numpy as np
@@ -12,8 +9,7 @@ from _common import ALPHA, LEARNING_RATE, SEED
 
 
 def to_tensors(X, y):
-    """Features in X's dtype, two-class labels as the loss wants them; also
-    sets torch's threads."""
+    """Features in X's dtype, labels as the loss wants them; sets torch's threads."""
     import torch
 
     torch.set_num_threads(2)

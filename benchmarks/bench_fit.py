@@ -1,22 +1,18 @@
 """Training time per epoch: skreg against scikit-learn's MLPClassifier and a
 plain PyTorch CPU loop (when torch is installed), timed by pyperf.
 
-Time per epoch is ``(t_long - t_short) / extra epochs`` for two fits of a
-fresh estimator (``_harness.epoch_time_func``).  Also measured per shape: the
-GFLOP/s of ``np.dot`` on one batch's products (the BLAS floor).
-``--contention`` times skreg and scikit-learn again while a child process
-keeps one core busy; ``--scaling`` times instead a sweep over n_samples and
-the hidden width (``results/bench_scaling.*``, with a PNG plot).  ``--only
-skreg -o FILE`` times skreg alone, to compare two copies of it or Numba
-settings with ``python -m pyperf compare_to``.
+Per shape also the BLAS floor: ``np.dot`` on one batch's products.
+``--contention``: again with one core busy; ``--scaling``: a sweep over
+n_samples and the hidden width (``results/bench_scaling.*``); ``--small``:
+skreg on tables of a few hundred rows, where the Python around each epoch
+weighs.  ``--only skreg -o FILE`` for ``python -m pyperf compare_to``.
 
-Usage::
-
-    python benchmarks/bench_fit.py [--contention | --scaling] [--quick] [--report-only]
+Usage: python benchmarks/bench_fit.py [--contention | --scaling | --small] [--quick] [--report-only]
 """
 
 import contextlib
 import functools
+import importlib.util
 import subprocess
 import sys
 import time
@@ -54,12 +50,13 @@ QUICK_SCALING = dict(
     SCALING, n_samples=[500, 1_000, 2_000], hidden=[16, 32, 64], base_samples=2_000,
     n_features=20, base_hidden=32,
 )  # fmt: skip
+# --small: (n_samples, n_features, penalty), hidden (100,), batch 200, alpha 1e-3
+SMALL_SHAPES = [(200, 20, "l2"), (300, 100, "l2"), (150, 750, "l2"), (150, 750, "l1")]
 
 
 @functools.cache
-def fitter(name, shape, dtype, activation="relu"):
-    """``fit(epochs) -> seconds`` for one estimator on one shape, after one
-    untimed fit (compilation or cache load, imports, BLAS threads)."""
+def fitter(name, shape, dtype, activation="relu", penalty=None):
+    """``fit(epochs) -> seconds`` after one untimed fit (compilation, imports)."""
     n_samples, n_features, hidden, batch_size = shape
     X, y = C.classification_data(n_samples, n_features, dtype)
     if name == "torch":
@@ -74,7 +71,10 @@ def fitter(name, shape, dtype, activation="relu"):
 
         def fit(epochs):
             est = C.make_estimator(name, hidden, batch_size, epochs)
-            seconds = H.timed(est.set_params(activation=activation).fit, X, y)
+            est.set_params(activation=activation)
+            if penalty:
+                est.set_params(penalty=penalty, alpha=1e-3)
+            seconds = H.timed(est.fit, X, y)
             if est.n_iter_ != epochs:
                 raise RuntimeError(f"{name} ran {est.n_iter_} epochs, not {epochs}")
             return seconds
@@ -83,17 +83,13 @@ def fitter(name, shape, dtype, activation="relu"):
     return fit
 
 
-def bench_epochs(runner, label, name, shape, dtype, activation="relu"):
-    """A pyperf benchmark of one estimator's seconds per epoch; the fitter is
-    built only in the worker that runs it."""
+def bench_epochs(runner, label, name, shape, dtype, activation="relu", penalty=None):
+    """A pyperf benchmark of seconds per epoch (the fitter built in the worker)."""
 
     def time_func(loops):
-        return H.epoch_time_func(fitter(name, shape, dtype, activation))(loops)
+        return H.epoch_time_func(fitter(name, shape, dtype, activation, penalty))(loops)
 
     return runner.bench_time_func(f"{label} {name}", time_func)
-
-
-# The BLAS floor: np.dot on one batch's matrix products
 
 
 def layer_units(shape):
@@ -101,8 +97,8 @@ def layer_units(shape):
 
 
 def batch_products(units, batch_size, dtype, seed=0):
-    """A function running the products of one batch's forward and backward
-    pass (those skreg runs: no delta for the input layer), and their FLOPs."""
+    """The products of one batch's forward and backward pass (no delta for
+    the input layer), as a function, and their FLOPs."""
     rng = np.random.default_rng(seed)
     n = len(units) - 1
     X = rng.standard_normal((batch_size, units[0])).astype(dtype)
@@ -126,7 +122,6 @@ def batch_products(units, batch_size, dtype, seed=0):
 
 
 def bench_floor(runner, label, shape, dtype):
-    """pyperf benchmark of one epoch's worth of batches through np.dot."""
     n_batches = -(-shape[0] // shape[3])
 
     def epoch():
@@ -141,16 +136,12 @@ def bench_floor(runner, label, shape, dtype):
     )
 
 
-# One configuration, the tables and the targets
-
-
 def shape_dict(shape):
     keys = ("n_samples", "n_features", "hidden", "batch_size")
     return dict(zip(keys, [shape[0], shape[1], list(shape[2]), shape[3]]))
 
 
 def result(shape, dtype, benches, floor):
-    """A row of the results: per-estimator medians, and the BLAS floor."""
     timings = {n: {"seconds_per_epoch": b.median(), **H.stats(b)} for n, b in benches.items()}
     row = {"shape": shape_dict(shape), "dtype": dtype, "timings": timings}
     if floor is None:
@@ -210,7 +201,6 @@ def is_big(r):
 
 
 def targets(results):
-    """The speed targets, each with its number (None when not measured)."""
     out = []
     for r in results:
         label = shape_label(r["shape"])
@@ -234,7 +224,6 @@ def targets(results):
 
 
 def contention_table(pairs):
-    """Quiet against one-core-busy per-epoch times, per configuration."""
     headers = ["shape (n x features, hidden, batch)", "dtype"]
     for name in ("skreg", "sklearn"):
         headers += [f"{name} quiet ms", f"{name} busy ms", f"{name} busy / quiet"]
@@ -249,7 +238,6 @@ def contention_table(pairs):
 
 
 def contention_targets(pairs, limit=1.5):
-    """skreg's per-epoch time with one core busy, at most ``limit`` times the quiet one."""
     out = []
     for q, b in pairs:
         name = f"{shape_label(q['shape'])} {q['dtype']}: skreg busy / quiet time"
@@ -258,7 +246,7 @@ def contention_targets(pairs, limit=1.5):
 
 
 def how_timed(settings):
-    """How the medians were taken (old results: repeats of our own loop)."""
+    # old results: repeats of our own loop
     if "processes" in settings:
         return f"median of pyperf values, {settings['processes']} processes x {settings['values']}"
     return f"median of {settings['repeats']} to {settings['max_repeats']} repeats"
@@ -275,10 +263,9 @@ def render(payload):
 
 
 @contextlib.contextmanager
-def busy_core(seconds=3600):
-    """A child process spinning a Python busy loop on one core (it ends by
-    itself after ``seconds``, should we die)."""
-    loop = f"import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass\n"
+def busy_core():
+    """A child process spinning on one core (for an hour at most)."""
+    loop = "import time\nend = time.time() + 3600\nwhile time.time() < end:\n    pass\n"
     process = subprocess.Popen([sys.executable, "-c", loop])
     time.sleep(0.5)  # let it start spinning
     try:
@@ -286,9 +273,6 @@ def busy_core(seconds=3600):
     finally:
         process.kill()
         process.wait()
-
-
-# --scaling: time per epoch over n_samples and over the hidden width
 
 
 def scaling_title(s):
@@ -320,7 +304,7 @@ def render_scaling(payload):
 
 
 def plot_scaling(results, names, path, title):
-    """Two log-log panels; returns False when matplotlib is missing."""
+    """Two log-log panels; False when matplotlib is missing."""
     try:
         import matplotlib
 
@@ -339,8 +323,8 @@ def plot_scaling(results, names, path, title):
         ax.set_yscale("log")
         ax.set_xticks([r["x"] for r in points], [str(r["x"]) for r in points])
         ax.minorticks_off()
-        ax.set(xlabel="hidden units (one layer)" if sweep == "hidden" else sweep)
-        ax.set(ylabel="ms per epoch")
+        xlabel = "hidden units (one layer)" if sweep == "hidden" else sweep
+        ax.set(xlabel=xlabel, ylabel="ms per epoch")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
     fig.suptitle(title, fontsize=10)
@@ -374,12 +358,26 @@ def scaling(runner, args, names):
     return H.publish("bench_scaling", args, payload, markdown, benches, [png] if plotted else [])
 
 
+def small(runner, args):
+    """skreg's ms per epoch on SMALL_SHAPES (float64), to compare copies of it."""
+    benches = [
+        bench_epochs(runner, f"{n}x{d} {pen}", "skreg", (n, d, (100,), 200), "float64", penalty=pen)
+        for n, d, pen in SMALL_SHAPES[: 2 if args.quick else None]
+    ]
+    if H.is_worker(runner):
+        return 0
+    rows = [[b.get_name(), C.fmt(1e3 * b.median())] for b in benches]
+    markdown = "### skreg on small tables\n\n" + C.markdown_table(["shape", "ms/epoch"], rows)
+    payload = {"results": {b.get_name(): H.stats(b) for b in benches}}
+    return H.publish("bench_small", args, payload, markdown, benches)
+
+
 def add_options(parser):
-    parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch loop")
     parser.add_argument("--only", nargs="+", help="estimators to time (skreg sklearn torch)")
     parser.add_argument("--activation", default="relu", help="hidden activation (default relu)")
     parser.add_argument("--contention", action="store_true", help="again with one core busy")
     parser.add_argument("--scaling", action="store_true", help="the n_samples and width sweep")
+    parser.add_argument("--small", action="store_true", help="skreg on a few hundred rows")
 
 
 def main():
@@ -389,8 +387,10 @@ def main():
             return H.report("bench_scaling", render_scaling)
         return H.report("bench_fit", render)
     C.silence_convergence_warnings()
+    if args.small:
+        return small(runner, args)
     names = args.only or ["skreg", "sklearn", "torch"]
-    if args.no_torch or args.activation != "relu" or not C.torch_available():
+    if args.activation != "relu" or not importlib.util.find_spec("torch"):
         names = [n for n in names if n != "torch"]
     if args.scaling:
         return scaling(runner, args, names)
@@ -398,20 +398,16 @@ def main():
     for shape in QUICK_SHAPES if args.quick else SHAPES:
         for dtype in DTYPES:
             label = f"{shape_label(shape_dict(shape))} {dtype}"
-            quiet = {
-                n: bench_epochs(runner, label, n, shape, dtype, args.activation) for n in names
-            }
+            each = functools.partial(bench_epochs, runner, shape=shape, dtype=dtype)
+            quiet = {n: each(label, n, activation=args.activation) for n in names}
             floor = bench_floor(runner, label, shape, dtype) if "skreg" in names else None
             benches += [*quiet.values(), floor]
             if args.contention:
                 # the torch loop is left out: it does not adapt its threads,
                 # and with a core busy its epochs take seconds
                 with busy_core() if not H.is_worker(runner) else contextlib.nullcontext():
-                    loaded = {
-                        n: bench_epochs(runner, f"{label} busy", n, shape, dtype, args.activation)
-                        for n in names
-                        if n != "torch"
-                    }
+                    kept = [n for n in names if n != "torch"]
+                    loaded = {n: each(f"{label} busy", n, activation=args.activation) for n in kept}
                 benches += loaded.values()
             if not H.is_worker(runner):
                 results.append(result(shape, dtype, quiet, floor))

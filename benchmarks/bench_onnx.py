@@ -1,18 +1,8 @@
 """Prediction latency of a skreg classifier exported to ONNX: onnxruntime
-against skreg's own predict_proba, for a dense network and the same network
-pruned.
+against skreg's own predict_proba, for a network trained with L1 and group
+lasso ("dense") and the same network after ``prune()``.  Needs the onnx extra.
 
-One network is trained with ``penalty="l1"`` and a ``group_alpha`` large
-enough for ``prune()`` to remove most hidden units; "dense" is it before
-``prune()``, "pruned" after.  Each is exported with ``skreg.onnx.to_onnx``
-(float32, ``zipmap=False``) and run in one onnxruntime session with default
-settings.  pyperf times one call (one row, or a batch of rows); the script
-also checks that onnxruntime's probabilities match skreg's.  Needs the onnx
-extra (``pip install -e ".[onnx]"``).
-
-Usage::
-
-    python benchmarks/bench_onnx.py [--quick] [--report-only]
+Usage: python benchmarks/bench_onnx.py [--quick] [--report-only]
 """
 
 import copy
@@ -35,7 +25,6 @@ DTYPE = np.float32
 
 @functools.cache
 def train(quick):
-    """The trained dense network, its pruned copy, and the held-out rows."""
     from skreg import RegularizedMLPClassifier
 
     cfg = QUICK if quick else FULL
@@ -51,7 +40,6 @@ def train(quick):
 
 
 def session_for(est, X):
-    """An onnxruntime session for the estimator, and its model's size."""
     import onnxruntime
 
     from skreg.onnx import to_onnx
@@ -68,13 +56,7 @@ def describe(est, X_test, y_test):
     return {**out, "test_accuracy": float(est.score(X_test, y_test))}
 
 
-def max_probability_difference(session, est, X):
-    _, proba = session.run(None, {"X": X})
-    return float(np.max(np.abs(proba - est.predict_proba(X))))
-
-
 def inputs(X_test, batch_rows):
-    """One row, and a batch of rows drawn from the held-out ones."""
     rng = np.random.RandomState(C.SEED)
     batch = np.ascontiguousarray(X_test[rng.randint(0, len(X_test), batch_rows)])
     return {"1": np.ascontiguousarray(X_test[:1]), str(batch_rows): batch}
@@ -82,15 +64,12 @@ def inputs(X_test, batch_rows):
 
 @functools.cache
 def cached_session(quick, model):
-    """One onnxruntime session per model and worker process (pyperf calls the
-    time function once per value)."""
+    """One session per model and worker (pyperf calls the time function once per value)."""
     models, X_test, _ = train(quick)
     return session_for(models[model], X_test)[0]
 
 
 def bench_latency(runner, quick, model, engine, rows):
-    """pyperf benchmark of one call of ``engine`` on ``rows`` rows."""
-
     def make_call():
         models, X_test, _ = train(quick)
         X = inputs(X_test, (QUICK if quick else FULL)["batch_rows"])[rows]
@@ -116,11 +95,6 @@ def latency_table(models_info, timings, batch_rows):
     headers += ["onnxruntime us (1 row)", "skreg us (1 row)", "skreg / onnxruntime"]
     headers += [f"onnxruntime ms ({batch_rows} rows)", f"skreg ms ({batch_rows} rows)"]
     return C.markdown_table(headers + ["skreg / onnxruntime"], rows)
-
-
-def onnx_versions():
-    names = ("onnx", "onnxruntime", "skl2onnx")
-    return {name: importlib.import_module(name).__version__ for name in names}
 
 
 def render(p):
@@ -162,11 +136,13 @@ def main():
     timings = {}
     for name, est in models.items():
         session, size = session_for(est, X_test)
-        diff = max_probability_difference(session, est, batch)
+        _, proba = session.run(None, {"X": batch})
+        diff = float(np.max(np.abs(proba - est.predict_proba(batch))))
         timings[name] = {"onnx_bytes": size, "max_probability_difference": diff}
     for (model, key), bench in benches.items():
         timings[model][key] = {"seconds": bench.median(), **H.stats(bench)}
-    args.machine["versions"].update(onnx_versions())
+    names = ("onnx", "onnxruntime", "skl2onnx")
+    args.machine["versions"].update({n: importlib.import_module(n).__version__ for n in names})
     cfg.update(processes=args.processes, values=args.values)
     models_info = {name: describe(est, X_test, y_test) for name, est in models.items()}
     payload = {"settings": cfg, "models": models_info, "timings": timings}

@@ -1,23 +1,14 @@
 """Choosing the regularization rate: the CV estimators' warm-started paths
 against grid searches.
 
-On each problem, the same rates and folds, ``n_jobs=2``: the CV estimator
-(``penalty="l1"``) on its automatic grid ``alphas_``; ``GridSearchCV`` over
-skreg's estimator with ``alpha`` in those rates; ``GridSearchCV`` over
-scikit-learn's MLP (L2 only) with ``alpha * B``, B its batch size, since
-scikit-learn divides its penalty by it.  On the synthetic problems, whose
-informative features are known, also the ``group_alpha`` path (input layer)
-with each rule, with and without adaptive weights, and its grid.
+Same rates and folds, ``n_jobs=2``: the L1 CV estimator on its grid
+``alphas_``; ``GridSearchCV`` over skreg with ``alpha`` in those rates, and
+over scikit-learn's MLP (L2) with ``alpha * B`` (B its batch size: it divides
+its penalty by it).  With known informative features, also the input layer's
+``group_alpha`` path (each rule, with and without adaptive weights) and its
+grid.  Each fit timed once, wall clock, after the loky workers started.
 
-Each fit is timed once, wall clock (a grid search takes a minute, and the
-fitted model is judged as well as timed).  The grids' loky workers are
-started, kernels loaded, before any timing; the CV estimator runs its paths
-in threads.  Its full-data path is replayed alone afterwards, to see where
-its time goes.
-
-Usage::
-
-    python benchmarks/bench_path.py [--quick] [--problems digits ...] [--compare-backends]
+Usage: python benchmarks/bench_path.py [--quick] [--problems digits ...]
 """
 
 import argparse
@@ -40,9 +31,6 @@ SPEEDUP_OVER_SKLEARN_GRID = 10.0
 NOISE_DROPPED = 0.8
 
 
-# Problems
-
-
 @dataclass
 class Problem:
     name: str
@@ -58,7 +46,6 @@ class Problem:
 
 
 def raw_data(name, quick):
-    """(X, y, n_informative, is_classifier, description) of one problem."""
     from sklearn.datasets import load_digits, make_classification, make_friedman1
 
     if name == "digits":
@@ -72,11 +59,8 @@ def raw_data(name, quick):
             n_samples, n_features, n_informative=n_informative, n_redundant=0, n_repeated=0,
             shuffle=False, random_state=C.SEED,
         )  # fmt: skip
-        description = (
-            f"make_classification, {n_informative} informative features of {n_features} "
-            "(the first ones), 2 classes"
-        )
-        return X, y, n_informative, True, description
+        first = f"make_classification, {n_informative} informative features of {n_features}"
+        return X, y, n_informative, True, first + " (the first ones), 2 classes"
     if name == "friedman1":
         n_samples, n_features = (400, 20) if quick else (2000, 50)
         X, y = make_friedman1(
@@ -88,8 +72,7 @@ def raw_data(name, quick):
 
 
 def load_problem(name, cfg, quick):
-    """A fixed 75/25 split (stratified for classifiers), standardized with
-    the training part's mean and scale."""
+    """A fixed 75/25 split (stratified for classifiers), standardized on its train part."""
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
@@ -104,9 +87,6 @@ def load_problem(name, cfg, quick):
     data = (X_train, X_test, y_train, y_test)
     metric = "accuracy" if is_classifier else "r2"
     return Problem(name, description, is_classifier, *data, n_informative, settings, metric)
-
-
-# Estimators
 
 
 def skreg_estimator(problem, **params):
@@ -131,13 +111,11 @@ def sklearn_estimator(problem):
 
 
 def n_iter_of(estimator, X, y):
-    """A 'score' that records the epochs a grid search's fit ran."""
     return estimator.n_iter_
 
 
 def features_kept(estimator, X=None, y=None):
-    """Input features with a non-zero outgoing weight (also a 'score' for
-    the grid searches: scikit-learn's MLP has no ``n_features_selected_``)."""
+    """Input features in use (scikit-learn's MLP has no ``n_features_selected_``)."""
     return int(np.any(estimator.coefs_[0] != 0, axis=1).sum())
 
 
@@ -145,30 +123,11 @@ def grid_search(estimator, param_name, values, problem, cfg):
     from sklearn.model_selection import GridSearchCV
 
     scoring = {"score": problem.metric, "n_iter": n_iter_of, "n_features": features_kept}
-    grid = {param_name: list(values)}
-    return GridSearchCV(
-        estimator, grid, cv=cfg["folds"], n_jobs=N_JOBS, scoring=scoring, refit="score"
-    )
-
-
-def sklearn_batch_size(problem, cfg):
-    """B of scikit-learn's penalty alpha / B: its batch size on the smallest
-    training part a fit sees (a fold's)."""
-    n_fold_train = len(problem.y_train) * (cfg["folds"] - 1) // cfg["folds"]
-    return min(200, n_fold_train)
-
-
-def input_rates(rates, problem):
-    """``group_alpha`` values acting on the input layer alone."""
-    n_hidden = len(problem.settings["hidden_layer_sizes"])
-    return [[float(r)] + [0.0] * n_hidden for r in rates]
-
-
-# What a selected model looks like
+    grid, folds = {param_name: list(values)}, cfg["folds"]
+    return GridSearchCV(estimator, grid, cv=folds, n_jobs=N_JOBS, scoring=scoring, refit="score")
 
 
 def describe_model(model, problem):
-    """Test score, sparsity and the features the model keeps."""
     coefs = model.coefs_
     active = np.any(coefs[0] != 0, axis=1)
     importance = np.linalg.norm(coefs[0], axis=1)
@@ -188,8 +147,6 @@ def describe_model(model, problem):
 
 
 def method_result(seconds, rates, chosen, curves, folds, final_epochs, model, problem):
-    """What every method reports: its choice, CV curves per rate, epochs, and
-    the chosen model's scores and features."""
     scores, n_iter, features = curves
     fold_epochs = int(round(np.sum(n_iter) * folds))
     return {
@@ -208,7 +165,6 @@ def method_result(seconds, rates, chosen, curves, folds, final_epochs, model, pr
 
 
 def path_result(search, seconds, problem, cfg):
-    """One CV-estimator fit: its choice, CV curve, epochs and time split."""
     results, folds = search.cv_results_, cfg["folds"]
     replay = replay_full_path(search, problem)
     chosen = int(np.flatnonzero(search.alphas_ == search.alpha_)[0])
@@ -229,8 +185,7 @@ def path_result(search, seconds, problem, cfg):
 
 
 def replay_full_path(search, problem):
-    """The CV estimator's full-data path run again, alone: its epochs and
-    time (the fit does not report them)."""
+    """The CV estimator's full-data path again, alone: its epochs and time."""
     from skreg import regularization_path
 
     base = skreg_estimator(problem, penalty=search.penalty, l1_ratio=search.l1_ratio)
@@ -245,19 +200,14 @@ def replay_full_path(search, problem):
 
 
 def grid_result(search, seconds, problem, cfg, rates):
-    """One GridSearchCV fit: its choice (as a skreg rate), CV curve, epochs."""
     results, best = search.cv_results_, search.best_estimator_
     curves = [results[k] for k in ("mean_test_score", "mean_test_n_iter", "mean_test_n_features")]
     folds, final = cfg["folds"], int(best.n_iter_)
     return method_result(seconds, rates, search.best_index_, curves, folds, final, best, problem)
 
 
-# Running the methods
-
-
 def _load_kernels(pause):
-    """Runs in a worker process: import everything and load (or compile) the
-    kernels the fits use, so that no timed fit pays for it."""
+    """Load (or compile) the kernels the fits use, so that no timed fit pays for it."""
     import warnings
 
     from sklearn.datasets import make_classification
@@ -277,8 +227,7 @@ def _load_kernels(pause):
 
 
 def warm_up():
-    """Load the kernels here and start joblib's loky workers (the grids'
-    backend) with the kernels loaded; returns the workers' start-up seconds."""
+    """Load the kernels here and in started loky workers; the workers' start-up seconds."""
     from joblib import Parallel, delayed
 
     _load_kernels(0.0)
@@ -292,21 +241,14 @@ def warm_up():
     return time.perf_counter() - started - 0.5
 
 
-def timed_fit(estimator, problem, backend=None):
-    """``estimator`` fitted on the training split, and the wall seconds."""
-    from joblib import parallel_config
-
+def timed_fit(estimator, problem):
     started = time.perf_counter()
-    if backend is None:
-        estimator.fit(problem.X_train, problem.y_train)
-    else:
-        with parallel_config(backend=backend):
-            estimator.fit(problem.X_train, problem.y_train)
+    estimator.fit(problem.X_train, problem.y_train)
     return estimator, time.perf_counter() - started
 
 
-def run_path(problem, cfg, backend=None, **params):
-    search, seconds = timed_fit(path_estimator(problem, cfg, **params), problem, backend)
+def run_path(problem, cfg, **params):
+    search, seconds = timed_fit(path_estimator(problem, cfg, **params), problem)
     return path_result(search, seconds, problem, cfg), search
 
 
@@ -315,21 +257,17 @@ def run_grid(estimator, param_name, values, rates, problem, cfg):
     return grid_result(search, seconds, problem, cfg, rates)
 
 
-def run_problem(problem, cfg, args):
-    """Every method on one problem, in order: the L1 path, its two grids,
-    then (informative features known) the group path and its grid."""
+def run_problem(problem, cfg):
+    """The L1 path, its two grids, then (informative features known) the group path and grid."""
     out = {}
     out["path_l1"], path = run_path(problem, cfg, penalty="l1")
     rates = path.alphas_
-    out["grid_skreg_l1"] = run_grid(
-        skreg_estimator(problem, penalty="l1"), "alpha", rates, rates, problem, cfg
-    )
-    batch = sklearn_batch_size(problem, cfg)
-    out["grid_sklearn"] = run_grid(
-        sklearn_estimator(problem), "alpha", rates * batch, rates, problem, cfg
-    )
-    if args.compare_backends:
-        out["path_l1_loky"], _ = run_path(problem, cfg, backend="loky", penalty="l1")
+    l1 = skreg_estimator(problem, penalty="l1")
+    out["grid_skreg_l1"] = run_grid(l1, "alpha", rates, rates, problem, cfg)
+    # B: scikit-learn's batch size on the smallest training part a fit sees (a fold's)
+    batch = min(200, len(problem.y_train) * (cfg["folds"] - 1) // cfg["folds"])
+    grid = run_grid(sklearn_estimator(problem), "alpha", rates * batch, rates, problem, cfg)
+    out["grid_sklearn"] = grid
     if problem.n_informative is not None:
         searches = []
         for kind, weights in (("", None), ("adaptive_", "adaptive")):
@@ -338,17 +276,15 @@ def run_problem(problem, cfg, args):
                 out[f"path_group_{kind}{rule}"], search = run_path(problem, cfg, **params)
                 searches.append(search)
         group_rates = searches[0].alphas_  # the plain 1se path's grid
-        values = input_rates(group_rates, problem)
+        n_hidden = len(problem.settings["hidden_layer_sizes"])
+        values = [[float(r)] + [0.0] * n_hidden for r in group_rates]  # input layer alone
         grid = run_grid(skreg_estimator(problem), "group_alpha", values, group_rates, problem, cfg)
         out["grid_skreg_group"] = grid
     return {"sklearn_batch_size": batch, "methods": out}
 
 
-# Tables and targets
-
 LABELS = {
     "path_l1": "CV estimator, L1 path",
-    "path_l1_loky": "CV estimator, L1 path, loky backend",
     "grid_skreg_l1": "GridSearchCV, skreg L1",
     "grid_sklearn": "GridSearchCV, scikit-learn MLP (L2, alpha x B)",
     "path_group_1se": "CV estimator, group path, 1se",
@@ -358,9 +294,7 @@ LABELS = {
     "grid_skreg_group": "GridSearchCV, skreg group_alpha",
 }
 # Which CV-estimator fit each method's time is compared with.
-BASELINE = {
-    name: "path_l1" for name in ("path_l1", "path_l1_loky", "grid_skreg_l1", "grid_sklearn")
-}
+BASELINE = {name: "path_l1" for name in ("path_l1", "grid_skreg_l1", "grid_sklearn")}
 BASELINE.update({name: "path_group_1se" for name in LABELS if name not in BASELINE})
 
 
@@ -392,7 +326,7 @@ def rate_cell(result):
 
 
 def curves_table(problem_result):
-    """Mean CV score per rate: does the warm-started path see what cold fits see?"""
+    # does the warm-started path see what cold fits see?
     methods = problem_result["methods"]
     rows = []
     for name in ("path_l1", "grid_skreg_l1", "grid_sklearn", "path_group_1se", "grid_skreg_group"):
@@ -466,27 +400,18 @@ def problem_heading(problem, cfg, batch):
     )
 
 
-# Command line
-
-
-def parse_args(argv=None):
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small data, 4 rates, 3 folds")
     parser.add_argument("--problems", nargs="+", choices=PROBLEM_NAMES, default=list(PROBLEM_NAMES))
-    help = "also fit the L1 CV estimator with joblib's loky backend"
-    parser.add_argument("--compare-backends", action="store_true", help=help)
-    return parser.parse_args(argv)
-
-
-def main(argv=None):
-    args = parse_args(argv)
+    args = parser.parse_args(argv)
     C.silence_convergence_warnings()
     cfg, info = dict(QUICK if args.quick else FULL), C.machine_info()
     startup = warm_up()
     results, sections = {}, []
     for name in args.problems:
         problem = load_problem(name, cfg, args.quick)
-        result = run_problem(problem, cfg, args)
+        result = run_problem(problem, cfg)
         results[name] = result
         sections += [
             problem_heading(problem, cfg, result["sklearn_batch_size"]),

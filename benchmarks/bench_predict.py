@@ -1,17 +1,11 @@
 """predict_proba throughput and peak memory of fit and predict_proba: skreg
 against scikit-learn's MLPClassifier on the same data.
 
-Throughput: pyperf times ``predict_proba`` on 200 000 rows of briefly fitted
-models (the weights do not change the cost).  Peak memory: every (estimator,
-dtype, phase) runs in a fresh process that loads the data from .npy files,
-warms up, resets the peak-RSS mark (``/proc/self/clear_refs``; else
-``ru_maxrss`` minus a baseline) and reports the peak RSS of the call minus
-the RSS before it.  ``tracemalloc`` cross-checks: it sees arrays allocated
-inside Numba code (checked first), never BLAS's own buffers.
+Peak memory: each (estimator, dtype, phase) in a fresh process, peak RSS of
+the call minus the RSS before it; ``tracemalloc`` cross-checks (it sees
+Numba's arrays, never BLAS's own buffers).
 
-Usage::
-
-    python benchmarks/bench_predict.py [--quick] [--report-only]
+Usage: python benchmarks/bench_predict.py [--quick] [--report-only]
 """
 
 import argparse
@@ -40,9 +34,6 @@ FULL.update(throughput_fit_rows=20_000, fit_epochs=2, memory_repeats=3, memory_d
 # Quick: the memory part runs only float64 and only the RSS method (4 processes).
 QUICK = dict(FULL, n_rows=20_000, n_features=20, hidden=(32,), throughput_fit_rows=2_000)
 QUICK.update(fit_epochs=1, memory_repeats=1, memory_dtypes=("float64",))
-
-
-# Memory probes (used inside the child processes)
 
 
 def _status_kib(key):
@@ -78,7 +69,6 @@ def peak_rss_delta_mib(func):
 
 
 def traced_peak_mib(func):
-    """tracemalloc's peak during ``func()``, in MiB."""
     gc.collect()
     tracemalloc.start()
     func()
@@ -88,8 +78,7 @@ def traced_peak_mib(func):
 
 
 def tracemalloc_sees_numba(n_mib=16):
-    """Whether tracemalloc counts an array allocated (and freed) inside an
-    njit function; returns (bool, traced MiB)."""
+    """Whether tracemalloc counts an array allocated inside an njit function, and its MiB."""
     from numba import njit
 
     @njit
@@ -101,11 +90,7 @@ def tracemalloc_sees_numba(n_mib=16):
     return bool(peak >= 0.9 * n_mib), peak
 
 
-# Child process: one measurement
-
-
 def child_measure(spec):
-    """Run one (estimator, dtype, phase, method) measurement; return a dict."""
     from sklearn.neural_network import MLPClassifier  # noqa: F401
 
     import skreg  # noqa: F401  (imported for every estimator: same baseline)
@@ -135,12 +120,9 @@ def run_child(spec):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-# Parent: data, models, throughput, memory table
-
-
 @functools.cache
 def fitted(name, dtype, quick):
-    """The data and a briefly fitted model (same seed in every process)."""
+    """The data and a briefly fitted model (the weights do not change the cost)."""
     cfg = QUICK if quick else FULL
     X, y = C.classification_data(cfg["n_rows"], cfg["n_features"], dtype)
     est = C.make_estimator(name, cfg["hidden"], cfg["batch_size"], 2)
@@ -149,7 +131,6 @@ def fitted(name, dtype, quick):
 
 
 def save(workdir, quick):
-    """The data and models, as files for the memory processes."""
     for dtype in DTYPES:
         for name in ESTIMATORS:
             X, y, est = fitted(name, dtype, quick)
@@ -168,7 +149,6 @@ def bench_throughput(runner, name, dtype, quick):
 
 
 def throughput(benches, n_rows):
-    """Median seconds and rows/s of predict_proba, per estimator and dtype."""
     out = {}
     for key, bench in benches.items():
         seconds = bench.median()
@@ -177,7 +157,6 @@ def throughput(benches, n_rows):
 
 
 def memory(workdir, cfg, methods):
-    """Median peak MiB per (method, phase, dtype, estimator), from fresh processes."""
     out = {}
     phases, dtypes = ("fit", "predict_proba"), cfg["memory_dtypes"]
     for method, phase, dtype, name in itertools.product(methods, phases, dtypes, ESTIMATORS):
@@ -255,8 +234,6 @@ def render(p):
 
 
 def add_options(parser):
-    help = "skip the tracemalloc cross-check of the memory numbers"
-    parser.add_argument("--no-tracemalloc", action="store_true", help=help)
     parser.add_argument("--child", help=argparse.SUPPRESS)
 
 
@@ -278,7 +255,7 @@ def main():
     if H.is_worker(runner):
         return 0
     sees, traced = tracemalloc_sees_numba()
-    methods = ["rss"] if args.no_tracemalloc or args.quick else ["rss", "tracemalloc"]
+    methods = ["rss"] if args.quick else ["rss", "tracemalloc"]
     with tempfile.TemporaryDirectory(prefix="skreg_bench_predict_") as tmp:
         save(Path(tmp), args.quick)
         mem = memory(Path(tmp), cfg, methods)

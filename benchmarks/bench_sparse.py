@@ -1,21 +1,12 @@
 """Training that gets faster as it gets sparser: epochs and ``predict_proba``
 with the active set (skreg's default) against every feature or unit.
 
-Input features: ``make_classification`` with 500 features, the first 50
-informative, 10 000 standardized rows; hidden (256,), Adam, batch 200,
-adaptive ``group_alpha`` on the input layer, bisected in log scale until a
-fit of ``select_epochs`` epochs keeps 10-20 % of the features.  Hidden units
-(``HIDDEN_CASES``, 100 features): a network trained ``select_epochs`` epochs
-whose penalty has zeroed the outgoing weights of most hidden units.
+Start networks: one whose adaptive input ``group_alpha`` (bisected) keeps
+10-20 % of the features, and ``HIDDEN_CASES``, whose penalty zeroed most
+hidden units; from each (pickled for pyperf's workers), ``epochs`` more
+epochs with the active set and without, their weights compared.
 
-From each start network (selected once in the parent, handed to pyperf's
-workers as a pickle), ``epochs`` more epochs with the active set and without
-(``skreg._active_set.MIN_REMOVED_SHARE`` above 1 turns it off); the two
-continuations' weights and objectives are compared.
-
-Usage::
-
-    python benchmarks/bench_sparse.py [--quick] [--report-only]
+Usage: python benchmarks/bench_sparse.py [--quick] [--report-only]
 """
 
 import argparse
@@ -78,14 +69,12 @@ def network(hidden, epochs, **params):
 
 
 def group_network(cfg, group_alpha, epochs, group_weights=None):
-    """The input layer's group lasso at ``group_alpha``."""
     group_alpha = [group_alpha] + [0.0] * len(cfg["hidden"])
     return network(cfg["hidden"], epochs, group_alpha=group_alpha, group_weights=group_weights)
 
 
 def select(cfg, X, y):
-    """A network that keeps 10 to 20 % of the features, its rate found by
-    bisection in log scale; ``(network, group_alpha, [(rate, kept), ...])``."""
+    """``(network keeping 10-20 % of the features, its group_alpha, [(rate, kept)])``."""
     from skreg._path import adaptive_group_weights
 
     weights = adaptive_group_weights(group_network(cfg, 0.0, 30).fit(X, y))
@@ -102,10 +91,8 @@ def select(cfg, X, y):
             dense_side = rate
         else:
             sparse_side = rate
-        if dense_side is None:
-            rate = sparse_side / 2
-        elif sparse_side is None:
-            rate = dense_side * 2
+        if dense_side is None or sparse_side is None:  # one side still unknown
+            rate = dense_side * 2 if sparse_side is None else sparse_side / 2
         else:  # bisect in log scale
             rate = float(np.sqrt(dense_side * sparse_side))
     raise RuntimeError(f"no rate kept 10-20 % of the features: {tried}")
@@ -113,7 +100,7 @@ def select(cfg, X, y):
 
 @contextlib.contextmanager
 def skipping(on):
-    """The active set on or off (its share threshold above 1: off)."""
+    # a share threshold above 1 turns the active set off
     import skreg._active_set as A
 
     saved = A.MIN_REMOVED_SHARE
@@ -129,7 +116,6 @@ def continue_training(start, X, y, epochs):
 
 
 def continuations(start, X, y, epochs):
-    """The continuation with skipping and the one without, by mode."""
     models = {}
     for mode in ("skipping", "every feature"):
         with skipping(mode == "skipping"):
@@ -138,8 +124,7 @@ def continuations(start, X, y, epochs):
 
 
 def bench_modes(runner, start_file, label, n_epochs):
-    """pyperf benchmarks of the epochs and of predict_proba, per mode, from
-    the start network pickled in ``start_file`` (loaded in the worker)."""
+    """pyperf benchmarks of the epochs and predict_proba per mode, from ``start_file``."""
     benches = {}
     for mode in ("skipping", "every feature"):
 
@@ -172,7 +157,6 @@ def bench_modes(runner, start_file, label, n_epochs):
 
 
 def timings(benches, models):
-    """The entries of a result that every problem reports."""
     skip, full = models["skipping"], models["every feature"]
     difference = max(float(np.max(np.abs(a - b))) for a, b in zip(skip.coefs_, full.coefs_))
     modes = ("skipping", "every feature")
@@ -186,7 +170,6 @@ def timings(benches, models):
 
 
 def start_features(cfg, dtype):
-    """The network selected by group lasso, its data, and its row's entries."""
     X, y, X_new = problem(cfg, dtype)
     start, rate, tried = select(cfg, X, y)
     informative = int(np.sum(start.feature_importances_[: cfg["n_informative"]] > 0))
@@ -197,12 +180,10 @@ def start_features(cfg, dtype):
 
 
 def hidden_units_in_use(est):
-    """Per hidden layer, the units with a non-zero outgoing weight."""
     return [int(np.sum(np.any(W != 0, axis=1))) for W in est.coefs_[1:]]
 
 
 def start_hidden(cfg, case, quick, dtype):
-    """The network whose penalty removed hidden units, its data, and its row."""
     widths, params = HIDDEN_CASES[case]
     hidden = widths[1] if quick else widths[0]
     X, y, X_new = problem(cfg, dtype)
@@ -214,8 +195,7 @@ def start_hidden(cfg, case, quick, dtype):
 
 
 def measure(runner, args, kind, cfg, dtype, case=None):
-    """One row: the start network (parent only), the pyperf benchmarks of
-    its continuations, and their comparison (parent only)."""
+    """One row: the start network and comparison (parent), the benchmarks (both)."""
     path = Path(args.start_dir) / f"{kind}-{case}-{dtype}.pkl"
     if not H.is_worker(runner):
         if kind == "features":
@@ -235,7 +215,6 @@ def measure(runner, args, kind, cfg, dtype, case=None):
 
 
 def speed_cells(r):
-    """The timing cells every table has."""
     epoch, predict = r["seconds_per_epoch"], r["predict_seconds"]
     full, skip = epoch["every feature"], epoch["skipping"]
     cells = [C.fmt(1e3 * full), C.fmt(1e3 * skip), C.fmt(full / skip)]
@@ -257,7 +236,8 @@ def table(results, cfg):
     for r in results:
         epoch = r["seconds_per_epoch"]
         cells = speed_cells(r)
-        cells[2] = C.target_cell(epoch["every feature"] / epoch["skipping"], SPEEDUP_TARGET)
+        speedup = epoch["every feature"] / epoch["skipping"]
+        cells[2] = f"{'met' if speedup >= SPEEDUP_TARGET else 'MISSED'} ({speedup:.3g})"
         kept = f"{r['features_kept_at_start']} ({r['informative_kept_at_start']} informative)"
         after = " / ".join(str(v) for v in r["features_kept_after"].values())
         rows.append([r["dtype"], f"{r['group_alpha']:.3g}", kept, after, *cells])

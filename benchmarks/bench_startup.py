@@ -1,18 +1,11 @@
-"""Start-up cost of skreg in a fresh process: ``import skreg`` plus the first
-small fit and predict_proba with a warm Numba cache, and the one-off compile
-time with a cold cache: of a default float64 fit and predict, of float32, of
-every other kernel a fit can use (sgd, lbfgs, sparse input), and apart, of the
-regularizers' kernels (L1, group lasso, dropout, the active set).
+"""Start-up cost of skreg in a fresh process: ``import skreg`` plus a first
+small fit and predict_proba with a warm Numba cache, and the compile time
+(cold median minus warm median) of each phase with a cold cache.
 
-Each run is a fresh ``python`` importing a frozen copy of skreg (edits to
-skreg/ during the run cannot invalidate the cache).  Cold runs get a new
-empty ``NUMBA_CACHE_DIR``; warm runs reuse the first cold run's.  Each
-phase's values become a pyperf benchmark, one run per process; a phase's
-compile time is its cold median minus its warm median.
+Each run is a fresh ``python`` on a frozen copy of skreg; cold runs get an
+empty ``NUMBA_CACHE_DIR``, warm runs reuse the first cold run's.
 
-Usage::
-
-    python benchmarks/bench_startup.py [--quick] [--report-only]
+Usage: python benchmarks/bench_startup.py [--quick] [--report-only]
 """
 
 import argparse
@@ -32,11 +25,7 @@ import _common as C
 
 # Imports are timed in this order, so each line is the cost of what the
 # previous ones did not already load.
-IMPORT_PHASES = (
-    ("import sklearn.neural_network", "import sklearn.neural_network"),
-    ("import numba", "import numba"),
-    ("import skreg", "import skreg"),
-)
+IMPORT_PHASES = ("import sklearn.neural_network", "import numba", "import skreg")
 SMALL = dict(n_samples=500, n_features=20, hidden=(16,), epochs=5)
 # After the default fits: every other solver and input format, in both
 # dtypes, so that the process has compiled every kernel a fit can use.
@@ -61,15 +50,11 @@ ALL_LIMIT = 20.0  # s of compile for every kernel
 WARM_LIMIT = 1.0  # s for import skreg + a first small fit, warm cache
 
 
-# Child process
-
-
 def child(dtypes):
-    """Time the phases in this (fresh) process; return {phase: seconds}."""
     times = {}
-    for name, statement in IMPORT_PHASES:
-        times[name] = H.timed(exec, statement, {})
-    times["import total"] = sum(times[name] for name, _ in IMPORT_PHASES)
+    for statement in IMPORT_PHASES:
+        times[statement] = H.timed(exec, statement, {})
+    times["import total"] = sum(times[statement] for statement in IMPORT_PHASES)
     import numpy as np
 
     C.silence_convergence_warnings()
@@ -95,7 +80,6 @@ def small_fit(**params):
 
 
 def fit_all(X, y, fits):
-    """One small fit and predict per (dtype, solver, sparse input, parameters)."""
     import numpy as np
     import scipy.sparse as sp
 
@@ -104,9 +88,6 @@ def fit_all(X, y, fits):
         if sparse:
             Xd = sp.csr_matrix(np.where(np.abs(Xd) > 1, Xd, 0))
         small_fit(solver=solver, **params).fit(Xd, y).predict_proba(Xd)
-
-
-# Parent
 
 
 def run_process(base_env, cache_dir, dtypes):
@@ -121,9 +102,8 @@ def run_process(base_env, cache_dir, dtypes):
 
 
 def frozen_skreg(directory):
-    """Copy the skreg package (without caches) into ``directory``; return an
-    environment whose subprocesses import that copy, so that edits to skreg/
-    during a run cannot invalidate the cache or mix code versions."""
+    """An environment importing a copy of skreg in ``directory`` (edits to skreg/
+    during a run cannot invalidate the cache or mix code versions)."""
     import skreg
 
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbi", "*.nbc")
@@ -133,7 +113,6 @@ def frozen_skreg(directory):
 
 
 def measure(args, dtypes, root):
-    """Cold runs (fresh cache each), then warm runs on the first one's cache."""
     env = frozen_skreg(root)
     caches = [os.path.join(root, f"cold{i}") for i in range(args.cold_repeats)]
     cold = [run_process(env, cache, dtypes) for cache in caches]
@@ -142,7 +121,6 @@ def measure(args, dtypes, root):
 
 
 def benchmarks(cold, warm):
-    """One pyperf benchmark per (phase, cache), one run per process."""
     meta = pyperf.Run([1.0], metadata={"name": "-"}).get_metadata()
     out = {}
     for state, runs in (("cold", cold), ("warm", warm)):
@@ -165,13 +143,11 @@ def phase_table(cold_m, warm_m):
 
 
 def is_compile_phase(phase):
-    """The phases the 20 s target counts (REGULARIZER_PHASE is reported apart)."""
+    # REGULARIZER_PHASE is reported apart
     return phase.startswith("first") or phase == OTHER_PHASE
 
 
 def targets(cold_m, warm_m):
-    """The start-up targets, in seconds (``needs`` as text: the unit shows)."""
-
     def compile_time(phases):
         return sum(cold_m[p] - warm_m[p] for p in phases)
 
@@ -215,8 +191,6 @@ def render(p):
 
 
 def add_options(parser):
-    parser.add_argument("--cold-repeats", type=int, default=None, help="default 3 (quick 1)")
-    parser.add_argument("--warm-repeats", type=int, default=None, help="default 5 (quick 1)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
 
 
@@ -227,8 +201,7 @@ def main():
         return 0
     if args.report_only:
         return H.report("bench_startup", render)
-    args.cold_repeats = max(args.cold_repeats or (1 if args.quick else 3), 1)
-    args.warm_repeats = max(args.warm_repeats or (1 if args.quick else 5), 1)
+    args.cold_repeats, args.warm_repeats = (1, 1) if args.quick else (3, 5)
     dtypes = ["float64"] if args.quick else ["float64", "float32"]
     with tempfile.TemporaryDirectory(prefix="skreg_numba_cache_") as root:
         cold, warm, measured_hash = measure(args, dtypes, root)

@@ -1,14 +1,10 @@
 """Where a second BLAS thread pays: skreg's time per epoch with one and with
 two BLAS threads, over the size of a batch's largest matrix product.
 
-skreg gives a fit a second BLAS thread only when that product has at least
-``skreg._threads.MIN_MACS_FOR_THREADS`` multiply-adds; this script measures
-where that line should be.  "1 thread" fits inside ``threadpool_limits(1)``,
-"2 threads" with the threshold set to 0.  Timed by pyperf as bench_fit.py.
+Where should ``skreg._threads.MIN_MACS_FOR_THREADS`` be?  "1 thread" fits
+inside ``threadpool_limits(1)``, "2 threads" with that threshold set to 0.
 
-Usage::
-
-    python benchmarks/bench_threads.py [--quick] [--report-only]
+Usage: python benchmarks/bench_threads.py [--quick] [--report-only]
 """
 
 import contextlib
@@ -34,7 +30,6 @@ def largest_product(n_features, hidden, batch):
 
 
 def fitter(X, y, hidden, batch, threads):
-    """``fit(epochs) -> seconds`` on one or two BLAS threads."""
     from threadpoolctl import threadpool_limits
 
     import skreg._threads as T
@@ -64,8 +59,7 @@ def bench(runner, cfg, dtype, hidden, batch, threads):
 
 
 def threshold(results):
-    """The smallest largest-product size from which two threads pay on every
-    measured configuration at least as large (None if they never do)."""
+    """The smallest product size from which two threads pay on every larger one (or None)."""
     ordered = sorted(results, key=lambda r: r["largest_product_macs"])
     for i, r in enumerate(ordered):
         if all(later["two_over_one"] <= PAYS for later in ordered[i:]):

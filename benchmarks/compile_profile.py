@@ -1,16 +1,10 @@
 """Where skreg's one-off Numba compile time goes: seconds per kernel and signature.
 
-Each run is a fresh ``python`` process with ``NUMBA_CACHE_DIR`` set to a new
-empty directory (a cold cache), running one scenario: a small fit and a
-predict.  Numba's compile events give each compiled (function, signature)
-its *exclusive* CPU time (callees compiled while typing it are not counted
-twice).  The CPU time of Python's garbage collector during the run is
-reported too (it is part of the compile times).
+Each run: a fresh process with an empty ``NUMBA_CACHE_DIR``, one scenario (a
+small fit and predict).  Numba's compile events give each (function,
+signature) its exclusive CPU time; the garbage collector's time is part of it.
 
-Usage::
-
-    python benchmarks/compile_profile.py f64 f32 sgd lbfgs csr l1
-    python benchmarks/compile_profile.py f64 --repeats 3
+Usage: python benchmarks/compile_profile.py f64 f32 sgd lbfgs csr l1 [--repeats 3]
 """
 
 import argparse
@@ -38,8 +32,7 @@ SCENARIOS = {
 
 
 def record_compiles():
-    """Start recording Numba's compile events; returns a function giving
-    {label: exclusive CPU seconds}."""
+    """Record Numba's compile events; returns a function giving {label: exclusive CPU s}."""
     from numba.core import event
 
     per_function = defaultdict(float)
@@ -64,7 +57,6 @@ def record_compiles():
 
 
 def child(scenario):
-    """Run one scenario in this process; its compile times as a dict."""
     gc_time = {"gc": 0.0, "start": 0.0}  # the collector's CPU time, from its callbacks
 
     def on_gc(phase, info):

@@ -1,22 +1,10 @@
 """Which way should a warm-started path go: up from the densest model, or
 down from the sparsest?
 
-For each problem, the automatic grid of ``skreg.regularization_path`` is
-trained three ways, and the input features kept and the test score are
-printed per rate:
-
-* ``up``: a full fit at the smallest rate, then each larger rate warm-started
-  from the previous weights;
-* ``down``: a full fit at the largest rate, then each smaller rate
-  warm-started the same way;
-* ``cold``: a full fit at every rate, the reference.
-
-Both warm directions use the same mechanism (``warm_start=True`` and
-``max_iter=WARM_EPOCHS`` for every step after the first), so that only the
-direction differs.
-
-Usage: ``python benchmarks/path_direction.py`` (prints the tables of
-``results/path_direction.md``).
+The automatic grid trained three ways, features kept and test score per
+rate: ``up`` (a full fit at the smallest rate, then ``WARM_EPOCHS`` warm-started
+ones at each larger rate), ``down`` (the same from the largest), ``cold``
+(a full fit at every rate).  Prints the tables of ``results/path_direction.md``.
 """
 
 import warnings
