@@ -288,9 +288,8 @@ CV_PARAMETERS = """\
     path_max_iter : int, default=20
         Most epochs of each path step after the first (which trains up to
         ``max_iter``, as a plain fit); never more than ``max_iter``. The
-        stochastic solvers train more epochs on small data when the penalty
-        can remove weights (an L1 or a group term), so that each step makes at
-        least 100 updates.
+        stochastic solvers train more epochs on small data, so that each
+        step makes at least 100 updates.
 
     path_warm_start : bool, default=True
         Whether each step of a path starts from the previous one. False fits

@@ -53,8 +53,7 @@ ADAPTIVE_EXPONENT = 2.0
 LARGEST_FACTOR = 1e6
 # Fewest optimizer updates a warm step of a stochastic solver gets: on small
 # data an epoch is one or two mini-batches, and ``path_max_iter`` epochs alone
-# would leave too few updates for weights to reach zero at the larger rates
-# (an L2 path, which has none to reach, goes without it).
+# would leave too few updates for weights to reach zero at the larger rates.
 # Without it a group path on 300 samples (3 informative features of 8, five
 # rates) removed no feature at any rate, against 4 or 5 at the largest; the
 # CV estimators at their defaults scored no worse without it (-0.002, 0 and
@@ -474,8 +473,8 @@ def regularization_path(
     path_max_iter : int, default=20
         Most epochs (L-BFGS iterations) of each step after the first; never
         more than the estimator's ``max_iter``. The stochastic solvers train
-        more epochs on small data when the penalty can remove weights (an L1
-        or a group term), so that each step makes at least 100 updates.
+        more epochs on small data, so that each step makes at least 100
+        updates.
 
     warm_start : bool, default=True
         Whether each step starts from the previous one. False fits every rate

@@ -56,8 +56,7 @@ def warn_capped_steps(caps, path_max_iter, max_iter, where):
     if n_later:
         parts.append(
             f"{n_later} later step(s) at path_max_iter={path_max_iter} (sgd and adam get more "
-            "epochs on small data under an L1 or group term, to make 100 updates; never more "
-            "than max_iter)"
+            "epochs on small data, to make 100 updates; never more than max_iter)"
         )
     if n_first:
         parts.append(
