@@ -321,12 +321,11 @@ class PathTrainer:
 
     def _warm_epochs(self):
         """Most epochs of a warm step: ``path_max_iter``, or for the
-        stochastic solvers on small data, when the penalty can remove weights,
-        enough epochs for ``MIN_WARM_UPDATES`` updates; never more than a
-        plain fit's ``max_iter``."""
+        stochastic solvers on small data enough epochs for
+        ``MIN_WARM_UPDATES`` updates; never more than a plain fit's
+        ``max_iter``."""
         epochs = self.path_max_iter
-        # The path's terms at a unit rate: the same at every step, whatever its rate.
-        if self._recipe.solver.in_epochs and _can_remove_weights(self._regularization(1.0)):
+        if self._recipe.solver.in_epochs:
             n_samples = self._state.data.n_samples
             updates_per_epoch = -(-n_samples // self._recipe.settings.batch_size)
             epochs = max(epochs, -(-MIN_WARM_UPDATES // updates_per_epoch))
@@ -387,13 +386,6 @@ class PathTrainer:
             loss_curve=list(self._progress.loss_curve),
             capped=capped,
         )
-
-
-def _can_remove_weights(reg):
-    """Whether ``reg`` has an L1 or a group term, which set weights to zero:
-    the warm steps' floor of updates is for them (an L2 path has no zeros to
-    reach, and its steps stop at ``path_max_iter``)."""
-    return bool(np.any(reg.l1 > 0) or np.any(reg.group > 0))
 
 
 def adaptive_group_weights(estimator):

@@ -117,24 +117,6 @@ def test_warm_steps_make_enough_updates_on_small_data(few_informative, batch_siz
     assert steps[1].n_iter == warm_epochs
 
 
-@pytest.mark.parametrize(
-    "params, warm_epochs",
-    [
-        ({"penalty": "l2"}, 7),  # no weight to bring to zero: path_max_iter binds
-        ({"penalty": "elasticnet", "l1_ratio": 0.5}, 50),
-        ({"penalty": "l2", "group_alpha": 1e-4}, 50),  # a group term beside the L2 path
-    ],
-)
-def test_the_floor_of_updates_is_for_penalties_that_remove_weights(
-    few_informative, params, warm_epochs
-):
-    X, y = few_informative
-    est = small(batch_size=200, n_iter_no_change=10_000, **params)
-    for _ in range(2):  # and again on the same trainer's estimator
-        steps = P.PathTrainer(est, "alpha", path_max_iter=7).run(X, y, None, [1e-4, 1e-3, 1e-2])
-        assert [step.n_iter for step in steps[1:]] == [warm_epochs] * 2
-
-
 def test_a_dead_network_is_not_trained_further(few_informative):
     X, y = few_informative
     path = regularization_path(
