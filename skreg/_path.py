@@ -531,7 +531,13 @@ def regularization_path(
     )
     if estimator is None:
         estimator = default_estimator(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
-    estimator._validate_params()
+    # The estimator's own constraints, as its fit would check them (without
+    # calling a private method of the estimator handed in).
+    validate_parameter_constraints(
+        type(estimator)._parameter_constraints,
+        estimator.get_params(deep=False),
+        caller_name=type(estimator).__name__,
+    )
     check_path_settings(estimator, path_param, adaptive=group_weights == "adaptive")
     if alphas is None:
         alphas = rate_grid(

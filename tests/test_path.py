@@ -8,6 +8,7 @@ from sklearn.feature_selection import SelectFromModel
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
 
 import skreg._base
 import skreg._path as P
@@ -554,3 +555,18 @@ def test_warm_steps_train_no_longer_than_max_iter(few_informative):
         path_max_iter=20,
     )
     assert path.n_iter.tolist() == [6, 6]
+
+
+@pytest.mark.parametrize("make", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+def test_regularization_path_checks_its_estimator_without_its_private_methods(make, monkeypatch):
+    """The estimator's own constraints are checked, by the public function of
+    scikit-learn, not by the estimator's private ``_validate_params``."""
+
+    def refuse(self):
+        raise AssertionError("regularization_path called _validate_params")
+
+    monkeypatch.setattr(make, "_validate_params", refuse)
+    X = np.random.RandomState(0).rand(30, 3)
+    y = np.arange(30) % 2
+    with pytest.raises(InvalidParameterError, match=f"'max_iter' parameter of {make.__name__}"):
+        regularization_path(X, y, estimator=make(max_iter=-1))
