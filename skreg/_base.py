@@ -23,7 +23,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
-    validate_data,
 )
 
 from . import _callbacks as callbacks
@@ -50,11 +49,9 @@ from ._training import (
 from ._validation import (
     check_hidden_layer_sizes,
     check_network_shapes,
-    check_prediction_parameters,
+    check_prediction_input,
     check_sample_weight_sum,
-    check_sparse_structure,
     check_warm_shapes,
-    naming_the_input,
 )
 
 
@@ -474,18 +471,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
     def _forward(self, X, check_input=True):
         """Output-layer values (probabilities, means) for the rows of X."""
         if check_input:
-            check_prediction_parameters(self)
-            check_sparse_structure(X)
-            try:
-                X = validate_data(
-                    self,
-                    X,
-                    accept_sparse=["csr", "csc"],
-                    dtype=(np.float64, np.float32),
-                    reset=False,
-                )
-            except ValueError as error:
-                raise naming_the_input(error, X) from error
+            X = check_prediction_input(self, X)
         check_network_shapes(self.coefs_, self.intercepts_)
         dtype = self.coefs_[0].dtype
         units = _network.units_of(self.coefs_)

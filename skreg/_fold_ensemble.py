@@ -12,10 +12,10 @@ code sees the usual fitted state.
 
 import numpy as np
 from sklearn.utils._param_validation import Options, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _callbacks as callbacks
-from ._validation import check_prediction_parameters, check_sparse_structure, naming_the_input
+from ._validation import check_prediction_input
 
 # The ``refit`` values: True refits on all the data, "ensemble" keeps the folds.
 REFIT_CONSTRAINT = [Options(bool, {True}), StrOptions({"ensemble"})]
@@ -99,18 +99,7 @@ class FoldEnsembleMixin:
         if not is_ensemble(self):
             return super()._forward(X, check_input=check_input)
         if check_input:
-            check_prediction_parameters(self)
-            check_sparse_structure(X)
-            try:
-                X = validate_data(
-                    self,
-                    X,
-                    accept_sparse=["csr", "csc"],
-                    dtype=(np.float64, np.float32),
-                    reset=False,
-                )
-            except ValueError as error:
-                raise naming_the_input(error, X) from error
+            X = check_prediction_input(self, X)
         outputs = [member._forward(X, check_input=False) for member in self.estimators_]
         return np.mean(outputs, axis=0, dtype=outputs[0].dtype)
 

@@ -51,6 +51,20 @@ def check_prediction_parameters(est):
         )
 
 
+def check_prediction_input(est, X):
+    """X as prediction takes it, from a fitted ``est``: the parameters
+    prediction reads and X's sparse structure checked, then X validated
+    against the fit (its features, a float dtype), with errors naming it."""
+    check_prediction_parameters(est)
+    check_sparse_structure(X)
+    try:
+        return validate_data(
+            est, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
+        )
+    except ValueError as error:
+        raise naming_the_input(error, X) from error
+
+
 def check_sparse_structure(X, name="X"):
     """Raise ValueError unless the index arrays of a sparse matrix are
     consistent with its shape.
