@@ -270,22 +270,9 @@ class PathTrainer:
             if solver.in_epochs:
                 base.check_noise_input(X, est.input_noise)
             listeners = callbacks.epoch_listeners(est, context, X, y, sample_weight)
-            optimizer = recipes.train(
-                self._recipe,
-                state.params,
-                state.units,
-                state.data,
-                self._reg,
-                optimizer,
-                progress,
-                state.random_state,
-                max_iter=max_iter,
-                listeners=listeners,
-            )
+            optimizer = self._train(optimizer, progress, max_iter, listeners)
             base.check_finite_weights(state.params)
-        self._state = state._replace(optimizer=optimizer, samples_seen=progress.samples_seen)
-        base.hold_progress(est, progress, optimizer)
-        self._progress = progress
+        self._keep(optimizer, progress)
         if is_constant(est.coefs_):
             # As a plain fit does; ``_run`` sets it again after every step,
             # which moves it by rounding alone: the first step stays the fit.
@@ -303,7 +290,13 @@ class PathTrainer:
             optimizer = OptimizerState.fresh(
                 state.params, self._recipe.schedule.learning_rate_init, n_moments
             )
-        optimizer = recipes.train(
+        self._keep(self._train(optimizer, progress, self._warm_epochs(), listeners), progress)
+
+    def _train(self, optimizer, progress, max_iter, listeners):
+        """Train the path's network at the current rate (``self._reg``);
+        returns the optimizer state after it."""
+        state = self._state
+        return recipes.train(
             self._recipe,
             state.params,
             state.units,
@@ -312,10 +305,14 @@ class PathTrainer:
             optimizer,
             progress,
             state.random_state,
-            max_iter=self._warm_epochs(),
+            max_iter=max_iter,
             listeners=listeners,
         )
-        self._state = state._replace(optimizer=optimizer, samples_seen=progress.samples_seen)
+
+    def _keep(self, optimizer, progress):
+        """Record a step's end: the optimizer state and samples seen in the
+        training state, the progress as the path's estimator's own."""
+        self._state = self._state._replace(optimizer=optimizer, samples_seen=progress.samples_seen)
         base.hold_progress(self.estimator, progress, optimizer)
         self._progress = progress
 
