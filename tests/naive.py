@@ -620,7 +620,6 @@ def naive_train_epochs(X, Y, sw, orders, params, state, t, config, stopping, lim
     takes them.  Returns ``(params, state, t, curve, reason, best, count,
     unsettled)``, reason "ran out", "converged" or "diverged"."""
     batch_size, activation, loss, opt, reg = config
-    tol, n_iter_no_change, best, count, unsettled = stopping
     sw_total = float(np.sum(np.asarray(sw, np.float64)))
     curve, reason = [], "ran out"
     for order in orders:
@@ -632,15 +631,24 @@ def naive_train_epochs(X, Y, sw, orders, params, state, t, config, stopping, lim
         )
         objective = (total / sw_total if sw_total > 0 else 0.0) + penalty
         curve.append(objective)
-        if not np.isfinite(objective) or objective > limit:
-            reason = "diverged"
+        ended, stopping = naive_epoch_end(objective, limit, stopping)
+        if ended:
+            reason = ended
             break
-        if unsettled > 0:
-            unsettled -= 1
-        else:
-            count = count + 1 if objective > best - tol else 0
-            best = min(best, objective)
-        if count > n_iter_no_change:
-            reason = "converged"
-            break
-    return params, state, t, curve, reason, best, count, unsettled
+    return params, state, t, curve, reason, *stopping[2:]
+
+
+def naive_epoch_end(objective, limit, stopping):
+    """The trainer's rules after an epoch whose objective is ``objective``:
+    ``("diverged" | "converged" | None, stopping after it)``, ``stopping``
+    being ``(tol, n_iter_no_change, best, count, unsettled)``."""
+    tol, n_iter_no_change, best, count, unsettled = stopping
+    if not np.isfinite(objective) or objective > limit:
+        return "diverged", stopping
+    if unsettled > 0:
+        unsettled -= 1
+    else:
+        count = count + 1 if objective > best - tol else 0
+        best = min(best, objective)
+    stopping = (tol, n_iter_no_change, best, count, unsettled)
+    return ("converged" if count > n_iter_no_change else None), stopping

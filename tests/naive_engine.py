@@ -224,24 +224,17 @@ def train_epoch(data, order, params, units, reg, settings, state, seed=0):
 def train_epochs(data, orders, seeds, params, units, reg, settings, state, stopping, limit):
     """``train_epoch`` epoch after epoch, each followed by the objective,
     the divergence check and the stopping rule, written out in full."""
-    tol, n_iter_no_change, best, count, unsettled = stopping
     sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
     curve, reason = [], "ran out"
     for order, seed in zip(orders, seeds):
         loss, state = train_epoch(data, order, params, units, reg, settings, state, seed)
         objective = (loss / sw_total if sw_total > 0 else 0.0) + penalty_value(params, units, reg)
         curve.append(objective)
-        if not np.isfinite(objective) or objective > limit:
-            reason = "diverged"
+        ended, stopping = N.naive_epoch_end(objective, limit, stopping)
+        if ended:
+            reason = ended
             break
-        if unsettled > 0:
-            unsettled -= 1
-        else:
-            count = count + 1 if objective > best - tol else 0
-            best = min(best, objective)
-        if count > n_iter_no_change:
-            reason = "converged"
-            break
+    _, _, best, count, unsettled = stopping
     return E.EpochsEnd(np.array(curve), reason, best, count, unsettled), state
 
 
