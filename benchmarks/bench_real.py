@@ -398,12 +398,12 @@ def fit_and_measure(data, seed, method):
     }
 
 
-def _child(table_name, max_rows, seed, method_name, queue):
+def _child(table_name, max_rows, seed, method_name, threads, queue):
     """Runs in a spawned process: one isolated fit, its row on ``queue``."""
     C.silence_convergence_warnings()
     import torch
 
-    torch.set_num_threads(N_JOBS)
+    torch.set_num_threads(threads)
     data = load_table(TABLES_BY_NAME[table_name], max_rows)
     try:
         queue.put(fit_and_measure(data, seed, METHODS_BY_NAME[method_name]))
@@ -411,11 +411,13 @@ def _child(table_name, max_rows, seed, method_name, queue):
         queue.put({"status": f"error: {type(exc).__name__}: {exc}"})
 
 
-def isolated(data, seed, method, max_rows, timeout):
-    """``fit_and_measure`` in a child process, killed after ``timeout`` s."""
+def isolated(data, seed, method, args):
+    """``fit_and_measure`` in a child process, killed after
+    ``args.lassonet_timeout`` s."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    args = (data.table.name, max_rows, seed, method.name, queue)
+    timeout = args.lassonet_timeout
+    args = (data.table.name, args.max_rows, seed, method.name, args.lassonet_threads, queue)
     child = context.Process(target=_child, args=args)
     load = list(os.getloadavg())
     started = time.perf_counter()
@@ -433,7 +435,7 @@ def isolated(data, seed, method, max_rows, timeout):
 def run_one(data, seed, method, args):
     base = {"dataset": data.table.name, "split": seed, "method": method.name}
     if method.isolated:
-        return {**base, **isolated(data, seed, method, args.max_rows, args.lassonet_timeout)}
+        return {**base, **isolated(data, seed, method, args)}
     try:
         return {**base, **fit_and_measure(data, seed, method)}
     except Exception as exc:
@@ -650,6 +652,12 @@ def parse_args(argv=None):
         help=f"{QUICK_SPLITS} splits, {QUICK_ROWS} rows, no LassoNet",
     )
     parser.add_argument("--lassonet-timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--lassonet-threads",
+        type=int,
+        default=N_JOBS,
+        help="torch threads of the isolated fits (its CV runs its folds one after another)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="the JSON (markdown beside it)")
     parser.add_argument("--force", action="store_true", help="refit rows already in the JSON")
     parser.add_argument("--report-only", action="store_true", help="only rebuild the markdown")
