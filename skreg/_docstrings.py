@@ -33,8 +33,10 @@ PARAMETERS = """\
         ``alpha = alpha_sk / B`` here (``B = n_samples`` for lbfgs).
 
     batch_size : int or 'auto', default='auto'
-        Minibatch size of the stochastic solvers; 'auto' is
-        ``min(200, n_samples)``.
+        Minibatch size of the stochastic solvers. 'auto' is 200 rows, or
+        on fewer than 800 samples a quarter of them (at least 32, at most
+        ``n_samples``), so that an epoch makes at least four updates.
+        scikit-learn's MLP uses ``min(200, n_samples)``.
 
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Learning-rate schedule of solver='sgd', as in scikit-learn.

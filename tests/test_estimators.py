@@ -3,11 +3,13 @@
 the public API, exact zeros, scikit-learn tooling, reproducibility."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -309,3 +311,21 @@ def test_partial_fit_switching_float_dtype_keeps_training():
     assert est.coefs_[0].dtype == np.float32
     assert est._optimizer.moments.dtype == np.float32
     assert not np.array_equal(est.coefs_[0], before)
+
+
+@pytest.mark.parametrize(
+    "n_samples, rows_per_batch",
+    [(20, 20), (100, 32), (150, 38), (500, 125), (799, 200), (800, 200), (3000, 200)],
+)
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+def test_auto_batch_makes_at_least_four_updates_an_epoch(Est, n_samples, rows_per_batch):
+    """batch_size="auto" is 200 rows, or a quarter of a small table (at
+    least 32 rows, at most all): counted in updates, fresh and refitted."""
+    X, y = make_classification(n_samples=n_samples, n_features=4, random_state=0)
+    est = Est(hidden_layer_sizes=(3,), max_iter=2, tol=0.0, random_state=0)
+    expected = 2 * -(-n_samples // rows_per_batch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(2):
+            est.fit(X, y)
+            assert est._optimizer_state["n_updates"] == expected
