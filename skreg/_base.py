@@ -86,7 +86,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         "activation": [StrOptions(set(C.ACTIVATIONS))],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": _per_layer_or_float(0),
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto", "quarter"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],

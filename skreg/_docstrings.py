@@ -32,11 +32,12 @@ PARAMETERS = """\
         size: scikit-learn's ``alpha_sk`` with batch size ``B`` is
         ``alpha = alpha_sk / B`` here (``B = n_samples`` for lbfgs).
 
-    batch_size : int or 'auto', default='auto'
-        Minibatch size of the stochastic solvers. 'auto' is 200 rows, or
-        on fewer than 800 samples a quarter of them (at least 32, at most
-        ``n_samples``), so that an epoch makes at least four updates.
-        scikit-learn's MLP uses ``min(200, n_samples)``.
+    batch_size : int, 'auto' or 'quarter', default='auto'
+        Minibatch size of the stochastic solvers. 'auto' is
+        ``min(200, n_samples)``, as in scikit-learn. 'quarter' is 200 rows,
+        or on fewer than 800 samples a quarter of them (at least 32, at most
+        ``n_samples``), so that an epoch makes at least four updates; it is
+        the CV estimators' default.
 
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Learning-rate schedule of solver='sgd', as in scikit-learn.
@@ -398,9 +399,15 @@ CV_NOTES = """\
 """
 
 
+# The one shared parameter whose default the CV estimators change.
+BATCH_SIZE_LINE = "batch_size : int, 'auto' or 'quarter', default="
+
+
 def fill_cv_docstring(cls):
     """``fill_docstring`` for the CV estimators, with their own sections."""
     cls.__doc__ = _fill(
         cls.__doc__, cv_params=CV_PARAMETERS, cv_attributes=CV_ATTRIBUTES, cv_notes=CV_NOTES
     )
-    return fill_docstring(cls)
+    fill_docstring(cls)
+    cls.__doc__ = cls.__doc__.replace(BATCH_SIZE_LINE + "'auto'", BATCH_SIZE_LINE + "'quarter'")
+    return cls

@@ -49,25 +49,28 @@ class Recipe(NamedTuple):
     verbose: bool
 
 
-# batch_size="auto": scikit-learn's 200 rows, but at least AUTO_BATCHES
-# minibatches per epoch on small data (never under AUTO_MIN_ROWS rows).
-# scikit-learn's min(200, n_samples) makes an epoch of fewer than 200 rows
-# one update, so ``max_iter`` and the path's step caps, counted in epochs,
-# left small tables with a few hundred updates in all. Measured with the CV
-# estimators (5 real tables of 263-777 rows, 5 splits): L2 paths scored
-# +0.000 to +0.022 and took 1.1-2.1x less time; L1 paths -0.028 to +0.017
-# (mean -0.003) at 1.1-1.7x less time (docs/design.rst, "Minibatches").
-AUTO_BATCH_ROWS = 200
-AUTO_BATCHES = 4
-AUTO_MIN_ROWS = 32
+# batch_size="quarter" (the CV estimators' default): 200 rows, but at least
+# QUARTER_BATCHES minibatches per epoch on small data (never under
+# QUARTER_MIN_ROWS rows). scikit-learn's "auto", min(200, n_samples), makes
+# an epoch of fewer than 200 rows one update, so ``max_iter`` and the path's
+# step caps, counted in epochs, left small tables with a few hundred updates
+# in all. Measured with the CV estimators (5 real tables of 263-777 rows, 5
+# splits): L2 paths scored +0.000 to +0.022 and took 1.1-2.1x less time; L1
+# paths -0.028 to +0.017 (mean -0.003) at 1.1-1.5x less time
+# (docs/design.rst, "Minibatches").
+QUARTER_BATCHES = 4
+QUARTER_MIN_ROWS = 32
+AUTO_ROWS = 200
 
 
 def batch_size(value, n_samples):
     """The minibatch size of ``batch_size=value`` on ``n_samples`` rows,
     with scikit-learn's warning when it is clipped."""
     if value == "auto":
-        quarter = -(-n_samples // AUTO_BATCHES)
-        return min(n_samples, max(AUTO_MIN_ROWS, min(AUTO_BATCH_ROWS, quarter)))
+        return min(AUTO_ROWS, n_samples)
+    if value == "quarter":
+        quarter = -(-n_samples // QUARTER_BATCHES)
+        return min(n_samples, max(QUARTER_MIN_ROWS, min(AUTO_ROWS, quarter)))
     if value > n_samples:
         warnings.warn(
             "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"

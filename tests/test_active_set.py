@@ -262,7 +262,6 @@ def lean_network(solver="adam", **params):
         tol=0.0,
         n_iter_no_change=10**6,
         random_state=0,
-        batch_size=200,  # two updates an epoch, as the rates were tuned for
         **LEAN[solver],
     )
     return RegularizedMLPClassifier(**{**settings, **params})

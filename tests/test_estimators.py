@@ -15,7 +15,12 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+from skreg import (
+    RegularizedMLPClassifier,
+    RegularizedMLPClassifierCV,
+    RegularizedMLPRegressor,
+    RegularizedMLPRegressorCV,
+)
 
 import naive as N
 
@@ -313,19 +318,59 @@ def test_partial_fit_switching_float_dtype_keeps_training():
     assert not np.array_equal(est.coefs_[0], before)
 
 
-@pytest.mark.parametrize(
-    "n_samples, rows_per_batch",
-    [(20, 20), (100, 32), (150, 38), (500, 125), (799, 200), (800, 200), (3000, 200)],
-)
-@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
-def test_auto_batch_makes_at_least_four_updates_an_epoch(Est, n_samples, rows_per_batch):
-    """batch_size="auto" is 200 rows, or a quarter of a small table (at
-    least 32 rows, at most all): counted in updates, fresh and refitted."""
+def updates_of_two_epochs(Est, n_samples, **params):
+    """Optimizer updates of a two-epoch fit on ``n_samples`` rows, fresh and
+    refitted."""
     X, y = make_classification(n_samples=n_samples, n_features=4, random_state=0)
-    est = Est(hidden_layer_sizes=(3,), max_iter=2, tol=0.0, random_state=0)
-    expected = 2 * -(-n_samples // rows_per_batch)
+    est = Est(hidden_layer_sizes=(3,), max_iter=2, tol=0.0, random_state=0, **params)
+    counts = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for _ in range(2):
-            est.fit(X, y)
-            assert est._optimizer_state["n_updates"] == expected
+            counts.append(est.fit(X, y)._optimizer_state["n_updates"])
+    return counts
+
+
+@pytest.mark.parametrize(
+    "n_samples, quarter_rows",
+    [(20, 20), (100, 32), (150, 38), (500, 125), (799, 200), (800, 200), (3000, 200)],
+)
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+def test_batch_sizes_auto_and_quarter(Est, n_samples, quarter_rows):
+    """'auto' is scikit-learn's min(200, n_samples); 'quarter' is 200 rows or
+    a quarter of a small table (at least 32 rows, at most all of them)."""
+    auto_rows = min(200, n_samples)
+    assert updates_of_two_epochs(Est, n_samples) == [2 * -(-n_samples // auto_rows)] * 2
+    expected = [2 * -(-n_samples // quarter_rows)] * 2
+    assert updates_of_two_epochs(Est, n_samples, batch_size="quarter") == expected
+
+
+@pytest.mark.parametrize(
+    "CV, Est",
+    [
+        (RegularizedMLPClassifierCV, RegularizedMLPClassifier),
+        (RegularizedMLPRegressorCV, RegularizedMLPRegressor),
+    ],
+)
+def test_cv_estimators_train_with_quarter_batches(CV, Est):
+    """The CV estimators' default batch_size is 'quarter': with one rate, the
+    refitted model is the plain estimator's with batch_size='quarter', not
+    with 'auto'; fresh and refitted."""
+    X, y = make_classification(n_samples=150, n_features=4, random_state=0)
+    settings = dict(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+    # the regressor's own target scaling would change the weights
+    scaling = {} if CV is RegularizedMLPClassifierCV else {"scale_target": False}
+    cv = CV(alphas=[1e-3], cv=2, **settings, **scaling)
+    assert cv.batch_size == "quarter"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = {
+            b: Est(alpha=1e-3, batch_size=b, **settings).fit(X, y) for b in ("quarter", "auto")
+        }
+        for _ in range(2):
+            cv.fit(X, y)
+            same = {
+                b: all(np.array_equal(p, q) for p, q in zip(cv.coefs_, est.coefs_))
+                for b, est in plain.items()
+            }
+            assert same == {"quarter": True, "auto": False}

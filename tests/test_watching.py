@@ -54,7 +54,6 @@ def wide(**params):
             "penalty": None,
             "random_state": 0,
             "max_iter": 60,
-            "batch_size": 200,  # one update an epoch: the score peaks mid-fit
             **params,
         }
     )
