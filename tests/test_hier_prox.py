@@ -247,7 +247,9 @@ def test_identity_on_feasible_pairs_without_penalty(dtype, n_outputs):
     """lam = 0 and ||w_j||_inf <= M ||theta_j||: nothing moves, bit for bit."""
     rng = np.random.default_rng(12)
     M = 0.7
-    theta = rng.normal(size=(25, n_outputs)).astype(dtype)
+    theta = rng.normal(size=(25, n_outputs))
+    theta[0] *= 1e-25  # squares below float32's range: the norm must not vanish
+    theta = theta.astype(dtype)
     W = rng.uniform(-1, 1, size=(25, 5))
     W *= 0.99 * M * np.linalg.norm(theta.astype(np.float64), axis=1, keepdims=True)
     W = W.astype(dtype)
