@@ -457,6 +457,53 @@ def naive_prox_group(coefs, step_coefs, group_alpha=0.0, group_factors=None):
     return out
 
 
+def naive_hier_prox(theta, W, lam, M):
+    """The hierarchical proximal step of every feature j, on float64 copies:
+
+        argmin over (b, u)  1/2 ||b - theta_j||^2 + 1/2 ||u - w_j||^2 + lam ||b||
+        subject to          max_i |u_i| <= M ||b||.
+
+    For a fixed radius r = ||b|| the best b is r theta_j / ||theta_j|| and the
+    best u clips w_j at M r, which leaves the convex function of r
+
+        f(r) = 1/2 (r - ||theta_j||)^2 + lam r + 1/2 sum_i max(|w_ji| - M r, 0)^2.
+
+    Its minimizer over r >= 0 is 0 when f'(0) >= 0, else the root of the
+    increasing f', found here by bisection.  When theta_j = 0 every direction
+    of b is optimal; b then has equal entries (the kernel's choice).
+    Returns ``(theta, W)``.
+    """
+    theta = np.array(theta, dtype=np.float64)
+    W = np.array(W, dtype=np.float64)
+    for j in range(theta.shape[0]):
+        t = np.linalg.norm(theta[j])
+        r = naive_hier_radius(t, np.abs(W[j]), lam, M)
+        if t > 0:
+            theta[j] *= r / t
+        else:
+            theta[j] = r / np.sqrt(theta.shape[1])
+        W[j] = np.clip(W[j], -M * r, M * r)
+    return theta, W
+
+
+def naive_hier_radius(t, a, lam, M):
+    """The minimizer over r >= 0 of f(r) above, t = ||theta_j||, a = |w_j|."""
+
+    def slope(r):
+        return r - t + lam - M * np.sum(np.maximum(a - M * r, 0.0))
+
+    if slope(0.0) >= 0.0:
+        return 0.0
+    low, high = 0.0, max(t, np.max(a, initial=0.0) / M)  # slope(high) >= lam
+    for _ in range(300):
+        mid = 0.5 * (low + high)
+        if slope(mid) < 0.0:
+            low = mid
+        else:
+            high = mid
+    return 0.5 * (low + high)
+
+
 def naive_project_max_norm_columns(W, max_norm):
     """Columns with norm above max_norm rescaled to norm max_norm."""
     W = np.asarray(W, dtype=np.float64)
