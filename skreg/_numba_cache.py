@@ -35,9 +35,10 @@ which skreg does not import).
 
 First compile notice
 --------------------
-Compiling all kernels takes up to about half a minute.  The first time in a
-process that a skreg kernel starts compiling (loading it from the disk cache
-does not count), one line says so: an INFO record on the ``skreg`` logger when
+Compiling the kernels of one kind of fit takes up to about half a minute.
+The first time in a process that a skreg kernel starts compiling (loading it
+from the disk cache does not count), one notice says so, and says which
+kinds of fit compile kernels of their own: an INFO record on the ``skreg`` logger when
 logging is configured, else a line on stderr.  Never a warning, since test
 suites often turn those into errors.
 """
@@ -252,8 +253,12 @@ def announce_first_compile(module, disk_cache):
     """Say once when Numba starts compiling a function of ``module``."""
     if disk_cache:
         message = (
-            "skreg: compiling its Numba kernels, up to about half a minute; "
-            "this happens on first use only, later runs load them from disk."
+            "skreg: compiling its Numba kernels for this kind of fit, up to about half a "
+            "minute. Each kind compiles once and later runs load it from disk: the plain "
+            "epoch (no term beyond L2), the epoch with L1, group, max-norm, dropout or "
+            "noise, float32 input, fits that watch every epoch (callbacks, validation "
+            "data, verbose) and L-BFGS each have their own. Another copy of skreg, such "
+            "as a source folder beside the installed package, keeps a cache of its own."
         )
     else:
         message = (
