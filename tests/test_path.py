@@ -239,7 +239,12 @@ def test_cv_results_agree_with_cross_val_score_without_warm_starts(few_informati
     ).fit(X, y)
     for k, rate in enumerate(rates):
         base = RegularizedMLPClassifier(
-            hidden_layer_sizes=(8,), penalty="l1", alpha=rate, max_iter=30, random_state=0
+            hidden_layer_sizes=(8,),
+            penalty="l1",
+            alpha=rate,
+            max_iter=30,
+            random_state=0,
+            batch_size="quarter",  # the CV estimators' default
         )
         expected = cross_val_score(base, X, y, cv=cv)
         got = [est.cv_results_[f"split{i}_test_score"][k] for i in range(3)]
@@ -252,9 +257,8 @@ def test_cv_estimator_is_the_full_data_path_at_the_chosen_rate(few_informative):
         hidden_layer_sizes=(8,), penalty="l1", max_iter=40, random_state=0, learning_rate_init=0.01
     )
     est = RegularizedMLPClassifierCV(alphas=4, cv=3, path_max_iter=20, **settings).fit(X, y)
-    path = regularization_path(
-        X, y, alphas=est.alphas_, path_max_iter=20, estimator=RegularizedMLPClassifier(**settings)
-    )
+    plain = RegularizedMLPClassifier(batch_size="quarter", **settings)  # the CV's default
+    path = regularization_path(X, y, alphas=est.alphas_, path_max_iter=20, estimator=plain)
     k = int(np.flatnonzero(est.alphas_ == est.alpha_)[0])
     for a, b in zip(est.coefs_, path.coefs[k]):
         np.testing.assert_array_equal(a, b)
@@ -485,7 +489,7 @@ def test_cv_estimator_with_adaptive_group_weights(few_informative):
     path = regularization_path(
         X,
         y,
-        estimator=RegularizedMLPClassifier(**network),
+        estimator=RegularizedMLPClassifier(batch_size="quarter", **network),  # the CV's default
         path_param="group_alpha",
         alphas=cv.alphas_,
         path_max_iter=10,
