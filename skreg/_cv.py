@@ -49,6 +49,7 @@ from ._cv_search import (
     fold_scorer,
     full_path,
     path_history,
+    path_importances,
     scored_path,
     step_caps,
 )
@@ -183,6 +184,7 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         choice = self._choose(self.cv_results_, n_folds)
         ratio_index, rate_index = divmod(choice, len(grids[0]))
         self._take_chosen(results, n_folds, ratio_index, rate_index)
+        self.path_importances_ = path_importances(results[:n_fold_tasks], n_folds, ratio_index)
         self.alpha_ = float(grids[ratio_index][rate_index])
         self.l1_ratio_ = float(l1_ratios[ratio_index]) if elastic else None
         self.alphas_ = grids if len(grids) > 1 else grids[0]

@@ -2,6 +2,8 @@
 functions, so that any backend can ship them), the ``cv_results_`` table
 built from the folds' scores, and the rule that picks one of its rows."""
 
+from collections import namedtuple
+
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.metrics import check_scoring, log_loss, make_scorer
@@ -9,6 +11,7 @@ from sklearn.utils import _safe_indexing
 
 from . import _callbacks as callbacks
 from ._cv_checks import check_score
+from ._exit_order import combined_exit_rates, exit_rates
 from ._path import PathTrainer
 from ._target import scaled_target
 
@@ -16,6 +19,10 @@ SELECTION_RULES = ("best", "1se")
 # A step's cap (``Step.capped``: none, max_iter, path_max_iter), coded in a
 # fold's row by its index here.
 CAPS = ("", "first", "later")
+
+# What a fold's path task returns: its rows of scores (``N_ROW_COLUMNS``
+# per rate), each feature's exit rate, and the model of each rate (or None).
+FoldPath = namedtuple("FoldPath", ["scores", "exit_rates", "models"])
 
 
 def fold_scorer(estimator, scoring, y):
@@ -54,22 +61,23 @@ def scored_path(
     the ``scoring`` it came from.  ``context`` is the path's callback task,
     or None.  With a ``target_link``, the path trains on the target scaled
     by the training part's own mean and spread (``skreg._target``), and
-    each step's model is scored with the scale folded back in.  With
-    ``keep``, also the model of each rate as it was scored (a fold ensemble
-    is made of them)."""
+    each step's model is scored with the scale folded back in.  Returns a
+    ``FoldPath``: with ``keep``, the model of each rate as it was scored
+    (a fold ensemble is made of them) is in it."""
     k, train, test = fold
     scorer, scoring = scorer
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
     X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
     sw_train = None if sample_weight is None else sample_weight[train]
     y_train, target_scale = scaled_target(y_train, sw_train, target_link)
-    rows, models = [], []
+    rows, models, active = [], [], []
 
     def score(est, step):
         if target_scale is not None:
             target_scale.fold_into(est)
         if keep:
             models.append(est)
+        active.append(np.any(step.coefs[0] != 0, axis=1))
         try:
             value = scorer(est, X_test, y_test)
         except Exception as error:
@@ -92,9 +100,11 @@ def scored_path(
         steps = PathTrainer(estimator, **settings).run(
             X_train, y_train, sw_train, rates, score, context=context
         )
-    if keep:
-        return np.array(rows), with_path_history(models, steps)
-    return np.array(rows)
+    return FoldPath(
+        np.array(rows),
+        exit_rates(rates, active),
+        with_path_history(models, steps) if keep else None,
+    )
 
 
 def path_history(steps, index):
@@ -121,6 +131,14 @@ def with_path_history(models, steps):
     for index, model in enumerate(models):
         vars(model).update(path_history(steps, index))
     return models
+
+
+def path_importances(fold_paths, n_folds, ratio_index):
+    """``path_importances_``: the exit rates of the chosen l1_ratio's fold
+    paths (``fold_paths`` are every ``FoldPath``, by l1_ratio then fold),
+    combined per feature (``combined_exit_rates``)."""
+    chosen = fold_paths[ratio_index * n_folds : (ratio_index + 1) * n_folds]
+    return combined_exit_rates([path.exit_rates for path in chosen])
 
 
 def full_path(estimator, settings, X, y, sample_weight, rates, context, target_link=None):

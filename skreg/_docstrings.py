@@ -223,6 +223,13 @@ ATTRIBUTES = """\
     feature_importances_ : ndarray of shape (`n_features_in_`,)
         The norm of each input feature's outgoing first-layer weights, zero
         for a removed feature (``SelectFromModel`` reads it).
+
+    selected_features_ : ndarray of str objects of shape (`n_features_selected_`,)
+        The names of the active input features, in the order of the
+        columns: from ``feature_names_in_`` when fit saw named columns, else
+        ``x0``, ``x1``, ... (as ``get_feature_names_out`` names unnamed
+        columns). ``SelectFromModel(est, threshold=np.finfo(float).tiny,
+        prefit=True)`` keeps the same features.
 """
 
 
@@ -348,6 +355,18 @@ CV_ATTRIBUTES = """\
         ``loss_curve_`` (an index into it; the first is 0): the objective
         jumps there, as the rate grows. ``LossCurveDisplay`` marks them.
 
+    path_importances_ : ndarray of shape (`n_features_in_`,)
+        The exit order of the folds' paths (at the chosen l1_ratio): per
+        input feature, the lower median over the folds of the rate from
+        which on the fold's path no longer used it at any larger rate (inf
+        when the largest rate still uses it, the first rate when no rate
+        does); that is, the smallest rate by which at least half of the
+        folds had removed it for good. A rate of ``alphas_`` or inf; larger
+        means the feature withstood more penalty. It does not depend on the
+        scale of the weights, and is the same with ``refit=True`` and
+        ``refit='ensemble'``. Ties are common (one value per rate): break
+        them with ``feature_importances_``.
+
     fit_time_ : float
         Seconds the cross-validated paths and the final path took.
 
@@ -375,8 +394,8 @@ CV_NOTES = """\
     to ``estimators_``, where each network has its own; ``n_iter_`` is an
     array of the networks' epochs, one per fold (as ``LogisticRegressionCV``
     gives one per fold); ``feature_importances_`` is the mean of the networks',
-    ``n_features_selected_`` counts the features any of them uses, and
-    ``prune()`` prunes each of them.
+    ``n_features_selected_`` counts the features any of them uses (and
+    ``selected_features_`` names them), and ``prune()`` prunes each of them.
 
     What ``fit`` warns about, each at most once per fit (each category can
     be silenced with ``warnings.filterwarnings("ignore", category=...)``):

@@ -46,7 +46,7 @@ PER_NETWORK = (
 
 def fold_scores(fold_results):
     """The fold tasks' rows of scores, without the models they kept."""
-    return [result[0] if isinstance(result, tuple) else result for result in fold_results]
+    return [result.scores for result in fold_results]
 
 
 def clear_fitted_state(estimator):
@@ -60,7 +60,7 @@ def take_ensemble(target, fold_results, index):
     """Make ``target`` the ensemble of the folds' models at rate ``index``:
     ``fold_results`` are the chosen l1_ratio's fold tasks (scores and the
     model of each rate), in the order of the folds."""
-    members = [models[index] for _, models in fold_results]
+    members = [result.models[index] for result in fold_results]
     first = vars(members[0])
     for name in SHARED:
         if name in first:
@@ -111,14 +111,12 @@ class FoldEnsembleMixin:
             return super().feature_importances_
         return np.mean([member.feature_importances_ for member in self.estimators_], axis=0)
 
-    @property
-    def n_features_selected_(self):
-        """Number of input features with a non-zero outgoing weight; for a fold
-        ensemble, the features that any of its networks uses."""
+    def _features_in_use(self):
+        """The input features in use: for a fold ensemble, those that any of
+        its networks uses (``n_features_selected_``, ``selected_features_``)."""
         if not is_ensemble(self):
-            return super().n_features_selected_
-        used = np.any([member.active_units_[0] for member in self.estimators_], axis=0)
-        return int(np.sum(used))
+            return super()._features_in_use()
+        return np.any([member.active_units_[0] for member in self.estimators_], axis=0)
 
     @property
     def sparsity_(self):
@@ -150,6 +148,9 @@ class FoldEnsembleMixin:
 
     def __getattr__(self, name):
         # Reached only when the attribute is missing (or a property refused).
+        if name.endswith("_") and not name.startswith("_"):
+            # A fitted attribute (or a property that refused) before fit.
+            check_is_fitted(self)
         if name in PER_NETWORK and is_ensemble(self):
             raise AttributeError(
                 f"{type(self).__name__} fitted with refit='ensemble' has no {name}: its "

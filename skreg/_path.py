@@ -41,6 +41,7 @@ from . import _recipe as recipes
 from ._constant_model import best_constant_intercepts, is_constant
 from ._cv_checks import CountInterval, PathEstimator, check_path_settings, check_rates
 from ._engine import OptimizerState
+from ._exit_order import exit_rates
 from ._rate_grid import largest_rate, layer_pattern, rate_grid  # noqa: F401 (the path's grid)
 from ._search_warnings import capped_steps_quiet, warn_capped_steps
 from ._training import Progress
@@ -488,7 +489,10 @@ def regularization_path(
         the training objective J; ``n_iter``, the epochs of each step;
         ``sparsity``, the fraction of exact-zero weights; ``n_features_selected``
         and ``active_features`` (n_alphas, n_features), the input features
-        with a non-zero outgoing weight; ``active_hidden_units``
+        with a non-zero outgoing weight; ``exit_rates`` (n_features,), the
+        rate from which on each feature is unused at every later rate (inf
+        if the largest rate uses it, the first rate if none does): the
+        order in which the path removed the features; ``active_hidden_units``
         (n_alphas, n_hidden_layers), how many units of each hidden layer are
         active; ``group_weights``, the factors the steps after the first
         trained with (None for none); ``path_param``; ``capped``
@@ -578,6 +582,7 @@ def path_bunch(steps, path_param, group_weights=None):
         sparsity=np.array([np.mean(np.concatenate([W.ravel() == 0 for W in c])) for c in coefs]),
         n_features_selected=active.sum(axis=1),
         active_features=active,
+        exit_rates=exit_rates([step.rate for step in steps], active),
         active_hidden_units=hidden,
         group_weights=None if group_weights is None else np.asarray(group_weights, dtype=float),
         path_param=path_param,

@@ -8,7 +8,7 @@ its outgoing row is folded into the next layer's intercept, then the unit is
 dropped the same way.  Predictions are unchanged up to rounding.
 
 ``SparsityMixin`` gives the estimators ``prune()`` and the properties that
-report how sparse the fitted network is.
+report how sparse the fitted network is and which input features it uses.
 """
 
 import numpy as np
@@ -68,7 +68,23 @@ class SparsityMixin:
     @property
     def n_features_selected_(self):
         """Number of input features with a non-zero outgoing weight."""
-        return int(np.sum(self.active_units_[0]))
+        return int(np.sum(self._features_in_use()))
+
+    @property
+    def selected_features_(self):
+        """Names of the input features with a non-zero outgoing weight, in
+        the order of the columns: ``feature_names_in_`` where fit saw named
+        columns, else ``x0``, ``x1``, ... as ``get_feature_names_out`` names
+        unnamed columns; an object array of ``n_features_selected_`` str."""
+        used = self._features_in_use()
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            names = np.asarray([f"x{j}" for j in range(len(used))], dtype=object)
+        return names[used]
+
+    def _features_in_use(self):
+        """Boolean mask of the input features the fitted model uses."""
+        return self.active_units_[0]
 
     @property
     def feature_importances_(self):
