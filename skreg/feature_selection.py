@@ -257,6 +257,11 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
             multi_output=True,
             dtype=(np.float64, np.float32),
         )
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"StabilitySelection splits the samples in two halves: it needs at least 2, "
+                f"got n_samples = {X.shape[0]}."
+            )
         estimator = self._checked_estimator(y)
         if is_classifier(estimator):
             check_classification_targets(y)
