@@ -248,6 +248,32 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         self : object
             The fitted selector.
         """
+        X, y, sample_weight, estimator = self._checked_data(X, y, sample_weight)
+        rng = check_random_state(self.random_state)
+        # Every seed is drawn here, before any task runs: the grid's network
+        # (the largest rate depends on its initial weights) and each half's.
+        grid_seed, *seeds = rng.randint(np.iinfo(np.int32).max, size=2 * self.n_resamples + 1)
+        rates = self._rates(estimator.set_params(random_state=int(grid_seed)), X, y, sample_weight)
+        halves = complementary_halves(y, self.n_resamples, rng, is_classifier(estimator))
+        _check_halves(halves, y, sample_weight, is_classifier(estimator))
+        active = self._paths(estimator, X, y, sample_weight, zip(halves, seeds), rates)
+
+        self.alphas_ = rates
+        self.selection_probabilities_ = active.mean(axis=0).T
+        vars(self).update(stable_set(active, self.threshold, self.max_false_selections, rates))
+        if self.alpha_min_ is None:
+            warnings.warn(
+                "Even at the largest rate alone, the bound on false selections is "
+                f"{self.false_selection_bounds_[-1]:.3g}, above max_false_selections="
+                f"{self.max_false_selections}: no rate is considered and no feature is "
+                "selected. Raise max_false_selections or threshold, or add larger rates.",
+                UserWarning,
+            )
+        return self
+
+    def _checked_data(self, X, y, sample_weight):
+        """X, y (a regressor's scaled, see the Notes) and the weights checked,
+        and the network the paths train."""
         check_sparse_structure(X)
         X, y = validate_data(
             self,
@@ -268,13 +294,12 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         y = scaled_target(y, sample_weight, _target_link(estimator))[0]
-        rng = check_random_state(self.random_state)
-        # Every seed is drawn here, before any task runs: the grid's network
-        # (the largest rate depends on its initial weights) and each half's.
-        grid_seed, *seeds = rng.randint(np.iinfo(np.int32).max, size=2 * self.n_resamples + 1)
-        rates = self._rates(estimator.set_params(random_state=int(grid_seed)), X, y, sample_weight)
-        halves = complementary_halves(y, self.n_resamples, rng, is_classifier(estimator))
-        _check_halves(halves, y, sample_weight, is_classifier(estimator))
+        return X, y, sample_weight, estimator
+
+    def _paths(self, estimator, X, y, sample_weight, halves_and_seeds, rates):
+        """One path per (half, seed), as joblib tasks: whether each selects
+        each feature at each rate, an array (halves, rates, features).  The
+        steps stopped at their epoch cap are told in one warning."""
         settings = dict(
             path_param=self.path_param,
             path_max_iter=self.path_max_iter,
@@ -282,26 +307,13 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         )
         tasks = [
             delayed(half_path)(estimator, settings, X, y, sample_weight, rows, rates, seed)
-            for rows, seed in zip(halves, seeds)
+            for rows, seed in halves_and_seeds
         ]
         with interrupts.shared(settings["stop"]), capped_steps_quiet():
             results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
-        active = np.array([selected for selected, _ in results])  # (halves, rates, features)
         caps = [cap for _, step_caps in results for cap in step_caps]
         warn_capped_steps(caps, self.path_max_iter, estimator.max_iter, "the half-samples' paths")
-
-        self.alphas_ = rates
-        self.selection_probabilities_ = active.mean(axis=0).T
-        vars(self).update(stable_set(active, self.threshold, self.max_false_selections, rates))
-        if self.alpha_min_ is None:
-            warnings.warn(
-                "Even at the largest rate alone, the bound on false selections is "
-                f"{self.false_selection_bounds_[-1]:.3g}, above max_false_selections="
-                f"{self.max_false_selections}: no rate is considered and no feature is "
-                "selected. Raise max_false_selections or threshold, or add larger rates.",
-                UserWarning,
-            )
-        return self
+        return np.array([selected for selected, _ in results])
 
     def _checked_estimator(self, y):
         """The network to run the paths with, its parameters checked as its
