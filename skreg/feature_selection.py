@@ -171,20 +171,21 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
 
     Examples
     --------
-    >>> from sklearn.datasets import make_classification
-    >>> from sklearn.preprocessing import StandardScaler
-    >>> from skreg import RegularizedMLPClassifier
+    >>> import numpy as np
+    >>> from skreg import RegularizedMLPRegressor
     >>> from skreg.feature_selection import StabilitySelection
-    >>> X, y = make_classification(n_samples=200, n_features=6, n_informative=2,
-    ...                            n_redundant=0, shuffle=False, random_state=0)
-    >>> X = StandardScaler().fit_transform(X)
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(300, 8)
+    >>> y = 2 * X[:, 0] - 2 * X[:, 1] + 0.3 * rng.randn(300)  # features 2 to 7: noise
     >>> selector = StabilitySelection(
-    ...     RegularizedMLPClassifier(hidden_layer_sizes=(8,), max_iter=50),
-    ...     alphas=4, n_resamples=3, random_state=0,
+    ...     RegularizedMLPRegressor(hidden_layer_sizes=(8,), max_iter=60, learning_rate_init=0.01),
+    ...     alphas=5, n_resamples=4, random_state=0,
     ... ).fit(X, y)
     >>> selector.selection_probabilities_.shape
-    (6, 4)
-    >>> selector.transform(X).shape[1] == selector.support_.sum()
+    (8, 5)
+    >>> selector.get_feature_names_out()
+    array(['x0', 'x1'], dtype=object)
+    >>> bool(selector.expected_false_selections_ <= 1)
     True
     """
 

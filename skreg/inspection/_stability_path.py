@@ -63,6 +63,23 @@ class StabilityPathDisplay:
     --------
     skreg.feature_selection.StabilitySelection : Computes the probabilities.
     RegularizationPathDisplay : The cross-validated score along a path.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg import RegularizedMLPRegressor
+    >>> from skreg.feature_selection import StabilitySelection
+    >>> from skreg.inspection import StabilityPathDisplay
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(200, 5)
+    >>> y = 2 * X[:, 0] + 0.3 * rng.randn(200)
+    >>> selector = StabilitySelection(
+    ...     RegularizedMLPRegressor(hidden_layer_sizes=(8,), max_iter=60, learning_rate_init=0.01),
+    ...     alphas=4, n_resamples=2, random_state=0,
+    ... ).fit(X, y)
+    >>> display = StabilityPathDisplay.from_estimator(selector)
+    >>> len(display.lines_)
+    5
     """
 
     def __init__(
