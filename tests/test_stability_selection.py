@@ -88,22 +88,26 @@ def test_result_does_not_depend_on_n_jobs():
     np.testing.assert_array_equal(one.selection_probabilities_, two.selection_probabilities_)
 
 
-def test_refit_replaces_every_attribute():
+@pytest.mark.parametrize(
+    "first, second", [("classifier", "regressor"), ("regressor", "classifier")]
+)
+def test_refit_replaces_every_attribute(first, second):
     pd = pytest.importorskip("pandas")
-    X_c, y_c = make_data("classifier")
+    X_1, y_1 = make_data(first)
     model = StabilitySelection(alphas=3, n_resamples=2, max_false_selections=None, random_state=0)
-    model.set_params(estimator=network("classifier"))
-    frame = pd.DataFrame(X_c, columns=[f"f{j}" for j in range(X_c.shape[1])])
-    quiet_fit(model, frame, y_c)
+    model.set_params(estimator=network(first))
+    frame = pd.DataFrame(X_1, columns=[f"f{j}" for j in range(X_1.shape[1])])
+    quiet_fit(model, frame, y_1)
     assert list(model.feature_names_in_) == list(frame.columns)
-    # Refitted as a regressor on fewer features, without names.
-    X_r, y_r = make_data("regressor", n_features=7)
-    quiet_fit(model.set_params(estimator=network("regressor")), X_r, y_r)
+    # Refitted as the other kind on fewer features, without names.
+    X_2, y_2 = make_data(second, n_features=7)
+    quiet_fit(model.set_params(estimator=network(second)), X_2, y_2)
     assert not hasattr(model, "feature_names_in_")
     assert model.n_features_in_ == 7
     assert model.selection_probabilities_.shape == (7, 3)
-    fresh = quiet_fit(clone(model), X_r, y_r)
+    fresh = quiet_fit(clone(model), X_2, y_2)
     np.testing.assert_array_equal(model.selection_probabilities_, fresh.selection_probabilities_)
+    np.testing.assert_array_equal(model.support_, fresh.support_)
 
 
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
