@@ -8,9 +8,12 @@ from skreg import (
     RegularizedMLPRegressor,
     RegularizedMLPRegressorCV,
 )
+from skreg.feature_selection import StabilitySelection
 
 # The CV estimators fit a path per fold; small settings keep the checks quick.
 CV_SETTINGS = dict(max_iter=50, alphas=3, cv=3, path_max_iter=10)
+# Stability selection fits a path per half-sample: few halves, few rates.
+STABILITY_SETTINGS = dict(alphas=3, n_resamples=2, path_max_iter=10, max_false_selections=None)
 
 # Checks a CV estimator fails by nature, with the reason.
 WEIGHTS_ARE_NOT_REPEATS = (
@@ -36,6 +39,7 @@ def expected_failures(estimator):
         RegularizedMLPRegressorCV(**CV_SETTINGS),
         RegularizedMLPClassifierCV(**CV_SETTINGS, refit="ensemble"),
         RegularizedMLPRegressorCV(**CV_SETTINGS, refit="ensemble"),
+        StabilitySelection(**STABILITY_SETTINGS),
     ],
     expected_failed_checks=expected_failures,
 )

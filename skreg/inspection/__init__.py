@@ -9,5 +9,6 @@ raises an ``ImportError`` that says so.
 
 from ._loss_curve import LossCurveDisplay
 from ._regularization_path import RegularizationPathDisplay
+from ._stability_path import StabilityPathDisplay
 
-__all__ = ["LossCurveDisplay", "RegularizationPathDisplay"]
+__all__ = ["LossCurveDisplay", "RegularizationPathDisplay", "StabilityPathDisplay"]
