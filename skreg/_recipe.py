@@ -55,8 +55,8 @@ class Recipe(NamedTuple):
 # an epoch of fewer than 200 rows one update, so ``max_iter`` and the path's
 # step caps, counted in epochs, left small tables with a few hundred updates
 # in all. Measured with the CV estimators (5 real tables of 263-777 rows, 5
-# splits): L2 paths scored +0.000 to +0.022 and took 1.1-2.1x less time; L1
-# paths -0.028 to +0.017 (mean -0.003) at 1.1-1.5x less time
+# splits): L2 paths scored +0.000 to +0.022 (mean +0.008) and took 1.0-2.1x
+# less time; L1 paths -0.034 to +0.018 (mean -0.005) at 1.1-1.5x less time
 # (docs/design.rst, "Minibatches").
 QUARTER_BATCHES = 4
 QUARTER_MIN_ROWS = 32
