@@ -118,7 +118,7 @@ html_theme_options = {
 # -- Labels of scikit-learn's own docs -------------------------------------
 #
 # The methods inherited from scikit-learn (score, get_metadata_routing,
-# set_*_request) cite labels and glossary terms of scikit-learn's
+# set_*_request, set_output) cite labels and glossary terms of scikit-learn's
 # documentation. Intersphinx resolves them when it can reach scikit-learn's
 # inventory; otherwise (offline builds) they are rendered as plain text
 # instead of raising "undefined label" warnings. Only these names are
@@ -131,6 +131,9 @@ SKLEARN_DOC_LABELS = {
     "meta-estimator",
     "glossary",
     "user_guide",
+    # set_output, which StabilitySelection has as a scikit-learn transformer
+    "df_output_transform",
+    "sphx_glr_auto_examples_miscellaneous_plot_set_output.py",
 }
 
 

@@ -108,7 +108,7 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
     alphas_ : ndarray of shape (n_rates,)
         The rates, ascending.
 
-    selection_probabilities_ : ndarray of shape (n_features_in_, n_rates)
+    selection_probabilities_ : ndarray of shape (`n_features_in_`, n_rates)
         Share of the halves whose path selects each feature at each rate.
 
     false_selection_bounds_ : ndarray of shape (n_rates,)
@@ -121,11 +121,11 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         has a bound above ``max_false_selections`` (a warning says so, and
         no feature is selected).
 
-    stability_scores_ : ndarray of shape (n_features_in_,)
+    stability_scores_ : ndarray of shape (`n_features_in_`,)
         Largest selection probability of each feature over the rates
         considered (0 when there is none).
 
-    support_ : ndarray of bool of shape (n_features_in_,)
+    support_ : ndarray of bool of shape (`n_features_in_`,)
         The selected features: ``stability_scores_ >= threshold``.
 
     mean_n_selected_ : float
@@ -140,7 +140,7 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during ``fit``, when X has string names.
 
     Notes
