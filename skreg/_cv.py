@@ -51,6 +51,7 @@ from ._cv_search import (
     path_history,
     path_importances,
     scored_path,
+    search_defaults,
     step_caps,
 )
 from ._docstrings import fill_cv_docstring
@@ -76,14 +77,14 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
         "n_jobs": [Integral, None],
-        "selection_rule": [StrOptions(set(SELECTION_RULES))],
+        "selection_rule": [StrOptions({"auto", *SELECTION_RULES})],
         "path_max_iter": [CountInterval(1, None)],
         "path_warm_start": ["boolean"],
         "refit": ensembles.REFIT_CONSTRAINT,
     }
-    # A base parameter that takes one more value here (the path computes it).
+    # A base parameter that takes more values here (the path computes them).
     _cv_widened_constraints: dict = {
-        "group_weights": ["array-like", None, StrOptions({"adaptive"})],
+        "group_weights": ["array-like", None, StrOptions({"adaptive", "auto"})],
     }
     _cv_only = tuple(_cv_parameter_constraints)
 
@@ -133,9 +134,9 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         base = self._base_estimator()
-        adaptive = isinstance(self.group_weights, str)
-        if adaptive:  # each path computes its own, after its first step
-            base.set_params(group_weights=None)
+        rule, weights = search_defaults(self.selection_rule, self.group_weights, self.path_param)
+        adaptive = isinstance(weights, str)  # each path computes its own, after its first step
+        base.set_params(group_weights=None if adaptive else weights)
         if isinstance(base.random_state, np.random.RandomState):
             # One seed for every path, so that no path depends on when it ran.
             base.set_params(random_state=int(check_random_state(base.random_state).randint(2**31)))
@@ -181,7 +182,8 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         shown_ratios = l1_ratios if elastic else None
         self.cv_results_ = cv_results(self.path_param, shown_ratios, grids, fold_rows)
         check_mean_scores(self.cv_results_["mean_test_score"], self.scoring)
-        choice = self._choose(self.cv_results_, n_folds)
+        self.selection_rule_ = rule
+        choice = choose(self.cv_results_, n_folds, self.path_param, rule)
         ratio_index, rate_index = divmod(choice, len(grids[0]))
         self._take_chosen(results, n_folds, ratio_index, rate_index)
         self.path_importances_ = path_importances(results[:n_fold_tasks], n_folds, ratio_index)
@@ -240,10 +242,6 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
             return check_rates(self.alphas, type(self).__name__, n_grids=len(estimators))
         settings = dict(path_param=self.path_param, n_alphas=self.alphas, eps=self.eps)
         return np.array([rate_grid(est, X, y, sample_weight, **settings) for est in estimators])
-
-    def _choose(self, results, n_folds):
-        """Index of the chosen row of ``cv_results_`` (``choose``)."""
-        return choose(results, n_folds, self.path_param, self.selection_rule)
 
     def _target_link(self):
         """The output link a scaled target folds into, or None: the target
@@ -360,7 +358,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
         l1_ratio=0.15,
         l1_method="proximal",
         group_alpha=0.0,
-        group_weights=None,
+        group_weights="auto",
         weight_decay=0.0,
         dropout=0.0,
         input_dropout=0.0,
@@ -374,7 +372,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
         cv=None,
         scoring=None,
         n_jobs=None,
-        selection_rule="best",
+        selection_rule="auto",
         path_max_iter=20,
         path_warm_start=True,
         refit=True,
@@ -526,7 +524,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         l1_ratio=0.15,
         l1_method="proximal",
         group_alpha=0.0,
-        group_weights=None,
+        group_weights="auto",
         weight_decay=0.0,
         dropout=0.0,
         input_dropout=0.0,
@@ -539,7 +537,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         cv=None,
         scoring=None,
         n_jobs=None,
-        selection_rule="best",
+        selection_rule="auto",
         path_max_iter=20,
         path_warm_start=True,
         scale_target=True,

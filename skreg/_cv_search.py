@@ -16,6 +16,12 @@ from ._path import PathTrainer
 from ._target import scaled_target
 
 SELECTION_RULES = ("best", "1se")
+# What 'auto' means, by the rate the path moves.  A group_alpha path selects
+# features: adaptive weights and the 1se rule kept the informative features
+# and dropped far more noise than the plain search (docs/user_guide.rst,
+# "Why these defaults").  An alpha path keeps the plain search.
+AUTO_SELECTION_RULE = {"alpha": "best", "group_alpha": "1se"}
+AUTO_GROUP_WEIGHTS = {"alpha": None, "group_alpha": "adaptive"}
 # A step's cap (``Step.capped``: none, max_iter, path_max_iter), coded in a
 # fold's row by its index here.
 CAPS = ("", "first", "later")
@@ -204,6 +210,16 @@ def cv_results(path_param, l1_ratios, grids, fold_rows):
     # How many of the folds' steps at each rate stopped at their epoch cap.
     results["n_capped_steps"] = (rows[..., 5] > 0).sum(axis=1).astype(np.int64)
     return results
+
+
+def search_defaults(selection_rule, group_weights, path_param):
+    """The selection rule and group weights a search uses: each 'auto' made
+    into its value for ``path_param``, any other value as given."""
+    if selection_rule == "auto":
+        selection_rule = AUTO_SELECTION_RULE[path_param]
+    if isinstance(group_weights, str) and group_weights == "auto":
+        group_weights = AUTO_GROUP_WEIGHTS[path_param]
+    return selection_rule, group_weights
 
 
 def choose(results, n_folds, path_param, selection_rule):

@@ -265,6 +265,9 @@ CV_PARAMETERS = """\
         layer alone for ``group_alpha`` (feature selection). An ``alpha`` path
         needs a penalty (not ``penalty=None``), and ``group_weights='adaptive'``
         a group term (``path_param='group_alpha'`` or ``group_alpha`` above 0).
+        A ``group_alpha`` path at the defaults is the feature-selection
+        recipe: adaptive group weights and the '1se' rule (see
+        ``group_weights`` and ``selection_rule``).
 
     l1_ratio : float or array-like, default=0.15
         As above (``penalty='elasticnet'``); a list is searched too, one path
@@ -290,10 +293,14 @@ CV_PARAMETERS = """\
         Threads unless a joblib backend is set (the kernels release the GIL;
         each task gets one BLAS thread).
 
-    selection_rule : {'best', '1se'}, default='best'
+    selection_rule : {'auto', 'best', '1se'}, default='auto'
         'best' takes the rate with the best mean score; '1se' the sparsest
-        model (fraction of exact-zero weights) whose mean score is within one
-        standard error of the best. Ties go to the larger rate.
+        model whose mean score is within one standard error of the best
+        (sparsest: the fewest input features on a ``group_alpha`` path, the
+        largest fraction of exact-zero weights on an ``alpha`` path). Ties go
+        to the larger rate. 'auto' is '1se' on a ``group_alpha`` path, which
+        selects features, and 'best' on an ``alpha`` path; the rule used is
+        ``selection_rule_``.
 
     path_max_iter : int, default=20
         Most epochs of each path step after the first (which trains up to
@@ -324,13 +331,17 @@ CV_ATTRIBUTES = """\
     alpha_ : float
         The chosen rate of ``path_param``.
 
+    selection_rule_ : {'best', '1se'}
+        The rule that chose ``alpha_`` (``selection_rule``, 'auto' resolved).
+
     l1_ratio_ : float or None
         The chosen l1_ratio with ``penalty='elasticnet'``; None with the
         other penalties, which do not use it.
 
     alpha_at_edge_ : {'smallest', 'largest'} or None
         Whether ``alpha_`` is the smallest or the largest rate of its grid
-        (a rate beyond it might score better; fit warns with a
+        (a rate beyond it might score better or, with the '1se' rule at the
+        largest, be sparser within one standard error; fit warns with a
         ``skreg.exceptions.RateAtGridEdgeWarning``); None when it lies
         inside, is 0, or is the only rate.
 
@@ -418,8 +429,19 @@ CV_NOTES = """\
 """
 
 
-# The one shared parameter whose default the CV estimators change.
+# The shared parameters whose defaults the CV estimators change.
 BATCH_SIZE_LINE = "batch_size : int, 'auto' or 'quarter', default="
+GROUP_WEIGHTS_LINE = "group_weights : array-like of shape (n_features,) or None, default=None"
+CV_GROUP_WEIGHTS_LINE = (
+    "group_weights : array-like of shape (n_features,), 'adaptive', 'auto' or None, default='auto'"
+)
+# Appended to the shared description of group_weights.
+CV_GROUP_WEIGHTS = """
+        'adaptive' gives each path its own factors after its first step,
+        ``(largest row norm / row norm) ** 2`` of the input rows (adaptive
+        group lasso): a weak feature is removed at a smaller rate. 'auto' is
+        'adaptive' on a ``group_alpha`` path and None on an ``alpha`` path.
+        The final model's factors are ``group_weights_``."""
 
 
 def fill_cv_docstring(cls):
@@ -429,4 +451,13 @@ def fill_cv_docstring(cls):
     )
     fill_docstring(cls)
     cls.__doc__ = cls.__doc__.replace(BATCH_SIZE_LINE + "'auto'", BATCH_SIZE_LINE + "'quarter'")
+    cls.__doc__ = _with_cv_group_weights(cls.__doc__)
     return cls
+
+
+def _with_cv_group_weights(doc):
+    """``doc`` with the CV estimators' entry of group_weights: the shared
+    one, its header and its end changed."""
+    head, rest = doc.split(GROUP_WEIGHTS_LINE)
+    shared, tail = rest.split("\n\n", 1)
+    return head + CV_GROUP_WEIGHTS_LINE + shared + CV_GROUP_WEIGHTS + "\n\n" + tail

@@ -87,16 +87,16 @@ def tell_about_search(estimator, X, y, caps, n_paths, chosen):
     where = f"this fit's {n_paths} paths (the folds'{final})"
     warn_capped_steps(caps, est.path_max_iter, est.max_iter, where)
     automatic = isinstance(est.alphas, Integral)
-    edge = warn_rate_at_edge(*chosen, est.path_param, automatic, est.eps)
+    edge = warn_rate_at_edge(*chosen, est.path_param, automatic, est.eps, est.selection_rule_)
     if ignores_input(est, X, y):
         warn_constant_model(est.path_param, est.alpha_, is_classifier(est))
     return edge
 
 
-def warn_rate_at_edge(grid, index, path_param, automatic, eps):
+def warn_rate_at_edge(grid, index, path_param, automatic, eps, rule="best"):
     """A RateAtGridEdgeWarning when ``grid[index]`` is the smallest or
     the largest rate of a grid of several; which end it is ('smallest',
-    'largest'), or None."""
+    'largest'), or None.  ``rule``: the selection rule that chose it."""
     if len(grid) < 2 or 0 < index < len(grid) - 1:
         return None
     rate = grid[index]
@@ -118,9 +118,16 @@ def warn_rate_at_edge(grid, index, path_param, automatic, eps):
                 "weight: a model chosen there may predict a constant, which unscaled "
                 "features often cause (scale them with StandardScaler)."
             )
+    # The 1se rule takes the largest rate within one standard error of the
+    # best score: beyond the top of the grid, a sparser model may be too.
+    beyond = (
+        "a larger rate might score within one standard error of the best too, and be sparser"
+        if rule == "1se" and end == "largest"
+        else "a rate beyond it might score better"
+    )
     warnings.warn(
         f"The chosen {path_param} ({rate:.4g}) is the {end} rate of the grid (from "
-        f"{grid[0]:.4g} to {grid[-1]:.4g}): a rate beyond it might score better. {advice} "
+        f"{grid[0]:.4g} to {grid[-1]:.4g}): {beyond}. {advice} "
         "This warning's category is skreg.exceptions.RateAtGridEdgeWarning.",
         RateAtGridEdgeWarning,
         stacklevel=3,

@@ -24,8 +24,9 @@ class SearchWarning(UserWarning):
 
 class RateAtGridEdgeWarning(SearchWarning):
     """The chosen rate is the smallest or the largest of the grid, so a rate
-    beyond it might score better; the estimator's ``alpha_at_edge_`` says
-    which end."""
+    beyond it might score better (with the '1se' rule at the largest, be
+    sparser within one standard error of the best); the estimator's
+    ``alpha_at_edge_`` says which end."""
 
 
 class FeatureScaleWarning(SearchWarning):

@@ -291,3 +291,18 @@ def test_warnings_name_the_columns_of_a_data_frame(tables):
     assert "column 'e'" in str(scale.message)
     assert len(of_category(caught, ConstantModelWarning)) == 1
     assert not any("feature names" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("Est", CV_ESTIMATORS)
+def test_the_edge_warning_names_the_rule_that_chose_the_largest_rate(tables, Est):
+    """Every rate scores alike, so both rules take the largest: past it, the
+    '1se' rule (a group_alpha path's default) might find a sparser model."""
+    X, y = tables[Est]
+    est = small(Est, path_param="group_alpha", alphas=[1e-6, 1e-5], scoring=lambda *_: 0.5)
+    est, caught = fit_recording(est, X, y)
+    (edge,) = of_category(caught, RateAtGridEdgeWarning)
+    assert est.selection_rule_ == "1se" and est.alpha_at_edge_ == "largest"
+    assert "within one standard error" in str(edge.message)
+    est, caught = fit_recording(est.set_params(selection_rule="best"), X, y)  # refitted
+    (edge,) = of_category(caught, RateAtGridEdgeWarning)
+    assert "might score better" in str(edge.message)

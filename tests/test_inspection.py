@@ -304,7 +304,9 @@ def test_loss_curve_display_marks_where_each_rate_begins(Est, data, regression):
         assert starts.shape == (n_rates,) and starts[0] == 0
         assert np.all(np.diff(starts) >= 0) and starts[-1] <= len(est.loss_curve_)
         # the final path is regularization_path on all the data, cut at alpha_
-        base = Est._base_class(**{k: est.get_params()[k] for k in Est._base_class().get_params()})
+        shared = {k: est.get_params()[k] for k in Est._base_class().get_params()}
+        # the factors the fit used: the CV default 'auto' means none on an alpha path
+        base = Est._base_class(**{**shared, "group_weights": est.group_weights_})
         path = regularization_path(
             X, y, estimator=base, alphas=est.alphas_, path_max_iter=est.path_max_iter
         )

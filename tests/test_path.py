@@ -19,6 +19,7 @@ from skreg import (
     RegularizedMLPRegressorCV,
     regularization_path,
 )
+from skreg._cv_search import choose
 
 
 @pytest.fixture(scope="module")
@@ -300,7 +301,6 @@ def test_cv_results_layout(few_informative):
 
 
 def test_one_standard_error_rule_picks_the_sparsest_model_within_one_se():
-    est = RegularizedMLPClassifierCV(selection_rule="1se")
     results = {
         "param_alpha": np.array([1e-4, 1e-3, 1e-2, 1e-1]),
         "mean_test_score": np.array([0.90, 0.92, 0.905, 0.70]),
@@ -308,15 +308,13 @@ def test_one_standard_error_rule_picks_the_sparsest_model_within_one_se():
         "mean_sparsity": np.array([0.1, 0.3, 0.6, 0.99]),
     }
     # best 0.92 with standard error 0.04 / sqrt(4) = 0.02: rates 0, 1, 2 qualify
-    assert est._choose(results, n_folds=4) == 2
-    est.set_params(selection_rule="best")
-    assert est._choose(results, n_folds=4) == 1
+    assert choose(results, 4, "alpha", "1se") == 2
+    assert choose(results, 4, "alpha", "best") == 1
 
 
 def test_one_standard_error_rule_counts_features_on_a_group_path():
     """On a group_alpha path the sparsest model is the one with the fewest
     input features, whatever its share of zero weights."""
-    est = RegularizedMLPClassifierCV(selection_rule="1se", path_param="group_alpha")
     results = {
         "param_group_alpha": np.array([1e-4, 1e-3, 1e-2]),
         "mean_test_score": np.array([0.90, 0.91, 0.905]),
@@ -324,10 +322,9 @@ def test_one_standard_error_rule_counts_features_on_a_group_path():
         "mean_sparsity": np.array([0.1, 0.5, 0.3]),
         "mean_n_features_selected": np.array([12.0, 9.0, 6.0]),
     }
-    assert est._choose(results, n_folds=4) == 2
-    est.set_params(path_param="alpha")
+    assert choose(results, 4, "group_alpha", "1se") == 2
     results["param_alpha"] = results.pop("param_group_alpha")
-    assert est._choose(results, n_folds=4) == 1
+    assert choose(results, 4, "alpha", "1se") == 1
 
 
 def test_one_se_through_fit_is_never_less_sparse_than_best(few_informative):

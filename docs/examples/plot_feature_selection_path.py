@@ -68,7 +68,9 @@ X_train, X_test, y_train, y_test = train_test_split(
 # path runs on all the training data, and the final model is that path
 # stopped at the chosen rate. ``selection_rule="1se"`` takes the sparsest
 # model whose mean held-out accuracy is within one standard error of the
-# best one. Two threads run the six paths.
+# best one. Two threads run the six paths. ``group_weights=None`` asks for
+# the plain group lasso: a group path's default adds adaptive weights
+# (below).
 
 network = dict(
     hidden_layer_sizes=(32,),
@@ -84,6 +86,7 @@ search = make_pipeline(
         alphas=15,
         cv=5,
         selection_rule="1se",
+        group_weights=None,
         n_jobs=2,
     ),
 )
@@ -230,7 +233,9 @@ plt.show()
 # unregularized fit: :math:`(\max_k \|w_k\| / \|w_j\|)^2` for a feature whose
 # outgoing weights are :math:`w_j` there. The features that network barely
 # used are then penalized more, and removed first; the strong ones are
-# shrunk less.
+# shrunk less. With the 1se rule, they are a group path's default
+# (``group_weights="auto"``, ``selection_rule="auto"``); they are spelled
+# out here.
 
 adaptive = make_pipeline(
     StandardScaler(),
