@@ -97,12 +97,23 @@ def machine_info():
         "platform": platform.platform(),
         "load_average_at_start": list(os.getloadavg()),
         "versions": versions,
-        "blas": [{k: lib.get(k) for k in keys} for lib in threadpool_info()],
+        "blas": [
+            {**{k: lib.get(k) for k in keys}, "filepath": library_path(lib.get("filepath"))}
+            for lib in threadpool_info()
+        ],
         "env": {name: os.environ.get(name) for name in BLAS_ENV_VARS},
         "git_commit": _run(*git, "rev-parse", "HEAD").strip() or None,
         "skreg_uncommitted_changes": bool(_run(*git, "status", "--porcelain", "skreg")),
         "skreg_source_sha256": skreg_source_hash(),
     }
+
+
+def library_path(path):
+    """A loaded library's path from its package's folder on (``numpy.libs/...``),
+    not the machine's own folders."""
+    if not path:
+        return path
+    return path.split("site-packages/")[-1] if "site-packages/" in path else Path(path).name
 
 
 def machine_caption(info, load_at_end=None):

@@ -353,7 +353,7 @@ def scaling(runner, args, names):
     settings = dict(cfg, processes=args.processes, values=args.values, estimators=names)
     png = C.results_path("bench_scaling", args.quick, ".png")
     plotted = plot_scaling(results, names, png, scaling_title(settings))
-    payload = {"settings": settings, "results": results, "plot": str(png) if plotted else None}
+    payload = {"settings": settings, "results": results, "plot": png.name if plotted else None}
     markdown = render_scaling(payload)
     return H.publish("bench_scaling", args, payload, markdown, benches, [png] if plotted else [])
 

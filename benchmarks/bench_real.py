@@ -706,7 +706,8 @@ def main(argv=None):
     results = load_results(args.out)
     if not args.report_only:
         session = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": C.machine_info()}
-        session["args"] = {k: str(v) for k, v in vars(args).items()}
+        # The output file by name alone: the results speak of the repository only.
+        session["args"] = {k: str(v) for k, v in vars(args).items()} | {"out": args.out.name}
         results["sessions"].append(session)
         warm_up()
         run(args, results)
