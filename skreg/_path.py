@@ -61,6 +61,10 @@ LARGEST_FACTOR = 1e6
 # +0.02 on three small tables) and their folds trained 41-68 % fewer epochs
 # (docs/design.rst, "Paths").
 MIN_WARM_UPDATES = 100
+EARLY_STOPPING_REFUSED = (
+    "A path trains each rate on all the data it is given (cross-validation "
+    "does the validating): set early_stopping=False."
+)
 
 
 # --------------------------------------------------------------------------
@@ -109,6 +113,24 @@ _PATH_CONSTRAINTS = {
 }
 
 
+def checked_path_estimator(estimator, y, path_param, adaptive):
+    """The network a path trains (the default one for ``y`` when
+    ``estimator`` is None): its parameters checked as its own fit would
+    check them (without calling a private method of the estimator handed
+    in), and the path's settings against them, before any training."""
+    if estimator is None:
+        estimator = default_estimator(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
+    validate_parameter_constraints(
+        type(estimator)._parameter_constraints,
+        estimator.get_params(deep=False),
+        caller_name=type(estimator).__name__,
+    )
+    if estimator.early_stopping:
+        raise ValueError(EARLY_STOPPING_REFUSED)
+    check_path_settings(estimator, path_param, adaptive=adaptive)
+    return estimator
+
+
 def default_estimator(y):
     """A classifier for class labels, a regressor otherwise."""
     from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
@@ -143,10 +165,7 @@ class PathTrainer:
         if path_param not in PATH_PARAMS:
             raise ValueError(f"path_param must be one of {PATH_PARAMS}, got {path_param!r}.")
         if estimator.early_stopping:
-            raise ValueError(
-                "A path trains each rate on all the data it is given (cross-validation "
-                "does the validating): set early_stopping=False."
-            )
+            raise ValueError(EARLY_STOPPING_REFUSED)
         # Without callbacks of its own: the path's task hands them on.  Its
         # own warm start has no part: the path decides where each step starts.
         self.estimator = clone(estimator).set_params(warm_start=False)
@@ -530,16 +549,9 @@ def regularization_path(
     validate_parameter_constraints(
         _PATH_CONSTRAINTS, dict(locals()), caller_name="regularization_path"
     )
-    if estimator is None:
-        estimator = default_estimator(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
-    # The estimator's own constraints, as its fit would check them (without
-    # calling a private method of the estimator handed in).
-    validate_parameter_constraints(
-        type(estimator)._parameter_constraints,
-        estimator.get_params(deep=False),
-        caller_name=type(estimator).__name__,
+    estimator = checked_path_estimator(
+        estimator, y, path_param, adaptive=group_weights == "adaptive"
     )
-    check_path_settings(estimator, path_param, adaptive=group_weights == "adaptive")
     if alphas is None:
         alphas = rate_grid(
             estimator, X, y, sample_weight, path_param=path_param, n_alphas=n_alphas, eps=eps

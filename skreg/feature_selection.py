@@ -17,15 +17,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _interrupts as interrupts
 from ._base import unchanged_on_error
-from ._cv_checks import CountInterval, PathEstimator, check_path_settings, check_rates
-from ._path import PathTrainer, default_estimator, path_bunch
+from ._cv_checks import CountInterval, PathEstimator, check_rates
+from ._path import PathTrainer, checked_path_estimator, path_bunch
 from ._rate_grid import rate_grid
 from ._search_warnings import capped_steps_quiet, warn_capped_steps
 from ._target import scaled_target
@@ -319,19 +319,8 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
     def _checked_estimator(self, y):
         """The network to run the paths with, its parameters checked as its
         own fit would check them, and the path's settings against them."""
-        estimator = default_estimator(y) if self.estimator is None else clone(self.estimator)
-        validate_parameter_constraints(
-            type(estimator)._parameter_constraints,
-            estimator.get_params(deep=False),
-            caller_name=type(estimator).__name__,
-        )
-        if estimator.early_stopping:
-            raise ValueError(
-                "StabilitySelection trains each half's path on the whole half: set "
-                "early_stopping=False on the estimator."
-            )
-        check_path_settings(estimator, self.path_param, adaptive=False)
-        return estimator
+        estimator = None if self.estimator is None else clone(self.estimator)
+        return checked_path_estimator(estimator, y, self.path_param, adaptive=False)
 
     def _rates(self, estimator, X, y, sample_weight):
         """The rates shared by every half: built once on all the data for an
