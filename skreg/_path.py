@@ -55,11 +55,8 @@ LARGEST_FACTOR = 1e6
 # Fewest optimizer updates a warm step of a stochastic solver gets: on small
 # data an epoch is one or two mini-batches, and ``path_max_iter`` epochs alone
 # would leave too few updates for weights to reach zero at the larger rates.
-# Without it a group path on 300 samples (3 informative features of 8, five
-# rates) removed no feature at any rate, against 4 or 5 at the largest; the
-# CV estimators at their defaults scored no worse without it (-0.002, 0 and
-# +0.02 on three small tables) and their folds trained 41-68 % fewer epochs
-# (docs/design.rst, "Paths").
+# Without it a group path on 300 samples (3 informative features of 8)
+# removed no feature at any rate, against 4 or 5 (docs/design.rst, "Paths").
 MIN_WARM_UPDATES = 100
 EARLY_STOPPING_REFUSED = (
     "A path trains each rate on all the data it is given (cross-validation "
@@ -114,10 +111,8 @@ _PATH_CONSTRAINTS = {
 
 
 def checked_path_estimator(estimator, y, path_param, adaptive):
-    """The network a path trains (the default one for ``y`` when
-    ``estimator`` is None): its parameters checked as its own fit would
-    check them (without calling a private method of the estimator handed
-    in), and the path's settings against them, before any training."""
+    """The network a path trains (the default for ``y`` when None), checked
+    as its own fit would check it, and the path's settings against it."""
     if estimator is None:
         estimator = default_estimator(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
     validate_parameter_constraints(
