@@ -48,6 +48,9 @@ MAX_ROWS = 30_000  # larger tables are subsampled (fixed seed)
 QUICK_ROWS = 400
 QUICK_SPLITS = 2
 SKLEARN_ALPHAS = np.logspace(-5, 1, 7)
+# The same span in skreg's scaling (scikit-learn's alpha over its batch of
+# 200 rows), at the CV estimators' default count of 10 rates.
+SKREG_GRID_ALPHAS = np.logspace(-5, 1, 10) / 200
 
 
 # --------------------------------------------------------------------------
@@ -231,6 +234,25 @@ def sklearn_grid(prep, is_classifier):
     return pipe(prep, search)
 
 
+def skreg_grid(prep, is_classifier):
+    """GridSearchCV over skreg's own plain estimator: as many rates and folds
+    as the CV estimator's defaults (10 and 5), each fit cold, with the CV
+    estimators' batches.  The yardstick of what the path saves over fitting
+    every rate from scratch."""
+    from sklearn.model_selection import GridSearchCV
+
+    from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+
+    cls = RegularizedMLPClassifier if is_classifier else RegularizedMLPRegressor
+    search = GridSearchCV(
+        cls(hidden_layer_sizes=HIDDEN, batch_size="quarter", random_state=C.SEED),
+        {"alpha": SKREG_GRID_ALPHAS},
+        cv=5,
+        n_jobs=N_JOBS,
+    )
+    return pipe(prep, search)
+
+
 def lassonet_cv(prep, is_classifier):
     from lassonet import LassoNetClassifierCV, LassoNetRegressorCV
 
@@ -295,6 +317,7 @@ METHODS = (
         quick=False,
     ),
     Method("sklearn_grid", sklearn_grid),
+    Method("skreg_grid", skreg_grid, quick=False),
     Method("lassonet_cv", lassonet_cv, isolated=True, quick=False),
     Method("linear_cv", linear_cv),
     Method("hgb", hgb),
