@@ -365,3 +365,62 @@ def test_the_active_sets_check_takes_one_norm_per_block():
     gradient[1, 0] = 1.2 * threshold  # the block's norm: 1.2 sqrt(2) > sqrt(2)
     stays = A.ActiveSet._stays_zero(checker, 0, np.arange(3), gradient, np.zeros(3))
     np.testing.assert_array_equal(stays, [False, False, False])
+
+
+# --------------------------------------------------------------------------
+# Stability selection and its display
+# --------------------------------------------------------------------------
+
+
+def test_stability_selection_gives_probabilities_per_block(data):
+    from skreg.feature_selection import StabilitySelection
+
+    X, y = targets(data, RegularizedMLPRegressor)
+    selector = StabilitySelection(
+        small(RegularizedMLPRegressor, max_iter=40),
+        alphas=4,
+        n_resamples=2,
+        max_false_selections=None,
+        random_state=0,
+    ).fit(X, y)
+    assert list(selector.groups_) == ["a", "b", "c", 9, 10, 11]
+    assert selector.group_selection_probabilities_.shape == (6, 4)
+    first = [0, 3, 6, 9, 10, 11]
+    np.testing.assert_array_equal(
+        selector.selection_probabilities_,
+        selector.group_selection_probabilities_[BLOCK_OF],
+    )
+    np.testing.assert_array_equal(selector.support_, selector.group_support_[BLOCK_OF])
+    assert selector.group_support_[0]  # block "a"
+    # The bound counts blocks: p = 6.
+    q = selector.mean_n_selected_
+    assert selector.expected_false_selections_ == pytest.approx(
+        q**2 / ((2 * selector.threshold - 1) * 6)
+    )
+    assert np.all(
+        selector.selection_probabilities_[first] == selector.group_selection_probabilities_
+    )
+    # A refit without blocks forgets them.
+    selector.set_params(estimator=small(RegularizedMLPRegressor, max_iter=40, feature_groups=None))
+    assert not hasattr(selector.fit(X, y), "groups_")
+
+
+def test_stability_display_draws_one_line_per_block(data):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skreg.feature_selection import StabilitySelection
+    from skreg.inspection import StabilityPathDisplay
+
+    X, y = targets(data, RegularizedMLPRegressor)
+    selector = StabilitySelection(
+        small(RegularizedMLPRegressor, max_iter=30),
+        alphas=3,
+        n_resamples=1,
+        max_false_selections=None,
+        random_state=0,
+    ).fit(X, y)
+    display = StabilityPathDisplay.from_estimator(selector)
+    assert display.selection_probabilities.shape == (6, 3)
+    assert list(display.feature_names) == ["a", "b", "c", 9, 10, 11]
