@@ -75,7 +75,7 @@ def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
     start = base.starting_state(probe, X, y, sample_weight)
     params, units = start.params.copy(), start.units
     first_layer = _network.views(params, units)[0][0]
-    first_layer /= _feature_scale(X)[:, None].astype(X.dtype)
+    first_layer /= _feature_scale(X)[:, None].astype(first_layer.dtype)
     grads = np.empty_like(params)
     no_penalty = C.regularization(len(units) - 1, penalty=None)
     settings = recipes.recipe(probe.get_params(deep=False), probe.out_activation_, 1).settings
@@ -115,7 +115,7 @@ def _feature_scale(X):
     if hasattr(X, "multiply"):
         squares = np.asarray(X.multiply(X).mean(axis=0)).ravel()
     else:
-        squares = np.mean(np.square(X, dtype=np.float64), axis=0)
+        squares = np.mean(np.square(np.asarray(X), dtype=np.float64), axis=0)  # a DataFrame too
     scale = np.sqrt(squares)
     scale[scale == 0] = 1.0
     return scale

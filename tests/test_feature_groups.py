@@ -295,6 +295,20 @@ def test_names_survive_a_pipeline_with_select_from_model(table):
     assert "cat__colour_red" in kept and "num__age" in kept
 
 
+def test_a_path_on_a_data_frame_reads_auto_blocks(table):
+    """The automatic grid takes a DataFrame, and "auto" reads its names."""
+    frame, y = table
+    X = transformer().fit_transform(frame)
+    est = RegularizedMLPRegressor(
+        hidden_layer_sizes=(8,), feature_groups="auto", max_iter=100, random_state=0
+    )
+    path = regularization_path(X, y, estimator=est, path_param="group_alpha", n_alphas=4)
+    blocks = np.array([0, 1, 2, 2, 2, 3, 3])
+    for coefs in path.coefs:
+        assert_whole_blocks(coefs[0], blocks)
+    assert path.n_features_selected[-1] < 7
+
+
 def test_cv_estimator_reads_auto_blocks_from_the_names(table):
     frame, y = table
     X = transformer().fit_transform(frame)
