@@ -24,7 +24,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_is_fitted
 
-# A ColumnTransformer writes ``name__feature``; a one-hot encoder ``feature_category``.
+# A ColumnTransformer writes ``name__feature`` by default; a one-hot encoder
+# ``feature_category``.
 TRANSFORMER_SEPARATOR = "__"
 CATEGORY_SEPARATOR = "_"
 
@@ -43,7 +44,7 @@ def block_codes(feature_groups, n_features, feature_names=None):
             )
         feature_groups = groups_from_names(feature_names)
     labels = _checked_labels(feature_groups, n_features)
-    unique, first, codes = np.unique(labels.astype(str), return_index=True, return_inverse=True)
+    _, first, codes = np.unique(labels.astype(str), return_index=True, return_inverse=True)
     # np.unique sorts; renumber the blocks in the order they first appear.
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
@@ -90,11 +91,9 @@ def _checked_labels(feature_groups, n_features):
             f"feature_groups must hold one int or str label per input column (no None or "
             f"NaN), got {bad[0]!r}."
         )
+    # Blocks are told apart by their labels' text: 1 and "1" would share one.
     as_text = labels.astype(str)
-    kinds = {label: type(v) for v, label in zip(labels, as_text)}
-    if len(kinds) != len(set(as_text)) or any(  # 1 and "1" would share a block
-        type(v) is not kinds[label] for v, label in zip(labels, as_text)
-    ):
+    if len({(isinstance(v, str), text) for v, text in zip(labels, as_text)}) != len(set(as_text)):
         raise ValueError("feature_groups must not use an int and a str that print alike.")
     return labels
 
@@ -134,8 +133,9 @@ def feature_groups_from(transformer):
     ``OneHotEncoder`` gives one block per input feature (its categories'
     columns), a fitted ``ColumnTransformer`` the blocks of its one-hot
     encoders (found inside pipelines too) and one block per column of its
-    other transformers.  Labels are the output names of the encoded input
-    features (with the ColumnTransformer's prefix when it writes one).
+    other transformers.  A one-hot block's label is its input feature's name
+    (with the ColumnTransformer's prefix when it writes one, as in
+    ``cat__colour``), another column's label its output name.
 
     Parameters
     ----------
@@ -193,10 +193,19 @@ def _one_hot_groups(encoder):
 def _column_transformer_groups(ct):
     """One block per one-hot encoded input feature (named as the
     ColumnTransformer prefixes it), one per column of the other transformers."""
-    groups = [str(name) for name in ct.get_feature_names_out()]
+    names = [str(name) for name in ct.get_feature_names_out()]
+    groups = list(names)
     for name, step, _ in ct.transformers_:
         where = ct.output_indices_[name]
         if where.stop > where.start and isinstance(_last_step(step), OneHotEncoder):
-            prefix = f"{name}{TRANSFORMER_SEPARATOR}" if ct.verbose_feature_names_out else ""
-            groups[where] = [prefix + group for group in _groups_of(step)]
+            inner = [str(column) for column in step.get_feature_names_out()]
+            groups[where] = [
+                _prefix(outer, column) + group  # the ColumnTransformer's prefix, if any
+                for outer, column, group in zip(names[where], inner, _groups_of(step))
+            ]
     return groups
+
+
+def _prefix(outer, inner):
+    """What a ColumnTransformer wrote before its transformer's output name."""
+    return outer[: len(outer) - len(inner)] if outer.endswith(inner) else ""

@@ -267,6 +267,12 @@ def test_auto_blocks_match_the_one_hot_output_of_a_column_transformer(table):
     np.testing.assert_array_equal(fitted.feature_names_in_, ct.get_feature_names_out())
     codes, labels = fitted._input_blocks()
     assert list(labels[codes]) == exact
+    plain = ColumnTransformer(
+        [("cat", OneHotEncoder(), ["colour"])],
+        remainder="passthrough",
+        verbose_feature_names_out=False,
+    ).fit(frame[["colour", "age"]])
+    assert feature_groups_from(plain) == ["colour"] * 3 + ["age"]
     one_hot = OneHotEncoder().fit(frame[["colour", "pet_type"]])
     assert feature_groups_from(one_hot) == ["colour"] * 3 + ["pet_type"] * 2
     in_pipeline = make_pipeline(
