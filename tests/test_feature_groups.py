@@ -444,3 +444,29 @@ def test_stability_display_draws_one_line_per_block(data):
     display = StabilityPathDisplay.from_estimator(selector)
     assert display.selection_probabilities.shape == (6, 3)
     assert list(display.feature_names) == ["a", "b", "c", 9, 10, 11]
+
+
+def test_blocks_add_no_kernel_specialization(data):
+    """A fit with blocks runs the kernels a fit of the group term without
+    them compiled: the blocks are an array of the record, not a type."""
+    from numba.core.dispatcher import Dispatcher
+
+    from skreg import _kernels
+
+    def specializations():
+        return {
+            (name, str(signature))
+            for name, kernel in vars(_kernels).items()
+            if isinstance(kernel, Dispatcher)
+            for signature in kernel.signatures
+        }
+
+    X, y = targets(data, RegularizedMLPRegressor)
+    for Est in ESTIMATORS:
+        X, y = targets(data, Est)
+        small(Est, group_alpha=[0.01, 0.0], feature_groups=None, max_iter=2).fit(X, y)
+    before = specializations()
+    for Est in ESTIMATORS:
+        X, y = targets(data, Est)
+        small(Est, group_alpha=[0.01, 0.0], max_iter=2).fit(X, y)
+    assert specializations() == before
