@@ -99,7 +99,7 @@ class SparsityMixin:
     def _input_blocks(self):
         """``(codes, labels)`` of ``feature_groups`` for the fitted inputs
         (``skreg._feature_groups.block_codes``)."""
-        check_is_fitted(self, "coefs_")
+        check_is_fitted(self, "n_features_in_")  # a fold ensemble has no coefs_
         names = getattr(self, "feature_names_in_", None)
         return block_codes(self.feature_groups, self.n_features_in_, names)
 

@@ -470,3 +470,24 @@ def test_blocks_add_no_kernel_specialization(data):
         X, y = targets(data, Est)
         small(Est, group_alpha=[0.01, 0.0], max_iter=2).fit(X, y)
     assert specializations() == before
+
+
+def test_a_fold_ensemble_names_the_blocks_its_networks_use(data):
+    X, y = targets(data, RegularizedMLPRegressor)
+    cv = small(
+        RegularizedMLPRegressorCV,
+        path_param="group_alpha",
+        alphas=3,
+        cv=2,
+        path_max_iter=5,
+        max_iter=30,
+        refit="ensemble",
+    ).fit(X, y)
+    used = np.any([m._features_in_use() for m in cv.estimators_], axis=0)
+    expected = [
+        g for j, g in enumerate(GROUPS) if used[j] and j == list(BLOCK_OF).index(BLOCK_OF[j])
+    ]
+    assert list(cv.selected_groups_) == expected
+    assert cv.n_features_selected_ == used.sum()
+    for b in range(6):
+        assert np.ptp(cv.feature_importances_[BLOCK_OF == b]) < 1e-12
