@@ -491,3 +491,28 @@ def test_a_fold_ensemble_names_the_blocks_its_networks_use(data):
     assert cv.n_features_selected_ == used.sum()
     for b in range(6):
         assert np.ptp(cv.feature_importances_[BLOCK_OF == b]) < 1e-12
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(path_param="alpha", penalty="l1"),  # group_alpha 0
+        dict(path_param="group_alpha", group_alpha=[0.0, 1.0]),  # hidden layer only
+    ],
+)
+def test_a_path_without_a_group_term_on_the_inputs_refuses_blocks(data, settings):
+    X, labels, score = data
+    message = "feature_groups puts blocks of input columns under the group term"
+    for Est in (RegularizedMLPClassifierCV, RegularizedMLPRegressorCV):
+        est = small(Est, alphas=[0.01], cv=2, **settings)
+        with pytest.raises(ValueError, match=message):
+            est.fit(X, labels if Est is RegularizedMLPClassifierCV else score)
+    est = small(RegularizedMLPRegressor, **{k: v for k, v in settings.items() if k != "path_param"})
+    with pytest.raises(ValueError, match=message):
+        regularization_path(
+            X, score, estimator=est, path_param=settings["path_param"], alphas=[0.1]
+        )
+    # A plain fit takes them: they still name the blocks in use (selected_groups_).
+    assert (
+        small(RegularizedMLPRegressor, penalty="l1", alpha=0.01).fit(X, score).selected_groups_.size
+    )
