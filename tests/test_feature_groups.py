@@ -179,7 +179,8 @@ def test_cv_estimators_keep_or_remove_blocks_whole(data, Est):
     assert_whole_blocks(cv.coefs_[0])
 
 
-def test_the_active_set_skips_whole_blocks_and_trains_as_without(data, monkeypatch):
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_the_active_set_skips_whole_blocks_and_trains_as_without(data, monkeypatch, Est):
     monkeypatch.setattr(skreg._training, "ACTIVE_SET_MIN_ROWS", 0)
     widths = []
     problem = A.ActiveSet.problem
@@ -191,11 +192,11 @@ def test_the_active_set_skips_whole_blocks_and_trains_as_without(data, monkeypat
         return reduced
 
     monkeypatch.setattr(A.ActiveSet, "problem", record)
-    X, y = targets(data, RegularizedMLPClassifier)
+    X, y = targets(data, Est)
     weights = np.full(6, 300.0)
     weights[0] = 1.0  # every block but "a" goes in the first epochs
     est = small(
-        RegularizedMLPClassifier,
+        Est,
         group_alpha=[2e-3, 0.0],
         group_weights=weights,
         penalty="l1",
@@ -206,9 +207,13 @@ def test_the_active_set_skips_whole_blocks_and_trains_as_without(data, monkeypat
     )
     skipping = clone(est).fit(X, y)
     assert widths and min(widths) == 3  # block "a" alone
+    widths.clear()
+    skipping.set_params(warm_start=True, max_iter=10).fit(X, y)  # refitted
+    assert widths and max(widths) == 3
     with monkeypatch.context() as patch:
         patch.setattr(A, "MIN_REMOVED_SHARE", 2.0)
         full = clone(est).fit(X, y)
+        full.set_params(warm_start=True, max_iter=10).fit(X, y)
     assert skipping.n_features_selected_ == full.n_features_selected_ == 3
     for a, b in zip(skipping.coefs_ + skipping.intercepts_, full.coefs_ + full.intercepts_):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
@@ -516,3 +521,10 @@ def test_a_path_without_a_group_term_on_the_inputs_refuses_blocks(data, settings
     assert (
         small(RegularizedMLPRegressor, penalty="l1", alpha=0.01).fit(X, score).selected_groups_.size
     )
+
+
+def test_a_row_counts_as_removed_only_with_its_whole_block():
+    zero_rows = np.array([True, False, True, True])
+    blocks = np.array([0, 0, 1, 1], dtype=np.int64)
+    np.testing.assert_array_equal(A.whole_blocks(zero_rows, blocks), [False, False, True, True])
+    np.testing.assert_array_equal(A.whole_blocks(zero_rows, blocks[:0]), zero_rows)
