@@ -2,6 +2,7 @@
 
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
 from ._cv import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
+from ._feature_groups import feature_groups_from
 from ._path import regularization_path
 from ._persistence import trusted_types
 
@@ -11,6 +12,7 @@ __all__ = [
     "RegularizedMLPClassifierCV",
     "RegularizedMLPRegressor",
     "RegularizedMLPRegressorCV",
+    "feature_groups_from",
     "regularization_path",
     "trusted_types",
     "__version__",

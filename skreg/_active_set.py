@@ -91,6 +91,14 @@ def zero_rows(W):
     return ~np.any(W != 0, axis=1)
 
 
+def whole_blocks(mask, blocks):
+    """``mask`` of rows where every row of the row's block is in it (the
+    blocks of ``Regularization.group_blocks``; empty: each row its own)."""
+    if blocks.size == 0:
+        return mask
+    return np.bincount(blocks, weights=~mask)[blocks] == 0
+
+
 class ReducedProblem:
     """An epoch's problem restricted to the ``kept`` units of each layer
     (inputs, hidden layers, outputs; None: the whole layer): the input
@@ -180,6 +188,7 @@ class ActiveSet:
             l2=reg.l2[l : l + 1],
             group=np.zeros(1),
             group_factors=np.zeros(0),
+            group_blocks=np.zeros(0, dtype=np.int64),
             dropout=np.zeros(1),
             max_norm=reg.max_norm[l : l + 1],
         )
@@ -206,6 +215,8 @@ class ActiveSet:
                 masks.append(None)
                 continue
             mask = zero_rows(coefs[l])
+            if l == 0:
+                mask = whole_blocks(mask, self.reg.group_blocks)
             if l > 0 and self.reg.group[l - 1] > 0:
                 mask &= zero_rows(coefs[l - 1].T)
                 mask &= self._incoming_stay_zero(l, moments, learning_rate)
@@ -271,12 +282,16 @@ class ActiveSet:
         there."""
         l1 = 0.0 if self.reg.l1_subgradient else self.reg.l1[l]
         excess = np.maximum(np.abs(gradient) - l1, 0.0)
-        squared = np.maximum(np.sum(excess**2, axis=1) - scatter, 0.0)
+        squared = np.sum(excess**2, axis=1) - scatter
         threshold = self.reg.group[l] * np.sqrt(self.units[l + 1])
-        factors = self.reg.group_factors
+        blocks, factors = self.reg.group_blocks, self.reg.group_factors
+        groups = blocks[which] if l == 0 and blocks.size else which
+        if l == 0 and blocks.size:  # a block's rows under one norm, sqrt(rows) times the threshold
+            squared = np.bincount(groups, weights=squared)[groups]
+            threshold = threshold * np.sqrt(np.bincount(groups)[groups])
         if l == 0 and factors.size:
-            threshold = threshold * factors[which]
-        return np.sqrt(squared) <= threshold
+            threshold = threshold * factors[groups]
+        return np.sqrt(np.maximum(squared, 0.0)) <= threshold
 
     def _removed_rows_gradient(self, candidates, order):
         """``engine.removed_rows_gradient`` on the first rows of this epoch's order,
@@ -333,10 +348,14 @@ class ActiveSet:
         for l in range(1, len(kept) - 1):
             if kept[l] is not None:
                 group[l - 1] *= np.sqrt(self.units[l] / kept[l].size)
-        factors = self.reg.group_factors
-        if kept[0] is not None and factors.size:
+        factors, blocks = self.reg.group_factors, self.reg.group_blocks
+        if kept[0] is not None and blocks.size:  # the kept blocks, numbered 0, 1, ...
+            kept_blocks, blocks = np.unique(blocks[kept[0]], return_inverse=True)
+            factors = factors[kept_blocks] if factors.size else factors
+        elif kept[0] is not None and factors.size:
             factors = factors[kept[0]]
-        return self.reg._replace(group=group, group_factors=factors)
+        blocks = blocks.astype(np.int64).ravel()
+        return self.reg._replace(group=group, group_factors=factors, group_blocks=blocks)
 
     def _columns_for(self, active):
         """The features the reduced problem trains, in the order of its

@@ -113,6 +113,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         "l1_method": [StrOptions({"proximal", "subgradient"})],
         "group_alpha": _per_layer_or_float(0),
         "group_weights": ["array-like", None],
+        "feature_groups": ["array-like", StrOptions({"auto"}), None],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "dropout": _per_layer_or_float(0, 1),
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
@@ -221,7 +222,6 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
             units = _network.units_of(self.coefs_)
         params = self._pack_params(X.dtype)
         reg = self._regularization(len(units) - 1)
-
         in_epochs = C.SOLVERS[self.solver].in_epochs
         epochs = 1 if incremental else self.max_iter + (not in_epochs)  # L-BFGS opens one more
         context = callbacks.fit_context(self, max_subtasks=epochs)
@@ -323,7 +323,8 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
 
     def _regularization(self, n_weights):
         n_features = getattr(self, "n_features_in_", None)
-        return recipes.regularization(self.get_params(deep=False), n_weights, n_features)
+        names = getattr(self, "feature_names_in_", None)
+        return recipes.regularization(self.get_params(deep=False), n_weights, n_features, names)
 
     def _recipe(self, batch_rows):
         """How this estimator trains (``skreg._recipe``), in minibatches of

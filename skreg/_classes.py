@@ -108,6 +108,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         l1_method="proximal",
         group_alpha=0.0,
         group_weights=None,
+        feature_groups=None,
         weight_decay=0.0,
         dropout=0.0,
         input_dropout=0.0,
@@ -145,6 +146,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         self.l1_method = l1_method
         self.group_alpha = group_alpha
         self.group_weights = group_weights
+        self.feature_groups = feature_groups
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.input_dropout = input_dropout
@@ -421,6 +423,7 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         l1_method="proximal",
         group_alpha=0.0,
         group_weights=None,
+        feature_groups=None,
         weight_decay=0.0,
         dropout=0.0,
         input_dropout=0.0,
@@ -458,6 +461,7 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         self.l1_method = l1_method
         self.group_alpha = group_alpha
         self.group_weights = group_weights
+        self.feature_groups = feature_groups
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.input_dropout = input_dropout

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from . import _feature_groups as feature_blocks
 from . import _kernels as K
 
 # Hidden activations: the one table of their names (the estimators'
@@ -94,7 +95,9 @@ def regularization(
     l1_method="proximal",
     group_alpha=0.0,
     group_weights=None,
+    feature_groups=None,
     n_features=None,
+    feature_names=None,
     dropout=0.0,
     input_dropout=0.0,
     max_norm=None,
@@ -105,9 +108,11 @@ def regularization(
     matrices, from the estimators' parameters (same names and meanings).
 
     ``alpha`` and ``group_alpha`` are a float or one value per weight matrix;
-    ``dropout`` a float or one rate per hidden layer; ``group_weights`` None
-    or one positive factor per input feature, of which there are
-    ``n_features``.
+    ``dropout`` a float or one rate per hidden layer; ``feature_groups`` None
+    or one block label per input feature (of which there are ``n_features``,
+    named ``feature_names`` if they have names; ``skreg._feature_groups``);
+    ``group_weights`` None or one positive factor per block (per input
+    feature without blocks).
     """
     l1 = np.zeros(n_weights)
     l2 = np.zeros(n_weights)
@@ -119,7 +124,9 @@ def regularization(
         l2 = strength * (1.0 - rho)
     group = per_layer(group_alpha, n_weights, "group_alpha")
     _check_non_negative(group, "group_alpha")
-    factors = group_factors(group_weights, n_features)
+    blocks, labels = feature_blocks.block_codes(feature_groups, n_features, feature_names)
+    n_blocks = n_features if labels is None else labels.shape[0]
+    factors = group_factors(group_weights, n_blocks, blocks_given=labels is not None)
 
     # Entry 0 is the inputs' dropout; entry l >= 1 is hidden layer l's.
     rates = np.zeros(n_weights)
@@ -134,6 +141,7 @@ def regularization(
         l2=l2,
         group=group,
         group_factors=factors,
+        group_blocks=blocks,
         dropout=rates,
         max_norm=bounds,
         weight_decay=float(weight_decay),
@@ -142,10 +150,12 @@ def regularization(
     )
 
 
-def group_factors(group_weights, n_features):
-    """The kernels' per-feature factors of the group term: an empty array for
-    None, else ``group_weights`` checked to hold ``n_features`` positive
-    finite numbers."""
+def group_factors(group_weights, n_features, blocks_given=False):
+    """The kernels' factors of the group term: an empty array for None, else
+    ``group_weights`` checked to hold ``n_features`` positive finite numbers
+    (one per block when ``blocks_given``: then ``n_features`` counts blocks)."""
+    what = "block of feature_groups" if blocks_given else "input feature"
+    counted = f"feature_groups has {n_features} blocks" if blocks_given else None
     if group_weights is None:
         return np.zeros(0)
     try:
@@ -154,17 +164,24 @@ def group_factors(group_weights, n_features):
         factors = None
     if factors is None or factors.ndim != 1 or not np.all(np.isfinite(factors)):
         raise ValueError(
-            f"group_weights must be None or a sequence of finite numbers, one per input "
-            f"feature, got {group_weights!r}."
+            f"group_weights must be None or a sequence of finite numbers, one per {what}, "
+            f"got {group_weights!r}."
         )
     if factors.shape[0] != n_features:
         raise ValueError(
-            f"group_weights has {factors.shape[0]} values, but X has {n_features} features: "
-            "it needs one per input feature."
+            f"group_weights has {factors.shape[0]} values, but "
+            f"{counted or f'X has {n_features} features'}: it needs one per {what}."
         )
     if np.any(factors <= 0):
         raise ValueError(f"group_weights must be positive, got {factors.tolist()}.")
     return factors
+
+
+def n_groups(reg, n_features):
+    """The number of groups of the group term on the input features' rows:
+    the blocks of ``reg.group_blocks``, else one per feature."""
+    blocks = reg.group_blocks
+    return int(blocks.max()) + 1 if blocks.shape[0] else int(n_features)
 
 
 def _check_non_negative(values, name):

@@ -44,6 +44,7 @@ from ._cv_checks import (
 from ._cv_search import (
     N_ROW_COLUMNS,
     SELECTION_RULES,
+    base_parameters,
     choose,
     cv_results,
     fold_scorer,
@@ -90,12 +91,7 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
 
     def _base_estimator(self):
         """The base estimator with this one's network and training settings."""
-        params = {
-            name: value
-            for name, value in self.get_params(deep=False).items()
-            if name not in self._cv_only
-        }
-        return self._base_class(**params)
+        return self._base_class(**base_parameters(self, self._cv_only))
 
     @unchanged_on_error  # outside: the callbacks' teardown can raise too
     @_fit_context(prefer_skip_nested_validation=True)
@@ -359,6 +355,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
         l1_method="proximal",
         group_alpha=0.0,
         group_weights="auto",
+        feature_groups=None,
         weight_decay=0.0,
         dropout=0.0,
         input_dropout=0.0,
@@ -406,6 +403,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
             l1_method=l1_method,
             group_alpha=group_alpha,
             group_weights=group_weights,
+            feature_groups=feature_groups,
             weight_decay=weight_decay,
             dropout=dropout,
             input_dropout=input_dropout,
@@ -525,6 +523,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         l1_method="proximal",
         group_alpha=0.0,
         group_weights="auto",
+        feature_groups=None,
         weight_decay=0.0,
         dropout=0.0,
         input_dropout=0.0,
@@ -573,6 +572,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
             l1_method=l1_method,
             group_alpha=group_alpha,
             group_weights=group_weights,
+            feature_groups=feature_groups,
             weight_decay=weight_decay,
             dropout=dropout,
             input_dropout=input_dropout,

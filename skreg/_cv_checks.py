@@ -129,6 +129,22 @@ def check_path_settings(estimator, path_param, adaptive):
             "alpha and group_alpha is 0. Use path_param='group_alpha', or set group_alpha "
             "above 0."
         )
+    if estimator.feature_groups is not None and _input_group_term_off(estimator, path_param):
+        raise ValueError(
+            "feature_groups puts blocks of input columns under the group term, but the path "
+            "leaves it off on the input layer (group_alpha is 0 there): no block would be "
+            "kept or removed whole. Use path_param='group_alpha' with a group term on the "
+            "input layer, or feature_groups=None."
+        )
+
+
+def _input_group_term_off(estimator, path_param):
+    """Whether a path trains without a group term on the input layer: a float
+    ``group_alpha`` moved by the path acts on the input layer alone; otherwise
+    its first value (the input layer's) is the one that counts."""
+    if path_param == "group_alpha" and isinstance(estimator.group_alpha, Real):
+        return False
+    return not np.atleast_1d(np.asarray(estimator.group_alpha, dtype=np.float64))[0] > 0
 
 
 def listed_folds(cv):

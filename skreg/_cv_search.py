@@ -10,6 +10,7 @@ from sklearn.metrics import check_scoring, log_loss, make_scorer
 from sklearn.utils import _safe_indexing
 
 from . import _callbacks as callbacks
+from . import _feature_groups as feature_blocks
 from ._cv_checks import check_score
 from ._exit_order import combined_exit_rates, exit_rates
 from ._path import PathTrainer
@@ -29,6 +30,18 @@ CAPS = ("", "first", "later")
 # What a fold's path task returns: its rows of scores (``N_ROW_COLUMNS``
 # per rate), each feature's exit rate, and the model of each rate (or None).
 FoldPath = namedtuple("FoldPath", ["scores", "exit_rates", "models"])
+
+
+def base_parameters(cv_estimator, cv_only):
+    """The parameters of a CV estimator's base estimator: its own but those
+    in ``cv_only``, with ``feature_groups="auto"`` read from the names fit
+    saw (the folds train on arrays without names)."""
+    params = cv_estimator.get_params(deep=False)
+    params = {name: value for name, value in params.items() if name not in cv_only}
+    if isinstance(params["feature_groups"], str):
+        names = getattr(cv_estimator, "feature_names_in_", None)
+        params["feature_groups"] = feature_blocks.groups_from_names(names)
+    return params
 
 
 def fold_scorer(estimator, scoring, y):

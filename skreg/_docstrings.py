@@ -121,7 +121,23 @@ PARAMETERS = """\
         A positive factor per input feature that multiplies its group term
         (the input layer's row): a larger factor removes that feature at a
         smaller ``group_alpha``, as glmnet's penalty factors do. None is 1
-        for every feature.
+        for every feature. With ``feature_groups``, one factor per block, in
+        the order in which the blocks' labels first appear among the columns.
+
+    feature_groups : array-like of shape (n_features,), 'auto' or None, default=None
+        One label (int or str) per input column: the columns that share a
+        label form a block, and the group term on the input layer takes one
+        norm over all of the block's rows, weighted by the square root of the
+        block's number of columns, so that a block is kept or removed whole
+        (a categorical feature's one-hot columns, say). 'auto' reads the
+        blocks from column names written as scikit-learn's
+        ``get_feature_names_out`` writes a one-hot encoder's
+        (``transformer__feature_category``; X must be a DataFrame): a column
+        joins the columns that share the longest stem before a ``_``, which
+        is a guess where numeric columns share a stem (``body_mass``,
+        ``body_fat``). ``skreg.feature_groups_from(fitted_transformer)``
+        gives the exact labels from the transformer itself. None: each
+        column its own group.
 
     weight_decay : float, default=0.0
         Decoupled weight decay: each step first multiplies the weights by
@@ -218,11 +234,20 @@ ATTRIBUTES = """\
         non-zero outgoing weight.
 
     n_features_selected_ : int
-        Number of active input features.
+        Number of active input features (with ``feature_groups``, the
+        columns of the blocks in use).
 
     feature_importances_ : ndarray of shape (`n_features_in_`,)
         The norm of each input feature's outgoing first-layer weights, zero
-        for a removed feature (``SelectFromModel`` reads it).
+        for a removed feature (``SelectFromModel`` reads it); with
+        ``feature_groups``, the norm of its block's rows, the same for every
+        column of a block, so that ``SelectFromModel`` keeps or drops a block
+        whole.
+
+    selected_groups_ : ndarray of objects
+        The labels of the blocks of ``feature_groups`` in use, in the order
+        of their first column; without ``feature_groups``, the names of
+        ``selected_features_``.
 
     selected_features_ : ndarray of str objects of shape (`n_features_selected_`,)
         The names of the active input features, in the order of the

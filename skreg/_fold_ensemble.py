@@ -116,7 +116,7 @@ class FoldEnsembleMixin:
         its networks uses (``n_features_selected_``, ``selected_features_``)."""
         if not is_ensemble(self):
             return super()._features_in_use()
-        return np.any([member.active_units_[0] for member in self.estimators_], axis=0)
+        return np.any([member._features_in_use() for member in self.estimators_], axis=0)
 
     @property
     def sparsity_(self):

@@ -86,9 +86,14 @@ class Regularization(NamedTuple):
     l1: np.ndarray  # alpha_l * rho
     l2: np.ndarray  # alpha_l * (1 - rho)
     group: np.ndarray  # group_alpha_l
-    # Multiplier of each input feature's group term (a row of W_1); empty:
-    # 1 for every feature (the estimators' group_weights).
+    # Multiplier of each block's group term on W_1 (a block per input feature
+    # without group_blocks); empty: 1 for every block (the estimators'
+    # group_weights).
     group_factors: np.ndarray
+    # The block (0, 1, ...) of each input feature's row of W_1, the rows of a
+    # block under one norm (the estimators' feature_groups); empty: each row
+    # its own block, so that fits without blocks compile nothing more.
+    group_blocks: np.ndarray
     dropout: np.ndarray  # dropout rate of weight layer l's *input* units
     max_norm: np.ndarray  # bound on each column norm of W_l (0: none)
     weight_decay: float  # decoupled decay of the weights, per unit of learning rate
@@ -728,6 +733,8 @@ def penalty_value(params, units, reg):
                 row_sq += w * w
             l2 += row_sq
             group += row_factor(factors, i) * np.sqrt(row_sq)
+        if l == 0 and reg.group_blocks.shape[0] > 0:
+            group = blocks_group_value(W, factors, reg.group_blocks)
         total += reg.l1[l] * l1 + 0.5 * reg.l2[l] * l2
         total += reg.group[l] * np.sqrt(W.shape[1]) * group
     return total
@@ -794,35 +801,101 @@ def row_factor(factors, i):
 def prox_group_rows(W, S, strength, factors):
     """The group-lasso proximal step of each row g of W, in the metric of the
     step sizes S (same shape as W), with row i's strength multiplied by
-    ``factors[i]`` (by 1 when ``factors`` is empty):
-
-        g <- argmin_x  sum_j (x_j - g_j)^2 / (2 S_j) + strength sqrt(len g) ||x||.
-
-    With equal steps s in a row (SGD) this is block soft-thresholding,
-    g <- max(0, 1 - s * strength * sqrt(len g) / ||g||) g.  With Adam's
-    per-coordinate steps it is the same step in Adam's metric (docs/design.rst,
-    "How each regularizer acts"): the row is zero when ||g / S|| <= strength *
-    sqrt(len g); otherwise x_j = g_j r / (r + S_j t), t = strength * sqrt(len g),
-    where r = ||x|| solves sum_j g_j^2 / (r + S_j t)^2 = 1 (Newton's method).
-    """
+    ``factors[i]`` (by 1 when ``factors`` is empty): ``prox_vector`` with
+    ``t = strength * factors[i] * sqrt(len g)``."""
     scale_len = np.sqrt(W.shape[1])
     for i in range(W.shape[0]):
-        g, s = W[i], S[i]
-        t = strength * row_factor(factors, i) * scale_len
-        if row_steps_equal(s):
-            norm = row_norm(g)
-            threshold = s[0] * t
-            shrink_row(g, 1.0 - threshold / norm if norm > threshold else 0.0)
-            continue
-        scaled = 0.0
-        for j in range(g.shape[0]):
-            scaled += (g[j] / s[j]) ** 2
-        if np.sqrt(scaled) <= t:
-            shrink_row(g, 0.0)
-            continue
-        r = metric_prox_norm(g, s, t)
-        for j in range(g.shape[0]):
-            g[j] *= r / (r + s[j] * t)
+        prox_vector(W[i], S[i], strength * row_factor(factors, i) * scale_len)
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def prox_vector(g, s, t):
+    """g <- argmin_x  sum_j (x_j - g_j)^2 / (2 s_j) + t ||x||, in place.
+
+    With equal steps s (SGD) this is block soft-thresholding,
+    g <- max(0, 1 - s t / ||g||) g.  With Adam's per-coordinate steps it is
+    the same step in Adam's metric (docs/design.rst, "How each regularizer
+    acts"): g is zero when ||g / s|| <= t; otherwise x_j = g_j r / (r + s_j t),
+    where r = ||x|| solves sum_j g_j^2 / (r + s_j t)^2 = 1 (Newton's method).
+    """
+    if row_steps_equal(s):
+        norm = row_norm(g)
+        threshold = s[0] * t
+        shrink_row(g, 1.0 - threshold / norm if norm > threshold else 0.0)
+        return
+    scaled = 0.0
+    for j in range(g.shape[0]):
+        scaled += (g[j] / s[j]) ** 2
+    if np.sqrt(scaled) <= t:
+        shrink_row(g, 0.0)
+        return
+    r = metric_prox_norm(g, s, t)
+    for j in range(g.shape[0]):
+        g[j] *= r / (r + s[j] * t)
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def block_layout(blocks):
+    """``(order, starts)``: the rows sorted by block (``blocks[i]`` is row
+    i's, 0 ... n_blocks - 1), block b's rows at ``order[starts[b]:starts[b + 1]]``."""
+    n_blocks = blocks.max() + 1
+    starts = np.zeros(n_blocks + 1, dtype=np.int64)
+    for i in range(blocks.shape[0]):
+        starts[blocks[i] + 1] += 1
+    for b in range(n_blocks):
+        starts[b + 1] += starts[b]
+    fill = starts[:-1].copy()
+    order = np.empty(blocks.shape[0], dtype=np.int64)
+    for i in range(blocks.shape[0]):
+        order[fill[blocks[i]]] = i
+        fill[blocks[i]] += 1
+    return order, starts
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def blocks_group_value(W, factors, blocks):
+    """sum_b factors[b] sqrt(rows of b) ||W's rows of block b||: the group
+    term of W's blocks of rows, but for the factor sqrt(width of W) that
+    ``penalty_value`` applies to every row's term."""
+    # At most one block per row; sized so, without a call to max, as this
+    # code compiles into every fit's objective.
+    squares = np.zeros(W.shape[0])
+    sizes = np.zeros(W.shape[0])
+    for i in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            squares[blocks[i]] += W[i, j] * W[i, j]
+        sizes[blocks[i]] += 1.0
+    total = 0.0
+    for b in range(W.shape[0]):
+        if sizes[b] > 0.0:
+            total += row_factor(factors, b) * np.sqrt(sizes[b] * squares[b])
+    return total
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def prox_group_blocks(W, S, strength, factors, blocks):
+    """``prox_group_rows`` on blocks of rows: the weights of block b's rows
+    (``blocks``, as ``block_layout`` takes it) under one norm, with
+    ``t = strength * factors[b] * sqrt(len b)``, len b their number."""
+    order, starts = block_layout(blocks)
+    width = W.shape[1]
+    largest = 0
+    for b in range(starts.shape[0] - 1):
+        largest = max(largest, starts[b + 1] - starts[b])
+    g = np.empty(largest * width, dtype=W.dtype)
+    s = np.empty(largest * width, dtype=S.dtype)
+    for b in range(starts.shape[0] - 1):
+        n = 0
+        for m in range(starts[b], starts[b + 1]):
+            for j in range(width):
+                g[n], s[n] = W[order[m], j], S[order[m], j]
+                n += 1
+        prox_vector(g[:n], s[:n], strength * row_factor(factors, b) * np.sqrt(n))
+        n = 0
+        for m in range(starts[b], starts[b + 1]):
+            for j in range(width):
+                W[order[m], j] = g[n]
+                n += 1
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
@@ -893,7 +966,10 @@ def prox_group(params, step_sizes, units, reg):
             continue
         W = weight_matrix(params, units, coef_start, l)
         S = weight_matrix(step_sizes, units, coef_start, l)
-        prox_group_rows(W, S, strength, row_factors(reg, l))
+        if l == 0 and reg.group_blocks.shape[0] > 0:
+            prox_group_blocks(W, S, strength, reg.group_factors, reg.group_blocks)
+        else:
+            prox_group_rows(W, S, strength, row_factors(reg, l))
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")

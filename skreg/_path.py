@@ -42,6 +42,7 @@ from ._constant_model import best_constant_intercepts, is_constant
 from ._cv_checks import CountInterval, PathEstimator, check_path_settings, check_rates
 from ._engine import OptimizerState
 from ._exit_order import exit_rates
+from ._feature_groups import group_norms
 from ._rate_grid import largest_rate, layer_pattern, rate_grid  # noqa: F401 (the path's grid)
 from ._search_warnings import capped_steps_quiet, warn_capped_steps
 from ._training import Progress
@@ -252,11 +253,11 @@ class PathTrainer:
         """The Regularization record of this path at ``rate``: the
         estimator's, with the path's parameter at ``rate`` times the layer
         pattern (and the adaptive group weights, once the first step gave them)."""
-        overrides = {self.path_param: rate * self.pattern}
+        changed = {self.path_param: rate * self.pattern}
         if self.adaptive:
-            overrides["group_weights"] = self.estimator.group_weights
-        units = self._state.units
-        return recipes.regularization(self._parameters, len(units) - 1, int(units[0]), **overrides)
+            changed["group_weights"] = self.estimator.group_weights
+        units, names = self._state.units, getattr(self.estimator, "feature_names_in_", None)
+        return recipes.regularization(self._parameters, len(units) - 1, units[0], names, **changed)
 
     def _fit_cold(self, X, y, sample_weight, rate):
         """Train this rate from a fresh network as a plain fit would: the
@@ -401,12 +402,12 @@ class PathTrainer:
 
 
 def adaptive_group_weights(estimator):
-    """The adaptive group factors of a fitted network: ``(largest row norm /
-    row j's norm) ** ADAPTIVE_EXPONENT`` for each input feature's row of
-    ``coefs_[0]`` (1 for the strongest feature, larger for weaker ones, at
-    most ``LARGEST_FACTOR``, which a zero row gets); None when every row is
-    zero (docs/design.rst, "Adaptive group weights")."""
-    norms = np.linalg.norm(estimator.coefs_[0].astype(np.float64), axis=1)
+    """The adaptive group factors of a fitted network: ``(largest norm /
+    group j's norm) ** ADAPTIVE_EXPONENT`` for each input feature's row of
+    ``coefs_[0]``, or block (``group_norms``), 1 for the strongest, larger
+    for weaker ones, at most ``LARGEST_FACTOR``, which a zero group gets;
+    None when every row is zero (docs/design.rst, "Adaptive group weights")."""
+    norms = group_norms(estimator)
     largest = norms.max()
     if not largest > 0:
         return None

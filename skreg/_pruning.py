@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from . import _engine as engine
+from ._feature_groups import block_codes, block_norms
 from ._validation import check_prediction_parameters
 
 
@@ -67,35 +68,66 @@ class SparsityMixin:
 
     @property
     def n_features_selected_(self):
-        """Number of input features with a non-zero outgoing weight."""
+        """Number of input features with a non-zero outgoing weight (with
+        ``feature_groups``: the columns of the blocks in use)."""
         return int(np.sum(self._features_in_use()))
 
     @property
     def selected_features_(self):
-        """Names of the input features with a non-zero outgoing weight, in
-        the order of the columns: ``feature_names_in_`` where fit saw named
-        columns, else ``x0``, ``x1``, ... as ``get_feature_names_out`` names
-        unnamed columns; an object array of ``n_features_selected_`` str."""
+        """Names of the input features with a non-zero outgoing weight (with
+        ``feature_groups``: every column of a block in use), in the order of
+        the columns: ``feature_names_in_`` where fit saw named columns, else
+        ``x0``, ``x1``, ... as ``get_feature_names_out`` names unnamed
+        columns; an object array of ``n_features_selected_`` str."""
         used = self._features_in_use()
         names = getattr(self, "feature_names_in_", None)
         if names is None:
             names = np.asarray([f"x{j}" for j in range(len(used))], dtype=object)
         return names[used]
 
+    @property
+    def selected_groups_(self):
+        """Labels of the blocks of ``feature_groups`` in use (a block is in
+        use when any of its rows of ``coefs_[0]`` is non-zero), in the order of
+        their first column; without ``feature_groups``, ``selected_features_``
+        (each column its own block).  An object array."""
+        codes, labels = self._input_blocks()
+        if labels is None:
+            return self.selected_features_
+        return labels[np.unique(codes[self._features_in_use()])]
+
+    def _input_blocks(self):
+        """``(codes, labels)`` of ``feature_groups`` for the fitted inputs
+        (``skreg._feature_groups.block_codes``)."""
+        check_is_fitted(self, "n_features_in_")  # a fold ensemble has no coefs_
+        names = getattr(self, "feature_names_in_", None)
+        return block_codes(self.feature_groups, self.n_features_in_, names)
+
     def _features_in_use(self):
-        """Boolean mask of the input features the fitted model uses."""
-        return self.active_units_[0]
+        """Boolean mask of the input features the fitted model uses: those of
+        the blocks with a non-zero row."""
+        used = self.active_units_[0]
+        codes, labels = self._input_blocks()
+        if labels is None:
+            return used
+        return np.bincount(codes, weights=used, minlength=labels.shape[0])[codes] > 0
 
     @property
     def feature_importances_(self):
         """One non-negative number per input feature: the Euclidean norm of its
         outgoing first-layer weights (its row of ``coefs_[0]``), zero for a
-        feature the penalty removed.  It says how strongly the network uses
-        the feature at its input, comparable across features when they are on
-        one scale (standardize them), not how much the prediction depends on
-        it.  ``SelectFromModel`` reads it."""
+        feature the penalty removed; with ``feature_groups``, the norm of its
+        block's rows, the same for every column of a block.  It says how
+        strongly the network uses the feature at its input, comparable across
+        features when they are on one scale (standardize them), not how much
+        the prediction depends on it.  ``SelectFromModel`` reads it, and keeps
+        or drops a block whole."""
         check_is_fitted(self, "coefs_")
-        return np.linalg.norm(np.asarray(self.coefs_[0], dtype=np.float64), axis=1)
+        W = np.asarray(self.coefs_[0], dtype=np.float64)
+        codes, labels = self._input_blocks()
+        if labels is None:
+            return np.linalg.norm(W, axis=1)
+        return block_norms(W, codes, labels.shape[0])[codes]
 
     def prune(self):
         """Remove the hidden units that cannot change the output.

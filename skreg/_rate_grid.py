@@ -15,6 +15,7 @@ from . import _config as C
 from . import _engine as engine
 from . import _network
 from . import _recipe as recipes
+from ._feature_groups import block_codes, block_norms
 
 # The grid rule divides by the L1 share rho of the rate, at least this much
 # (glmnet's floor); a pure L2 path divides by 1 (docs/design.rst, "The
@@ -74,7 +75,7 @@ def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
     start = base.starting_state(probe, X, y, sample_weight)
     params, units = start.params.copy(), start.units
     first_layer = _network.views(params, units)[0][0]
-    first_layer /= _feature_scale(X)[:, None].astype(X.dtype)
+    first_layer /= _feature_scale(X)[:, None].astype(first_layer.dtype)
     grads = np.empty_like(params)
     no_penalty = C.regularization(len(units) - 1, penalty=None)
     settings = recipes.recipe(probe.get_params(deep=False), probe.out_activation_, 1).settings
@@ -82,11 +83,17 @@ def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
     gradients, _ = _network.views(grads, units)
     pattern = layer_pattern(estimator, path_param, len(units) - 1)
     largest = 0.0
-    factors = C.group_factors(estimator.group_weights, units[0])
+    names = getattr(probe, "feature_names_in_", None)
+    codes, labels = block_codes(estimator.feature_groups, units[0], names)
+    n_groups = units[0] if labels is None else labels.shape[0]
+    factors = C.group_factors(estimator.group_weights, n_groups, labels is not None)
     for layer, (G, strength) in enumerate(zip(gradients, pattern)):
         if strength > 0:
             if path_param == "group_alpha":
                 norms = np.linalg.norm(G, axis=1) / np.sqrt(G.shape[1])
+                if layer == 0 and labels is not None:  # a block's threshold grows as sqrt(rows)
+                    sizes = np.bincount(codes, minlength=n_groups)
+                    norms = block_norms(G, codes, n_groups) / np.sqrt(sizes * G.shape[1])
                 if layer == 0 and factors.size:
                     norms = norms / factors
                 size = norms.max()
@@ -108,7 +115,7 @@ def _feature_scale(X):
     if hasattr(X, "multiply"):
         squares = np.asarray(X.multiply(X).mean(axis=0)).ravel()
     else:
-        squares = np.mean(np.square(X, dtype=np.float64), axis=0)
+        squares = np.mean(np.square(np.asarray(X), dtype=np.float64), axis=0)  # a DataFrame too
     scale = np.sqrt(squares)
     scale[scale == 0] = 1.0
     return scale

@@ -28,6 +28,7 @@ REGULARIZATION_PARAMETERS = (
     "l1_method",
     "group_alpha",
     "group_weights",
+    "feature_groups",
     "dropout",
     "input_dropout",
     "max_norm",
@@ -113,12 +114,14 @@ def recipe(params, out_activation, batch_rows):
     )
 
 
-def regularization(params, n_weights, n_features, **overrides):
+def regularization(params, n_weights, n_features, feature_names=None, **overrides):
     """The Regularization record of the parameter values ``params`` (a dict),
     with ``overrides`` (a path's rate, say: ``alpha=rate * pattern``) in
-    place of theirs."""
+    place of theirs; ``feature_names`` (or None), the input columns' names
+    that ``feature_groups="auto"`` reads."""
     values = {name: params[name] for name in REGULARIZATION_PARAMETERS}
-    return C.regularization(n_weights, n_features=n_features, **{**values, **overrides})
+    values = {**values, **overrides}
+    return C.regularization(n_weights, n_features=n_features, feature_names=feature_names, **values)
 
 
 def train(

@@ -192,8 +192,16 @@ def check_shapes(params, units, data, reg):
         (data.sample_weight.shape == (n_rows,), "sample_weight has one entry per sample"),
         (all(len(a) == n_weights for a in per_layer), "regularization has a value per layer"),
         (
-            reg.group_factors.shape[0] in (0, units[0]),
-            "group_weights has one factor per input feature",
+            reg.group_factors.shape[0] in (0, C.n_groups(reg, units[0])),
+            "group_weights has one factor per input feature or block",
+        ),
+        (
+            reg.group_blocks.shape[0] == 0
+            or (
+                reg.group_blocks.shape[0] == units[0]
+                and np.array_equal(np.unique(reg.group_blocks), np.arange(C.n_groups(reg, 0)))
+            ),
+            "group_blocks numbers the blocks of the input features 0, 1, ...",
         ),
         (
             not sparse or (indices.shape == values.shape and values.shape[0] >= indptr[-1]),

@@ -25,6 +25,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from . import _interrupts as interrupts
 from ._base import unchanged_on_error
 from ._cv_checks import CountInterval, PathEstimator, check_rates
+from ._feature_groups import block_codes, groups_from_names
 from ._path import PathTrainer, checked_path_estimator, path_bunch
 from ._rate_grid import rate_grid
 from ._search_warnings import capped_steps_quiet, warn_capped_steps
@@ -136,6 +137,20 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         The bound for the rates considered,
         ``q ** 2 / ((2 * threshold - 1) * n_features_in_)``, at most
         ``max_false_selections``; see the Notes for its assumptions.
+
+    groups_ : ndarray of objects of shape (n_groups,)
+        With the estimator's ``feature_groups``: the blocks' labels, in the
+        order in which they first appear among the columns. A path keeps or
+        removes a block whole, so the selection counts blocks: the
+        probabilities, the scores and the support of a column are its
+        block's, and the bound's ``p`` and ``q`` count blocks.
+
+    group_selection_probabilities_ : ndarray of shape (n_groups, n_rates)
+        With ``feature_groups``: each block's selection probability at each
+        rate.
+
+    group_support_ : ndarray of bool of shape (n_groups,)
+        With ``feature_groups``: the selected blocks.
 
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -260,8 +275,21 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         active = self._paths(estimator, X, y, sample_weight, zip(halves, seeds), rates)
 
         self.alphas_ = rates
-        self.selection_probabilities_ = active.mean(axis=0).T
-        vars(self).update(stable_set(active, self.threshold, self.max_false_selections, rates))
+        for name in ("groups_", "group_selection_probabilities_", "group_support_"):
+            vars(self).pop(name, None)  # a previous fit's blocks
+        codes, labels = block_codes(estimator.feature_groups, X.shape[1])
+        if labels is not None:  # a block is selected whole: count blocks, not columns
+            active = active[:, :, np.unique(codes, return_index=True)[1]]
+            self.groups_ = labels
+            self.group_selection_probabilities_ = active.mean(axis=0).T
+        else:
+            codes = np.arange(X.shape[1])
+        self.selection_probabilities_ = active.mean(axis=0).T[codes]
+        stable = stable_set(active, self.threshold, self.max_false_selections, rates)
+        if labels is not None:
+            self.group_support_ = stable["support_"]
+        stable.update(stability_scores_=stable["stability_scores_"][codes])
+        vars(self).update(stable, support_=stable["support_"][codes])
         if self.alpha_min_ is None:
             warnings.warn(
                 "Even at the largest rate alone, the bound on false selections is "
@@ -320,7 +348,11 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         """The network to run the paths with, its parameters checked as its
         own fit would check them, and the path's settings against them."""
         estimator = None if self.estimator is None else clone(self.estimator)
-        return checked_path_estimator(estimator, y, self.path_param, adaptive=False)
+        estimator = checked_path_estimator(estimator, y, self.path_param, adaptive=False)
+        if isinstance(estimator.feature_groups, str):  # the halves' arrays have no names
+            names = getattr(self, "feature_names_in_", None)
+            estimator.set_params(feature_groups=groups_from_names(names))
+        return estimator
 
     def _rates(self, estimator, X, y, sample_weight):
         """The rates shared by every half: built once on all the data for an

@@ -38,12 +38,14 @@ def reg_record(
     decay=0.0,
     input_noise=0.0,
     group_factors=None,
+    group_blocks=None,
 ):
     """The kernels' ``Regularization`` record, built by the package's own
     builder from a test's plain values: ``rho`` is the L1 share of ``alpha``;
     ``dropout`` and ``max_norm`` may give one value per weight layer (inputs
     first; a max_norm of 0 means no bound); ``group_factors`` one factor per
-    input feature of the group term."""
+    input feature of the group term (per block with ``group_blocks``, the
+    block of each input feature)."""
     rates = N.per_layer(dropout, n_layers)
     reg = C.regularization(
         n_layers,
@@ -57,8 +59,13 @@ def reg_record(
         weight_decay=decay,
         input_noise=input_noise,
         group_weights=group_factors,
-        n_features=None if group_factors is None else len(group_factors),
+        feature_groups=None if group_blocks is None else list(group_blocks),
+        n_features=len(group_factors if group_blocks is None else group_blocks)
+        if group_factors is not None or group_blocks is not None
+        else None,
     )
+    if group_blocks is not None:  # numbered as given, not by first appearance
+        reg = reg._replace(group_blocks=np.asarray(group_blocks, dtype=np.int64))
     if max_norm is not None:
         reg = reg._replace(max_norm=np.array(N.per_layer(max_norm, n_layers)))
     return reg

@@ -336,18 +336,30 @@ def naive_data_gradient(X, Y, sw, coefs, intercepts, activation, loss):
 # --------------------------------------------------------------------------
 
 
-def naive_penalty_value(coefs, alpha=0.0, rho=0.0, group_alpha=0.0, group_factors=None):
+def naive_penalty_value(
+    coefs, alpha=0.0, rho=0.0, group_alpha=0.0, group_factors=None, group_blocks=None
+):
     """sum_l alpha_l (rho |W_l|_1 + (1 - rho) / 2 |W_l|_2^2)
     + sum_l group_alpha_l sum_rows c_row sqrt(len row) |row|_2 (intercepts
     free), where c_row is ``group_factors[row]`` for the rows of W_1 (the
-    input features) and 1 otherwise."""
+    input features) and 1 otherwise.  With ``group_blocks`` (the block of
+    each row of W_1), W_1's term is sum_b c_b sqrt(len b) |rows of b|_2 instead,
+    len b the number of weights of the block's rows."""
     alpha = per_layer(alpha, len(coefs))
     group_alpha = per_layer(group_alpha, len(coefs))
     total = 0.0
     for l, (W, a, g) in enumerate(zip(coefs, alpha, group_alpha)):
         W = np.asarray(W, dtype=np.float64)
-        factors = np.ones(W.shape[0]) if l > 0 or group_factors is None else group_factors
         total += a * (rho * np.abs(W).sum() + 0.5 * (1.0 - rho) * (W**2).sum())
+        if l == 0 and group_blocks is not None:
+            blocks = np.asarray(group_blocks)
+            n_blocks = blocks.max() + 1
+            factors = np.ones(n_blocks) if group_factors is None else group_factors
+            for b in range(n_blocks):
+                rows = W[blocks == b]
+                total += g * factors[b] * np.sqrt(rows.size) * np.linalg.norm(rows)
+            continue
+        factors = np.ones(W.shape[0]) if l > 0 or group_factors is None else group_factors
         total += g * np.sqrt(W.shape[1]) * np.sum(factors * np.linalg.norm(W, axis=1))
     return float(total)
 
@@ -444,16 +456,35 @@ def naive_prox_group_rows(W, steps, strength, factors=None):
     return out
 
 
-def naive_prox_group(coefs, step_coefs, group_alpha=0.0, group_factors=None):
+def naive_prox_group(coefs, step_coefs, group_alpha=0.0, group_factors=None, group_blocks=None):
     """Group prox of every weight matrix, each row in the metric of its
-    coordinates' steps; the rows of W_1 with their ``group_factors``."""
+    coordinates' steps; the rows of W_1 with their ``group_factors``, or,
+    with ``group_blocks``, W_1's blocks of rows (``naive_prox_group_blocks``)."""
     group_alpha = per_layer(group_alpha, len(coefs))
     out = []
     for l, (W, S, g) in enumerate(zip(coefs, step_coefs, group_alpha)):
         if g == 0:
             out.append(np.array(W, dtype=np.float64))
+        elif l == 0 and group_blocks is not None:
+            out.append(naive_prox_group_blocks(W, S, g, group_factors, group_blocks))
         else:
             out.append(naive_prox_group_rows(W, S, g, group_factors if l == 0 else None))
+    return out
+
+
+def naive_prox_group_blocks(W, S, strength, factors, blocks):
+    """The group prox of each block b of rows of W (``blocks[i]``: row i's),
+    its weights taken as one vector g: ``naive_prox_group_rows`` on g with
+    t = strength * factors[b] * sqrt(len g)."""
+    W = np.asarray(W, dtype=np.float64)
+    S = np.broadcast_to(np.asarray(S, dtype=np.float64), W.shape)
+    blocks = np.asarray(blocks)
+    out = np.zeros_like(W)
+    for b in range(blocks.max() + 1):
+        rows = blocks == b
+        factor = [1.0 if factors is None else factors[b]]
+        g, s = W[rows].reshape(1, -1), S[rows].reshape(1, -1)
+        out[rows] = naive_prox_group_rows(g, s, strength, factor).reshape(-1, W.shape[1])
     return out
 
 

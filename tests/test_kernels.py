@@ -1267,3 +1267,78 @@ def test_train_epoch_seeded_randomness(dtype):
         results.append(params)
     np.testing.assert_array_equal(results[0], results[1])
     assert not np.array_equal(results[0], results[2])
+
+
+# Blocks of input rows under one norm (feature_groups): W_1's first and third
+# rows share block 1, the others are blocks of their own; the numbering is
+# not in the order of the rows, as the kernels take any.
+def blocks_of(n_inputs):
+    blocks = np.arange(n_inputs)[::-1].copy()
+    blocks[2] = blocks[0]
+    return np.unique(blocks, return_inverse=True)[1].astype(np.int64)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_penalty_value_with_blocks(shape, dtype):
+    p = Problem(23, shape, "identity", 2, dtype)
+    params = N.pack(p.coefs, p.intercepts, dtype)
+    L = p.n_layers
+    blocks = blocks_of(p.units[0])
+    factors = np.linspace(0.5, 3.0, blocks.max() + 1)
+    for kw in (dict(group_blocks=blocks), dict(group_blocks=blocks, group_factors=factors)):
+        kw = dict(kw, group_alpha=GROUP_ALPHAS[L])
+        got = K.penalty_value(params, p.units, reg_record(L, **kw))
+        assert_close(got, N.naive_penalty_value(p.coefs, **kw), dtype, str(kw))
+    # The blocks change the value: one norm over rows 0 and 2, not two.
+    assert not np.isclose(got, N.naive_penalty_value(p.coefs, group_alpha=GROUP_ALPHAS[L]))
+
+
+@pytest.mark.parametrize("equal_steps", [True, False])
+@pytest.mark.parametrize("shape", [s for s in SHAPES if len(s.values[0][1]) > 0])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_prox_group_blocks(equal_steps, shape, dtype):
+    """The kernel's prox on blocks of input rows against the NumPy reference,
+    with SGD's equal steps and with Adam's per-coordinate ones: a block is
+    removed or kept whole, and the hidden layers' rows are as without blocks."""
+    p = Problem(39, shape, "identity", 2, dtype)
+    L = p.n_layers
+    group_alpha = [0.3, 0.2, 0.6][:L]
+    rng = np.random.default_rng(40)
+    if equal_steps:
+        step_sizes = np.full(p.params.shape, 0.7, dtype=dtype)
+    else:
+        step_sizes = rng.uniform(0.1, 1.5, p.params.shape).astype(dtype)
+    step_coefs, _ = N.unpack(step_sizes, p.units)
+    blocks = blocks_of(p.units[0])
+    factors = rng.uniform(0.2, 2.0, blocks.max() + 1)
+    factors[blocks[0]] = 1e6  # removes rows 0 and 2 together
+    params = p.params.copy()
+    reg = reg_record(L, group_alpha=group_alpha, group_factors=factors, group_blocks=blocks)
+    K.prox_group(params, step_sizes, p.units, reg)
+    got = N.unpack(params, p.units)
+    expected = N.naive_prox_group(p.coefs, step_coefs, group_alpha, factors, blocks)
+    assert_pair_close(got, (expected, p.intercepts), dtype)
+    W = got[0][0]
+    assert np.all(W[[0, 2]] == 0) and np.any(p.coefs[0][[0, 2]] != 0)
+    for b in range(blocks.max() + 1):  # whole blocks: all rows zero, or none
+        zero = ~np.any(W[blocks == b] != 0, axis=1)
+        assert zero.all() or not zero.any()
+    without = N.naive_prox_group(p.coefs, step_coefs, group_alpha)
+    for l in range(1, L):
+        assert_close(got[0][l], without[l], dtype, f"layer {l}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_prox_group_one_row_blocks_are_rows(dtype):
+    """Blocks of one row each give the rows' prox exactly (no blocks)."""
+    p = Problem(41, (4, (5,), 3), "identity", 2, dtype)
+    rng = np.random.default_rng(42)
+    step_sizes = rng.uniform(0.1, 1.5, p.params.shape).astype(dtype)
+    factors = rng.uniform(0.2, 2.0, p.units[0])
+    blocks = np.arange(p.units[0], dtype=np.int64)
+    rows, in_blocks = p.params.copy(), p.params.copy()
+    K.prox_group(rows, step_sizes, p.units, reg_record(2, group_alpha=0.2, group_factors=factors))
+    reg = reg_record(2, group_alpha=0.2, group_factors=factors, group_blocks=blocks)
+    K.prox_group(in_blocks, step_sizes, p.units, reg)
+    assert_close(in_blocks, rows, dtype)

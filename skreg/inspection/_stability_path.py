@@ -129,12 +129,13 @@ class StabilityPathDisplay:
                 f"{type(estimator).__name__}."
             )
         check_is_fitted(estimator, "selection_probabilities_")
+        probabilities, support, names = _lines(estimator)
         display = cls(
             alphas=estimator.alphas_,
-            selection_probabilities=estimator.selection_probabilities_,
+            selection_probabilities=probabilities,
             threshold=estimator.threshold,
-            support=estimator.support_,
-            feature_names=_feature_names(estimator),
+            support=support,
+            feature_names=names,
             alpha_min=estimator.alpha_min_,
             path_param=estimator.path_param,
         )
@@ -210,6 +211,16 @@ class StabilityPathDisplay:
                 f"{support.shape[0]} and {len(names)}."
             )
         return rates, probabilities, support, names
+
+
+def _lines(selector):
+    """The probabilities, support and names of the display's lines: one per
+    block of the estimator's ``feature_groups`` (``groups_``), else one per
+    feature."""
+    groups = getattr(selector, "groups_", None)
+    if groups is None:
+        return selector.selection_probabilities_, selector.support_, _feature_names(selector)
+    return selector.group_selection_probabilities_, selector.group_support_, list(groups)
 
 
 def _feature_names(selector):
