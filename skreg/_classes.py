@@ -113,6 +113,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         input_dropout=0.0,
         input_noise=0.0,
         max_norm=None,
+        skip_connection=False,
         leaky_relu_slope=0.01,
         scoring=None,
         class_weight=None,
@@ -150,6 +151,7 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         self.input_dropout = input_dropout
         self.input_noise = input_noise
         self.max_norm = max_norm
+        self.skip_connection = skip_connection
         self.leaky_relu_slope = leaky_relu_slope
         self.scoring = scoring
         self.class_weight = class_weight
@@ -426,6 +428,7 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         input_dropout=0.0,
         input_noise=0.0,
         max_norm=None,
+        skip_connection=False,
         leaky_relu_slope=0.01,
         scoring=None,
     ):
@@ -463,6 +466,7 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         self.input_dropout = input_dropout
         self.input_noise = input_noise
         self.max_norm = max_norm
+        self.skip_connection = skip_connection
         self.leaky_relu_slope = leaky_relu_slope
         self.scoring = scoring
 

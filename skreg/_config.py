@@ -100,6 +100,7 @@ def regularization(
     max_norm=None,
     weight_decay=0.0,
     input_noise=0.0,
+    skip_connection=False,
 ):
     """The ``Regularization`` record of a network with ``n_weights`` weight
     matrices, from the estimators' parameters (same names and meanings).
@@ -107,7 +108,9 @@ def regularization(
     ``alpha`` and ``group_alpha`` are a float or one value per weight matrix;
     ``dropout`` a float or one rate per hidden layer; ``group_weights`` None
     or one positive factor per input feature, of which there are
-    ``n_features``.
+    ``n_features``.  With ``skip_connection``, the skip's matrix Theta gets
+    the L1 and L2 rates of the first weight matrix, the other matrix that
+    reads the inputs.
     """
     l1 = np.zeros(n_weights)
     l2 = np.zeros(n_weights)
@@ -139,6 +142,9 @@ def regularization(
         weight_decay=float(weight_decay),
         input_noise=float(input_noise),
         l1_subgradient=l1_method == "subgradient",
+        skip=bool(skip_connection),
+        skip_l1=float(l1[0]),
+        skip_l2=float(l2[0]),
     )
 
 
@@ -181,11 +187,13 @@ def needs_randomness(reg):
 
 def extra_terms(reg):
     """``reg`` when a fit uses a regularizer beyond L2 and weight decay (L1,
-    group lasso, max-norm, dropout, input noise), else None: the epoch kernel
-    takes it as its ``extra`` argument, and compiles a plain kernel without
-    the code of those terms when it is None (see ``skreg._kernels``)."""
+    group lasso, max-norm, dropout, input noise) or a skip connection, else
+    None: the epoch kernel takes it as its ``extra`` argument, and compiles a
+    plain kernel without the code of those terms when it is None (see
+    ``skreg._kernels``)."""
     used = (
-        np.any(reg.l1 > 0)
+        reg.skip
+        or np.any(reg.l1 > 0)
         or np.any(reg.group > 0)
         or np.any(reg.max_norm > 0)
         or needs_randomness(reg)

@@ -146,6 +146,14 @@ PARAMETERS = """\
         After every step, each unit's incoming weight vector (a column of a
         weight matrix) is rescaled to norm at most ``max_norm``.
 
+    skip_connection : bool, default=False
+        Add a linear term ``X @ skip_coef_`` to the output layer's
+        pre-activation, trained with the network. ``alpha`` penalizes
+        ``skip_coef_`` as a weight matrix at the input layer's rate (the
+        first value of an ``alpha`` list); ``weight_decay`` decays it;
+        ``group_alpha`` and ``max_norm`` leave it alone. A warm start cannot
+        switch it on or off.
+
     leaky_relu_slope : float, default=0.01
         Slope of the 'leaky_relu' activation for negative inputs (ignored by
         the other activations). Above 1 each hidden layer amplifies its
@@ -191,6 +199,10 @@ ATTRIBUTES = """\
     intercepts_ : list of ndarray of shape (n_units_out,)
         Intercept vector of each layer.
 
+    skip_coef_ : ndarray of shape (n_features_in_, n_outputs_)
+        The skip connection's matrix: the output layer's pre-activation gets
+        ``X @ skip_coef_`` added. Only with ``skip_connection=True``.
+
     n_features_in_ : int
         Number of features seen during fit.
 
@@ -218,11 +230,13 @@ ATTRIBUTES = """\
         non-zero outgoing weight.
 
     n_features_selected_ : int
-        Number of active input features.
+        Number of active input features (with a skip connection: a non-zero
+        weight in its row of ``coefs_[0]`` or of ``skip_coef_``).
 
     feature_importances_ : ndarray of shape (`n_features_in_`,)
-        The norm of each input feature's outgoing first-layer weights, zero
-        for a removed feature (``SelectFromModel`` reads it).
+        The norm of each input feature's outgoing first-layer weights (and
+        skip weights), zero for a removed feature (``SelectFromModel`` reads
+        it).
 
     selected_features_ : ndarray of str objects of shape (`n_features_selected_`,)
         The names of the active input features, in the order of the

@@ -82,9 +82,16 @@ class SparsityMixin:
             names = np.asarray([f"x{j}" for j in range(len(used))], dtype=object)
         return names[used]
 
+    def _skip_coef(self):
+        """The fitted skip connection's matrix, None without one."""
+        return getattr(self, "skip_coef_", None)
+
     def _features_in_use(self):
-        """Boolean mask of the input features the fitted model uses."""
-        return self.active_units_[0]
+        """Boolean mask of the input features the fitted model uses: a
+        non-zero weight in its row of ``coefs_[0]`` or of ``skip_coef_``."""
+        used = self.active_units_[0]
+        skip = self._skip_coef()
+        return used if skip is None else used | np.any(skip != 0, axis=1)
 
     @property
     def feature_importances_(self):
@@ -93,9 +100,13 @@ class SparsityMixin:
         feature the penalty removed.  It says how strongly the network uses
         the feature at its input, comparable across features when they are on
         one scale (standardize them), not how much the prediction depends on
-        it.  ``SelectFromModel`` reads it."""
+        it.  ``SelectFromModel`` reads it.  With a skip connection, the
+        feature's row of ``skip_coef_`` counts as outgoing weights too."""
         check_is_fitted(self, "coefs_")
-        return np.linalg.norm(np.asarray(self.coefs_[0], dtype=np.float64), axis=1)
+        rows = [np.asarray(self.coefs_[0], dtype=np.float64)]
+        if self._skip_coef() is not None:
+            rows.append(np.asarray(self.skip_coef_, dtype=np.float64))
+        return np.linalg.norm(np.hstack(rows), axis=1)
 
     def prune(self):
         """Remove the hidden units that cannot change the output.

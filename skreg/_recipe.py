@@ -33,6 +33,7 @@ REGULARIZATION_PARAMETERS = (
     "max_norm",
     "weight_decay",
     "input_noise",
+    "skip_connection",
 )
 
 

@@ -38,6 +38,7 @@ def reg_record(
     decay=0.0,
     input_noise=0.0,
     group_factors=None,
+    skip_connection=False,
 ):
     """The kernels' ``Regularization`` record, built by the package's own
     builder from a test's plain values: ``rho`` is the L1 share of ``alpha``;
@@ -58,6 +59,7 @@ def reg_record(
         input_noise=input_noise,
         group_weights=group_factors,
         n_features=None if group_factors is None else len(group_factors),
+        skip_connection=skip_connection,
     )
     if max_norm is not None:
         reg = reg._replace(max_norm=np.array(N.per_layer(max_norm, n_layers)))

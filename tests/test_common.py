@@ -35,6 +35,8 @@ def expected_failures(estimator):
     [
         RegularizedMLPClassifier(max_iter=100),
         RegularizedMLPRegressor(max_iter=100),
+        RegularizedMLPClassifier(max_iter=100, skip_connection=True),
+        RegularizedMLPRegressor(max_iter=100, skip_connection=True),
         RegularizedMLPClassifierCV(**CV_SETTINGS),
         RegularizedMLPRegressorCV(**CV_SETTINGS),
         RegularizedMLPClassifierCV(**CV_SETTINGS, refit="ensemble"),
