@@ -121,6 +121,8 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         "input_noise": [Interval(Real, 0, None, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "skip_connection": ["boolean"],
+        "hierarchy": [Interval(Real, 0, None, closed="neither"), None],
+        "skip_alpha": [Interval(Real, 0, None, closed="left")],
         "leaky_relu_slope": [Interval(Real, 0, None, closed="left")],
         "scoring": [StrOptions(set(get_scorer_names()) | {"loss"}), callable, None],
     }

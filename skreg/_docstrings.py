@@ -154,6 +154,23 @@ PARAMETERS = """\
         ``group_alpha`` and ``max_norm`` leave it alone. A warm start cannot
         switch it on or off.
 
+    hierarchy : float or None, default=None
+        With ``skip_connection=True``, a positive M: after every step of sgd
+        or adam, each input feature's first-layer weights are held within M
+        times the norm of its skip weights, ``|coefs_[0][j, k]| <= M
+        ||skip_coef_[j]||`` (LassoNet's hierarchical proximal step), so that
+        a feature reaches the hidden units only as far as it is used
+        linearly, and leaves the network with its skip weights. The skip
+        weights then get the penalty of ``skip_alpha`` instead of
+        ``alpha``'s. Not with ``solver='lbfgs'``.
+
+    skip_alpha : float, default=0.0
+        With ``hierarchy``, the rate of the penalty ``skip_alpha * sum_j
+        ||skip_coef_[j]||`` on the skip weights (a group lasso on their rows,
+        one per input feature), applied in the hierarchical proximal step
+        with the mean step size of the feature's skip weights: raising it
+        removes features from the whole network.
+
     leaky_relu_slope : float, default=0.01
         Slope of the 'leaky_relu' activation for negative inputs (ignored by
         the other activations). Above 1 each hidden layer amplifies its

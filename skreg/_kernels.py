@@ -99,10 +99,14 @@ class Regularization(NamedTuple):
     l1_subgradient: bool  # L1 as a subgradient term instead of a proximal step
     # The skip connection's matrix Theta, when the network has one (its
     # entries follow the intercepts in params, see ``skip_matrix``): its L1
-    # and L2 rates.
+    # and L2 rates, the rate of the group term on its rows (one per input
+    # feature) and the hierarchy's M (0: none), which ties each feature's
+    # row of W_1 to its row of Theta (``prox_hierarchy``).
     skip: bool
     skip_l1: float
     skip_l2: float
+    skip_group: float
+    hierarchy: float
 
 
 class Settings(NamedTuple):
@@ -793,11 +797,15 @@ def penalty_value(params, units, reg):
     S = skip_matrix(params, units)
     l1 = 0.0
     l2 = 0.0
+    group = 0.0
     for i in range(S.shape[0]):
+        row_sq = 0.0
         for j in range(S.shape[1]):
             l1 += abs(S[i, j])
-            l2 += S[i, j] * S[i, j]
-    return total + reg.skip_l1 * l1 + 0.5 * reg.skip_l2 * l2
+            row_sq += S[i, j] * S[i, j]
+        l2 += row_sq
+        group += np.sqrt(row_sq)
+    return total + reg.skip_l1 * l1 + 0.5 * reg.skip_l2 * l2 + reg.skip_group * group
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
@@ -860,6 +868,26 @@ def prox_skip(params, step_sizes, units, reg):
     for i in range(S.shape[0]):
         for j in range(S.shape[1]):
             S[i, j] = soft_threshold(S[i, j], T[i, j] * reg.skip_l1)
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def prox_hierarchy(params, step_sizes, units, reg):
+    """The hierarchical proximal step (``hier_prox_feature``) of every input
+    feature's pair (its row of Theta, its row of W_1), at the group rate
+    ``reg.skip_group`` times the mean step size of the feature's row of
+    Theta, with the hierarchy's M: afterwards no weight in the row of W_1
+    exceeds M times the norm of the row of Theta."""
+    coef_start, _ = layer_offsets(units)
+    W = weight_matrix(params, units, coef_start, 0)
+    S = skip_matrix(params, units)
+    T = skip_matrix(step_sizes, units)
+    magnitudes = np.empty(W.shape[1], dtype=np.float64)  # reused by every feature
+    for j in range(S.shape[0]):
+        step = 0.0
+        for k in range(S.shape[1]):
+            step += T[j, k]
+        step /= S.shape[1]
+        hier_prox_feature(S[j], W[j], step * reg.skip_group, reg.hierarchy, magnitudes)
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
@@ -1193,6 +1221,8 @@ def optimizer_step(params, grads, moments, step_sizes, units, reg, extra, settin
             if extra.skip:
                 prox_skip(params, step_sizes, units, extra)
         prox_group(params, step_sizes, units, extra)
+        if extra.hierarchy > 0.0:
+            prox_hierarchy(params, step_sizes, units, extra)
         apply_max_norm(params, units, extra)
 
 

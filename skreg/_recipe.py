@@ -34,6 +34,8 @@ REGULARIZATION_PARAMETERS = (
     "weight_decay",
     "input_noise",
     "skip_connection",
+    "hierarchy",
+    "skip_alpha",
 )
 
 

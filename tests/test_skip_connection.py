@@ -7,18 +7,23 @@ ridge regression at half the rate (the penalty splits the coefficients
 evenly between the two matrices), with L1 the lasso at the same rate.
 """
 
+import copy
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.linear_model import Lasso, Ridge
 
+import skreg._config as C
 from skreg import (
     RegularizedMLPClassifier,
     RegularizedMLPClassifierCV,
     RegularizedMLPRegressor,
     RegularizedMLPRegressorCV,
+    _network,
 )
+from skreg import _engine as engine
 from skreg._active_set import applies
 
 import naive as N
@@ -277,3 +282,108 @@ def test_cv_classifier_with_a_skip():
     ).fit(X, y)
     assert est.skip_coef_.shape == (X.shape[1], 3)
     np.testing.assert_allclose(est.predict_proba(X), naive_output(est, X), rtol=1e-9)
+
+
+# --------------------------------------------------------------------------
+# The hierarchy: |coefs_[0][j, k]| <= M ||skip_coef_[j]||
+# --------------------------------------------------------------------------
+
+
+def hierarchy_holds(est):
+    """Every feature's first-layer weights within M times its skip norm."""
+    reach = est.hierarchy * np.linalg.norm(np.asarray(est.skip_coef_, np.float64), axis=1)
+    return bool(np.all(np.abs(est.coefs_[0]).max(axis=1) <= reach + 1e-12))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_hierarchy_holds_after_every_epoch(Estimator, solver):
+    """Epoch by epoch (partial_fit), fresh and refitted."""
+    X, y = data_for(Estimator)
+    est = Estimator(
+        hidden_layer_sizes=(6,),
+        skip_connection=True,
+        hierarchy=0.5,
+        skip_alpha=0.01,
+        solver=solver,
+        learning_rate_init=0.01,
+        random_state=0,
+    )
+    classes = {"classes": np.unique(y)} if Estimator is RegularizedMLPClassifier else {}
+    for _ in range(2):
+        est.fit(X, y)
+        assert hierarchy_holds(est)
+        for _ in range(5):
+            est.partial_fit(X, y, **classes)
+            assert hierarchy_holds(est)
+        # the constraint binds: without it some weights would be larger
+        assert np.any(np.abs(est.coefs_[0]) > 0)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_hierarchy_removes_features_with_their_skip(Estimator):
+    """A large skip_alpha zeroes skip rows, and the hierarchy their
+    first-layer rows with them: those features count as removed."""
+    X, y = data_for(Estimator)
+    est = Estimator(
+        hidden_layer_sizes=(6,),
+        skip_connection=True,
+        hierarchy=1.0,
+        skip_alpha=0.3,
+        learning_rate_init=0.01,
+        max_iter=100,
+        random_state=0,
+    ).fit(X, y)
+    gone = ~np.any(est.skip_coef_ != 0, axis=1)
+    assert 0 < gone.sum() < X.shape[1]
+    assert not np.any(est.coefs_[0][gone])
+    assert est.n_features_selected_ == X.shape[1] - gone.sum()
+    np.testing.assert_array_equal(est.feature_importances_ == 0, gone)
+    np.testing.assert_allclose(network_output(est, X), naive_output(est, X), rtol=1e-9)
+
+
+def test_hierarchy_penalty_is_in_the_objective():
+    """J holds skip_alpha times the sum of the skip rows' norms, and
+    neither alpha term on the skip."""
+    rng = np.random.default_rng(3)
+    est = RegularizedMLPRegressor(
+        hidden_layer_sizes=(3,), skip_connection=True, hierarchy=2.0, skip_alpha=0.7, alpha=0.2
+    )
+    reg = est._regularization(2)
+    coefs = [rng.normal(size=(4, 3)), rng.normal(size=(3, 2))]
+    skip = rng.normal(size=(4, 2))
+    params = _network.pack(coefs, [np.zeros(3), np.zeros(2)], np.float64, skip)
+    expected = N.naive_penalty_value(coefs, 0.2) + 0.7 * np.linalg.norm(skip, axis=1).sum()
+    np.testing.assert_allclose(engine.penalty_value(params, np.array([4, 3, 2]), reg), expected)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(hierarchy=0.0), "hierarchy"),
+        (dict(hierarchy=-1.0), "hierarchy"),
+        (dict(hierarchy=np.nan), "hierarchy"),
+        (dict(hierarchy=np.inf), "hierarchy"),
+        (dict(hierarchy=1.0, skip_connection=False), "needs skip_connection=True"),
+        (dict(hierarchy=1.0, solver="lbfgs"), "solver='lbfgs'.*hierarchy"),
+        (dict(skip_alpha=0.1), "skip_alpha=0.1 .*needs hierarchy"),
+        (dict(skip_alpha=-0.1, hierarchy=1.0), "skip_alpha"),
+    ],
+)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_bad_hierarchy_names_the_parameter_and_changes_nothing(Estimator, params, message):
+    X, y = data_for(Estimator)
+    est = Estimator(hidden_layer_sizes=(3,), skip_connection=True, max_iter=3, random_state=0)
+    est.fit(X, y)
+    before = copy.deepcopy(vars(est))
+    with pytest.raises(ValueError, match=message):
+        est.set_params(**params).fit(X, y)
+    np.testing.assert_array_equal(est.skip_coef_, before["skip_coef_"])
+    np.testing.assert_array_equal(est.coefs_[0], before["coefs_"][0])
+    assert sorted(vars(est)) == sorted(before)
+
+
+def test_the_record_refuses_an_infinite_hierarchy():
+    """The estimators' constraints refuse inf first; the record's builder too."""
+    with pytest.raises(ValueError, match="hierarchy must be None or a positive finite float"):
+        C.regularization(2, skip_connection=True, hierarchy=np.inf)
