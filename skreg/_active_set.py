@@ -73,8 +73,11 @@ def skippable_layers(reg):
 
 
 def applies(reg):
-    """Whether a fit may skip any removed inputs or hidden units."""
-    return bool(skippable_layers(reg).any())
+    """Whether a fit may skip any removed inputs or hidden units.  Not with
+    a skip connection: its reduced problem would have to carry Theta's rows
+    too (a feature is unused only when its rows of W_1 and of Theta are both
+    zero), which it does not."""
+    return not reg.skip and bool(skippable_layers(reg).any())
 
 
 def worth_skipping(removed):
@@ -464,22 +467,28 @@ def _columns(matrix, columns):
 # -- prediction ------------------------------------------------------------
 
 
-def reduced_network(coefs, intercepts):
-    """For prediction: ``(columns, coefs, intercepts)`` without the input
-    features and hidden units whose outgoing weights are all zero, in each
-    layer where they are at least ``MIN_REMOVED_SHARE`` of it (and not all);
-    ``columns`` are the input features kept, None for all.  Units whose
-    outgoing weights are zero add nothing to the next layer, whatever their
-    activation."""
+def reduced_network(coefs, intercepts, skip=None):
+    """For prediction: ``(columns, coefs, intercepts, skip)`` without the
+    input features and hidden units whose outgoing weights are all zero (for
+    a feature, its row of the skip connection's matrix ``skip`` too, when
+    there is one), in each layer where they are at least
+    ``MIN_REMOVED_SHARE`` of it (and not all); ``columns`` are the input
+    features kept, None for all.  Units whose outgoing weights are zero add
+    nothing to the next layer, whatever their activation."""
     kept = []
-    for W in coefs:
+    for l, W in enumerate(coefs):
         removed = zero_rows(W)
+        if l == 0 and skip is not None:
+            removed &= zero_rows(skip)
         kept.append(np.flatnonzero(~removed) if worth_skipping(removed) else None)
     kept.append(None)
     if all(k is None for k in kept):
-        return None, coefs, intercepts
+        return None, coefs, intercepts, skip
     small_coefs, small_intercepts = restrict(coefs, intercepts, kept)
-    return kept[0], [np.ascontiguousarray(W) for W in small_coefs], small_intercepts
+    if skip is not None and kept[0] is not None:
+        skip = np.ascontiguousarray(skip[kept[0]])
+    small_coefs = [np.ascontiguousarray(W) for W in small_coefs]
+    return kept[0], small_coefs, small_intercepts, skip
 
 
 # Rows per chunk of a prediction that leaves out removed features: the copy of

@@ -16,7 +16,6 @@ from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.metrics import get_scorer_names
 from sklearn.utils import check_random_state
@@ -47,11 +46,14 @@ from ._training import (
     Progress,
 )
 from ._validation import (
+    check_finite_weights,
     check_hidden_layer_sizes,
     check_network_shapes,
+    check_noise_input,
     check_prediction_input,
     check_sample_weight_sum,
     check_warm_shapes,
+    check_warm_skip,
 )
 
 
@@ -119,6 +121,9 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "input_noise": [Interval(Real, 0, None, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "skip_connection": ["boolean"],
+        "hierarchy": [Interval(Real, 0, None, closed="neither"), None],
+        "skip_alpha": [Interval(Real, 0, None, closed="left")],
         "leaky_relu_slope": [Interval(Real, 0, None, closed="left")],
         "scoring": [StrOptions(set(get_scorer_names()) | {"loss"}), callable, None],
     }
@@ -219,6 +224,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         else:
             # Go on from whatever coefs_ hold (a pruned network included).
             check_warm_shapes(self, hidden, X.shape[1], Y.shape[1])
+            check_warm_skip(self)
             units = _network.units_of(self.coefs_)
         params = self._pack_params(X.dtype)
         reg = self._regularization(len(units) - 1)
@@ -233,7 +239,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
             self._fit_stochastic(
                 X, y, Y, sample_weight, params, units, reg, incremental, held_out, listeners
             )
-        if not incremental and is_constant(self.coefs_):
+        if not incremental and is_constant(self.coefs_, self._skip_coef()):
             # A network that ignores its input learns its output intercept one
             # step per update: set it to the best constant (the class
             # frequencies, the mean target), the exact minimizer of J in it.
@@ -274,6 +280,11 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         self.coefs_, self.intercepts_ = _network.glorot_uniform(
             units, self.activation, self._random_state, dtype
         )
+        # The skip connection starts at zero: the network alone fits first.
+        if self.skip_connection:
+            self.skip_coef_ = np.zeros((units[0], units[-1]), dtype=dtype)
+        else:
+            vars(self).pop("skip_coef_", None)
         # What a warm start must find unchanged (prune() changes the shapes of
         # coefs_, not the sizes the user asked for).
         self._initial_hidden_layer_sizes = [int(u) for u in units[1:-1]]
@@ -317,8 +328,8 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
     def _pack_params(self, dtype):
         """Copy coefs_ and intercepts_ into one flat vector and make the two
         attributes views into it, so the kernels' in-place updates show."""
-        params = _network.pack(self.coefs_, self.intercepts_, dtype)
-        self.coefs_, self.intercepts_ = _network.views(params, _network.units_of(self.coefs_))
+        params = _network.pack(self.coefs_, self.intercepts_, dtype, self._skip_coef())
+        vars(self).update(_network.fitted_weights(params, _network.units_of(self.coefs_)))
         return params
 
     def _regularization(self, n_weights):
@@ -487,9 +498,11 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         if units[0] != X.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features, but coefs_[0] takes {units[0]} inputs.")
         # Input features and hidden units the penalty removed are left out.
-        columns, coefs, intercepts = reduced_network(self.coefs_, self.intercepts_)
+        columns, coefs, intercepts, skip = reduced_network(
+            self.coefs_, self.intercepts_, self._skip_coef()
+        )
         units = _network.units_of(coefs)
-        params = _network.pack(coefs, intercepts, dtype)
+        params = _network.pack(coefs, intercepts, dtype, skip)
         settings = self._settings(batch_size=1)
         return engine.predict(row_chunks(X, columns), X.shape[0], params, units, settings)
 
@@ -573,23 +586,6 @@ def checked_start(estimator, X, y, sample_weight):
         0,
     )
     return X, y, state
-
-
-def check_noise_input(X, input_noise):
-    """Refuse input noise on sparse input, which it would fill in."""
-    if sp.issparse(X) and input_noise > 0:
-        raise ValueError(
-            "input_noise would fill sparse input in with noise; pass X as a dense array to use it."
-        )
-
-
-def check_finite_weights(params):
-    """Refuse the weights of a training that diverged."""
-    if not np.all(np.isfinite(params)):
-        raise ValueError(
-            "Solver produced non-finite parameter weights. The input data may"
-            " contain large values and need to be preprocessed."
-        )
 
 
 def hold_progress(estimator, progress, optimizer):

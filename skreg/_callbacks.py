@@ -210,6 +210,8 @@ def fitted_state(estimator, owner):
         "coefs_": [W.copy() for W in estimator.coefs_],
         "intercepts_": [b.copy() for b in estimator.intercepts_],
     }
+    if getattr(estimator, "skip_coef_", None) is not None:
+        weights["skip_coef_"] = estimator.skip_coef_.copy()
     if owner is estimator:
         return weights
     return {**fitted_attributes(estimator), **weights}

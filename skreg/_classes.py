@@ -114,6 +114,9 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         input_dropout=0.0,
         input_noise=0.0,
         max_norm=None,
+        skip_connection=False,
+        hierarchy=None,
+        skip_alpha=0.0,
         leaky_relu_slope=0.01,
         scoring=None,
         class_weight=None,
@@ -152,6 +155,9 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         self.input_dropout = input_dropout
         self.input_noise = input_noise
         self.max_norm = max_norm
+        self.skip_connection = skip_connection
+        self.hierarchy = hierarchy
+        self.skip_alpha = skip_alpha
         self.leaky_relu_slope = leaky_relu_slope
         self.scoring = scoring
         self.class_weight = class_weight
@@ -429,6 +435,9 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         input_dropout=0.0,
         input_noise=0.0,
         max_norm=None,
+        skip_connection=False,
+        hierarchy=None,
+        skip_alpha=0.0,
         leaky_relu_slope=0.01,
         scoring=None,
     ):
@@ -467,6 +476,9 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
         self.input_dropout = input_dropout
         self.input_noise = input_noise
         self.max_norm = max_norm
+        self.skip_connection = skip_connection
+        self.hierarchy = hierarchy
+        self.skip_alpha = skip_alpha
         self.leaky_relu_slope = leaky_relu_slope
         self.scoring = scoring
 

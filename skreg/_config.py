@@ -103,6 +103,9 @@ def regularization(
     max_norm=None,
     weight_decay=0.0,
     input_noise=0.0,
+    skip_connection=False,
+    hierarchy=None,
+    skip_alpha=0.0,
 ):
     """The ``Regularization`` record of a network with ``n_weights`` weight
     matrices, from the estimators' parameters (same names and meanings).
@@ -112,7 +115,11 @@ def regularization(
     or one block label per input feature (of which there are ``n_features``,
     named ``feature_names`` if they have names; ``skreg._feature_groups``);
     ``group_weights`` None or one positive factor per block (per input
-    feature without blocks).
+    feature without blocks).  With ``skip_connection``, the skip's matrix
+    Theta gets the L1 and L2 rates of the first weight matrix, the other
+    matrix that reads the inputs; with ``hierarchy`` (M) as well, the group
+    term of rate ``skip_alpha`` on its rows instead, and the hierarchy's
+    constraint.
     """
     l1 = np.zeros(n_weights)
     l2 = np.zeros(n_weights)
@@ -147,7 +154,46 @@ def regularization(
         weight_decay=float(weight_decay),
         input_noise=float(input_noise),
         l1_subgradient=l1_method == "subgradient",
+        skip=bool(skip_connection),
+        skip_l1=0.0 if hierarchy is not None else float(l1[0]),
+        skip_l2=0.0 if hierarchy is not None else float(l2[0]),
+        skip_group=_checked_skip_alpha(skip_alpha, hierarchy),
+        hierarchy=_checked_hierarchy(hierarchy, skip_connection),
     )
+
+
+def _checked_hierarchy(hierarchy, skip_connection):
+    """The hierarchy's M as the kernels take it (0: none)."""
+    if hierarchy is None:
+        return 0.0
+    if isinstance(hierarchy, bool) or not isinstance(hierarchy, Real):
+        raise ValueError(f"hierarchy must be None or a positive float, got {hierarchy!r}.")
+    if not (np.isfinite(hierarchy) and hierarchy > 0):
+        raise ValueError(
+            f"hierarchy must be None or a positive finite float, got {hierarchy!r}: it is "
+            "the factor M of the constraint |coefs_[0][j, k]| <= M ||skip_coef_[j]||."
+        )
+    if not skip_connection:
+        raise ValueError(
+            f"hierarchy={hierarchy!r} ties each feature's first-layer weights to its skip "
+            "weights, and needs skip_connection=True."
+        )
+    return float(hierarchy)
+
+
+def _checked_skip_alpha(skip_alpha, hierarchy):
+    """The group rate on the skip's rows: ``skip_alpha``, which acts
+    through the hierarchy's proximal step only."""
+    rate = float(skip_alpha)
+    if not (np.isfinite(rate) and rate >= 0):
+        raise ValueError(f"skip_alpha must be a non-negative finite float, got {skip_alpha!r}.")
+    if rate > 0 and hierarchy is None:
+        raise ValueError(
+            f"skip_alpha={skip_alpha!r} is the rate of the hierarchy's penalty on the skip "
+            "weights and needs hierarchy (and skip_connection=True); without a hierarchy, "
+            "alpha penalizes the skip weights."
+        )
+    return rate
 
 
 def group_factors(group_weights, n_features, blocks_given=False):
@@ -198,11 +244,13 @@ def needs_randomness(reg):
 
 def extra_terms(reg):
     """``reg`` when a fit uses a regularizer beyond L2 and weight decay (L1,
-    group lasso, max-norm, dropout, input noise), else None: the epoch kernel
-    takes it as its ``extra`` argument, and compiles a plain kernel without
-    the code of those terms when it is None (see ``skreg._kernels``)."""
+    group lasso, max-norm, dropout, input noise) or a skip connection, else
+    None: the epoch kernel takes it as its ``extra`` argument, and compiles a
+    plain kernel without the code of those terms when it is None (see
+    ``skreg._kernels``)."""
     used = (
-        np.any(reg.l1 > 0)
+        reg.skip
+        or np.any(reg.l1 > 0)
         or np.any(reg.group > 0)
         or np.any(reg.max_norm > 0)
         or needs_randomness(reg)
@@ -227,6 +275,8 @@ def terms_lbfgs_cannot_handle(reg):
         names.append("max_norm")
     if reg.weight_decay > 0:
         names.append("weight_decay")
+    if reg.hierarchy > 0:
+        names.append("hierarchy")
     return names
 
 

@@ -19,8 +19,11 @@ from ._pruning import prune_network
 _SMALLEST_FREQUENCY = 1e-12
 
 
-def is_constant(coefs):
-    """Whether some weight matrix is all zero, so the output ignores X."""
+def is_constant(coefs, skip=None):
+    """Whether some weight matrix is all zero, and the skip connection's
+    matrix ``skip`` too when there is one, so the output ignores X."""
+    if skip is not None and np.any(skip):
+        return False
     return any(not np.any(W) for W in coefs)
 
 

@@ -29,6 +29,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from . import _callbacks as callbacks
 from . import _fold_ensemble as ensembles
 from . import _interrupts as interrupts
+from . import _network
 from ._base import unchanged_on_error
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
 from ._cv_checks import (
@@ -64,6 +65,14 @@ from ._validation import check_sparse_structure
 # --------------------------------------------------------------------------
 # What both CV estimators add to their base estimator
 # --------------------------------------------------------------------------
+
+
+def _store_parameters(estimator, values):
+    """Set every constructor parameter of ``estimator`` from ``values`` (the
+    constructor's ``locals()``), as scikit-learn asks of ``__init__``: the
+    CV estimators take every parameter of their base estimator and their own."""
+    for name in type(estimator)._get_param_names():
+        setattr(estimator, name, values[name])
 
 
 class _PathCVMixin(ensembles.FoldEnsembleMixin):
@@ -248,17 +257,16 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         """This estimator's fitted state: the full path's estimator, with the
         weights of step ``index`` (in the target's own unit) and the history
         of the steps up to it."""
-        weights = fitted.group_weights
-        coefs, intercepts = steps[index].coefs, steps[index].intercepts
+        group_weights = fitted.group_weights
+        weights = steps[index].weights()
         if target_scale is not None:
-            coefs, intercepts = target_scale.fold(coefs, intercepts)
+            weights = target_scale.fold_weights(weights)
         callbacks.take_fitted_state(
             self,
             fitted,
             dropped=("_optimizer_state", "_random_state"),  # the path's, not this model's
-            coefs_=[W.copy() for W in coefs],
-            intercepts_=[b.copy() for b in intercepts],
-            group_weights_=None if weights is None else np.asarray(weights, dtype=np.float64),
+            group_weights_=None if group_weights is None else np.asarray(group_weights, np.float64),
+            **_network.copied(weights),
             **path_history(steps, index),
         )
 
@@ -361,6 +369,9 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
         input_dropout=0.0,
         input_noise=0.0,
         max_norm=None,
+        skip_connection=False,
+        hierarchy=None,
+        skip_alpha=0.0,
         leaky_relu_slope=0.01,
         class_weight=None,
         alphas=10,
@@ -374,54 +385,7 @@ class RegularizedMLPClassifierCV(_PathCVMixin, RegularizedMLPClassifier):
         path_warm_start=True,
         refit=True,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            penalty=penalty,
-            l1_ratio=l1_ratio,
-            l1_method=l1_method,
-            group_alpha=group_alpha,
-            group_weights=group_weights,
-            feature_groups=feature_groups,
-            weight_decay=weight_decay,
-            dropout=dropout,
-            input_dropout=input_dropout,
-            input_noise=input_noise,
-            max_norm=max_norm,
-            leaky_relu_slope=leaky_relu_slope,
-            class_weight=class_weight,
-        )
-        self.alphas = alphas
-        self.eps = eps
-        self.path_param = path_param
-        self.cv = cv
-        self.scoring = scoring
-        self.n_jobs = n_jobs
-        self.selection_rule = selection_rule
-        self.path_max_iter = path_max_iter
-        self.path_warm_start = path_warm_start
-        self.refit = refit
+        _store_parameters(self, locals())
 
 
 @fill_cv_docstring
@@ -529,6 +493,9 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         input_dropout=0.0,
         input_noise=0.0,
         max_norm=None,
+        skip_connection=False,
+        hierarchy=None,
+        skip_alpha=0.0,
         leaky_relu_slope=0.01,
         alphas=10,
         eps=1e-3,
@@ -542,55 +509,7 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
         scale_target=True,
         refit=True,
     ):
-        super().__init__(
-            loss=loss,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            penalty=penalty,
-            l1_ratio=l1_ratio,
-            l1_method=l1_method,
-            group_alpha=group_alpha,
-            group_weights=group_weights,
-            feature_groups=feature_groups,
-            weight_decay=weight_decay,
-            dropout=dropout,
-            input_dropout=input_dropout,
-            input_noise=input_noise,
-            max_norm=max_norm,
-            leaky_relu_slope=leaky_relu_slope,
-        )
-        self.alphas = alphas
-        self.eps = eps
-        self.path_param = path_param
-        self.cv = cv
-        self.scoring = scoring
-        self.n_jobs = n_jobs
-        self.selection_rule = selection_rule
-        self.path_max_iter = path_max_iter
-        self.path_warm_start = path_warm_start
-        self.scale_target = scale_target
-        self.refit = refit
+        _store_parameters(self, locals())
 
     def _target_link(self):
         if not self.scale_target:

@@ -96,7 +96,7 @@ def scored_path(
             target_scale.fold_into(est)
         if keep:
             models.append(est)
-        active.append(np.any(step.coefs[0] != 0, axis=1))
+        active.append(est._features_in_use())
         try:
             value = scorer(est, X_test, y_test)
         except Exception as error:

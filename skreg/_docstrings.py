@@ -162,6 +162,31 @@ PARAMETERS = """\
         After every step, each unit's incoming weight vector (a column of a
         weight matrix) is rescaled to norm at most ``max_norm``.
 
+    skip_connection : bool, default=False
+        Add a linear term ``X @ skip_coef_`` to the output layer's
+        pre-activation, trained with the network. ``alpha`` penalizes
+        ``skip_coef_`` as a weight matrix at the input layer's rate (the
+        first value of an ``alpha`` list); ``weight_decay`` decays it;
+        ``group_alpha`` and ``max_norm`` leave it alone. A warm start cannot
+        switch it on or off.
+
+    hierarchy : float or None, default=None
+        With ``skip_connection=True``, a positive M: after every step of sgd
+        or adam, each input feature's first-layer weights are held within M
+        times the norm of its skip weights, ``|coefs_[0][j, k]| <= M
+        ||skip_coef_[j]||`` (LassoNet's hierarchical proximal step), so that
+        a feature reaches the hidden units only as far as it is used
+        linearly, and leaves the network with its skip weights. The skip
+        weights then get the penalty of ``skip_alpha`` instead of
+        ``alpha``'s. Not with ``solver='lbfgs'``.
+
+    skip_alpha : float, default=0.0
+        With ``hierarchy``, the rate of the penalty ``skip_alpha * sum_j
+        ||skip_coef_[j]||`` on the skip weights (a group lasso on their rows,
+        one per input feature), applied in the hierarchical proximal step
+        with the mean step size of the feature's skip weights: raising it
+        removes features from the whole network.
+
     leaky_relu_slope : float, default=0.01
         Slope of the 'leaky_relu' activation for negative inputs (ignored by
         the other activations). Above 1 each hidden layer amplifies its
@@ -207,6 +232,10 @@ ATTRIBUTES = """\
     intercepts_ : list of ndarray of shape (n_units_out,)
         Intercept vector of each layer.
 
+    skip_coef_ : ndarray of shape (n_features_in_, n_outputs_)
+        The skip connection's matrix: the output layer's pre-activation gets
+        ``X @ skip_coef_`` added. Only with ``skip_connection=True``.
+
     n_features_in_ : int
         Number of features seen during fit.
 
@@ -234,15 +263,16 @@ ATTRIBUTES = """\
         non-zero outgoing weight.
 
     n_features_selected_ : int
-        Number of active input features (with ``feature_groups``, the
-        columns of the blocks in use).
+        Number of active input features: a non-zero weight in its row of
+        ``coefs_[0]`` (or, with a skip connection, of ``skip_coef_``); with
+        ``feature_groups``, the columns of the blocks in use.
 
     feature_importances_ : ndarray of shape (`n_features_in_`,)
-        The norm of each input feature's outgoing first-layer weights, zero
-        for a removed feature (``SelectFromModel`` reads it); with
-        ``feature_groups``, the norm of its block's rows, the same for every
-        column of a block, so that ``SelectFromModel`` keeps or drops a block
-        whole.
+        The norm of each input feature's outgoing first-layer weights (and
+        skip weights), zero for a removed feature (``SelectFromModel`` reads
+        it); with ``feature_groups``, the norm of its block's rows, the same
+        for every column of a block, so that ``SelectFromModel`` keeps or
+        drops a block whole.
 
     selected_groups_ : ndarray of objects
         The labels of the blocks of ``feature_groups`` in use, in the order

@@ -30,6 +30,7 @@ SHARED = ("_label_binarizer", "classes_", "n_outputs_", "n_layers_", "out_activa
 PER_NETWORK = (
     "coefs_",
     "intercepts_",
+    "skip_coef_",
     "loss_",
     "best_loss_",
     "loss_curve_",

@@ -10,7 +10,10 @@ Conventions
   weight matrix ``W_l`` (row-major, shape ``(units[l], units[l + 1])``), then
   every intercept ``b_l``.  The same layout is used for gradients and optimizer
   state, so an optimizer step is one loop and L-BFGS works on ``params`` as is.
-  ``layer_offsets`` gives where each block starts.
+  ``layer_offsets`` gives where each block starts.  A network with a skip
+  connection (the output layer's pre-activation gets ``X @ Theta`` added)
+  keeps Theta, ``(units[0], units[-1])`` row-major, after the intercepts
+  (``skip_matrix``).
 * Kernels take arrays, integer codes and the named records below, never
   strings or estimators.  ``skreg._config`` is the one place that builds the
   records from parameter values.
@@ -25,7 +28,7 @@ Conventions
   (Adam's time step).
 * ``extra`` is the ``Regularization`` record again when a fit uses a
   regularizer other than L2 and weight decay (L1, group lasso, max-norm,
-  dropout, input noise), and None otherwise.  Numba removes a branch that
+  dropout, input noise) or a skip connection, and None otherwise.  Numba removes a branch that
   tests ``extra is not None`` when it is None, so a default fit compiles a
   plain kernel without the code of those regularizers (a separate argument:
   Numba cannot prune on a None field of a record).
@@ -99,6 +102,16 @@ class Regularization(NamedTuple):
     weight_decay: float  # decoupled decay of the weights, per unit of learning rate
     input_noise: float  # standard deviation of the noise added to the inputs
     l1_subgradient: bool  # L1 as a subgradient term instead of a proximal step
+    # The skip connection's matrix Theta, when the network has one (its
+    # entries follow the intercepts in params, see ``skip_matrix``): its L1
+    # and L2 rates, the rate of the group term on its rows (one per input
+    # feature) and the hierarchy's M (0: none), which ties each feature's
+    # row of W_1 to its row of Theta (``prox_hierarchy``).
+    skip: bool
+    skip_l1: float
+    skip_l2: float
+    skip_group: float
+    hierarchy: float
 
 
 class Settings(NamedTuple):
@@ -201,6 +214,53 @@ def layer_offsets(units):
 def weight_matrix(flat, units, coef_start, l):
     """View of ``W_l`` (or of its gradient) inside a flat vector."""
     return flat[coef_start[l] : coef_start[l + 1]].reshape((units[l], units[l + 1]))
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def skip_matrix(flat, units):
+    """View of the skip connection's Theta (units[0] x units[-1]) inside a
+    flat vector, where it follows the intercepts; a view with no rows when
+    the vector ends with the intercepts (no skip connection).  Its presence
+    is read from the vector's length, so that it costs the kernels a test,
+    not a specialization."""
+    n_weights = units.shape[0] - 1
+    end = 0
+    for l in range(n_weights):
+        end += (units[l] + 1) * units[l + 1]
+    rows = units[0] if flat.shape[0] > end else 0
+    return flat[end : end + rows * units[n_weights]].reshape((rows, units[n_weights]))
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
+def add_skip(inputs, params, units, Z, scratch):
+    """Z += X @ Theta for the rows of an input matrix X, when the network
+    has a skip connection; ``scratch`` is a flat buffer of at least Z.size
+    entries."""
+    S = skip_matrix(params, units)
+    if S.shape[0] > 0:
+        n, m = Z.shape
+        T = rows_view(scratch, n, m)
+        input_times(inputs, S, T)
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] += T[i, j]
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
+def skip_gradient(inputs, grads, units, delta):
+    """Theta's block of ``grads`` <- X.T @ delta (delta: the output layer's),
+    when the network has a skip connection."""
+    G = skip_matrix(grads, units)
+    if G.shape[0] > 0:
+        input_transpose_times(inputs, delta, G)
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def output_intercept(flat, units):
+    """View of the output layer's intercept inside a flat vector."""
+    _, intercept_start = layer_offsets(units)
+    n_weights = units.shape[0] - 1
+    return flat[intercept_start[n_weights - 1] : intercept_start[n_weights]]
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
@@ -520,11 +580,12 @@ def output_transform(Z, b, loss_code):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
-def predict_block(inputs, params, units, settings, out, buf_a, buf_b):
+def predict_block(inputs, params, units, settings, out, buf_a, buf_b, buf_skip):
     """Network output for the rows of an input matrix, written into ``out``.
 
     ``buf_a`` and ``buf_b`` hold at least ``out.shape[0] * max(hidden units)``
-    entries; hidden layers ping-pong between them.
+    entries; hidden layers ping-pong between them.  ``buf_skip`` holds
+    ``out.size`` entries when the network has a skip connection.
     """
     coef_start, intercept_start = layer_offsets(units)
     n_weights = units.shape[0] - 1
@@ -540,6 +601,7 @@ def predict_block(inputs, params, units, settings, out, buf_a, buf_b):
         else:
             np.dot(A, W, Z)
         if last:
+            add_skip(inputs, params, units, Z, buf_skip)
             output_transform(Z, b, settings.loss)
         else:
             add_bias_and_activate(Z, b, settings.activation, settings.activation_slope)
@@ -562,6 +624,7 @@ def predict(inputs, params, units, settings, out):
     rows = min(n, BLOCK_ROWS)
     buf_a = np.empty(rows * width, out.dtype)
     buf_b = np.empty(rows * width, out.dtype)
+    buf_skip = np.empty(rows * units[-1] if skip_matrix(params, units).shape[0] else 0, out.dtype)
     for start in range(0, n, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, n)
         predict_block(
@@ -572,6 +635,7 @@ def predict(inputs, params, units, settings, out):
             out[start:stop],
             buf_a,
             buf_b,
+            buf_skip,
         )
 
 
@@ -737,7 +801,18 @@ def penalty_value(params, units, reg):
             group = blocks_group_value(W, factors, reg.group_blocks)
         total += reg.l1[l] * l1 + 0.5 * reg.l2[l] * l2
         total += reg.group[l] * np.sqrt(W.shape[1]) * group
-    return total
+    S = skip_matrix(params, units)
+    l1 = 0.0
+    l2 = 0.0
+    group = 0.0
+    for i in range(S.shape[0]):
+        row_sq = 0.0
+        for j in range(S.shape[1]):
+            l1 += abs(S[i, j])
+            row_sq += S[i, j] * S[i, j]
+        l2 += row_sq
+        group += np.sqrt(row_sq)
+    return total + reg.skip_l1 * l1 + 0.5 * reg.skip_l2 * l2 + reg.skip_group * group
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
@@ -755,6 +830,13 @@ def add_penalty_gradient(params, grads, units, reg, with_l2=True):
         for k in range(coef_start[l], coef_start[l + 1]):
             w = params[k]
             grads[k] += l2 * w + l1 * np.sign(w)
+    S = skip_matrix(params, units)
+    G = skip_matrix(grads, units)
+    l2 = reg.skip_l2 if with_l2 else 0.0
+    l1 = reg.skip_l1 if reg.l1_subgradient else 0.0
+    for i in range(S.shape[0]):
+        for j in range(S.shape[1]):
+            G[i, j] += l2 * S[i, j] + l1 * np.sign(S[i, j])
 
 
 # --------------------------------------------------------------------------
@@ -782,6 +864,37 @@ def prox_l1(params, step_sizes, units, reg):
             continue
         for k in range(coef_start[l], coef_start[l + 1]):
             params[k] = soft_threshold(params[k], step_sizes[k] * l1)
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def prox_skip(params, step_sizes, units, reg):
+    """Soft-threshold every entry of Theta by its step size times the skip's
+    L1 rate."""
+    S = skip_matrix(params, units)
+    T = skip_matrix(step_sizes, units)
+    for i in range(S.shape[0]):
+        for j in range(S.shape[1]):
+            S[i, j] = soft_threshold(S[i, j], T[i, j] * reg.skip_l1)
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def prox_hierarchy(params, step_sizes, units, reg):
+    """The hierarchical proximal step (``hier_prox_feature``) of every input
+    feature's pair (its row of Theta, its row of W_1), at the group rate
+    ``reg.skip_group`` times the mean step size of the feature's row of
+    Theta, with the hierarchy's M: afterwards no weight in the row of W_1
+    exceeds M times the norm of the row of Theta."""
+    coef_start, _ = layer_offsets(units)
+    W = weight_matrix(params, units, coef_start, 0)
+    S = skip_matrix(params, units)
+    T = skip_matrix(step_sizes, units)
+    magnitudes = np.empty(W.shape[1], dtype=np.float64)  # reused by every feature
+    for j in range(S.shape[0]):
+        step = 0.0
+        for k in range(S.shape[1]):
+            step += T[j, k]
+        step /= S.shape[1]
+        hier_prox_feature(S[j], W[j], step * reg.skip_group, reg.hierarchy, magnitudes)
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
@@ -1173,9 +1286,19 @@ def optimizer_step(params, grads, moments, step_sizes, units, reg, extra, settin
     span = (intercept_start[0], intercept_start[-1])
     update_span(params, grads, moments, step_sizes, span, 0.0, 1.0, lr, settings, t)
     if extra is not None:
+        if extra.skip:
+            # Theta, after the intercepts: penalized and decayed as a weight matrix
+            span = (intercept_start[-1], params.shape[0])
+            update_span(
+                params, grads, moments, step_sizes, span, extra.skip_l2, shrink, lr, settings, t
+            )
         if not extra.l1_subgradient:
             prox_l1(params, step_sizes, units, extra)
+            if extra.skip:
+                prox_skip(params, step_sizes, units, extra)
         prox_group(params, step_sizes, units, extra)
+        if extra.hierarchy > 0.0:
+            prox_hierarchy(params, step_sizes, units, extra)
         apply_max_norm(params, units, extra)
 
 
@@ -1250,7 +1373,7 @@ def epoch_pass(inputs, Y, sw, order, params, moments, units, reg, extra, setting
     step_sizes = np.empty_like(params)
     sw_flat = np.empty(batch, sw.dtype)
     Y_flat = np.empty(batch * n_out, Y.dtype)
-    b_out = params[params.shape[0] - n_out :]
+    b_out = output_intercept(params, units)
 
     total_loss = 0.0
     for start in range(0, n_samples, batch):
@@ -1260,6 +1383,8 @@ def epoch_pass(inputs, Y, sw, order, params, moments, units, reg, extra, setting
         if extra is not None:
             perturb_batch(Xb, extra.dropout[0], extra.input_noise)
         Z_out = forward_train(Xb, params, units, settings, extra, acts, derivs, n)
+        if extra is not None and extra.skip:
+            add_skip(Xb, params, units, Z_out, deltas[n_weights - 1])
         sw_batch = sw_flat[:n]
         Yb = rows_view(Y_flat, n, n_out)
         sw_total = 0.0
@@ -1273,6 +1398,8 @@ def epoch_pass(inputs, Y, sw, order, params, moments, units, reg, extra, setting
             Z_out, b_out, Yb, sw_batch, sw_total, settings.loss, delta_out
         )
         backward(Xb, params, units, acts, derivs, deltas, grads, n)
+        if extra is not None and extra.skip:
+            skip_gradient(Xb, grads, units, delta_out)
         t += 1
         optimizer_step(params, grads, moments, step_sizes, units, reg, extra, settings, lr, t)
     return total_loss, t
@@ -1351,12 +1478,13 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
 
     grads[:] = 0.0
     data_loss = 0.0
-    b_out = params[params.shape[0] - n_out :]
+    b_out = output_intercept(params, units)
     for start in range(0, n_samples, block):
         stop = min(start + block, n_samples)
         n = stop - start
         Xb = input_row_block(inputs, start, stop)
         Z_out = forward_train(Xb, params, units, settings, None, acts, derivs, n)
+        add_skip(Xb, params, units, Z_out, deltas[n_weights - 1])
         delta_out = rows_view(deltas[n_weights - 1], n, n_out)
         data_loss += loss_and_output_delta(
             Z_out,
@@ -1368,6 +1496,7 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
             delta_out,
         )
         backward(Xb, params, units, acts, derivs, deltas, block_grads, n)
+        skip_gradient(Xb, block_grads, units, delta_out)
         grads += block_grads
     add_penalty_gradient(params, grads, units, reg)
     data_loss = data_loss / sw_total if sw_total > 0 else 0.0
@@ -1419,7 +1548,7 @@ def removed_rows_gradient(inputs, removed, Y, sw, params, units, settings, left_
     inputs_scatter[:] = 0.0
     units_gradient[:] = 0.0
     units_scatter[:] = 0.0
-    b_out = params[params.shape[0] - n_out :]
+    b_out = output_intercept(params, units)
     for start in range(0, n_samples, block):
         stop = min(start + block, n_samples)
         n = stop - start
@@ -1525,13 +1654,13 @@ def data_loss(inputs, Y, sw, params, units, settings):
     for i in range(n_samples):
         sw_total += sw[i]
     total = 0.0
-    b_out = params[params.shape[0] - n_out :]
+    b_out = output_intercept(params, units)
     for start in range(0, n_samples, block):
         stop = min(start + block, n_samples)
         n = stop - start
-        Z_out = forward_train(
-            input_row_block(inputs, start, stop), params, units, settings, None, acts, derivs, n
-        )
+        Xb = input_row_block(inputs, start, stop)
+        Z_out = forward_train(Xb, params, units, settings, None, acts, derivs, n)
+        add_skip(Xb, params, units, Z_out, deltas[n_weights - 1])
         scratch = rows_view(deltas[n_weights - 1], n, n_out)
         total += loss_and_output_delta(
             Z_out, b_out, Y[start:stop], sw[start:stop], sw_total, settings.loss, scratch

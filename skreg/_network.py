@@ -1,7 +1,8 @@
 """The network as one flat parameter vector.
 
 The kernels keep every weight matrix and intercept of a network in one flat
-vector (weights first, row-major, then intercepts; see docs/design.rst, "Kernels").
+vector (weights first, row-major, then intercepts, then the skip connection's
+matrix when there is one; see docs/design.rst, "Kernels").
 The estimators show them as scikit-learn does, as the lists ``coefs_`` and
 ``intercepts_``; during a fit these are views into the vector, so that the
 kernels' in-place updates show through them.
@@ -15,11 +16,23 @@ def units_of(coefs):
     return np.array([coefs[0].shape[0]] + [W.shape[1] for W in coefs], dtype=np.int64)
 
 
-def pack(coefs, intercepts, dtype):
-    """A new flat vector of ``coefs`` then ``intercepts``, in ``dtype``."""
+def pack(coefs, intercepts, dtype, skip=None):
+    """A new flat vector of ``coefs``, ``intercepts`` and the skip
+    connection's matrix ``skip`` (None: no skip connection), in ``dtype``."""
     blocks = [np.asarray(W, dtype=dtype).ravel() for W in coefs]
     blocks += [np.asarray(b, dtype=dtype).ravel() for b in intercepts]
+    if skip is not None:
+        blocks.append(np.asarray(skip, dtype=dtype).ravel())
     return np.concatenate(blocks)
+
+
+def skip_view(params, units):
+    """The skip connection's matrix, ``(units[0], units[-1])``, as a view
+    into ``params``; None when ``params`` ends with the intercepts."""
+    end = layer_offsets(units)[1][-1]
+    if params.shape[0] == end:
+        return None
+    return params[end:].reshape(units[0], units[-1])
 
 
 def layer_offsets(units):
@@ -42,6 +55,26 @@ def views(params, units):
     ]
     intercepts = [params[intercept_start[l] : intercept_start[l + 1]] for l in range(n_weights)]
     return coefs, intercepts
+
+
+def fitted_weights(params, units):
+    """The network in ``params`` by fitted attribute name, as views:
+    ``coefs_``, ``intercepts_``, and ``skip_coef_`` when it has a skip
+    connection."""
+    coefs, intercepts = views(params, units)
+    weights = {"coefs_": coefs, "intercepts_": intercepts}
+    skip = skip_view(params, units)
+    if skip is not None:
+        weights["skip_coef_"] = skip
+    return weights
+
+
+def copied(weights):
+    """Copies of the arrays of ``fitted_weights``."""
+    return {
+        name: [a.copy() for a in value] if isinstance(value, list) else value.copy()
+        for name, value in weights.items()
+    }
 
 
 def glorot_uniform(units, activation, random_state, dtype):

@@ -46,7 +46,7 @@ from ._feature_groups import group_norms
 from ._rate_grid import largest_rate, layer_pattern, rate_grid  # noqa: F401 (the path's grid)
 from ._search_warnings import capped_steps_quiet, warn_capped_steps
 from ._training import Progress
-from ._validation import check_hidden_layer_sizes
+from ._validation import check_finite_weights, check_hidden_layer_sizes, check_noise_input
 
 PATH_PARAMS = ("alpha", "group_alpha")
 # Adaptive group weights: the exponent of the norm ratio, and the factor of
@@ -86,13 +86,10 @@ class Step:
     # (a warm step, at its share of path_max_iter), or "" (it stopped itself).
     capped: str = ""
 
-    @property
-    def coefs(self):
-        return _network.views(self.params, self.units)[0]
-
-    @property
-    def intercepts(self):
-        return _network.views(self.params, self.units)[1]
+    def weights(self):
+        """The step's network by fitted attribute name (views; see
+        ``_network.fitted_weights``)."""
+        return _network.fitted_weights(self.params, self.units)
 
 
 # What regularization_path takes, as scikit-learn's constraints.
@@ -214,7 +211,7 @@ class PathTrainer:
                         )
                         self._fit_warm(rate, listeners)
             capped = self._capped(cold)
-            if is_constant(self.estimator.coefs_):
+            if is_constant(self.estimator.coefs_, self.estimator._skip_coef()):
                 self._predict_best_constant()
             step = self._snapshot(rate, time.perf_counter() - started, capped)
             steps.append(step)
@@ -233,8 +230,7 @@ class PathTrainer:
             model,
             self.estimator,
             dropped=("_optimizer_state", "_random_state"),  # the path's training goes on
-            coefs_=step.coefs,
-            intercepts_=step.intercepts,
+            **step.weights(),
         )
         return model
 
@@ -284,12 +280,12 @@ class PathTrainer:
         epochs = max_iter + (not solver.in_epochs)  # L-BFGS opens one more
         with callbacks.fitting(est, epochs, X, y, sample_weight) as context:
             if solver.in_epochs:
-                base.check_noise_input(X, est.input_noise)
+                check_noise_input(X, est.input_noise)
             listeners = callbacks.epoch_listeners(est, context, X, y, sample_weight)
             optimizer = self._train(optimizer, progress, max_iter, listeners)
-            base.check_finite_weights(state.params)
+            check_finite_weights(state.params)
         self._keep(optimizer, progress)
-        if is_constant(est.coefs_):
+        if is_constant(est.coefs_, est._skip_coef()):
             # As a plain fit does; ``_run`` sets it again after every step,
             # which moves it by rounding alone: the first step stays the fit.
             self._predict_best_constant()
@@ -366,7 +362,7 @@ class PathTrainer:
     def _dead(self):
         """Whether the input layer has no weight left: larger rates cannot
         bring one back (docs/design.rst, "Paths")."""
-        return not np.any(self.estimator.coefs_[0])
+        return not (np.any(self.estimator.coefs_[0]) or np.any(self.estimator._skip_coef()))
 
     def _objective(self):
         """J of the current network at the current rate."""
@@ -576,7 +572,7 @@ def regularization_path(
 
 def path_bunch(steps, path_param, group_weights=None):
     """The public description of a path's steps."""
-    coefs = [[W.copy() for W in step.coefs] for step in steps]
+    coefs = [[W.copy() for W in step.weights()["coefs_"]] for step in steps]
     active = np.array([np.any(W[0] != 0, axis=1) for W in coefs])
     hidden = np.array(
         [[int(np.any(W != 0, axis=1).sum()) for W in c[1:]] for c in coefs], dtype=np.int64
@@ -584,7 +580,7 @@ def path_bunch(steps, path_param, group_weights=None):
     return Bunch(
         alphas=np.array([step.rate for step in steps]),
         coefs=coefs,
-        intercepts=[[b.copy() for b in step.intercepts] for step in steps],
+        intercepts=[[b.copy() for b in step.weights()["intercepts_"]] for step in steps],
         objective=np.array([step.objective for step in steps]),
         n_iter=np.array([step.n_iter for step in steps]),
         sparsity=np.array([np.mean(np.concatenate([W.ravel() == 0 for W in c])) for c in coefs]),

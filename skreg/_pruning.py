@@ -88,9 +88,9 @@ class SparsityMixin:
     @property
     def selected_groups_(self):
         """Labels of the blocks of ``feature_groups`` in use (a block is in
-        use when any of its rows of ``coefs_[0]`` is non-zero), in the order of
-        their first column; without ``feature_groups``, ``selected_features_``
-        (each column its own block).  An object array."""
+        use when any of its features is, see ``_features_in_use``), in the
+        order of their first column; without ``feature_groups``,
+        ``selected_features_`` (each column its own block).  An object array."""
         codes, labels = self._input_blocks()
         if labels is None:
             return self.selected_features_
@@ -103,10 +103,18 @@ class SparsityMixin:
         names = getattr(self, "feature_names_in_", None)
         return block_codes(self.feature_groups, self.n_features_in_, names)
 
+    def _skip_coef(self):
+        """The fitted skip connection's matrix, None without one."""
+        return getattr(self, "skip_coef_", None)
+
     def _features_in_use(self):
-        """Boolean mask of the input features the fitted model uses: those of
-        the blocks with a non-zero row."""
+        """Boolean mask of the input features the fitted model uses: a
+        non-zero weight in its row of ``coefs_[0]`` or of ``skip_coef_``, or
+        in any row of its block of ``feature_groups``."""
         used = self.active_units_[0]
+        skip = self._skip_coef()
+        if skip is not None:
+            used = used | np.any(skip != 0, axis=1)
         codes, labels = self._input_blocks()
         if labels is None:
             return used
@@ -121,9 +129,13 @@ class SparsityMixin:
         strongly the network uses the feature at its input, comparable across
         features when they are on one scale (standardize them), not how much
         the prediction depends on it.  ``SelectFromModel`` reads it, and keeps
-        or drops a block whole."""
+        or drops a block whole.  With a skip connection, the feature's row of
+        ``skip_coef_`` counts as outgoing weights too."""
         check_is_fitted(self, "coefs_")
-        W = np.asarray(self.coefs_[0], dtype=np.float64)
+        rows = [np.asarray(self.coefs_[0], dtype=np.float64)]
+        if self._skip_coef() is not None:
+            rows.append(np.asarray(self.skip_coef_, dtype=np.float64))
+        W = np.hstack(rows)
         codes, labels = self._input_blocks()
         if labels is None:
             return np.linalg.norm(W, axis=1)

@@ -34,6 +34,9 @@ REGULARIZATION_PARAMETERS = (
     "max_norm",
     "weight_decay",
     "input_noise",
+    "skip_connection",
+    "hierarchy",
+    "skip_alpha",
 )
 
 

@@ -181,7 +181,7 @@ def ignores_input(estimator, X, y):
     all zero (``is_constant``; in every network of a fold ensemble), or, for
     a classifier, it predicts one class for every row of X where y holds
     several (an L2 penalty shrinks weights close to zero, never to it)."""
-    if all(is_constant(network.coefs_) for network in networks(estimator)):
+    if all(is_constant(n.coefs_, n._skip_coef()) for n in networks(estimator)):
         return True
     if not is_classifier(estimator):
         return False

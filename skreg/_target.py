@@ -71,9 +71,27 @@ class TargetScale:
             intercepts[-1] = (intercepts[-1] * self.scale + self.shift).astype(dtype)
         return coefs, intercepts
 
+    def fold_skip(self, skip):
+        """A copy of a skip connection's matrix, in the target's unit (an exp
+        link folds the scale into the intercept alone)."""
+        if self.link == "exp":
+            return skip.copy()
+        return skip * self.scale.astype(skip.dtype)
+
+    def fold_weights(self, weights):
+        """``_network.fitted_weights`` of a network, as copies whose network
+        predicts in the target's unit."""
+        coefs, intercepts = self.fold(weights["coefs_"], weights["intercepts_"])
+        folded = {"coefs_": coefs, "intercepts_": intercepts}
+        if "skip_coef_" in weights:
+            folded["skip_coef_"] = self.fold_skip(weights["skip_coef_"])
+        return folded
+
     def fold_into(self, estimator):
         """Fold the scale into a fitted estimator's weights (in place)."""
         estimator.coefs_, estimator.intercepts_ = self.fold(estimator.coefs_, estimator.intercepts_)
+        if getattr(estimator, "skip_coef_", None) is not None:
+            estimator.skip_coef_ = self.fold_skip(estimator.skip_coef_)
         return estimator
 
 

@@ -181,6 +181,7 @@ def check_shapes(params, units, data, reg):
     units = np.asarray(units)
     n_weights = units.shape[0] - 1
     expected = int(np.sum(units[:-1] * units[1:]) + np.sum(units[1:]))
+    expected += int(units[0] * units[-1]) if reg.skip else 0  # Theta, after the intercepts
     dense, values, indices, indptr = data.inputs
     sparse = indptr.shape[0] > 0
     n_rows = indptr.shape[0] - 1 if sparse else dense.shape[0]

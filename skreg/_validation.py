@@ -321,3 +321,33 @@ def _sorted(values):
         return sorted(values)
     except TypeError:
         return sorted(values, key=str)
+
+
+def check_warm_skip(estimator):
+    """A warm start goes on from the fitted network: ``skip_connection``
+    must say whether it has a skip connection."""
+    fitted = estimator._skip_coef() is not None
+    if fitted != bool(estimator.skip_connection):
+        raise ValueError(
+            f"skip_connection={estimator.skip_connection} does not match the fitted network "
+            f"({'with' if fitted else 'without'} a skip connection): warm_start=True and "
+            "partial_fit go on from the fitted weights and cannot change the architecture. "
+            "Set warm_start=False to train a new network."
+        )
+
+
+def check_noise_input(X, input_noise):
+    """Refuse input noise on sparse input, which it would fill in."""
+    if sp.issparse(X) and input_noise > 0:
+        raise ValueError(
+            "input_noise would fill sparse input in with noise; pass X as a dense array to use it."
+        )
+
+
+def check_finite_weights(params):
+    """Refuse the weights of a training that diverged."""
+    if not np.all(np.isfinite(params)):
+        raise ValueError(
+            "Solver produced non-finite parameter weights. The input data may"
+            " contain large values and need to be preprocessed."
+        )

@@ -9,7 +9,8 @@ means for scikit-learn's classifiers.  :func:`to_onnx` is the one-call shortcut.
 
 The graph repeats the forward pass of :meth:`predict`: each hidden layer is
 ``act(X @ W + b)`` (one ``Gemm`` node and the activation's nodes), the output
-layer applies ``out_activation_``.  A CV estimator fitted with
+layer applies ``out_activation_``, after a ``MatMul`` and an ``Add`` for a
+skip connection's ``X @ skip_coef_``.  A CV estimator fitted with
 ``refit='ensemble'`` exports one graph too: each fold network's forward pass
 on the same input, and the mean of their outputs (probabilities for the
 classifier), which the labels are read from.  A pruned network exports its smaller
@@ -165,12 +166,18 @@ def _forward_pass(graph, x, est):
     """Name of the output layer's values of one network for the input ``x``."""
     hidden_activation = _HIDDEN_ACTIVATIONS[est.activation]
     n_layers = len(est.coefs_)
+    inputs = x
     for layer, (W, b) in enumerate(zip(est.coefs_, est.intercepts_)):
         z = graph.node(
             "Gemm", [x, graph.constant("coefficient", W), graph.constant("intercept", b)]
         )
         if layer < n_layers - 1:
             x = hidden_activation(graph, z, est)
+    skip = getattr(est, "skip_coef_", None)
+    if skip is not None:
+        # the skip connection: X @ skip_coef_ added to the output's pre-activation
+        linear = graph.node("MatMul", [inputs, graph.constant("skip_coefficient", skip)])
+        z = graph.node("Add", [z, linear])
     return _OUTPUT_ACTIVATIONS[est.out_activation_](graph, z)
 
 

@@ -39,6 +39,7 @@ def reg_record(
     input_noise=0.0,
     group_factors=None,
     group_blocks=None,
+    skip_connection=False,
 ):
     """The kernels' ``Regularization`` record, built by the package's own
     builder from a test's plain values: ``rho`` is the L1 share of ``alpha``;
@@ -63,6 +64,7 @@ def reg_record(
         n_features=len(group_factors if group_blocks is None else group_blocks)
         if group_factors is not None or group_blocks is not None
         else None,
+        skip_connection=skip_connection,
     )
     if group_blocks is not None:  # numbered as given, not by first appearance
         reg = reg._replace(group_blocks=np.asarray(group_blocks, dtype=np.int64))

@@ -402,6 +402,43 @@ def naive_objective_gradient(
 
 
 # --------------------------------------------------------------------------
+# Skip connection: the output layer's pre-activation gets X @ skip added
+# --------------------------------------------------------------------------
+
+
+def naive_skip_logits(X, coefs, intercepts, skip, activation):
+    """The network's logits plus the linear term X @ skip."""
+    X = np.asarray(X, dtype=np.float64)
+    return naive_logits(X, coefs, intercepts, activation) + X @ np.asarray(skip, np.float64)
+
+
+def naive_skip_objective(
+    X, Y, sw, coefs, intercepts, skip, activation, loss, alpha=0.0, rho=0.0, group_alpha=0.0
+):
+    """J of a network with a skip connection: the weighted mean data loss of
+    its logits, the network's penalty, and the skip matrix penalized as a
+    weight matrix at the first layer's rate alpha_1."""
+    logits = naive_skip_logits(X, coefs, intercepts, skip, activation)
+    first = per_layer(alpha, len(coefs))[0]
+    return (
+        naive_weighted_loss(logits, Y, sw, loss)
+        + naive_penalty_value(coefs, alpha, rho, group_alpha)
+        + naive_penalty_value([skip], first, rho)
+    )
+
+
+def naive_skip_gradient(X, Y, sw, coefs, intercepts, skip, activation, loss, alpha=0.0, rho=0.0):
+    """The gradient of J (data loss and L2 part) in the skip matrix:
+    X.T @ delta_out + alpha_1 (1 - rho) skip."""
+    X = np.asarray(X, dtype=np.float64)
+    delta = naive_output_delta(
+        naive_skip_logits(X, coefs, intercepts, skip, activation), Y, sw, loss
+    )
+    first = per_layer(alpha, len(coefs))[0]
+    return X.T @ delta + first * (1.0 - rho) * np.asarray(skip, np.float64)
+
+
+# --------------------------------------------------------------------------
 # Proximal operators and projections
 # --------------------------------------------------------------------------
 

@@ -152,7 +152,7 @@ def test_predict_leaves_removed_features_out(four_of_forty, monkeypatch, kind):
     X, y = four_of_forty
     est = heavy_on_noise().fit(X, y)
     assert est.n_features_selected_ == 4
-    columns, coefs, intercepts = A.reduced_network(est.coefs_, est.intercepts_)
+    columns, coefs, intercepts, _ = A.reduced_network(est.coefs_, est.intercepts_)
     np.testing.assert_array_equal(columns, np.arange(4))
     monkeypatch.setattr(A, "PREDICT_CHUNK_ROWS", 150)  # several chunks
     X_pred = sp.csr_matrix(X) if kind == "csr" else X
@@ -352,7 +352,7 @@ def test_a_removed_unit_comes_back_when_its_gradient_beats_the_threshold(
 def test_predict_leaves_removed_hidden_units_out(four_of_forty, kind):
     X, y = four_of_forty
     est = lean_network().fit(X, y)
-    columns, coefs, intercepts = A.reduced_network(est.coefs_, est.intercepts_)
+    columns, coefs, intercepts, _ = A.reduced_network(est.coefs_, est.intercepts_)
     kept_units = np.flatnonzero(np.any(est.coefs_[1] != 0, axis=1))
     assert coefs[1].shape[0] == kept_units.size <= 24
     np.testing.assert_array_equal(intercepts[0], est.intercepts_[0][kept_units])

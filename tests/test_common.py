@@ -35,6 +35,12 @@ def expected_failures(estimator):
     [
         RegularizedMLPClassifier(max_iter=100),
         RegularizedMLPRegressor(max_iter=100),
+        RegularizedMLPClassifier(max_iter=100, skip_connection=True),
+        RegularizedMLPRegressor(max_iter=100, skip_connection=True),
+        RegularizedMLPClassifier(
+            max_iter=100, skip_connection=True, hierarchy=2.0, skip_alpha=1e-3
+        ),
+        RegularizedMLPRegressor(max_iter=100, skip_connection=True, hierarchy=2.0, skip_alpha=1e-3),
         RegularizedMLPClassifierCV(**CV_SETTINGS),
         RegularizedMLPRegressorCV(**CV_SETTINGS),
         RegularizedMLPClassifierCV(**CV_SETTINGS, refit="ensemble"),

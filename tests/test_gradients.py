@@ -14,6 +14,7 @@ Everything here is float64; points are chosen away from the kinks (relu at
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import skreg._config as C
 import skreg._kernels as K
@@ -185,6 +186,76 @@ def test_gradient_over_several_row_blocks(loss):
     """More rows than ``K.BLOCK_ROWS``: the blocks' gradients add up."""
     units, coefs, intercepts, X, Y, sw = make_case(3, loss, "tanh", (3,), n=K.BLOCK_ROWS + 29)
     check_gradient(units, coefs, intercepts, X, Y, sw, "tanh", loss, REGS["l2"])
+
+
+def check_skip_gradient(units, coefs, intercepts, X, Y, sw, activation, loss, reg, sparse=False):
+    """The kernel's J and gradient of a network with a skip connection
+    (its matrix after the intercepts) against the NumPy reference and
+    central differences, every parameter included."""
+    L = len(units) - 1
+    reg = {k: (v[:L] if isinstance(v, list) else v) for k, v in reg.items()}
+    reg_rec = reg_record(
+        L,
+        reg["alpha"],
+        reg["rho"],
+        reg["group_alpha"],
+        l1_method=reg["l1_method"],
+        skip_connection=True,
+    )
+    rng = np.random.default_rng(7)
+    skip = rng.choice([-1.0, 1.0], (units[0], units[-1])) * rng.uniform(
+        0.1, 1.0, (units[0], units[-1])
+    )
+    settings = settings_record(activation, loss, batch_size=X.shape[0])
+    inputs = C.input_matrix(sp.csr_matrix(X), np.float64) if sparse else dense(X)
+    f = kernel_objective(inputs, Y, sw, units, reg_rec, settings)
+    params = np.concatenate([N.pack(coefs, intercepts), skip.ravel()])
+    J, grads = f(params)
+    network = params.size - skip.size
+
+    def naive_J(x):
+        c, b = N.unpack(x[:network], units)
+        S = x[network:].reshape(skip.shape)
+        return N.naive_skip_objective(
+            X, Y, sw, c, b, S, activation, loss, reg["alpha"], reg["rho"], reg["group_alpha"]
+        )
+
+    np.testing.assert_allclose(J, naive_J(params), rtol=1e-10)
+    subgradient = reg["l1_method"] == "subgradient"
+    first_l1 = reg["alpha"][0] * reg["rho"]
+
+    def target(x):
+        if subgradient:
+            return f(x)[0]
+        c = N.unpack(x[:network], units)[0]
+        return f(x)[0] - non_smooth_part(c, reg) - first_l1 * np.abs(x[network:]).sum()
+
+    fd = central_differences(target, params)
+    np.testing.assert_allclose(grads, fd, rtol=RTOL, atol=ATOL)
+    expected = N.naive_skip_gradient(
+        X, Y, sw, coefs, intercepts, skip, activation, loss, reg["alpha"], reg["rho"]
+    )
+    if subgradient:
+        expected = expected + first_l1 * np.sign(skip)
+    np.testing.assert_allclose(grads[network:], expected.ravel(), rtol=RTOL, atol=ATOL)
+    assert np.max(np.abs(grads[network:])) > 1e-3
+
+
+@pytest.mark.parametrize("reg_name", list(REGS))
+@pytest.mark.parametrize("hidden", [(), (4,), (4, 3)], ids=["0hidden", "1hidden", "2hidden"])
+@pytest.mark.parametrize("loss", LOSSES)
+def test_skip_connection_gradient_finite_differences(reg_name, hidden, loss):
+    """The skip matrix's gradient, for every loss and penalty mode."""
+    units, coefs, intercepts, X, Y, sw = make_case(4, loss, "tanh", hidden)
+    check_skip_gradient(units, coefs, intercepts, X, Y, sw, "tanh", loss, REGS[reg_name])
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_skip_connection_gradient_sparse_and_row_blocks(loss):
+    """Sparse input, and more rows than ``K.BLOCK_ROWS``."""
+    units, coefs, intercepts, X, Y, sw = make_case(5, loss, "tanh", (3,), n=K.BLOCK_ROWS + 13)
+    X[X < 0.3] = 0.0
+    check_skip_gradient(units, coefs, intercepts, X, Y, sw, "tanh", loss, REGS["l2"], sparse=True)
 
 
 # --------------------------------------------------------------------------

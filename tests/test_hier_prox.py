@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
+import skreg._config as C
 import skreg._kernels as K
 
 import naive as N
@@ -286,3 +287,26 @@ def test_removed_feature_loses_its_hidden_weights(dtype):
     assert np.all(got_theta[removed] == 0) and np.all(got_W[removed] == 0)
     assert np.all(np.linalg.norm(got_theta[~removed], axis=1) > 0)
     assert np.all(np.any(got_W[~removed] != 0, axis=1))
+
+
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_prox_hierarchy_is_hier_prox_per_feature(n_outputs):
+    """Each feature's pair gets the reference Hier-Prox at skip_group times
+    the mean step size of its skip row."""
+    rng = np.random.default_rng(n_outputs)
+    units = np.array([5, 4, n_outputs], dtype=np.int64)
+    coefs = [rng.normal(size=(5, 4)), rng.normal(size=(4, n_outputs))]
+    intercepts = [rng.normal(size=4), rng.normal(size=n_outputs)]
+    skip = 0.3 * rng.normal(size=(5, n_outputs))
+    params = np.concatenate([N.pack(coefs, intercepts), skip.ravel()])
+    steps = rng.uniform(0.01, 0.2, params.size)
+    reg = C.regularization(2, skip_connection=True, hierarchy=1.5, skip_alpha=0.4)
+    K.prox_hierarchy(params, steps, units, reg)
+    network = params.size - skip.size
+    step_rows = steps[network:].reshape(skip.shape).mean(axis=1)
+    for j in range(5):
+        theta, w = N.naive_hier_prox(skip[j : j + 1], coefs[0][j : j + 1], 0.4 * step_rows[j], 1.5)
+        np.testing.assert_allclose(params[network:].reshape(skip.shape)[j], theta[0], atol=1e-12)
+        np.testing.assert_allclose(N.unpack(params[:network], units)[0][0][j], w[0], atol=1e-12)
+    # the rest of the network is untouched
+    np.testing.assert_array_equal(N.unpack(params[:network], units)[0][1], coefs[1])

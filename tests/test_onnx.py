@@ -281,6 +281,44 @@ def test_pruned_regressor(loss):
     np.testing.assert_allclose(out, est.predict(X), rtol=RTOL[np.float32], atol=0)
 
 
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+def test_skip_connection_classifier(kind):
+    """The skip's linear term is one more MatMul: probabilities to 1e-5 in float32."""
+    X, y = classification_data(kind)
+    est = fitted_classifier(X, y, skip_connection=True, hidden_layer_sizes=(5,))
+    assert np.any(est.skip_coef_ != 0)
+    check_classifier(est, X)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_skip_connection_regressor_pruned_and_refitted(loss):
+    """Fresh, pruned (the skip is kept) and refitted."""
+    est, X = fitted_regressor(
+        loss,
+        2,
+        skip_connection=True,
+        hidden_layer_sizes=(30,),
+        penalty="l1",
+        alpha=0.01,
+        group_alpha=0.02,
+        solver="adam",
+        learning_rate_init=0.01,
+        max_iter=150,
+    )
+    for _ in range(2):
+        out = run(skreg_onnx.to_onnx(est, X[:1]), X)["variable"]
+        np.testing.assert_allclose(out, est.predict(X), rtol=RTOL[np.float32], atol=0)
+        skip = est.skip_coef_.copy()
+        before = est.predict(X)
+        est.prune()
+        assert est.coefs_[0].shape[1] < 30, "prune should remove units here"
+        np.testing.assert_array_equal(est.skip_coef_, skip)
+        np.testing.assert_allclose(est.predict(X), before, rtol=1e-5)
+        out = run(skreg_onnx.to_onnx(est, X[:1]), X)["variable"]
+        np.testing.assert_allclose(out, est.predict(X), rtol=RTOL[np.float32], atol=0)
+        est.fit(X, est.predict(X) + 0.1)
+
+
 def test_cv_classifier_exports_its_refitted_network():
     X, y = classification_data("multiclass")
     est = RegularizedMLPClassifierCV(

@@ -82,6 +82,15 @@ FITTED = {
     "regressor_cv_ensemble": lambda: RegularizedMLPRegressorCV(**SMALL_CV, refit="ensemble").fit(
         X_reg, y_reg
     ),
+    "skip_connection": lambda: RegularizedMLPClassifier(skip_connection=True, **SMALL).fit(X, y),
+    "skip_partial_fit": lambda: (
+        RegularizedMLPRegressor(solver="sgd", skip_connection=True, **SMALL)
+        .partial_fit(X_reg, y_reg)
+        .partial_fit(X_reg, y_reg)
+    ),
+    "skip_regressor_cv": lambda: RegularizedMLPRegressorCV(skip_connection=True, **SMALL_CV).fit(
+        X_reg, y_reg
+    ),
 }
 # The public classes a saved estimator of each kind holds, beyond its own.
 HELD_CLASSES = {
