@@ -223,6 +223,32 @@ def test_a_feature_counts_removed_only_when_both_rows_are_zero(Estimator):
     np.testing.assert_allclose(network_output(est, X), naive_output(est, X), rtol=1e-9)
 
 
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_with_blocks_a_block_is_in_use_through_its_skip_weights(Estimator):
+    """feature_groups and the skip together: a block is in use when a row of
+    coefs_[0] or of skip_coef_ of any of its columns is non-zero, and its
+    importance is the norm of both matrices' rows of the block."""
+    X, y = data_for(Estimator)
+    blocks = ["a", "a", "b", "b", "c", "c"]
+    est = Estimator(
+        hidden_layer_sizes=(3,),
+        skip_connection=True,
+        feature_groups=blocks,
+        max_iter=3,
+        random_state=0,
+    )
+    for _ in range(2):  # fresh and refitted
+        est.fit(X, y)
+        est.coefs_[0][2:] = 0.0  # blocks b and c leave the hidden layer
+        est.skip_coef_[2:4] = 0.0  # b leaves the skip too; c stays there
+        assert list(est.selected_groups_) == ["a", "c"]
+        assert list(est.selected_features_) == ["x0", "x1", "x4", "x5"]
+        importance = est.feature_importances_
+        both = np.hstack([est.coefs_[0], est.skip_coef_])
+        np.testing.assert_allclose(importance[4], np.linalg.norm(both[4:6]))
+        np.testing.assert_array_equal(importance[2:4], 0.0)
+
+
 def test_skip_rate_follows_the_first_layer():
     """A per-layer alpha: the skip matrix gets the first weight matrix's rate."""
     est = RegularizedMLPRegressor(
