@@ -153,7 +153,7 @@ def markdown(results, order, fraction):
     share of the training part a resample draws."""
     sums = summaries(results)
     sessions = results["sessions"]
-    args = sessions[-1]["args"] if sessions else {}
+    args = sessions[0]["args"] if sessions else {}  # the first session's plan
     notes = (
         f"{len(results['rows'])} rows (table, resample, method) from {len(sessions)} session(s). "
         f"Each resample: {fraction:.0%} of the fixed training part (75 %); test "
@@ -162,7 +162,8 @@ def markdown(results, order, fraction):
         f"{_names(args.get('stability_datasets'))}), {args.get('lassonet_resamples')} "
         f"(lassonet_cv, on {_names(args.get('lassonet_datasets'))}; a "
         f"{args.get('lassonet_threads')}-thread child killed after "
-        f"{args.get('lassonet_timeout')} s). stability_top_rate: the columns that "
+        f"{args.get('lassonet_timeout')} s). {_later_sessions(sessions[1:])}"
+        "stability_top_rate: the columns that "
         "stability selection's largest rate alone keeps on at least a threshold's share of "
         "the halves (from the same fits; its time is theirs). "
         "Columns kept: columns of the table with a selected transformed column; precision, "
@@ -175,10 +176,12 @@ def markdown(results, order, fraction):
         "Time: wall seconds of the selection alone (not the refit); the machine (2 cores) was "
         "shared with other work, see the load."
     )
-    machine = ""
-    if sessions:
-        info = dict(sessions[-1]["machine"])
-        machine = C.machine_caption(info, info.get("load_average_at_end"))
+    machines = []
+    for number, session in enumerate(sessions, 1):
+        info = dict(session["machine"])
+        caption = C.machine_caption(info, info.get("load_average_at_end"))
+        machines.append(f"Session {number} ({session['started']}). {caption}")
+    machine = "\n\n".join(machines)
     return "\n\n".join(
         [
             "### Feature selection: selected sets against the truth, refit score, stability",
@@ -190,6 +193,16 @@ def markdown(results, order, fraction):
             machine,
         ]
     )
+
+
+def _later_sessions(sessions):
+    """What the sessions after the first reran (their rows replace the first's)."""
+    told = [
+        f"{_names(s['args']['methods'])} on {_names(s['args']['datasets'])} "
+        f"(LassoNet's timeout {s['args']['lassonet_timeout']} s)"
+        for s in sessions
+    ]
+    return f"Rerun in later sessions: {'; '.join(told)}. " if told else ""
 
 
 def _names(stored):
