@@ -30,7 +30,7 @@ resamples and tables (``--stability-resamples``, ``--stability-datasets``,
 Usage::
 
     python benchmarks/bench_selection.py --quick          # smoke test, small tables
-    python benchmarks/bench_selection.py --blocks         # everything, about 40 minutes
+    python benchmarks/bench_selection.py --blocks         # everything, about 30 minutes here
     python benchmarks/bench_selection.py --report-only    # rebuild the markdown
 """
 
