@@ -13,6 +13,7 @@ from . import _callbacks as callbacks
 from . import _feature_groups as feature_blocks
 from ._cv_checks import check_score
 from ._exit_order import combined_exit_rates, exit_rates
+from ._fold_score import default_score
 from ._path import PathTrainer
 from ._target import scaled_target
 
@@ -90,6 +91,9 @@ def scored_path(
     sw_train = None if sample_weight is None else sample_weight[train]
     y_train, target_scale = scaled_target(y_train, sw_train, target_link)
     rows, models, active = [], [], []
+    # The default score (scoring=None) skips scikit-learn's checks of data it
+    # validated already; the value is the same to the last bit.
+    classifier = is_classifier(estimator) if scoring is None else None
 
     def score(est, step):
         if target_scale is not None:
@@ -98,7 +102,11 @@ def scored_path(
             models.append(est)
         active.append(est._features_in_use())
         try:
-            value = scorer(est, X_test, y_test)
+            value = None
+            if classifier is not None:
+                value = default_score(est, X_test, y_test, classifier=classifier)
+            if value is None:
+                value = scorer(est, X_test, y_test)
         except Exception as error:
             raise ValueError(
                 f"scoring={scoring!r} failed on fold {k} at {settings['path_param']}="
