@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _config as C
 from . import _kernels as K
+from . import _network
 from ._threads import BlasThreads, threads_for_prediction
 
 # Rows a full-batch call (objective, prediction) handles at once: its buffers
@@ -162,7 +163,8 @@ def data_loss(data, params, units, settings):
 
 def penalty_value(params, units, reg):
     """The value of the penalty terms of ``reg`` at ``params``."""
-    return K.penalty_value(params, units, reg)
+    value = K.penalty_value(params, units, reg)
+    return value + K.skip_penalty_value(params, units, reg) if reg.skip else value
 
 
 def zero_network_loss(data, settings):
@@ -192,9 +194,11 @@ def predict(row_chunks, n_rows, params, units, settings):
     """The output layer's values for ``n_rows`` rows, handed over as
     ``(rows, X_rows)`` chunks (dense or CSR/CSC ``X_rows``)."""
     out = np.empty((n_rows, units[-1]), dtype=params.dtype)
+    skip = _network.skip_view(params, units)  # None: the kernel compiled without it
     with threads_for_prediction(units, n_rows, BLOCK_ROWS):
         for rows, X_rows in row_chunks:
-            K.predict(C.input_matrix(X_rows, params.dtype), params, units, settings, out[rows])
+            inputs = C.input_matrix(X_rows, params.dtype)
+            K.predict(inputs, params, units, settings, out[rows], skip)
     return out
 
 

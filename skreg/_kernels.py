@@ -238,12 +238,19 @@ def add_skip(inputs, params, units, Z, scratch):
     entries."""
     S = skip_matrix(params, units)
     if S.shape[0] > 0:
-        n, m = Z.shape
-        T = rows_view(scratch, n, m)
-        input_times(inputs, S, T)
-        for i in range(n):
-            for j in range(m):
-                Z[i, j] += T[i, j]
+        add_input_product(inputs, S, Z, scratch)
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
+def add_input_product(inputs, S, Z, scratch):
+    """Z += X @ S for the rows of an input matrix X (``scratch``: a flat
+    buffer of at least Z.size entries)."""
+    n, m = Z.shape
+    T = rows_view(scratch, n, m)
+    input_times(inputs, S, T)
+    for i in range(n):
+        for j in range(m):
+            Z[i, j] += T[i, j]
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
@@ -253,14 +260,6 @@ def skip_gradient(inputs, grads, units, delta):
     G = skip_matrix(grads, units)
     if G.shape[0] > 0:
         input_transpose_times(inputs, delta, G)
-
-
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def output_intercept(flat, units):
-    """View of the output layer's intercept inside a flat vector."""
-    _, intercept_start = layer_offsets(units)
-    n_weights = units.shape[0] - 1
-    return flat[intercept_start[n_weights - 1] : intercept_start[n_weights]]
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
@@ -580,12 +579,13 @@ def output_transform(Z, b, loss_code):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
-def predict_block(inputs, params, units, settings, out, buf_a, buf_b, buf_skip):
+def predict_block(inputs, params, units, settings, out, buf_a, buf_b, skip, buf_skip):
     """Network output for the rows of an input matrix, written into ``out``.
 
     ``buf_a`` and ``buf_b`` hold at least ``out.shape[0] * max(hidden units)``
-    entries; hidden layers ping-pong between them.  ``buf_skip`` holds
-    ``out.size`` entries when the network has a skip connection.
+    entries; hidden layers ping-pong between them.  ``skip`` is the skip
+    connection's Theta, or None (a prediction without one compiles none of
+    its code), and ``buf_skip`` then holds ``out.size`` entries.
     """
     coef_start, intercept_start = layer_offsets(units)
     n_weights = units.shape[0] - 1
@@ -601,7 +601,8 @@ def predict_block(inputs, params, units, settings, out, buf_a, buf_b, buf_skip):
         else:
             np.dot(A, W, Z)
         if last:
-            add_skip(inputs, params, units, Z, buf_skip)
+            if skip is not None:
+                add_input_product(inputs, skip, Z, buf_skip)
             output_transform(Z, b, settings.loss)
         else:
             add_bias_and_activate(Z, b, settings.activation, settings.activation_slope)
@@ -609,7 +610,7 @@ def predict_block(inputs, params, units, settings, out, buf_a, buf_b, buf_skip):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def predict(inputs, params, units, settings, out):
+def predict(inputs, params, units, settings, out, skip=None):
     """Network output for every row of an input matrix, in blocks of
     ``BLOCK_ROWS`` rows so that no buffer grows with n_samples.
 
@@ -624,7 +625,7 @@ def predict(inputs, params, units, settings, out):
     rows = min(n, BLOCK_ROWS)
     buf_a = np.empty(rows * width, out.dtype)
     buf_b = np.empty(rows * width, out.dtype)
-    buf_skip = np.empty(rows * units[-1] if skip_matrix(params, units).shape[0] else 0, out.dtype)
+    buf_skip = np.empty(0 if skip is None else rows * units[-1], out.dtype)
     for start in range(0, n, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, n)
         predict_block(
@@ -635,6 +636,7 @@ def predict(inputs, params, units, settings, out):
             out[start:stop],
             buf_a,
             buf_b,
+            skip,
             buf_skip,
         )
 
@@ -801,6 +803,14 @@ def penalty_value(params, units, reg):
             group = blocks_group_value(W, factors, reg.group_blocks)
         total += reg.l1[l] * l1 + 0.5 * reg.l2[l] * l2
         total += reg.group[l] * np.sqrt(W.shape[1]) * group
+    return total
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def skip_penalty_value(params, units, reg):
+    """The penalty terms of the skip connection's Theta (none without one);
+    apart from ``penalty_value``, so that a network without a skip compiles
+    none of it in its epoch kernel."""
     S = skip_matrix(params, units)
     l1 = 0.0
     l2 = 0.0
@@ -812,7 +822,7 @@ def penalty_value(params, units, reg):
             row_sq += S[i, j] * S[i, j]
         l2 += row_sq
         group += np.sqrt(row_sq)
-    return total + reg.skip_l1 * l1 + 0.5 * reg.skip_l2 * l2 + reg.skip_group * group
+    return reg.skip_l1 * l1 + 0.5 * reg.skip_l2 * l2 + reg.skip_group * group
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
@@ -1373,7 +1383,8 @@ def epoch_pass(inputs, Y, sw, order, params, moments, units, reg, extra, setting
     step_sizes = np.empty_like(params)
     sw_flat = np.empty(batch, sw.dtype)
     Y_flat = np.empty(batch * n_out, Y.dtype)
-    b_out = output_intercept(params, units)
+    _, intercept_start = layer_offsets(units)
+    b_out = params[intercept_start[n_weights - 1] : intercept_start[n_weights]]
 
     total_loss = 0.0
     for start in range(0, n_samples, batch):
@@ -1441,6 +1452,8 @@ def train_epochs(inputs, Y, sw, orders, seeds, params, moments, units, reg, extr
         )
         objective = loss / run.sw_total if run.sw_total > 0 else 0.0
         objective += penalty_value(params, units, reg)
+        if extra is not None:
+            objective += skip_penalty_value(params, units, extra)
         run.curve[e] = objective
         if not np.isfinite(objective) or objective > run.limit:
             return e + 1, t, STOP_DIVERGED, best, count, unsettled
@@ -1478,7 +1491,8 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
 
     grads[:] = 0.0
     data_loss = 0.0
-    b_out = output_intercept(params, units)
+    _, intercept_start = layer_offsets(units)
+    b_out = params[intercept_start[n_weights - 1] : intercept_start[n_weights]]
     for start in range(0, n_samples, block):
         stop = min(start + block, n_samples)
         n = stop - start
@@ -1500,7 +1514,7 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
         grads += block_grads
     add_penalty_gradient(params, grads, units, reg)
     data_loss = data_loss / sw_total if sw_total > 0 else 0.0
-    return data_loss + penalty_value(params, units, reg)
+    return data_loss + penalty_value(params, units, reg) + skip_penalty_value(params, units, reg)
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
@@ -1548,7 +1562,8 @@ def removed_rows_gradient(inputs, removed, Y, sw, params, units, settings, left_
     inputs_scatter[:] = 0.0
     units_gradient[:] = 0.0
     units_scatter[:] = 0.0
-    b_out = output_intercept(params, units)
+    _, intercept_start = layer_offsets(units)
+    b_out = params[intercept_start[n_weights - 1] : intercept_start[n_weights]]
     for start in range(0, n_samples, block):
         stop = min(start + block, n_samples)
         n = stop - start
@@ -1654,7 +1669,8 @@ def data_loss(inputs, Y, sw, params, units, settings):
     for i in range(n_samples):
         sw_total += sw[i]
     total = 0.0
-    b_out = output_intercept(params, units)
+    _, intercept_start = layer_offsets(units)
+    b_out = params[intercept_start[n_weights - 1] : intercept_start[n_weights]]
     for start in range(0, n_samples, block):
         stop = min(start + block, n_samples)
         n = stop - start

@@ -337,7 +337,8 @@ def test_predict_block(shape, act, dtype):
             out,
             buf_a,
             buf_b,
-            np.empty(0, dtype=dtype),  # no skip connection
+            None,  # no skip connection
+            np.empty(0, dtype=dtype),
         )
         assert_close(out, N.naive_predict(p.X, p.coefs, p.intercepts, act, loss), dtype, kind)
 
