@@ -7,7 +7,9 @@ after Meinshausen and Bühlmann 2010), counts how often each feature is
 selected at each rate, and keeps the features selected in a large share of
 them.  The rates are computed once, on all the data, and shared by every
 half, so that the probabilities of one rate line up across halves.  Each
-half's path is one joblib task, as the CV estimators' folds are.
+half's path is one joblib task, as the CV estimators' folds are.  An
+automatic grid whose top is too weak for the bound goes on upward, each
+half's path warm from where it stopped.
 """
 
 import warnings
@@ -68,6 +70,13 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         An int builds that many rates from all the data, log-spaced from
         ``eps`` times the rate that removes (nearly) every feature up to that
         rate; an array gives the rates. Every half uses the same rates.
+        The top of an int's grid removes every feature from the network at
+        its start, not always from a trained one: while even the largest rate
+        alone has a bound above ``max_false_selections``, the grid goes on
+        upward at its own log step (each half's path warm from its last
+        rate), for at most as many rates again (an int of 2 or more; about
+        28 times the first top at the defaults). Given rates are never
+        extended.
 
     eps : float, default=0.05
         Smallest rate of the automatic grid, as a fraction of the largest;
@@ -107,7 +116,8 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
     Attributes
     ----------
     alphas_ : ndarray of shape (n_rates,)
-        The rates, ascending.
+        The rates, ascending: with an int ``alphas``, the grid with its
+        extension, if any.
 
     selection_probabilities_ : ndarray of shape (`n_features_in_`, n_rates)
         Share of the halves whose path selects each feature at each rate.
@@ -119,8 +129,9 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
 
     alpha_min_ : float or None
         The smallest rate considered; None when even the largest rate alone
-        has a bound above ``max_false_selections`` (a warning says so, and
-        no feature is selected).
+        (after the extension of an automatic grid) has a bound above
+        ``max_false_selections`` (a warning says so, and no feature is
+        selected).
 
     stability_scores_ : ndarray of shape (`n_features_in_`,)
         Largest selection probability of each feature over the rates
