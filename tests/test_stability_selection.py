@@ -178,6 +178,21 @@ def test_automatic_grid_is_extended_until_the_bound_is_met(kind):
 
 @pytest.mark.filterwarnings("ignore:No features were selected")  # transform's, expected
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_extension_counts_blocks(kind):
+    X, y = make_data(kind)
+    model = wide_selector(kind)
+    blocks = ["a", "b", "c"] + [f"noise{j // 3}" for j in range(9)]
+    model.estimator.set_params(feature_groups=blocks)
+    quiet_fit(model, X, y)
+    # It stops at the first rate whose bound, with p = 6 blocks, is within 1.
+    assert len(model.alphas_) > 5
+    assert model.false_selection_bounds_[-1] <= 1 < model.false_selection_bounds_[-2]
+    q = model.group_selection_probabilities_[:, -1].sum()  # one rate: the mean count
+    assert model.false_selection_bounds_[-1] == pytest.approx(q**2 / (0.5 * 6))
+
+
+@pytest.mark.filterwarnings("ignore:No features were selected")  # transform's, expected
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
 def test_given_rates_are_not_extended(kind):
     X, y = make_data(kind)
     grid = quiet_fit(wide_selector(kind, max_false_selections=None), X, y).alphas_
