@@ -138,7 +138,8 @@ class PathTrainer:
     """Trains ``estimator`` (a fresh clone is taken) along ascending rates.
 
     ``run`` returns one ``Step`` per rate and leaves ``self.estimator`` fitted
-    at the last rate; Ctrl-C, or ``stop`` set by another path, ends it with a
+    at the last rate; ``resume=True`` goes on from there, warm, over larger
+    rates (the same data). Ctrl-C, or ``stop`` set by another path, ends it with a
     KeyboardInterrupt.  ``on_step(model, step)``, when given, is called
     after each step with the model of that step (``model_at``).  With a
     callback ``context`` (scikit-learn's callback API), each step is a subtask
@@ -175,7 +176,7 @@ class PathTrainer:
         # Shared by the paths of one call (a CV fit): an interrupt ends them all.
         self.stop = interrupts.StopFlag() if stop is None else stop
 
-    def run(self, X, y, sample_weight, rates, on_step=None, context=None):
+    def run(self, X, y, sample_weight, rates, on_step=None, context=None, resume=False):
         rates = np.asarray(rates, dtype=np.float64)
         if (
             rates.ndim != 1
@@ -184,16 +185,18 @@ class PathTrainer:
             or not np.all(np.isfinite(rates))
         ):
             raise ValueError(f"The rates of a path must be finite and non-negative, got {rates!r}.")
+        if resume and not hasattr(self, "_state"):
+            raise ValueError("A path can resume only after a run.")
         self._context = context
         # A step's fit must not absorb Ctrl-C: the next rate would go on.
         with interrupts.propagating(self.stop):
-            return self._run(X, y, sample_weight, rates, on_step)
+            return self._run(X, y, sample_weight, rates, on_step, resume)
 
-    def _run(self, X, y, sample_weight, rates, on_step):
+    def _run(self, X, y, sample_weight, rates, on_step, resume=False):
         steps = []
         for index, rate in enumerate(rates):
             started = time.perf_counter()
-            cold = index == 0 or not self.warm_start
+            cold = (index == 0 and not resume) or not self.warm_start
             step_context = self._step_context(cold)
             if cold:
                 with callbacks.fit_as_task(step_context, self.estimator, X, y, sample_weight):

@@ -7,7 +7,9 @@ after Meinshausen and Bühlmann 2010), counts how often each feature is
 selected at each rate, and keeps the features selected in a large share of
 them.  The rates are computed once, on all the data, and shared by every
 half, so that the probabilities of one rate line up across halves.  Each
-half's path is one joblib task, as the CV estimators' folds are.
+half's path is one joblib task, as the CV estimators' folds are.  An
+automatic grid whose top is too weak for the bound goes on upward, each
+half's path warm from where it stopped.
 """
 
 import warnings
@@ -68,6 +70,13 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         An int builds that many rates from all the data, log-spaced from
         ``eps`` times the rate that removes (nearly) every feature up to that
         rate; an array gives the rates. Every half uses the same rates.
+        The top of an int's grid removes every feature from the network at
+        its start, not always from a trained one: while even the largest rate
+        alone has a bound above ``max_false_selections``, the grid goes on
+        upward at its own log step (each half's path warm from its last
+        rate), for at most as many rates again (an int of 2 or more; about
+        28 times the first top at the defaults). Given rates are never
+        extended.
 
     eps : float, default=0.05
         Smallest rate of the automatic grid, as a fraction of the largest;
@@ -107,7 +116,8 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
     Attributes
     ----------
     alphas_ : ndarray of shape (n_rates,)
-        The rates, ascending.
+        The rates, ascending: with an int ``alphas``, the grid with its
+        extension, if any.
 
     selection_probabilities_ : ndarray of shape (`n_features_in_`, n_rates)
         Share of the halves whose path selects each feature at each rate.
@@ -119,8 +129,9 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
 
     alpha_min_ : float or None
         The smallest rate considered; None when even the largest rate alone
-        has a bound above ``max_false_selections`` (a warning says so, and
-        no feature is selected).
+        (after the extension of an automatic grid) has a bound above
+        ``max_false_selections`` (a warning says so, and no feature is
+        selected).
 
     stability_scores_ : ndarray of shape (`n_features_in_`,)
         Largest selection probability of each feature over the rates
@@ -272,14 +283,20 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         rates = self._rates(estimator.set_params(random_state=int(grid_seed)), X, y, sample_weight)
         halves = complementary_halves(y, self.n_resamples, rng, is_classifier(estimator))
         _check_halves(halves, y, sample_weight, is_classifier(estimator))
-        active = self._paths(estimator, X, y, sample_weight, zip(halves, seeds), rates)
+        codes, labels = block_codes(estimator.feature_groups, X.shape[1])
+        # A block is selected whole: count blocks, not columns.
+        firsts = np.unique(codes, return_index=True)[1] if labels is not None else slice(None)
+        paths = _HalfPaths(estimator, self.path_param, self.path_max_iter, self.n_jobs)
+        active = paths.start(X, y, sample_weight, zip(halves, seeds), rates)
+        if isinstance(self.alphas, Integral) and self.max_false_selections is not None:
+            rates, active = self._extended(paths, rates, active, firsts)
+        paths.warn_capped()
 
         self.alphas_ = rates
         for name in ("groups_", "group_selection_probabilities_", "group_support_"):
             vars(self).pop(name, None)  # a previous fit's blocks
-        codes, labels = block_codes(estimator.feature_groups, X.shape[1])
-        if labels is not None:  # a block is selected whole: count blocks, not columns
-            active = active[:, :, np.unique(codes, return_index=True)[1]]
+        if labels is not None:
+            active = active[:, :, firsts]
             self.groups_ = labels
             self.group_selection_probabilities_ = active.mean(axis=0).T
         else:
@@ -299,6 +316,23 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
                 UserWarning,
             )
         return self
+
+    def _extended(self, paths, rates, active, firsts):
+        """The automatic grid extended upward at its own log step, each half
+        going on from its last rate, while even the largest rate alone has a
+        bound above ``max_false_selections``: at most as many rates as the
+        grid has, so at most that step's power of the number of rates above
+        the first top (28 times it at the defaults)."""
+        if len(rates) < 2:
+            return rates, active  # no step to go on with
+        step = rates[-1] / rates[-2]
+        for _ in range(len(rates)):
+            top = stable_set(active[:, -1:, firsts], self.threshold, self.max_false_selections, [0])
+            if top["alpha_min_"] is not None:
+                break  # the largest rate is within the bound
+            rates = np.append(rates, rates[-1] * step)
+            active = np.concatenate([active, paths.go_on(rates[-1:])], axis=1)
+        return rates, active
 
     def _checked_data(self, X, y, sample_weight):
         """X, y (a regressor's scaled, see the Notes) and the weights checked,
@@ -324,25 +358,6 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         y = scaled_target(y, sample_weight, _target_link(estimator))[0]
         return X, y, sample_weight, estimator
-
-    def _paths(self, estimator, X, y, sample_weight, halves_and_seeds, rates):
-        """One path per (half, seed), as joblib tasks: whether each selects
-        each feature at each rate, an array (halves, rates, features).  The
-        steps stopped at their epoch cap are told in one warning."""
-        settings = dict(
-            path_param=self.path_param,
-            path_max_iter=self.path_max_iter,
-            stop=interrupts.StopFlag(),  # Ctrl-C in any path ends them all
-        )
-        tasks = [
-            delayed(half_path)(estimator, settings, X, y, sample_weight, rows, rates, seed)
-            for rows, seed in halves_and_seeds
-        ]
-        with interrupts.shared(settings["stop"]), capped_steps_quiet():
-            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
-        caps = [cap for _, step_caps in results for cap in step_caps]
-        warn_capped_steps(caps, self.path_max_iter, estimator.max_iter, "the half-samples' paths")
-        return np.array([selected for selected, _ in results])
 
     def _checked_estimator(self, y):
         """The network to run the paths with, its parameters checked as its
@@ -441,16 +456,77 @@ def _check_halves(halves, y, sample_weight, classifier):
                 )
 
 
+class _HalfPaths:
+    """The halves' paths of one fit, as joblib tasks (one per half): started
+    over the grid's rates, then gone on with over larger ones, each half's
+    network warm from where it stopped.  Ctrl-C in any path
+    ends them all; ``warn_capped`` tells the steps stopped at their epoch
+    cap in one warning."""
+
+    def __init__(self, estimator, path_param, path_max_iter, n_jobs):
+        self.estimator = estimator
+        self.settings = dict(
+            path_param=path_param, path_max_iter=path_max_iter, stop=interrupts.StopFlag()
+        )
+        self.n_jobs = n_jobs
+        self.caps = []
+
+    def warn_capped(self):
+        """One warning for the steps stopped at their epoch cap, if any."""
+        max_iter = self.estimator.max_iter
+        path_max_iter = self.settings["path_max_iter"]
+        warn_capped_steps(self.caps, path_max_iter, max_iter, "the half-samples' paths")
+
+    def start(self, X, y, sample_weight, halves_and_seeds, rates):
+        """Whether each half's path selects each feature at each rate, an
+        array (halves, rates, features)."""
+        self._data = X, y, sample_weight
+        settings = self.estimator, self.settings
+        return self._tasks(
+            delayed(half_path)(*settings, X, y, sample_weight, rows, rates, seed)
+            for rows, seed in halves_and_seeds
+        )
+
+    def go_on(self, rates):
+        """As ``start``, over ``rates`` above the last ones."""
+        return self._tasks(
+            delayed(half_path_on)(trainer, *self._data, rows, rates)
+            for trainer, rows in zip(self._trainers, self._rows)
+        )
+
+    def _tasks(self, tasks):
+        with interrupts.shared(self.settings["stop"]), capped_steps_quiet():
+            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
+        # A process backend ships the trainers back: the ones to go on with.
+        self._trainers = [trainer for _, _, trainer, _ in results]
+        self._rows = [rows for _, _, _, rows in results]
+        self.caps += [cap for _, caps, _, _ in results for cap in caps]
+        return np.array([selected for selected, _, _, _ in results])
+
+
 def half_path(estimator, settings, X, y, sample_weight, rows, rates, seed):
     """The path over ``rates`` on the rows ``rows``, with the network's seed
     ``seed``: which features it selects at each rate, (n_rates, n_features),
-    and each step's cap (``Step.capped``).  A module-level function, so that
-    any joblib backend can ship it."""
+    each step's cap (``Step.capped``), the path's trainer and ``rows`` (to
+    go on with, ``half_path_on``).  A module-level function, so that any
+    joblib backend can ship it."""
     network = clone(estimator).set_params(random_state=int(seed))
+    trainer = PathTrainer(network, **settings)
+    return _walk(trainer, X, y, sample_weight, rows, rates, resume=False)
+
+
+def half_path_on(trainer, X, y, sample_weight, rows, rates):
+    """As ``half_path``, going on from the last rate of ``trainer``'s path
+    over the larger ``rates``."""
+    return _walk(trainer, X, y, sample_weight, rows, rates, resume=True)
+
+
+def _walk(trainer, X, y, sample_weight, rows, rates, resume):
     X_half, y_half = _safe_indexing(X, rows), _safe_indexing(y, rows)
     weights = None if sample_weight is None else sample_weight[rows]
-    steps = PathTrainer(network, **settings).run(X_half, y_half, weights, rates)
-    return path_bunch(steps, settings["path_param"]).active_features, [s.capped for s in steps]
+    steps = trainer.run(X_half, y_half, weights, rates, resume=resume)
+    selected = path_bunch(steps, trainer.path_param).active_features
+    return selected, [s.capped for s in steps], trainer, rows
 
 
 def stable_set(active, threshold, max_false_selections, rates):

@@ -128,12 +128,89 @@ def test_regressor_target_unit_does_not_move_the_automatic_grid():
 @pytest.mark.filterwarnings("ignore:No features were selected")  # transform's, expected
 def test_no_rate_within_the_bound_selects_nothing_and_warns():
     X, y = make_data("regressor", n_samples=120, n_features=5)
-    model = selector("regressor", n_resamples=1, max_false_selections=1e-6)
+    # Given rates so small that every half keeps every feature (no extension).
+    model = selector("regressor", alphas=[1e-6, 1e-5], n_resamples=1, max_false_selections=1e-6)
     with pytest.warns(UserWarning, match="no feature is selected"):
         quiet_fit(model, X, y)
     assert model.alpha_min_ is None
     assert not model.support_.any()
     assert model.transform(X).shape == (120, 0)
+
+
+# --------------------------------------------------------------------------
+# The automatic grid extended upward
+# --------------------------------------------------------------------------
+
+
+def wide_selector(kind, **params):
+    """A wider network, whose paths keep too many features at the top of
+    the automatic grid for the default bound (it is above 1 there)."""
+    model = selector(kind, **{"max_false_selections": 1.0, **params})
+    return model.set_params(estimator=network(kind).set_params(hidden_layer_sizes=(64,)))
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_automatic_grid_is_extended_until_the_bound_is_met(kind):
+    X, y = make_data(kind)
+    unextended = quiet_fit(wide_selector(kind, max_false_selections=None), X, y)
+    assert unextended.false_selection_bounds_[-1] > 1  # the first top is too weak
+    model = quiet_fit(wide_selector(kind), X, y)
+    n_rates = len(unextended.alphas_)
+    assert n_rates < len(model.alphas_) <= 2 * n_rates
+    # The extension goes on at the grid's log step, from the same paths.
+    np.testing.assert_allclose(model.alphas_[:n_rates], unextended.alphas_)
+    steps = np.diff(np.log(model.alphas_))
+    np.testing.assert_allclose(steps, steps[0])
+    np.testing.assert_array_equal(
+        model.selection_probabilities_[:, :n_rates], unextended.selection_probabilities_
+    )
+    assert model.expected_false_selections_ <= 1
+    assert model.support_[:2].all() and not model.support_[3:].any()
+    # Refitted (after a fit on other data), it gives the same selection.
+    fresh = model.alphas_, model.selection_probabilities_, model.support_
+    quiet_fit(model, *make_data(kind, n_features=7, seed=1))
+    quiet_fit(model, X, y)
+    for refitted, first in zip(
+        (model.alphas_, model.selection_probabilities_, model.support_), fresh
+    ):
+        np.testing.assert_array_equal(refitted, first)
+
+
+@pytest.mark.filterwarnings("ignore:No features were selected")  # transform's, expected
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_extension_counts_blocks(kind):
+    X, y = make_data(kind)
+    model = wide_selector(kind)
+    blocks = ["a", "b", "c"] + [f"noise{j // 3}" for j in range(9)]
+    model.estimator.set_params(feature_groups=blocks)
+    quiet_fit(model, X, y)
+    # It stops at the first rate whose bound, with p = 6 blocks, is within 1.
+    assert len(model.alphas_) > 5
+    assert model.false_selection_bounds_[-1] <= 1 < model.false_selection_bounds_[-2]
+    q = model.group_selection_probabilities_[:, -1].sum()  # one rate: the mean count
+    assert model.false_selection_bounds_[-1] == pytest.approx(q**2 / (0.5 * 6))
+
+
+@pytest.mark.filterwarnings("ignore:No features were selected")  # transform's, expected
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_given_rates_are_not_extended(kind):
+    X, y = make_data(kind)
+    grid = quiet_fit(wide_selector(kind, max_false_selections=None), X, y).alphas_
+    model = wide_selector(kind, alphas=list(grid))
+    with pytest.warns(UserWarning, match="no feature is selected"):
+        quiet_fit(model, X, y)
+    np.testing.assert_array_equal(model.alphas_, grid)
+    assert model.alpha_min_ is None
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_extended_grid_does_not_depend_on_n_jobs(kind):
+    X, y = make_data(kind)
+    one = quiet_fit(wide_selector(kind, n_jobs=1), X, y)
+    two = quiet_fit(wide_selector(kind, n_jobs=2), X, y)
+    assert len(one.alphas_) > 5
+    np.testing.assert_array_equal(one.alphas_, two.alphas_)
+    np.testing.assert_array_equal(one.selection_probabilities_, two.selection_probabilities_)
 
 
 # --------------------------------------------------------------------------
