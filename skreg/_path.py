@@ -139,8 +139,8 @@ class PathTrainer:
 
     ``run`` returns one ``Step`` per rate and leaves ``self.estimator`` fitted
     at the last rate; ``resume=True`` goes on from there, warm, over larger
-    rates (the same data). Ctrl-C, or ``stop`` set by another path, ends it with a
-    KeyboardInterrupt.  ``on_step(model, step)``, when given, is called
+    rates (the same data).  Ctrl-C, or ``stop`` set by another path, ends it
+    with a KeyboardInterrupt.  ``on_step(model, step)``, when given, is called
     after each step with the model of that step (``model_at``).  With a
     callback ``context`` (scikit-learn's callback API), each step is a subtask
     of it: the first a fit (its epochs below it), each later one its epochs.
@@ -178,12 +178,7 @@ class PathTrainer:
 
     def run(self, X, y, sample_weight, rates, on_step=None, context=None, resume=False):
         rates = np.asarray(rates, dtype=np.float64)
-        if (
-            rates.ndim != 1
-            or rates.size == 0
-            or np.any(rates < 0)
-            or not np.all(np.isfinite(rates))
-        ):
+        if rates.ndim != 1 or rates.size == 0 or not np.all(np.isfinite(rates) & (rates >= 0)):
             raise ValueError(f"The rates of a path must be finite and non-negative, got {rates!r}.")
         if resume and not hasattr(self, "_state"):
             raise ValueError("A path can resume only after a run.")
@@ -192,7 +187,7 @@ class PathTrainer:
         with interrupts.propagating(self.stop):
             return self._run(X, y, sample_weight, rates, on_step, resume)
 
-    def _run(self, X, y, sample_weight, rates, on_step, resume=False):
+    def _run(self, X, y, sample_weight, rates, on_step, resume):
         steps = []
         for index, rate in enumerate(rates):
             started = time.perf_counter()
