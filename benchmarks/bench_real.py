@@ -48,6 +48,10 @@ MAX_ROWS = 30_000  # larger tables are subsampled (fixed seed)
 QUICK_ROWS = 400
 QUICK_SPLITS = 2
 SKLEARN_ALPHAS = np.logspace(-5, 1, 7)
+# The hierarchy's M for skreg_cv_hier: LassoNet's default, so both fit the
+# same constraint (a feature's first-layer weights within 10 times its skip
+# weight's norm).
+HIERARCHY_M = 10.0
 
 
 # --------------------------------------------------------------------------
@@ -294,6 +298,14 @@ METHODS = (
         raw_target=True,
         quick=False,
     ),
+    # The linear skip connection: alone (the L2 path moves its rate with the
+    # network's), and with LassoNet's hierarchy along the skip rate's path.
+    Method("skreg_cv_skip", _partial(skreg_cv, skip_connection=True), quick=False),
+    Method(
+        "skreg_cv_hier",
+        _partial(skreg_cv, skip_connection=True, hierarchy=HIERARCHY_M, path_param="skip_alpha"),
+        quick=False,
+    ),
     Method("sklearn_grid", sklearn_grid),
     Method("lassonet_cv", lassonet_cv, isolated=True, quick=False),
     Method("linear_cv", linear_cv),
@@ -313,8 +325,10 @@ def _input_mask(model, n_inputs):
     model = getattr(model, "best_estimator_", model)
     if hasattr(model, "get_support"):  # a selector
         return model.get_support()
-    if hasattr(model, "coefs_"):  # networks: a non-zero outgoing first-layer weight
-        return np.any(np.asarray(model.coefs_[0]) != 0, axis=1)
+    if hasattr(model, "coefs_"):  # networks: a non-zero first-layer or skip weight
+        used = np.any(np.asarray(model.coefs_[0]) != 0, axis=1)
+        skip = getattr(model, "skip_coef_", None)
+        return used if skip is None else used | np.any(np.asarray(skip) != 0, axis=1)
     if hasattr(model, "estimators_") and hasattr(model, "feature_importances_"):
         return np.asarray(model.feature_importances_) > 0  # a fold ensemble: any network
     if hasattr(model, "best_selected_"):  # LassoNet
@@ -398,13 +412,12 @@ def fit_and_measure(data, seed, method):
     }
 
 
-def _child(table_name, max_rows, seed, method_name, threads, queue):
+def _child(data, seed, method_name, threads, queue):
     """Runs in a spawned process: one isolated fit, its row on ``queue``."""
     C.silence_convergence_warnings()
     import torch
 
     torch.set_num_threads(threads)
-    data = load_table(TABLES_BY_NAME[table_name], max_rows)
     try:
         queue.put(fit_and_measure(data, seed, METHODS_BY_NAME[method_name]))
     except Exception as exc:  # reported as the row's status
@@ -417,7 +430,8 @@ def isolated(data, seed, method, args):
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     timeout = args.lassonet_timeout
-    args = (data.table.name, args.max_rows, seed, method.name, args.lassonet_threads, queue)
+    # The table itself goes to the child (pickled): synthetic tables too.
+    args = (data, seed, method.name, args.lassonet_threads, queue)
     child = context.Process(target=_child, args=args)
     load = list(os.getloadavg())
     started = time.perf_counter()
@@ -481,8 +495,9 @@ def describe(data):
     return info
 
 
-def warm_up():
-    """Load skreg's kernels and start the loky workers before any timed fit."""
+def warm_up(names):
+    """Load skreg's kernels and start the loky workers before any timed fit
+    (the methods ``names``, and skreg_cv)."""
     from sklearn.datasets import make_classification
 
     X, y = make_classification(n_samples=120, n_features=6, random_state=0)
@@ -492,11 +507,13 @@ def warm_up():
     X["c"] = np.where(y > 0, "a", "b")
     data = Data(Table("warm", "", "", "", "class"), X, y, ["0", "1"])
     for method in METHODS:
-        if not (method.isolated or method.raw_target):
+        if method.name in names and not (method.isolated or method.raw_target):
             fit_and_measure(data, 0, method)
     data = Data(Table("warm", "", "", "", "reg"), X, X["x0"].to_numpy() + y)
-    for name in ("skreg_cv", "sklearn_grid"):
-        fit_and_measure(data, 0, METHODS_BY_NAME[name])
+    for name in ("skreg_cv", *names):
+        method = METHODS_BY_NAME[name]
+        if not (method.isolated or method.raw_target):
+            fit_and_measure(data, 0, method)
 
 
 # --------------------------------------------------------------------------
@@ -709,7 +726,7 @@ def main(argv=None):
         # The output file by name alone: the results speak of the repository only.
         session["args"] = {k: str(v) for k, v in vars(args).items()} | {"out": args.out.name}
         results["sessions"].append(session)
-        warm_up()
+        warm_up(args.methods)
         run(args, results)
     text = markdown(results)
     args.out.with_suffix(".md").write_text(text + "\n")
