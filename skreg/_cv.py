@@ -82,7 +82,7 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         "alphas": [CountInterval(2, None), "array-like"],
         "eps": [Interval(Real, 0, 1, closed="neither")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
-        "path_param": [StrOptions({"alpha", "group_alpha"})],
+        "path_param": [StrOptions({"alpha", "group_alpha", "skip_alpha"})],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
         "n_jobs": [Integral, None],

@@ -117,6 +117,13 @@ def check_l1_ratios(l1_ratio, penalty, caller):
 
 def check_path_settings(estimator, path_param, adaptive):
     """Refuse a path whose rate, or adaptive weights, would change nothing."""
+    if path_param == "skip_alpha" and not (estimator.skip_connection and estimator.hierarchy):
+        raise ValueError(
+            "path_param='skip_alpha' moves the rate of the hierarchy's penalty on the skip "
+            f"weights, but skip_connection={estimator.skip_connection} and "
+            f"hierarchy={estimator.hierarchy}: set skip_connection=True and hierarchy to a "
+            "positive float, or use path_param='alpha' or 'group_alpha'."
+        )
     if path_param == "alpha" and estimator.penalty is None:
         raise ValueError(
             "path_param='alpha' moves the rate of the penalty, but penalty=None switches "

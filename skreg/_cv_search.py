@@ -20,8 +20,9 @@ SELECTION_RULES = ("best", "1se")
 # features: adaptive weights and the 1se rule kept the informative features
 # and dropped far more noise than the plain search (docs/user_guide.rst,
 # "Why these defaults").  An alpha path keeps the plain search.
-AUTO_SELECTION_RULE = {"alpha": "best", "group_alpha": "1se"}
-AUTO_GROUP_WEIGHTS = {"alpha": None, "group_alpha": "adaptive"}
+# A skip_alpha path (the hierarchy's rate) keeps the plain search: not measured.
+AUTO_SELECTION_RULE = {"alpha": "best", "group_alpha": "1se", "skip_alpha": "best"}
+AUTO_GROUP_WEIGHTS = {"alpha": None, "group_alpha": "adaptive", "skip_alpha": None}
 # A step's cap (``Step.capped``: none, max_iter, path_max_iter), coded in a
 # fold's row by its index here.
 CAPS = ("", "first", "later")
@@ -226,8 +227,9 @@ def choose(results, n_folds, path_param, selection_rule):
     """Index of the chosen row of ``cv_results_``: the best mean score, or
     (``"1se"``) the sparsest model whose mean score is within one standard
     error of the best; ties go to the larger rate (the sparser model).
-    Sparsest: the fewest input features for a ``group_alpha`` path (what
-    it is for), the largest share of zero weights for an ``alpha`` path."""
+    Sparsest: the fewest input features for a ``group_alpha`` or
+    ``skip_alpha`` path (what they are for), the largest share of zero
+    weights for an ``alpha`` path."""
     means = results["mean_test_score"]
     rates = results[f"param_{path_param}"]
     if selection_rule == "best":
@@ -236,7 +238,7 @@ def choose(results, n_folds, path_param, selection_rule):
         best = int(np.nanargmax(means))
         standard_error = results["std_test_score"][best] / np.sqrt(n_folds)
         candidates = np.flatnonzero(means >= means[best] - standard_error)
-    if path_param == "group_alpha":
+    if path_param in ("group_alpha", "skip_alpha"):
         sparsity = -results["mean_n_features_selected"][candidates]
     else:
         sparsity = results["mean_sparsity"][candidates]

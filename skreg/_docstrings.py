@@ -289,13 +289,18 @@ CV_PARAMETERS = """\
     eps : float, default=1e-3
         Smallest rate of the automatic grid, as a fraction of the largest.
 
-    path_param : {'alpha', 'group_alpha'}, default='alpha'
+    path_param : {'alpha', 'group_alpha', 'skip_alpha'}, default='alpha'
         The parameter the path moves. Its value in the parameters above is
         used only as a pattern: a sequence gives the relative strength on each
         weight matrix; a float means every layer for ``alpha`` and the input
         layer alone for ``group_alpha`` (feature selection). An ``alpha`` path
         needs a penalty (not ``penalty=None``), and ``group_weights='adaptive'``
         a group term (``path_param='group_alpha'`` or ``group_alpha`` above 0).
+        A ``skip_alpha`` path moves the hierarchy's rate (it needs
+        ``skip_connection=True`` and ``hierarchy``): it selects features for
+        the whole network, from the rate at which every feature's skip and
+        first-layer gradients at the start stay within the hierarchy's
+        threshold down; 'auto' means the 'best' rule there.
         A ``group_alpha`` path at the defaults is the feature-selection
         recipe: adaptive group weights and the '1se' rule (see
         ``group_weights`` and ``selection_rule``).

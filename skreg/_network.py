@@ -69,6 +69,16 @@ def fitted_weights(params, units):
     return weights
 
 
+def features_in_use(weights):
+    """Boolean mask of the input features a network of ``fitted_weights``
+    uses: a non-zero weight in their row of ``coefs_[0]`` or of
+    ``skip_coef_``."""
+    used = np.any(weights["coefs_"][0] != 0, axis=1)
+    if "skip_coef_" in weights:
+        used |= np.any(weights["skip_coef_"] != 0, axis=1)
+    return used
+
+
 def copied(weights):
     """Copies of the arrays of ``fitted_weights``."""
     return {

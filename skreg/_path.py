@@ -47,7 +47,7 @@ from ._search_warnings import capped_steps_quiet, warn_capped_steps
 from ._training import Progress
 from ._validation import check_finite_weights, check_hidden_layer_sizes, check_noise_input
 
-PATH_PARAMS = ("alpha", "group_alpha")
+PATH_PARAMS = ("alpha", "group_alpha", "skip_alpha")
 # Adaptive group weights: the exponent of the norm ratio, and the factor of
 # a row that is zero after the first step.
 ADAPTIVE_EXPONENT = 2.0
@@ -451,11 +451,13 @@ def regularization_path(
         a classifier for class labels and a regressor otherwise, with their
         defaults.
 
-    path_param : {'alpha', 'group_alpha'}, default='alpha'
+    path_param : {'alpha', 'group_alpha', 'skip_alpha'}, default='alpha'
         The parameter the path moves. If the estimator's value of it is a
         sequence, it gives the relative strength on each weight matrix;
         otherwise ``alpha`` acts on every layer and ``group_alpha`` on the
-        input layer alone (feature selection).
+        input layer alone (feature selection). ``skip_alpha`` (the
+        hierarchy's rate; needs ``skip_connection=True`` and ``hierarchy``)
+        selects features for the whole network.
 
     alphas : array-like, default=None
         The rates, finite and non-negative, 1-D; sorted in increasing
@@ -572,7 +574,7 @@ def regularization_path(
 def path_bunch(steps, path_param, group_weights=None):
     """The public description of a path's steps."""
     coefs = [[W.copy() for W in step.weights()["coefs_"]] for step in steps]
-    active = np.array([np.any(W[0] != 0, axis=1) for W in coefs])
+    active = np.array([_network.features_in_use(step.weights()) for step in steps])
     hidden = np.array(
         [[int(np.any(W != 0, axis=1).sum()) for W in c[1:]] for c in coefs], dtype=np.int64
     ).reshape(len(steps), -1)

@@ -1,9 +1,10 @@
 """The rates of a path: which layers the rate acts on, and the automatic grid of rates.
 
-The rate moves one parameter, ``alpha`` or ``group_alpha``, times a per-layer
-pattern (``layer_pattern``).  The automatic grid runs from the rate at which
-the penalty removes (nearly) every weight, the largest data gradient at the
-start of training (``largest_rate``), down to a fraction of it
+The rate moves one parameter, ``alpha`` or ``group_alpha`` times a per-layer
+pattern (``layer_pattern``), or ``skip_alpha``, the hierarchy's one rate.
+The automatic grid runs from the rate at which the penalty removes (nearly)
+every weight, the largest data gradient at the start of training
+(``largest_rate``), down to a fraction of it
 (docs/design.rst, "The automatic grid").
 """
 
@@ -15,6 +16,7 @@ from . import _config as C
 from . import _engine as engine
 from . import _network
 from . import _recipe as recipes
+from ._constant_model import best_constant_intercepts
 
 # The grid rule divides by the L1 share rho of the rate, at least this much
 # (glmnet's floor); a pure L2 path divides by 1 (docs/design.rst, "The
@@ -28,7 +30,10 @@ _RHO_FLOOR = 1e-3
 
 
 def layer_pattern(estimator, path_param, n_weights):
-    """Relative strength of the path's rate on each weight matrix (max 1)."""
+    """Relative strength of the path's rate on each weight matrix (max 1);
+    for ``skip_alpha``, which acts on the skip weights alone, the number 1."""
+    if path_param == "skip_alpha":
+        return np.float64(1.0)
     value = getattr(estimator, path_param)
     if np.ndim(value) == 0:
         pattern = np.ones(n_weights)
@@ -78,6 +83,8 @@ def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
     grads = np.empty_like(params)
     no_penalty = C.regularization(len(units) - 1, penalty=None)
     settings = recipes.recipe(probe.get_params(deep=False), probe.out_activation_, 1).settings
+    if path_param == "skip_alpha":
+        return _hierarchy_rate(probe, start, settings)
     engine.objective_and_gradient(start.data, params, units, no_penalty, settings, grads)
     gradients, _ = _network.views(grads, units)
     pattern = layer_pattern(estimator, path_param, len(units) - 1)
@@ -101,6 +108,41 @@ def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
             "already, and no rate has anything to remove. Pass the rates yourself."
         )
     return largest / rho
+
+
+def _hierarchy_rate(estimator, start, settings):
+    """The hierarchy's rate above which the network with every feature
+    removed (skip weights and first layer at zero, the output intercept at
+    the best constant) stays so: the hierarchical step of a data gradient
+    there zeroes a feature's pair while the rate is at least ||skip row|| +
+    M * sum |first-layer row|.  Measured there rather than at the dense start,
+    whose gradients fall short of it: a rate just above the dense start's
+    kept features of a regressor."""
+    params, units, data = start.params.copy(), start.units, start.data
+    weights = _network.fitted_weights(params, units)
+    weights["coefs_"][0][:] = 0.0
+    weights["skip_coef_"][:] = 0.0
+    best = best_constant_intercepts(
+        weights["coefs_"],
+        weights["intercepts_"],
+        settings,
+        estimator.out_activation_,
+        data.Y,
+        data.sample_weight,
+    )
+    weights["intercepts_"][-1][:] = best[-1]
+    grads = np.empty_like(params)
+    no_penalty = C.regularization(len(units) - 1, penalty=None)
+    engine.objective_and_gradient(data, params, units, no_penalty, settings, grads)
+    gradients = _network.fitted_weights(grads, units)
+    sizes = np.linalg.norm(gradients["skip_coef_"], axis=1)
+    sizes += estimator.hierarchy * np.abs(gradients["coefs_"][0]).sum(axis=1)
+    if not sizes.max() > 0:
+        raise ValueError(
+            "The data gradient is zero at the start: every target is predicted "
+            "already, and no rate has anything to remove. Pass the rates yourself."
+        )
+    return float(sizes.max())
 
 
 def _feature_scale(X):

@@ -22,9 +22,11 @@ from skreg import (
     RegularizedMLPRegressor,
     RegularizedMLPRegressorCV,
     _network,
+    regularization_path,
 )
 from skreg import _engine as engine
 from skreg._active_set import applies
+from skreg._rate_grid import largest_rate
 
 import naive as N
 
@@ -387,3 +389,69 @@ def test_the_record_refuses_an_infinite_hierarchy():
     """The estimators' constraints refuse inf first; the record's builder too."""
     with pytest.raises(ValueError, match="hierarchy must be None or a positive finite float"):
         C.regularization(2, skip_connection=True, hierarchy=np.inf)
+
+
+# --------------------------------------------------------------------------
+# Paths and CV estimators along the hierarchy's rate
+# --------------------------------------------------------------------------
+
+HIERARCHY = dict(
+    hidden_layer_sizes=(6,), skip_connection=True, hierarchy=1.0, learning_rate_init=0.01
+)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_the_largest_skip_rate_removes_every_feature(Estimator):
+    """Above the automatic grid's top rate the network with every feature
+    removed is stationary; training gets there from the dense start at
+    twice that rate (just above it, adam's per-coordinate steps can keep a
+    few features), and well below it some features stay."""
+    X, y = data_for(Estimator)
+    est = Estimator(**HIERARCHY, max_iter=300, random_state=0)
+    top = largest_rate(est, X, y, path_param="skip_alpha")
+    assert est.set_params(skip_alpha=2 * top).fit(X, y).n_features_selected_ == 0
+    assert est.set_params(skip_alpha=0.2 * top).fit(X, y).n_features_selected_ > 0
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_path_along_the_skip_rate(Estimator):
+    X, y = data_for(Estimator)
+    est = Estimator(**HIERARCHY, max_iter=100, random_state=0)
+    path = regularization_path(X, y, estimator=est, path_param="skip_alpha", n_alphas=4)
+    assert path.path_param == "skip_alpha"
+    assert np.all(np.diff(path.alphas) > 0)
+    assert path.n_features_selected[0] > path.n_features_selected[-1]
+
+
+@pytest.mark.parametrize("Estimator", [RegularizedMLPClassifierCV, RegularizedMLPRegressorCV])
+def test_cv_along_the_skip_rate(Estimator):
+    X, y = data_for(Estimator._base_class)
+    est = Estimator(
+        **HIERARCHY,
+        path_param="skip_alpha",
+        alphas=4,
+        cv=2,
+        max_iter=60,
+        path_max_iter=10,
+        random_state=0,
+    ).fit(X, y)
+    assert est.alpha_ in est.alphas_ and "param_skip_alpha" in est.cv_results_
+    assert est.selection_rule_ == "best"
+    assert hierarchy_holds(est)
+    np.testing.assert_allclose(network_output(est, X), naive_output(est, X), rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "params", [dict(skip_connection=False), dict(hierarchy=None)], ids=["no skip", "no hierarchy"]
+)
+def test_a_skip_rate_path_needs_the_hierarchy(params):
+    X, y = data_for(RegularizedMLPRegressor)
+    settings = {**HIERARCHY, **params}
+    with pytest.raises(ValueError, match="path_param='skip_alpha'"):
+        regularization_path(
+            X, y, estimator=RegularizedMLPRegressor(**settings), path_param="skip_alpha"
+        )
+    est = RegularizedMLPRegressorCV(**settings, path_param="skip_alpha", alphas=3, cv=2)
+    with pytest.raises(ValueError, match="path_param='skip_alpha'"):
+        est.fit(X, y)
+    assert not hasattr(est, "coefs_")
