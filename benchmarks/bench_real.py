@@ -635,9 +635,9 @@ def markdown(results):
         f"Score: accuracy (classification) or R² (regression) on the 25 % test part; log-loss "
         f"and ROC AUC (binary tables only) from predict_proba; RMSE in the target's unit. "
         f"Features used: transformed columns (after one-hot) with a non-zero first-layer "
-        f"weight (networks), a non-zero coefficient (linear), all (HGB); columns: the original "
-        f"columns they come from. Time: wall seconds of the whole Pipeline's fit, one fit per "
-        f"split; time / {BASELINE}: median over splits of the ratio on the same split. The "
+        f"or skip weight (networks), a non-zero coefficient (linear), all (HGB); columns: "
+        f"the original columns they come from. Time: wall seconds of the whole Pipeline's "
+        f"fit, one fit per split; time / {BASELINE}: median over splits of the ratio on the same split. The "
         f"machine (2 cores) was shared with other work: 1-minute load average at the timed fits "
         f"{min(loads, default=0):.2f} to {max(loads, default=0):.2f}; times are preliminary."
     )
