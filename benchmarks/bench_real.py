@@ -637,8 +637,9 @@ def markdown(results):
         f"Features used: transformed columns (after one-hot) with a non-zero first-layer "
         f"or skip weight (networks), a non-zero coefficient (linear), all (HGB); columns: "
         f"the original columns they come from. Time: wall seconds of the whole Pipeline's "
-        f"fit, one fit per split; time / {BASELINE}: median over splits of the ratio on the same split. The "
-        f"machine (2 cores) was shared with other work: 1-minute load average at the timed fits "
+        f"fit, one fit per split; time / {BASELINE}: median over splits of the ratio on the "
+        f"same split. The machine (2 cores) was shared with other work: 1-minute load average "
+        f"at the timed fits "
         f"{min(loads, default=0):.2f} to {max(loads, default=0):.2f}; times are preliminary."
     )
     machine = C.machine_caption(dict(sessions[-1]["machine"])) if sessions else ""
