@@ -51,6 +51,10 @@ SKLEARN_ALPHAS = np.logspace(-5, 1, 7)
 # The same span in skreg's scaling (scikit-learn's alpha over its batch of
 # 200 rows), at the CV estimators' default count of 10 rates.
 SKREG_GRID_ALPHAS = np.logspace(-5, 1, 10) / 200
+# The hierarchy's M for skreg_cv_hier: LassoNet's default, so both fit the
+# same constraint (a feature's first-layer weights within 10 times its skip
+# weight's norm).
+HIERARCHY_M = 10.0
 
 
 # --------------------------------------------------------------------------
@@ -316,6 +320,14 @@ METHODS = (
         raw_target=True,
         quick=False,
     ),
+    # The linear skip connection: alone (the L2 path moves its rate with the
+    # network's), and with LassoNet's hierarchy along the skip rate's path.
+    Method("skreg_cv_skip", _partial(skreg_cv, skip_connection=True), quick=False),
+    Method(
+        "skreg_cv_hier",
+        _partial(skreg_cv, skip_connection=True, hierarchy=HIERARCHY_M, path_param="skip_alpha"),
+        quick=False,
+    ),
     Method("sklearn_grid", sklearn_grid),
     Method("skreg_grid", skreg_grid, quick=False),
     Method("lassonet_cv", lassonet_cv, isolated=True, quick=False),
@@ -336,8 +348,10 @@ def _input_mask(model, n_inputs):
     model = getattr(model, "best_estimator_", model)
     if hasattr(model, "get_support"):  # a selector
         return model.get_support()
-    if hasattr(model, "coefs_"):  # networks: a non-zero outgoing first-layer weight
-        return np.any(np.asarray(model.coefs_[0]) != 0, axis=1)
+    if hasattr(model, "coefs_"):  # networks: a non-zero first-layer or skip weight
+        used = np.any(np.asarray(model.coefs_[0]) != 0, axis=1)
+        skip = getattr(model, "skip_coef_", None)
+        return used if skip is None else used | np.any(np.asarray(skip) != 0, axis=1)
     if hasattr(model, "estimators_") and hasattr(model, "feature_importances_"):
         return np.asarray(model.feature_importances_) > 0  # a fold ensemble: any network
     if hasattr(model, "best_selected_"):  # LassoNet
@@ -421,13 +435,12 @@ def fit_and_measure(data, seed, method):
     }
 
 
-def _child(table_name, max_rows, seed, method_name, threads, queue):
+def _child(data, seed, method_name, threads, queue):
     """Runs in a spawned process: one isolated fit, its row on ``queue``."""
     C.silence_convergence_warnings()
     import torch
 
     torch.set_num_threads(threads)
-    data = load_table(TABLES_BY_NAME[table_name], max_rows)
     try:
         queue.put(fit_and_measure(data, seed, METHODS_BY_NAME[method_name]))
     except Exception as exc:  # reported as the row's status
@@ -440,7 +453,8 @@ def isolated(data, seed, method, args):
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     timeout = args.lassonet_timeout
-    args = (data.table.name, args.max_rows, seed, method.name, args.lassonet_threads, queue)
+    # The table itself goes to the child (pickled): synthetic tables too.
+    args = (data, seed, method.name, args.lassonet_threads, queue)
     child = context.Process(target=_child, args=args)
     load = list(os.getloadavg())
     started = time.perf_counter()
@@ -504,8 +518,9 @@ def describe(data):
     return info
 
 
-def warm_up():
-    """Load skreg's kernels and start the loky workers before any timed fit."""
+def warm_up(names):
+    """Load skreg's kernels and start the loky workers before any timed fit
+    (the methods ``names``, and skreg_cv)."""
     from sklearn.datasets import make_classification
 
     X, y = make_classification(n_samples=120, n_features=6, random_state=0)
@@ -515,11 +530,13 @@ def warm_up():
     X["c"] = np.where(y > 0, "a", "b")
     data = Data(Table("warm", "", "", "", "class"), X, y, ["0", "1"])
     for method in METHODS:
-        if not (method.isolated or method.raw_target):
+        if method.name in names and not (method.isolated or method.raw_target):
             fit_and_measure(data, 0, method)
     data = Data(Table("warm", "", "", "", "reg"), X, X["x0"].to_numpy() + y)
-    for name in ("skreg_cv", "sklearn_grid"):
-        fit_and_measure(data, 0, METHODS_BY_NAME[name])
+    for name in ("skreg_cv", *names):
+        method = METHODS_BY_NAME[name]
+        if not (method.isolated or method.raw_target):
+            fit_and_measure(data, 0, method)
 
 
 # --------------------------------------------------------------------------
@@ -641,10 +658,11 @@ def markdown(results):
         f"Score: accuracy (classification) or R² (regression) on the 25 % test part; log-loss "
         f"and ROC AUC (binary tables only) from predict_proba; RMSE in the target's unit. "
         f"Features used: transformed columns (after one-hot) with a non-zero first-layer "
-        f"weight (networks), a non-zero coefficient (linear), all (HGB); columns: the original "
-        f"columns they come from. Time: wall seconds of the whole Pipeline's fit, one fit per "
-        f"split; time / {BASELINE}: median over splits of the ratio on the same split. The "
-        f"machine (2 cores) was shared with other work: 1-minute load average at the timed fits "
+        f"or skip weight (networks), a non-zero coefficient (linear), all (HGB); columns: "
+        f"the original columns they come from. Time: wall seconds of the whole Pipeline's "
+        f"fit, one fit per split; time / {BASELINE}: median over splits of the ratio on the "
+        f"same split. The machine (2 cores) was shared with other work: 1-minute load average "
+        f"at the timed fits "
         f"{min(loads, default=0):.2f} to {max(loads, default=0):.2f}; times are preliminary."
     )
     machine = C.machine_caption(dict(sessions[-1]["machine"])) if sessions else ""
@@ -732,7 +750,7 @@ def main(argv=None):
         # The output file by name alone: the results speak of the repository only.
         session["args"] = {k: str(v) for k, v in vars(args).items()} | {"out": args.out.name}
         results["sessions"].append(session)
-        warm_up()
+        warm_up(args.methods)
         run(args, results)
     text = markdown(results)
     args.out.with_suffix(".md").write_text(text + "\n")
