@@ -232,7 +232,7 @@ ATTRIBUTES = """\
     intercepts_ : list of ndarray of shape (n_units_out,)
         Intercept vector of each layer.
 
-    skip_coef_ : ndarray of shape (n_features_in_, n_outputs_)
+    skip_coef_ : ndarray of shape (`n_features_in_`, `n_outputs_`)
         The skip connection's matrix: the output layer's pre-activation gets
         ``X @ skip_coef_`` added. Only with ``skip_connection=True``.
 
