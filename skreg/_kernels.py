@@ -781,6 +781,24 @@ def forward_train(inputs, params, units, settings, extra, acts, derivs, n):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def penalty_sums(W, factors):
+    """``(sum |w|, sum w^2, sum_i factors[i] ||row i||)`` over a weight
+    matrix (each factor 1 when ``factors`` is empty)."""
+    l1 = 0.0
+    l2 = 0.0
+    group = 0.0
+    for i in range(W.shape[0]):
+        row_sq = 0.0
+        for j in range(W.shape[1]):
+            w = W[i, j]
+            l1 += abs(w)
+            row_sq += w * w
+        l2 += row_sq
+        group += row_factor(factors, i) * np.sqrt(row_sq)
+    return l1, l2, group
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def penalty_value(params, units, reg):
     """The penalty part of the objective J (docs/design.rst, "The objective")."""
     coef_start, _ = layer_offsets(units)
@@ -788,17 +806,7 @@ def penalty_value(params, units, reg):
     for l in range(units.shape[0] - 1):
         W = weight_matrix(params, units, coef_start, l)
         factors = row_factors(reg, l)
-        l1 = 0.0
-        l2 = 0.0
-        group = 0.0
-        for i in range(W.shape[0]):
-            row_sq = 0.0
-            for j in range(W.shape[1]):
-                w = W[i, j]
-                l1 += abs(w)
-                row_sq += w * w
-            l2 += row_sq
-            group += row_factor(factors, i) * np.sqrt(row_sq)
+        l1, l2, group = penalty_sums(W, factors)
         if l == 0 and reg.group_blocks.shape[0] > 0:
             group = blocks_group_value(W, factors, reg.group_blocks)
         total += reg.l1[l] * l1 + 0.5 * reg.l2[l] * l2
@@ -811,17 +819,7 @@ def skip_penalty_value(params, units, reg):
     """The penalty terms of the skip connection's Theta (none without one);
     apart from ``penalty_value``, so that a network without a skip compiles
     none of it in its epoch kernel."""
-    S = skip_matrix(params, units)
-    l1 = 0.0
-    l2 = 0.0
-    group = 0.0
-    for i in range(S.shape[0]):
-        row_sq = 0.0
-        for j in range(S.shape[1]):
-            l1 += abs(S[i, j])
-            row_sq += S[i, j] * S[i, j]
-        l2 += row_sq
-        group += np.sqrt(row_sq)
+    l1, l2, group = penalty_sums(skip_matrix(params, units), reg.group_factors[:0])
     return reg.skip_l1 * l1 + 0.5 * reg.skip_l2 * l2 + reg.skip_group * group
 
 
