@@ -496,8 +496,9 @@ def regularization_path(
     -------
     path : Bunch
         ``alphas`` (n_alphas,), the rates; ``coefs`` and ``intercepts``, the
-        network's ``coefs_`` and ``intercepts_`` at each rate; ``objective``,
-        the training objective J; ``n_iter``, the epochs of each step;
+        network's ``coefs_`` and ``intercepts_`` at each rate; ``skip_coefs``,
+        its ``skip_coef_`` at each rate (None without a skip connection);
+        ``objective``, the training objective J; ``n_iter``, the epochs of each step;
         ``sparsity``, the fraction of exact-zero weights; ``n_features_selected``
         and ``active_features`` (n_alphas, n_features), the input features
         with a non-zero outgoing weight; ``exit_rates`` (n_features,), the
@@ -573,6 +574,7 @@ def regularization_path(
 def path_bunch(steps, path_param, group_weights=None):
     """The public description of a path's steps."""
     coefs = [[W.copy() for W in step.weights()["coefs_"]] for step in steps]
+    skip = "skip_coef_" in steps[0].weights()
     active = np.array([_network.features_in_use(step.weights()) for step in steps])
     hidden = np.array(
         [[int(np.any(W != 0, axis=1).sum()) for W in c[1:]] for c in coefs], dtype=np.int64
@@ -581,6 +583,7 @@ def path_bunch(steps, path_param, group_weights=None):
         alphas=np.array([step.rate for step in steps]),
         coefs=coefs,
         intercepts=[[b.copy() for b in step.weights()["intercepts_"]] for step in steps],
+        skip_coefs=[step.weights()["skip_coef_"].copy() for step in steps] if skip else None,
         objective=np.array([step.objective for step in steps]),
         n_iter=np.array([step.n_iter for step in steps]),
         sparsity=np.array([np.mean(np.concatenate([W.ravel() == 0 for W in c])) for c in coefs]),

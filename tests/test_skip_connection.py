@@ -447,6 +447,17 @@ def test_path_along_the_skip_rate(Estimator):
     assert path.path_param == "skip_alpha"
     assert np.all(np.diff(path.alphas) > 0)
     assert path.n_features_selected[0] > path.n_features_selected[-1]
+    # each step's skip matrix: with its first layer, it tells the features in use
+    assert len(path.skip_coefs) == len(path.alphas)
+    for coefs, skip, active in zip(path.coefs, path.skip_coefs, path.active_features):
+        assert skip.shape == (X.shape[1], coefs[-1].shape[1])
+        used = np.any(coefs[0] != 0, axis=1) | np.any(skip != 0, axis=1)
+        np.testing.assert_array_equal(used, active)
+        # the hierarchy's constraint holds at every step
+        bound = HIERARCHY["hierarchy"] * np.linalg.norm(skip, axis=1)
+        assert np.all(np.max(np.abs(coefs[0]), axis=1) <= bound + 1e-12)
+    plain = regularization_path(X, y, estimator=Estimator(max_iter=20), n_alphas=2)
+    assert plain.skip_coefs is None
 
 
 @pytest.mark.parametrize("Estimator", [RegularizedMLPClassifierCV, RegularizedMLPRegressorCV])
