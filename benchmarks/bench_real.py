@@ -450,12 +450,18 @@ def _child(data, seed, method_name, threads, queue):
 def isolated(data, seed, method, args):
     """``fit_and_measure`` in a child process, killed after
     ``args.lassonet_timeout`` s."""
+    # The table itself goes to the child (pickled): synthetic tables too.
+    child_args = (data, seed, method.name, args.lassonet_threads)
+    return run_in_child(_child, child_args, args.lassonet_timeout)
+
+
+def run_in_child(target, child_args, timeout):
+    """``target(*child_args, queue)`` in a spawned process: the row it puts on
+    the queue, or a timeout row (with the load at the start) once ``timeout``
+    seconds have passed, the child then killed."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    timeout = args.lassonet_timeout
-    # The table itself goes to the child (pickled): synthetic tables too.
-    args = (data, seed, method.name, args.lassonet_threads, queue)
-    child = context.Process(target=_child, args=args)
+    child = context.Process(target=target, args=(*child_args, queue))
     load = list(os.getloadavg())
     started = time.perf_counter()
     child.start()
@@ -467,6 +473,15 @@ def isolated(data, seed, method, args):
         if child.is_alive():
             child.kill()
         child.join()
+
+
+def write_report(args, results, text):
+    """The markdown beside ``args.out``, and the JSON unless only the report
+    was asked for."""
+    args.out.with_suffix(".md").write_text(text + "\n")
+    if not args.report_only:
+        save_results(args.out, results)
+    print("\n" + text + f"\n\nwrote {args.out} and {args.out.with_suffix('.md')}")
 
 
 def run_one(data, seed, method, args):
@@ -753,10 +768,7 @@ def main(argv=None):
         warm_up(args.methods)
         run(args, results)
     text = markdown(results)
-    args.out.with_suffix(".md").write_text(text + "\n")
-    if not args.report_only:
-        save_results(args.out, results)
-    print("\n" + text + f"\n\nwrote {args.out} and {args.out.with_suffix('.md')}")
+    write_report(args, results, text)
     return 0
 
 

@@ -36,7 +36,6 @@ Usage::
 
 import argparse
 import json
-import multiprocessing
 import os
 import sys
 import time
@@ -368,20 +367,8 @@ def _child(name, quick, seed, method_name, threads, queue):
 
 def isolated(problem, seed, method, args):
     """``measure`` in a child process, killed after ``args.lassonet_timeout`` s."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    child_args = (problem.name, args.quick, seed, method.name, args.lassonet_threads, queue)
-    child = context.Process(target=_child, args=child_args)
-    load, started = list(os.getloadavg()), time.perf_counter()
-    child.start()
-    try:
-        return queue.get(timeout=args.lassonet_timeout)
-    except Exception:  # queue.Empty: out of time
-        return {"status": "timeout", "seconds": time.perf_counter() - started, "load": load}
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
+    child_args = (problem.name, args.quick, seed, method.name, args.lassonet_threads)
+    return R.run_in_child(_child, child_args, args.lassonet_timeout)
 
 
 def run_one(problem, seed, method, args):
@@ -520,10 +507,7 @@ def main(argv=None):
         run(args, results)
         session["machine"]["load_average_at_end"] = list(os.getloadavg())
     text = report.markdown(results, DISPLAY_ORDER, RESAMPLE_FRACTION)
-    args.out.with_suffix(".md").write_text(text + "\n")
-    if not args.report_only:
-        R.save_results(args.out, results)
-    print("\n" + text + f"\n\nwrote {args.out} and {args.out.with_suffix('.md')}")
+    R.write_report(args, results, text)
     return 0
 
 

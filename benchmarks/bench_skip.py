@@ -219,10 +219,7 @@ def main(argv=None):
         "### Real data: tuned networks against other tuned models",
         "### Linear plus one interaction: the skip connection",
     )
-    args.out.with_suffix(".md").write_text(text + "\n")
-    if not args.report_only:
-        R.save_results(args.out, results)
-    print("\n" + text + f"\n\nwrote {args.out} and {args.out.with_suffix('.md')}")
+    R.write_report(args, results, text)
     return 0
 
 
