@@ -147,6 +147,12 @@ def feature_groups_from(transformer):
     feature_groups : list of str
         One label per output column of ``transformer``.
     """
+    if not hasattr(transformer, "get_feature_names_out"):
+        raise TypeError(
+            "feature_groups_from takes a fitted transformer that names its output columns "
+            "(a OneHotEncoder, a ColumnTransformer or a Pipeline ending in one), got "
+            f"{type(transformer).__name__}."
+        )
     check_is_fitted(transformer)
     return list(_groups_of(transformer))
 

@@ -9,6 +9,7 @@ from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_selection import SelectFromModel
 from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -373,6 +374,12 @@ def test_feature_groups_from_needs_a_fitted_transformer():
 
     with pytest.raises(NotFittedError):
         feature_groups_from(OneHotEncoder())
+
+
+@pytest.mark.parametrize("given", ["colour", None, LinearRegression().fit([[0.0], [1.0]], [0, 1])])
+def test_feature_groups_from_refuses_what_is_not_a_transformer(given):
+    with pytest.raises(TypeError, match="feature_groups_from takes a fitted transformer"):
+        feature_groups_from(given)
 
 
 def test_the_active_sets_check_takes_one_norm_per_block():
