@@ -835,9 +835,12 @@ def add_penalty_gradient(params, grads, units, reg, with_l2=True):
         l1 = reg.l1[l] if reg.l1_subgradient else 0.0
         if l2 == 0.0 and l1 == 0.0:
             continue
-        for k in range(coef_start[l], coef_start[l + 1]):
-            w = params[k]
-            grads[k] += l2 * w + l1 * np.sign(w)
+        # Slices looped from 0, as in sgd_step, so that the loop vectorizes.
+        W = params[coef_start[l] : coef_start[l + 1]]
+        G = grads[coef_start[l] : coef_start[l + 1]]
+        for k in range(W.shape[0]):
+            w = W[k]
+            G[k] += l2 * w + l1 * np.sign(w)
     S = skip_matrix(params, units)
     G = skip_matrix(grads, units)
     l2 = reg.skip_l2 if with_l2 else 0.0
@@ -870,8 +873,13 @@ def prox_l1(params, step_sizes, units, reg):
         l1 = reg.l1[l]
         if l1 == 0.0:
             continue
-        for k in range(coef_start[l], coef_start[l + 1]):
-            params[k] = soft_threshold(params[k], step_sizes[k] * l1)
+        # Slices looped from 0, as in sgd_step: with an offset start the loop
+        # keeps a negative-index check, does not vectorize, and its branches
+        # mispredict on weights of both signs (15x slower at 40 000 weights).
+        W = params[coef_start[l] : coef_start[l + 1]]
+        steps = step_sizes[coef_start[l] : coef_start[l + 1]]
+        for k in range(W.shape[0]):
+            W[k] = soft_threshold(W[k], steps[k] * l1)
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
