@@ -1204,8 +1204,12 @@ def project_max_norm_columns(W, max_norm):
     for i in range(n_in):
         for j in range(n_out):
             sq[j] += W[i, j] * W[i, j]
+    clipped = False
     for j in range(n_out):
+        clipped = clipped or sq[j] > max_norm * max_norm
         sq[j] = max_norm / np.sqrt(sq[j]) if sq[j] > max_norm * max_norm else 1.0
+    if not clipped:  # every factor is 1: the usual case, and a pass saved
+        return
     for i in range(n_in):
         for j in range(n_out):
             W[i, j] *= sq[j]
@@ -1415,7 +1419,9 @@ def epoch_pass(inputs, Y, sw, order, params, moments, units, reg, extra, setting
         stop = min(start + batch, n_samples)
         n = stop - start
         Xb = gather_batch(inputs, order, start, stop, batch_buffers)
-        if extra is not None:
+        # Only when there is something to do: a pass over the batch costs
+        # every L1, group or max-norm fit as much as its L1 step.
+        if extra is not None and (extra.dropout[0] > 0.0 or extra.input_noise > 0.0):
             perturb_batch(Xb, extra.dropout[0], extra.input_noise)
         Z_out = forward_train(Xb, params, units, settings, extra, acts, derivs, n)
         if extra is not None and extra.skip:
