@@ -436,6 +436,8 @@ def perturb_batch(batch, drop_rate, noise_std):
     """Input noise and input dropout (inverted), in place, on the stored
     entries of a gathered batch.  Noise is for dense inputs only: it would
     fill a sparse matrix in (the estimator refuses that combination)."""
+    if drop_rate == 0.0 and noise_std == 0.0:
+        return  # the pass would change nothing (every L1, group or max-norm fit paid it)
     dense, data, _, _ = batch
     values = data if is_sparse(batch) else dense.reshape(dense.size)
     keep = 1.0 - drop_rate
@@ -1419,9 +1421,7 @@ def epoch_pass(inputs, Y, sw, order, params, moments, units, reg, extra, setting
         stop = min(start + batch, n_samples)
         n = stop - start
         Xb = gather_batch(inputs, order, start, stop, batch_buffers)
-        # Only when there is noise or input dropout: else the pass over the
-        # batch changes nothing, and every L1, group or max-norm fit paid it.
-        if extra is not None and (extra.dropout[0] > 0.0 or extra.input_noise > 0.0):
+        if extra is not None:
             perturb_batch(Xb, extra.dropout[0], extra.input_noise)
         Z_out = forward_train(Xb, params, units, settings, extra, acts, derivs, n)
         if extra is not None and extra.skip:
