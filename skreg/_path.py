@@ -573,17 +573,18 @@ def regularization_path(
 
 def path_bunch(steps, path_param, group_weights=None):
     """The public description of a path's steps."""
-    coefs = [[W.copy() for W in step.weights()["coefs_"]] for step in steps]
-    skip = "skip_coef_" in steps[0].weights()
-    active = np.array([_network.features_in_use(step.weights()) for step in steps])
+    weights = [step.weights() for step in steps]
+    coefs = [[W.copy() for W in w["coefs_"]] for w in weights]
+    active = np.array([_network.features_in_use(w) for w in weights])
+    skip = "skip_coef_" in weights[0]
     hidden = np.array(
         [[int(np.any(W != 0, axis=1).sum()) for W in c[1:]] for c in coefs], dtype=np.int64
     ).reshape(len(steps), -1)
     return Bunch(
         alphas=np.array([step.rate for step in steps]),
         coefs=coefs,
-        intercepts=[[b.copy() for b in step.weights()["intercepts_"]] for step in steps],
-        skip_coefs=[step.weights()["skip_coef_"].copy() for step in steps] if skip else None,
+        intercepts=[[b.copy() for b in w["intercepts_"]] for w in weights],
+        skip_coefs=[w["skip_coef_"].copy() for w in weights] if skip else None,
         objective=np.array([step.objective for step in steps]),
         n_iter=np.array([step.n_iter for step in steps]),
         sparsity=np.array([np.mean(np.concatenate([W.ravel() == 0 for W in c])) for c in coefs]),
