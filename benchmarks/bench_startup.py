@@ -64,12 +64,8 @@ def child(dtypes):
     for statement in IMPORT_PHASES:
         times[statement] = H.timed(exec, statement, {})
     times["import total"] = sum(times[statement] for statement in IMPORT_PHASES)
-    import numpy as np
-
     C.silence_convergence_warnings()
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((SMALL["n_samples"], SMALL["n_features"]))
-    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    X, y = small_data()
     for dtype in dtypes:
         est = small_fit()
         times[f"first fit {dtype}"] = H.timed(est.fit, X.astype(dtype), y)
@@ -81,16 +77,21 @@ def child(dtypes):
     return times
 
 
-def first_job():
-    """The time of a CV fit with ``penalty="l1"``, the process's only fit."""
+def small_data():
+    """The small fits' data: SMALL's shape, two classes."""
     import numpy as np
 
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((SMALL["n_samples"], SMALL["n_features"]))
+    return X, (X[:, 0] + X[:, 1] > 0).astype(int)
+
+
+def first_job():
+    """The time of a CV fit with ``penalty="l1"``, the process's only fit."""
     from skreg import RegularizedMLPClassifierCV
 
     C.silence_convergence_warnings()
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((SMALL["n_samples"], SMALL["n_features"]))
-    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    X, y = small_data()
     est = RegularizedMLPClassifierCV(SMALL["hidden"], penalty="l1", random_state=0, n_jobs=1)
     return {FIRST_JOB_PHASE: H.timed(est.fit, X, y)}
 
