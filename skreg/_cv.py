@@ -185,7 +185,8 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         # l1_ratio is a column, and l1_ratio_ a number, where the penalty uses it.
         elastic = self.penalty == "elasticnet"
         shown_ratios = l1_ratios if elastic else None
-        self.cv_results_ = cv_results(self.path_param, shown_ratios, grids, fold_rows)
+        blocks = base.feature_groups is not None
+        self.cv_results_ = cv_results(self.path_param, shown_ratios, grids, fold_rows, blocks)
         check_mean_scores(self.cv_results_["mean_test_score"], self.scoring)
         self.selection_rule_ = rule
         choice = choose(self.cv_results_, n_folds, self.path_param, rule)

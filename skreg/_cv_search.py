@@ -120,6 +120,7 @@ def scored_path(
                 float(np.mean(np.concatenate([W.ravel() == 0 for W in est.coefs_]))),
                 step.seconds,
                 step.n_iter,
+                n_blocks_in_use(est),
                 CAPS.index(step.capped),
             )
         )
@@ -187,7 +188,15 @@ def full_path(estimator, settings, X, y, sample_weight, rates, context, target_l
 
 
 # The columns of a fold's row per rate (``scored_path``).
-N_ROW_COLUMNS = 6
+N_ROW_COLUMNS = 7
+
+
+def n_blocks_in_use(est):
+    """How many blocks of ``feature_groups`` a fold's model uses; without
+    blocks, its number of features (each its own block)."""
+    if est.feature_groups is None:
+        return est.n_features_selected_
+    return len(est.selected_groups_)
 
 
 def step_caps(full_paths, fold_rows):
@@ -197,10 +206,12 @@ def step_caps(full_paths, fold_rows):
     return caps + [CAPS[int(code)] for code in fold_rows[..., N_ROW_COLUMNS - 1].ravel()]
 
 
-def cv_results(path_param, l1_ratios, grids, fold_rows):
+def cv_results(path_param, l1_ratios, grids, fold_rows, blocks=False):
     """GridSearchCV-style results, one row per (l1_ratio, rate).  The
     l1_ratio is a column (and a key of ``params``) only when ``l1_ratios``
-    is given: where the penalty uses it (elastic net)."""
+    is given: where the penalty uses it (elastic net); the blocks in use
+    (``n_groups_selected``) only with ``blocks``: where the inputs have
+    ``feature_groups``."""
     n_ratios, n_folds, n_rates, _ = fold_rows.shape
     rows = fold_rows.transpose(0, 2, 1, 3).reshape(n_ratios * n_rates, n_folds, N_ROW_COLUMNS)
     scores = rows[..., 0]
@@ -226,11 +237,14 @@ def cv_results(path_param, l1_ratios, grids, fold_rows):
         (2, "sparsity"),
         (3, "fit_time"),
         (4, "n_iter"),
+        (5, "n_groups_selected"),
     ):
+        if name == "n_groups_selected" and not blocks:
+            continue
         results[f"mean_{name}"] = rows[..., column].mean(axis=1)
         results[f"std_{name}"] = rows[..., column].std(axis=1)
     # How many of the folds' steps at each rate stopped at their epoch cap.
-    results["n_capped_steps"] = (rows[..., 5] > 0).sum(axis=1).astype(np.int64)
+    results["n_capped_steps"] = (rows[..., 6] > 0).sum(axis=1).astype(np.int64)
     return results
 
 

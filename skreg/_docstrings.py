@@ -416,7 +416,8 @@ CV_ATTRIBUTES = """\
         ``mean_test_score``, ``std_test_score``, ``rank_test_score``, the mean
         and standard deviation over the folds of ``n_features_selected``,
         ``sparsity`` (fraction of exact-zero weights), ``fit_time`` (seconds
-        of the step) and ``n_iter`` (epochs of the step), and
+        of the step) and ``n_iter`` (epochs of the step), with
+        ``feature_groups`` also of ``n_groups_selected`` (blocks in use), and
         ``n_capped_steps``, how many of the folds' steps at that rate used
         every epoch they were allowed (``path_max_iter``; ``max_iter`` for
         the first rate) and stopped there before converging.

@@ -180,6 +180,51 @@ def test_cv_estimators_keep_or_remove_blocks_whole(data, Est):
     assert_whole_blocks(cv.coefs_[0])
 
 
+# Six blocks of two columns: a model using k blocks uses 2k columns.
+PAIRS = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+
+
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifierCV, RegularizedMLPRegressorCV])
+def test_cv_results_count_the_blocks_in_use(data, Est):
+    X, y = targets(data, Est._base_class)
+    cv = small(Est, feature_groups=PAIRS, path_param="group_alpha", alphas=4, cv=3)
+    cv.set_params(path_max_iter=10, max_iter=40)
+    for rows in (300, 200):  # fresh, then refitted
+        results = cv.fit(X[:rows], y[:rows]).cv_results_
+        blocks, columns = results["mean_n_groups_selected"], results["mean_n_features_selected"]
+        np.testing.assert_allclose(columns, 2 * blocks)
+        np.testing.assert_allclose(
+            results["std_n_features_selected"], 2 * results["std_n_groups_selected"]
+        )
+        assert blocks[0] > blocks[-1]  # the largest rate removes blocks
+    cv.set_params(feature_groups=None).fit(X, y)
+    assert "mean_n_groups_selected" not in cv.cv_results_
+
+
+def test_the_path_display_counts_blocks(data):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skreg.inspection import RegularizationPathDisplay
+
+    X, y = targets(data, RegularizedMLPClassifier)
+    cv = small(RegularizedMLPClassifierCV, feature_groups=PAIRS, path_param="group_alpha")
+    cv.set_params(alphas=4, cv=3, path_max_iter=10, max_iter=40).fit(X, y)
+    display = RegularizationPathDisplay.from_estimator(cv)
+    (count,) = display.features_lines_
+    np.testing.assert_array_equal(count.get_ydata(), cv.cv_results_["mean_n_groups_selected"])
+    assert count.get_label() == "blocks selected"
+    assert display.ax2_.get_ylabel() == "mean number of blocks selected"
+    plt.close("all")
+    with pytest.raises(ValueError, match="counted must be a non-empty str"):
+        RegularizationPathDisplay(
+            alphas=[1.0], mean_test_score=[0.5], std_test_score=[0.0], counted=3
+        ).plot()
+
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_the_active_set_skips_whole_blocks_and_trains_as_without(data, monkeypatch, Est):
     monkeypatch.setattr(skreg._training, "ACTIVE_SET_MIN_ROWS", 0)

@@ -28,7 +28,9 @@ class RegularizationPathDisplay:
     (dashed) on the right y axis, and the chosen rate as a vertical line.
     :meth:`from_estimator` leaves the feature counts out where the penalty
     cannot remove a feature (an L2 penalty alone: no L1 or group term), as
-    the count would be flat.
+    the count would be flat. Where the estimator's inputs come in blocks
+    (``feature_groups``), it counts the blocks in use, which the penalty
+    keeps or removes whole, not their columns.
 
     With several ``l1_ratio`` values, every one gets its curves, each over its
     own rates, in its own color: the comparison between them is part of what
@@ -47,8 +49,8 @@ class RegularizationPathDisplay:
         Standard deviation of the held-out scores over the folds.
 
     mean_n_features_selected : array-like of the shape of ``alphas``, default=None
-        Mean number of input features with a non-zero outgoing weight; None
-        draws no second axis.
+        Mean number of input features (or blocks of them, see ``counted``)
+        with a non-zero outgoing weight; None draws no second axis.
 
     chosen_alpha : float, default=None
         The rate to mark; None marks none.
@@ -65,6 +67,11 @@ class RegularizationPathDisplay:
     score_name : str, default=None
         The score's name, the y axis' label; None is ``"Score"``.
 
+    counted : str, default='features'
+        What ``mean_n_features_selected`` counts, for the legend ("features
+        selected") and the second axis' label: 'blocks' where it counts the
+        blocks of ``feature_groups`` in use.
+
     Attributes
     ----------
     lines_ : list of matplotlib Line2D
@@ -74,8 +81,8 @@ class RegularizationPathDisplay:
         The band of one standard deviation around each mean score.
 
     features_lines_ : list of matplotlib Line2D
-        The mean number of selected features, one line per curve, on
-        ``ax2_``; empty when ``mean_n_features_selected`` is None.
+        The mean number of selected features (or blocks), one line per curve,
+        on ``ax2_``; empty when ``mean_n_features_selected`` is None.
 
     chosen_line_ : matplotlib Line2D or None
         The vertical line at ``chosen_alpha``.
@@ -124,6 +131,7 @@ class RegularizationPathDisplay:
         chosen_l1_ratio=None,
         path_param="alpha",
         score_name=None,
+        counted="features",
     ):
         self.alphas = alphas
         self.mean_test_score = mean_test_score
@@ -134,6 +142,7 @@ class RegularizationPathDisplay:
         self.chosen_l1_ratio = chosen_l1_ratio
         self.path_param = path_param
         self.score_name = score_name
+        self.counted = counted
 
     @classmethod
     def from_estimator(
@@ -184,18 +193,19 @@ class RegularizationPathDisplay:
         def curves(key):
             return np.asarray(results[key], dtype=np.float64).reshape(n_curves, -1)
 
+        blocks = "mean_n_groups_selected" in results  # the inputs have feature_groups
+        counts = "mean_n_groups_selected" if blocks else "mean_n_features_selected"
         display = cls(
             alphas=curves(f"param_{estimator.path_param}"),
             mean_test_score=curves("mean_test_score"),
             std_test_score=curves("std_test_score"),
-            mean_n_features_selected=(
-                curves("mean_n_features_selected") if _can_remove_features(estimator) else None
-            ),
+            mean_n_features_selected=curves(counts) if _can_remove_features(estimator) else None,
             chosen_alpha=estimator.alpha_,
             l1_ratios=curves("param_l1_ratio")[:, 0] if "param_l1_ratio" in results else None,
             chosen_l1_ratio=estimator.l1_ratio_,
             path_param=estimator.path_param,
             score_name=scoring_name(estimator, estimator.scoring),
+            counted="blocks" if blocks else "features",
         )
         return display.plot(
             ax=ax,
@@ -245,6 +255,7 @@ class RegularizationPathDisplay:
             This display, with the artists as attributes.
         """
         rates, means, stds, features = self._curves()
+        counted = self._counted()
         ax = axes_or_new(ax, f"{type(self).__name__}.plot")
         ax2 = None if features is None else ax.twinx()
         names = self._curve_names(len(rates))
@@ -275,7 +286,7 @@ class RegularizationPathDisplay:
             self.lines_.append(line)
             self.fill_between_.append(band)
             if ax2 is not None:
-                style = {**defaults, "linestyle": "--", "label": f"features selected{name}"}
+                style = {**defaults, "linestyle": "--", "label": f"{counted} selected{name}"}
                 (count,) = ax2.plot(rates[k], features[k], **line_style(style, features_line_kw))
                 self.features_lines_.append(count)
 
@@ -291,7 +302,7 @@ class RegularizationPathDisplay:
         ax.set_xlabel(self.path_param)
         ax.set_ylabel(score_name or self.score_name or "Score")
         if ax2 is not None:
-            ax2.set_ylabel("mean number of features selected")
+            ax2.set_ylabel(f"mean number of {counted} selected")
             ax2.set_ylim(bottom=0)
         # each curve's mean and band together, then the chosen rate, then the counts
         handles = [artist for pair in zip(self.lines_, self.fill_between_) for artist in pair]
@@ -330,6 +341,15 @@ class RegularizationPathDisplay:
             like_rates("std_test_score", self.std_test_score),
             None if features is None else like_rates("mean_n_features_selected", features),
         )
+
+    def _counted(self):
+        """``counted``, checked: a name for the legend."""
+        if not isinstance(self.counted, str) or not self.counted.strip():
+            raise ValueError(
+                "counted must be a non-empty str naming what mean_n_features_selected "
+                f"counts ('features' or 'blocks'), got {self.counted!r}."
+            )
+        return self.counted
 
     def _curve_names(self, n_curves):
         """What tells the curves apart in the legend: their l1_ratio, when
