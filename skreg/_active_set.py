@@ -94,6 +94,21 @@ def zero_rows(W):
     return ~np.any(W != 0, axis=1)
 
 
+def keep_one_block(mask, blocks):
+    """The input layer's mask of removed rows, but when it holds every row,
+    without its smallest block (``Regularization.group_blocks``; empty: each
+    row its own, and the first is kept).  A network whose inputs are all removed, a constant
+    one, would otherwise not skip any (the reduced problem needs an input
+    column); a zero row trained with the rest gets what full training
+    gives it."""
+    if mask.size == 0 or not mask.all():
+        return mask
+    if not blocks.size:
+        return np.arange(mask.size) != 0
+    smallest = np.argmin(np.bincount(blocks))  # the fewest columns to train
+    return blocks != smallest
+
+
 def whole_blocks(mask, blocks):
     """``mask`` of rows where every row of the row's block is in it (the
     blocks of ``Regularization.group_blocks``; empty: each row its own)."""
@@ -219,7 +234,9 @@ class ActiveSet:
                 continue
             mask = zero_rows(coefs[l])
             if l == 0:
-                mask = whole_blocks(mask, self.reg.group_blocks)
+                mask = keep_one_block(
+                    whole_blocks(mask, self.reg.group_blocks), self.reg.group_blocks
+                )
             if l > 0 and self.reg.group[l - 1] > 0:
                 mask &= zero_rows(coefs[l - 1].T)
                 mask &= self._incoming_stay_zero(l, moments, learning_rate)
@@ -472,14 +489,17 @@ def reduced_network(coefs, intercepts, skip=None):
     input features and hidden units whose outgoing weights are all zero (for
     a feature, its row of the skip connection's matrix ``skip`` too, when
     there is one), in each layer where they are at least
-    ``MIN_REMOVED_SHARE`` of it (and not all); ``columns`` are the input
-    features kept, None for all.  Units whose outgoing weights are zero add
-    nothing to the next layer, whatever their activation."""
+    ``MIN_REMOVED_SHARE`` of it (and not all; of the inputs, all but one when
+    all are removed); ``columns`` are the input features kept, None for
+    all.  Units whose outgoing weights are zero add nothing to the next
+    layer, whatever their activation."""
     kept = []
     for l, W in enumerate(coefs):
         removed = zero_rows(W)
         if l == 0 and skip is not None:
             removed &= zero_rows(skip)
+        if l == 0:
+            removed = keep_one_block(removed, np.zeros(0, dtype=np.int64))
         kept.append(np.flatnonzero(~removed) if worth_skipping(removed) else None)
     kept.append(None)
     if all(k is None for k in kept):

@@ -497,13 +497,19 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         units = _network.units_of(self.coefs_)
         if units[0] != X.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features, but coefs_[0] takes {units[0]} inputs.")
+        settings = self._settings(batch_size=1)
+        if is_constant(self.coefs_, self._skip_coef()):
+            # No input reaches the output (a weight matrix is all zero, X is
+            # finite): every row gets the first row's values.
+            params = _network.pack(self.coefs_, self.intercepts_, dtype, self._skip_coef())
+            first = engine.predict(row_chunks(X[:1], None), 1, params, units, settings)
+            return np.repeat(first, X.shape[0], axis=0)
         # Input features and hidden units the penalty removed are left out.
         columns, coefs, intercepts, skip = reduced_network(
             self.coefs_, self.intercepts_, self._skip_coef()
         )
         units = _network.units_of(coefs)
         params = _network.pack(coefs, intercepts, dtype, skip)
-        settings = self._settings(batch_size=1)
         return engine.predict(row_chunks(X, columns), X.shape[0], params, units, settings)
 
     def _score_with_function(self, X, y, sample_weight, score_function):

@@ -11,9 +11,10 @@ from sklearn.preprocessing import StandardScaler
 
 import skreg._active_set as A
 import skreg._config as C
+import skreg._engine
 import skreg._kernels as K
 import skreg._training
-from skreg import RegularizedMLPClassifier
+from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
 
 import naive as N
 from conftest import settings_record
@@ -114,6 +115,86 @@ def test_a_removed_feature_comes_back_when_its_gradient_beats_the_threshold(
     again.coefs_[0][0] = 0.0
     again.set_params(warm_start=True, max_iter=5).fit(X, y)
     assert not np.any(again.coefs_[0][0])
+
+
+def all_removed(Est, **params):
+    """``heavy_on_noise`` with every feature's group term 300 times stronger:
+    all 40 go in the first epochs and the network becomes a constant one."""
+    settings = heavy_on_noise(group_weights=np.full(40, 300.0), **params).get_params()
+    return Est(**{k: v for k, v in settings.items() if k in Est().get_params()})
+
+
+def fit_both_ways(Est, X, y, monkeypatch, est=None, full=None, **params):
+    """The same fit with the active set and without it (fresh, or going on
+    from ``est`` and ``full`` with ``warm_start``)."""
+    est = all_removed(Est, **params) if est is None else est.set_params(**params)
+    est.fit(X, y)
+    with monkeypatch.context() as patch:
+        without_skipping(patch)
+        full = all_removed(Est, **params) if full is None else full.set_params(**params)
+        full.fit(X, y)
+    return est, full
+
+
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+def test_a_network_without_inputs_trains_on_one_column_to_the_same_model(
+    four_of_forty, reduced_epochs, monkeypatch, Est
+):
+    X, labels = four_of_forty
+    y = labels if Est is RegularizedMLPClassifier else X[:, :4].sum(axis=1)
+    est, full = fit_both_ways(Est, X, y, monkeypatch)
+    assert est.n_features_selected_ == full.n_features_selected_ == 0
+    assert reduced_epochs and min(units[0] for units in reduced_epochs) == 1
+    for a, b in zip(est.coefs_ + est.intercepts_, full.coefs_ + full.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(est.loss_curve_, full.loss_curve_, rtol=1e-9)
+
+    reduced_epochs.clear()  # refitted: it goes on from the constant network
+    est, full = fit_both_ways(Est, X, y, monkeypatch, est, full, warm_start=True, max_iter=5)
+    assert len(reduced_epochs) == 5 and all(units[0] == 1 for units in reduced_epochs)
+    for a, b in zip(est.coefs_ + est.intercepts_, full.coefs_ + full.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_a_removed_block_of_a_network_without_inputs_is_kept_whole():
+    blocks = np.array([0, 0, 0, 1, 1, 2, 2, 2])
+    everything = np.ones(8, dtype=bool)
+    np.testing.assert_array_equal(
+        A.keep_one_block(everything, blocks), [True, True, True, False, False, True, True, True]
+    )
+    np.testing.assert_array_equal(
+        A.keep_one_block(everything, np.zeros(0, dtype=np.int64)), [False] + [True] * 7
+    )
+    some = np.array([True, False] * 4)
+    assert A.keep_one_block(some, blocks) is some
+
+
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+@pytest.mark.parametrize("kind", ["dense", "csr"])
+@pytest.mark.parametrize("layer", [0, 1])
+def test_a_constant_network_predicts_from_one_row(four_of_forty, monkeypatch, Est, kind, layer):
+    X, labels = four_of_forty
+    y = labels if Est is RegularizedMLPClassifier else X[:, 0]
+    est = Est(hidden_layer_sizes=(16, 8), max_iter=5, random_state=0).fit(X, y)
+    est.coefs_[layer][:] = 0.0  # no input reaches the output
+    out = "logistic" if Est is RegularizedMLPClassifier else "identity"
+    expected = N.naive_predict(X, est.coefs_, est.intercepts_, "relu", out)
+    rows = []
+    predict = skreg._engine.predict
+
+    def record(chunks, n_rows, *args):
+        rows.append(n_rows)
+        return predict(chunks, n_rows, *args)
+
+    monkeypatch.setattr(skreg._engine, "predict", record)
+    X_pred = sp.csr_matrix(X) if kind == "csr" else X
+    got = est.predict_proba(X_pred)[:, 1:] if out == "logistic" else est.predict(X_pred)[:, None]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert rows == [1]
+    if layer == 0:  # the reduced network keeps one zero column
+        columns, coefs, _, _ = A.reduced_network(est.coefs_, est.intercepts_)
+        np.testing.assert_array_equal(columns, [0])
+        assert coefs[0].shape == (1, 16)
 
 
 def test_no_skipping_with_input_dropout_or_noise_or_without_a_sparsifying_term():
