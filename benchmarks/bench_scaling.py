@@ -30,7 +30,7 @@ from bench_predict import peak_rss_delta_mib
 
 import _common as C
 
-FULL = dict(rows=(10_000, 30_000, 100_000, 300_000, 1_000_000), repeats=3, extra_rows=2_000_000)
+FULL = dict(rows=(10_000, 30_000, 100_000, 300_000, 1_000_000), repeats=5, extra_rows=2_000_000)
 QUICK = dict(rows=(10_000, 30_000), repeats=1, extra_rows=100_000)
 N_FEATURES, HIDDEN, BATCH = 50, (64,), 200
 ESTIMATORS = ("skreg", "sklearn")

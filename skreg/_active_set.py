@@ -97,10 +97,10 @@ def zero_rows(W):
 def keep_one_block(mask, blocks):
     """The input layer's mask of removed rows, but when it holds every row,
     without its smallest block (``Regularization.group_blocks``; empty: each
-    row its own, and the first is kept).  A network whose inputs are all removed, a constant
-    one, would otherwise not skip any (the reduced problem needs an input
-    column); a zero row trained with the rest gets what full training
-    gives it."""
+    row its own, and the first is kept).  A network whose inputs are all
+    removed, a constant one, would otherwise not skip any (the reduced
+    problem needs an input column); a zero row trained with the rest gets
+    what full training gives it."""
     if mask.size == 0 or not mask.all():
         return mask
     if not blocks.size:
