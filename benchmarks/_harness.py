@@ -7,8 +7,10 @@ and stops after its benchmark calls when ``is_worker``.
 """
 
 import json
+import os
 import statistics
 import time
+from pathlib import Path
 
 import pyperf
 
@@ -107,8 +109,25 @@ def publish(name, args, payload, markdown, benches=(), also_wrote=()):
     if benches:
         path = C.results_path(name, args.quick, ".pyperf.json")
         pyperf.BenchmarkSuite(benches).dump(str(path), replace=True)
+        interpreter_relative_to_repository(path)
         wrote.append(path)
     return C.publish(name, args.quick, payload, markdown, also_wrote=wrote)
+
+
+def interpreter_relative_to_repository(path):
+    """pyperf records the interpreter's absolute path and the folders it was
+    built for; the stored results name it relative to the repository (or by
+    its file name alone) and leave the build folders out, so that they say
+    nothing of the machine's folders."""
+    data = json.loads(Path(path).read_text())
+    metadata = data.get("metadata", {})
+    metadata.pop("python_config_args", None)
+    executable = metadata.get("python_executable")
+    if executable:
+        inside = Path(os.path.abspath(executable)).is_relative_to(C.REPO_DIR)
+        name = os.path.relpath(executable, C.REPO_DIR) if inside else Path(executable).name
+        metadata["python_executable"] = name
+    Path(path).write_text(json.dumps(data))
 
 
 def report(name, render):
