@@ -101,7 +101,8 @@ def scored_path(
             target_scale.fold_into(est)
         if keep:
             models.append(est)
-        active.append(est._features_in_use())
+        used = est._features_in_use()  # once: the counts below come from it
+        active.append(used)
         try:
             value = None
             if classifier is not None:
@@ -116,11 +117,11 @@ def scored_path(
         rows.append(
             (
                 check_score(value, scoring, k, settings["path_param"], step.rate),
-                est.n_features_selected_,
+                int(used.sum()),
                 float(np.mean(np.concatenate([W.ravel() == 0 for W in est.coefs_]))),
                 step.seconds,
                 step.n_iter,
-                n_blocks_in_use(est),
+                n_blocks_in_use(est, used),
                 CAPS.index(step.capped),
             )
         )
@@ -191,12 +192,11 @@ def full_path(estimator, settings, X, y, sample_weight, rates, context, target_l
 N_ROW_COLUMNS = 7
 
 
-def n_blocks_in_use(est):
-    """How many blocks of ``feature_groups`` a fold's model uses; without
-    blocks, its number of features (each its own block)."""
-    if est.feature_groups is None:
-        return est.n_features_selected_
-    return len(est.selected_groups_)
+def n_blocks_in_use(est, used):
+    """How many blocks of ``feature_groups`` hold the features ``used`` (a
+    mask over the inputs); without blocks, the number of features."""
+    codes, labels = est._input_blocks()
+    return int(used.sum()) if labels is None else np.unique(codes[used]).size
 
 
 def step_caps(full_paths, fold_rows):
@@ -237,10 +237,8 @@ def cv_results(path_param, l1_ratios, grids, fold_rows, blocks=False):
         (2, "sparsity"),
         (3, "fit_time"),
         (4, "n_iter"),
-        (5, "n_groups_selected"),
+        *([(5, "n_groups_selected")] if blocks else []),
     ):
-        if name == "n_groups_selected" and not blocks:
-            continue
         results[f"mean_{name}"] = rows[..., column].mean(axis=1)
         results[f"std_{name}"] = rows[..., column].std(axis=1)
     # How many of the folds' steps at each rate stopped at their epoch cap.
