@@ -234,9 +234,8 @@ class ActiveSet:
                 continue
             mask = zero_rows(coefs[l])
             if l == 0:
-                mask = keep_one_block(
-                    whole_blocks(mask, self.reg.group_blocks), self.reg.group_blocks
-                )
+                blocks = self.reg.group_blocks
+                mask = keep_one_block(whole_blocks(mask, blocks), blocks)
             if l > 0 and self.reg.group[l - 1] > 0:
                 mask &= zero_rows(coefs[l - 1].T)
                 mask &= self._incoming_stay_zero(l, moments, learning_rate)
@@ -489,17 +488,15 @@ def reduced_network(coefs, intercepts, skip=None):
     input features and hidden units whose outgoing weights are all zero (for
     a feature, its row of the skip connection's matrix ``skip`` too, when
     there is one), in each layer where they are at least
-    ``MIN_REMOVED_SHARE`` of it (and not all; of the inputs, all but one when
-    all are removed); ``columns`` are the input features kept, None for
-    all.  Units whose outgoing weights are zero add nothing to the next
-    layer, whatever their activation."""
+    ``MIN_REMOVED_SHARE`` of it (and not all: a network without inputs is a
+    constant one, which ``predict`` computes from one row); ``columns`` are
+    the input features kept, None for all.  Units whose outgoing weights are
+    zero add nothing to the next layer, whatever their activation."""
     kept = []
     for l, W in enumerate(coefs):
         removed = zero_rows(W)
         if l == 0 and skip is not None:
             removed &= zero_rows(skip)
-        if l == 0:
-            removed = keep_one_block(removed, np.zeros(0, dtype=np.int64))
         kept.append(np.flatnonzero(~removed) if worth_skipping(removed) else None)
     kept.append(None)
     if all(k is None for k in kept):
