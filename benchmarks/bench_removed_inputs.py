@@ -28,6 +28,7 @@ import sys
 import time
 
 import numpy as np
+from bench_sparse import network, skipping
 
 import _common as C
 
@@ -49,29 +50,14 @@ def data(cfg):
     return (X - X.mean(axis=0)) / X.std(axis=0), y
 
 
-def network(cfg, epochs, **params):
-    from skreg import RegularizedMLPClassifier
-
-    return RegularizedMLPClassifier(
-        cfg["hidden"], batch_size=200, max_iter=epochs, tol=0.0, n_iter_no_change=C.NEVER_STOP,
-        random_state=C.SEED, **params,
-    )  # fmt: skip
-
-
 def sparse_network(cfg, share, X, y):
     """A network with ``share`` of its input features removed."""
     n_kept = int(round(cfg["n_features"] * (1 - share)))
     factors = np.full(cfg["n_features"], REMOVE)
     factors[:n_kept] = KEEP
     group_alpha = [GROUP_ALPHA] + [0.0] * len(cfg["hidden"])
-    return network(cfg, 20, group_alpha=group_alpha, group_weights=factors).fit(X, y), n_kept
-
-
-def with_active_set(on):
-    """The share threshold of the active set: above 1 turns it off."""
-    import skreg._active_set as A
-
-    A.MIN_REMOVED_SHARE = 0.25 if on else 2.0
+    start = network(cfg["hidden"], 20, group_alpha=group_alpha, group_weights=factors)
+    return start.fit(X, y), n_kept
 
 
 def epoch_ms(model, X, y, cfg):
@@ -101,21 +87,20 @@ def predict_ms(model, X, cfg):
 def measure_share(cfg, share, X, y, X_predict):
     start, n_kept = sparse_network(cfg, share, X, y)
     epoch_ms(start, X, y, dict(cfg, repeats=1))  # compile every kind once
-    with_active_set(False)
-    epoch_ms(start, X, y, dict(cfg, repeats=1))
-    every_column, full = epoch_ms(start, X, y, cfg)
-    with_active_set(True)
-    skipping, reduced = epoch_ms(start, X, y, cfg)
+    with skipping(False):
+        epoch_ms(start, X, y, dict(cfg, repeats=1))
+        every_column, full = epoch_ms(start, X, y, cfg)
+    active_set, reduced = epoch_ms(start, X, y, cfg)
     difference = max(float(np.max(np.abs(a - b))) for a, b in zip(reduced.coefs_, full.coefs_))
     floor = float("nan")
     if n_kept:
         kept = np.ascontiguousarray(X[:, :n_kept])
-        floor, _ = epoch_ms(network(cfg, 2, alpha=0.0).fit(kept, y), kept, y, cfg)
+        floor, _ = epoch_ms(network(cfg["hidden"], 2, alpha=0.0).fit(kept, y), kept, y, cfg)
     return dict(
         share=share,
         features_kept=int(start.n_features_selected_),
         kept_after=int(reduced.n_features_selected_),
-        epoch_ms=dict(skipping=skipping, every_column=every_column, kept_columns_plain=floor),
+        epoch_ms=dict(skipping=active_set, every_column=every_column, kept_columns_plain=floor),
         predict_ms=predict_ms(reduced, X_predict, cfg),
         max_weight_difference=difference,
     )
@@ -124,7 +109,7 @@ def measure_share(cfg, share, X, y, X_predict):
 def measure(cfg):
     X, y = data(cfg)
     X_predict = np.tile(X, (3, 1))
-    dense = network(cfg, 2, alpha=0.0).fit(X, y)
+    dense = network(cfg["hidden"], 2, alpha=0.0).fit(X, y)
     epoch_ms(dense, X, y, dict(cfg, repeats=1))
     dense_ms, _ = epoch_ms(dense, X, y, cfg)
     rows = [measure_share(cfg, share, X, y, X_predict) for share in SHARES]
