@@ -201,7 +201,8 @@ def test_cv_results_count_the_blocks_in_use(data, Est):
     assert "mean_n_groups_selected" not in cv.cv_results_
 
 
-def test_the_path_display_counts_blocks(data):
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifierCV, RegularizedMLPRegressorCV])
+def test_the_path_display_counts_blocks(data, Est):
     pytest.importorskip("matplotlib")
     import matplotlib
 
@@ -210,15 +211,16 @@ def test_the_path_display_counts_blocks(data):
 
     from skreg.inspection import RegularizationPathDisplay
 
-    X, y = targets(data, RegularizedMLPClassifier)
-    cv = small(RegularizedMLPClassifierCV, feature_groups=PAIRS, path_param="group_alpha")
-    cv.set_params(alphas=4, cv=3, path_max_iter=10, max_iter=40).fit(X, y)
-    display = RegularizationPathDisplay.from_estimator(cv)
-    (count,) = display.features_lines_
-    np.testing.assert_array_equal(count.get_ydata(), cv.cv_results_["mean_n_groups_selected"])
-    assert count.get_label() == "blocks selected"
-    assert display.ax2_.get_ylabel() == "mean number of blocks selected"
-    plt.close("all")
+    X, y = targets(data, Est._base_class)
+    cv = small(Est, feature_groups=PAIRS, path_param="group_alpha")
+    cv.set_params(alphas=4, cv=3, path_max_iter=10, max_iter=40)
+    for rows in (300, 200):  # fresh, then refitted
+        display = RegularizationPathDisplay.from_estimator(cv.fit(X[:rows], y[:rows]))
+        (count,) = display.features_lines_
+        np.testing.assert_array_equal(count.get_ydata(), cv.cv_results_["mean_n_groups_selected"])
+        assert count.get_label() == "blocks selected"
+        assert display.ax2_.get_ylabel() == "mean number of blocks selected"
+        plt.close("all")
     with pytest.raises(ValueError, match="counted must be a non-empty str"):
         RegularizationPathDisplay(
             alphas=[1.0], mean_test_score=[0.5], std_test_score=[0.0], counted=3
