@@ -27,6 +27,7 @@ from sklearn.utils.validation import (
 from . import _callbacks as callbacks
 from . import _config as C
 from . import _engine as engine
+from . import _feature_groups as feature_blocks
 from . import _interrupts as interrupts
 from . import _network
 from . import _recipe as recipes
@@ -260,6 +261,11 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         takes: Y 2-D in X's dtype (classes binarized), the weights with class
         weights multiplied in; y as checked, for scoring."""
         X, y, Y = self._validate_input(X, y, incremental, reset=reset)
+        if reset or not hasattr(self, "feature_groups_"):
+            # "auto" reads the blocks from this data, once: a later
+            # partial_fit's batch keeps them.
+            names = getattr(self, "feature_names_in_", None)
+            self.feature_groups_ = feature_blocks.input_groups(self.feature_groups, X, names)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
@@ -334,8 +340,10 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
 
     def _regularization(self, n_weights):
         n_features = getattr(self, "n_features_in_", None)
-        names = getattr(self, "feature_names_in_", None)
-        return recipes.regularization(self.get_params(deep=False), n_weights, n_features, names)
+        groups = feature_blocks.fitted_groups(self)
+        return recipes.regularization(
+            self.get_params(deep=False), n_weights, n_features, feature_groups=groups
+        )
 
     def _recipe(self, batch_rows):
         """How this estimator trains (``skreg._recipe``), in minibatches of

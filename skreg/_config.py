@@ -97,7 +97,6 @@ def regularization(
     group_weights=None,
     feature_groups=None,
     n_features=None,
-    feature_names=None,
     dropout=0.0,
     input_dropout=0.0,
     max_norm=None,
@@ -112,8 +111,8 @@ def regularization(
 
     ``alpha`` and ``group_alpha`` are a float or one value per weight matrix;
     ``dropout`` a float or one rate per hidden layer; ``feature_groups`` None
-    or one block label per input feature (of which there are ``n_features``,
-    named ``feature_names`` if they have names; ``skreg._feature_groups``);
+    or one block label per input feature (of which there are ``n_features``;
+    ``skreg._feature_groups``, where ``"auto"`` is read from the data first);
     ``group_weights`` None or one positive factor per block (per input
     feature without blocks).  With ``skip_connection``, the skip's matrix
     Theta gets the L1 and L2 rates of the first weight matrix, the other
@@ -131,7 +130,7 @@ def regularization(
         l2 = strength * (1.0 - rho)
     group = per_layer(group_alpha, n_weights, "group_alpha")
     _check_non_negative(group, "group_alpha")
-    blocks, labels = feature_blocks.block_codes(feature_groups, n_features, feature_names)
+    blocks, labels = feature_blocks.block_codes(feature_groups, n_features)
     n_blocks = n_features if labels is None else labels.shape[0]
     factors = group_factors(group_weights, n_blocks, blocks_given=labels is not None)
 

@@ -27,6 +27,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _callbacks as callbacks
+from . import _feature_groups as feature_blocks
 from . import _fold_ensemble as ensembles
 from . import _interrupts as interrupts
 from . import _network
@@ -135,7 +136,9 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         """
         ensembles.clear_fitted_state(self)  # a refit's or an ensemble's
         X, y = self._validate_cv_data(X, y)
-        warn_feature_scales(X, getattr(self, "feature_names_in_", None))
+        names = getattr(self, "feature_names_in_", None)
+        warn_feature_scales(X, names)
+        self.feature_groups_ = feature_blocks.input_groups(self.feature_groups, X, names)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         base = self._base_estimator()

@@ -36,13 +36,11 @@ FoldPath = namedtuple("FoldPath", ["scores", "exit_rates", "models"])
 
 def base_parameters(cv_estimator, cv_only):
     """The parameters of a CV estimator's base estimator: its own but those
-    in ``cv_only``, with ``feature_groups="auto"`` read from the names fit
-    saw (the folds train on arrays without names)."""
+    in ``cv_only``, with the blocks its fit read for ``feature_groups="auto"``
+    (the folds train on arrays without names)."""
     params = cv_estimator.get_params(deep=False)
     params = {name: value for name, value in params.items() if name not in cv_only}
-    if isinstance(params["feature_groups"], str):
-        names = getattr(cv_estimator, "feature_names_in_", None)
-        params["feature_groups"] = feature_blocks.groups_from_names(names)
+    params["feature_groups"] = feature_blocks.fitted_groups(cv_estimator)
     return params
 
 

@@ -132,12 +132,13 @@ PARAMETERS = """\
         (a categorical feature's one-hot columns, say). 'auto' reads the
         blocks from column names written as scikit-learn's
         ``get_feature_names_out`` writes a one-hot encoder's
-        (``transformer__feature_category``; X must be a DataFrame): a column
-        joins the columns that share the longest stem before a ``_``, which
-        is a guess where numeric columns share a stem (``body_mass``,
-        ``body_fat``). ``skreg.feature_groups_from(fitted_transformer)``
-        gives the exact labels from the transformer itself. None: each
-        column its own group.
+        (``transformer__feature_category``; X must be a DataFrame), confirmed
+        by the values: columns whose names share a stem before a ``_`` form
+        a block when they are one-hot columns (two values each, never the
+        larger in the same row; scaled ones too), so numeric columns that
+        share a stem stay apart. The blocks read are ``feature_groups_``.
+        ``skreg.feature_groups_from(fitted_transformer)`` gives the exact
+        labels from the transformer itself. None: each column its own group.
 
     weight_decay : float, default=0.0
         Decoupled weight decay: each step first multiplies the weights by
@@ -238,6 +239,12 @@ ATTRIBUTES = """\
 
     n_features_in_ : int
         Number of features seen during fit.
+
+    feature_groups_ : list or None
+        The block label of each input column the fit used: ``feature_groups``
+        as given, or with 'auto' the blocks read from the names and values
+        of the data the fit saw (a later ``partial_fit`` or warm start keeps
+        them).
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.

@@ -10,16 +10,19 @@ and ``selected_groups_`` lists labels in it.
 
 ``"auto"`` reads the blocks from column names written the way scikit-learn's
 ``get_feature_names_out`` writes a one-hot encoder's (``feature_category``,
-behind a ColumnTransformer ``transformer__feature_category``).  Names alone
-cannot tell ``colour_red`` from a numeric column ``body_mass``: the columns
-of a block are told by the fitted transformer, which ``feature_groups_from``
-reads exactly.
+behind a ColumnTransformer ``transformer__feature_category``) and confirms
+them by the values: names alone cannot tell the category ``colour_red``
+from a numeric column ``body_mass``, but a one-hot block's columns take two
+values each and never the larger in the same row.  The fit reads them once
+(``feature_groups_``).  ``feature_groups_from`` reads the blocks from the
+fitted transformer instead, exactly.
 """
 
 import copy
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_is_fitted
@@ -30,19 +33,18 @@ TRANSFORMER_SEPARATOR = "__"
 CATEGORY_SEPARATOR = "_"
 
 
-def block_codes(feature_groups, n_features, feature_names=None):
+def block_codes(feature_groups, n_features):
     """``(codes, labels)``: the block of each of the ``n_features`` columns
     (int64, blocks numbered in the order of first appearance) and the blocks'
-    labels (an object array); ``(empty, None)`` for None."""
+    labels (an object array); ``(empty, None)`` for None.  ``"auto"`` must
+    have been read from the data first (``input_groups``)."""
     if feature_groups is None:
         return np.zeros(0, dtype=np.int64), None
     if isinstance(feature_groups, str):
-        if feature_groups != "auto":
-            raise ValueError(
-                f"feature_groups must be None, 'auto' or one label per input column, "
-                f"got {feature_groups!r}."
-            )
-        feature_groups = groups_from_names(feature_names)
+        raise ValueError(
+            f"feature_groups must be None, 'auto' or one label per input column, "
+            f"got {feature_groups!r}."
+        )
     labels = _checked_labels(feature_groups, n_features)
     _, first, codes = np.unique(labels.astype(str), return_index=True, return_inverse=True)
     # np.unique sorts; renumber the blocks in the order they first appear.
@@ -63,8 +65,7 @@ def group_norms(estimator):
     of its number of rows (a block's penalty grows as that root): the rows'
     norms without ``feature_groups``.  Adaptive group weights read them."""
     W = np.asarray(estimator.coefs_[0], dtype=np.float64)
-    names = getattr(estimator, "feature_names_in_", None)
-    codes, labels = block_codes(estimator.feature_groups, W.shape[0], names)
+    codes, labels = block_codes(fitted_groups(estimator), W.shape[0])
     if labels is None:
         return np.linalg.norm(W, axis=1)
     n_blocks = labels.shape[0]
@@ -98,11 +99,20 @@ def _checked_labels(feature_groups, n_features):
     return labels
 
 
-def groups_from_names(feature_names):
-    """The block label of each column name written by ``get_feature_names_out``
-    (``feature_category``, after a ColumnTransformer's ``transformer__``): the
-    longest stem before a ``_`` that another column shares, else the name
-    itself.  A guess: ``body_mass`` and ``body_fat`` share the stem ``body``."""
+def groups_from_names(feature_names, X):
+    """The block label of each column of X, named ``feature_names`` as
+    ``get_feature_names_out`` names a one-hot encoder's output
+    (``feature_category``, after a ColumnTransformer's ``transformer__``).
+
+    The names propose, the values decide.  Every stem before a ``_`` (past
+    the transformer prefix) that several columns share proposes those
+    columns as a block, shortest stem first; the block stands if they are
+    one-hot columns (``_is_one_hot``), labelled by the longest stem its
+    columns share.  So a category that holds a ``_`` (``role_Sales_Rep``)
+    stays in its feature's block, and numeric columns that share a stem
+    (``years_at_company``, ``years_in_role``) stay apart.  A column in no
+    block is a block of its own, labelled by its name.
+    """
     if feature_names is None:
         raise ValueError(
             "feature_groups='auto' reads the blocks from the column names, but X has none: "
@@ -110,20 +120,72 @@ def groups_from_names(feature_names):
             "upstream), or the labels themselves (skreg.feature_groups_from)."
         )
     names = [str(name) for name in feature_names]
-    counts = {}
-    for name in names:
+    sharing = {}  # stem -> the columns whose names have it
+    for column, name in enumerate(names):
         for stem in _stems(name):
-            counts[stem] = counts.get(stem, 0) + 1
-    return [next((t for t in _stems(name) if counts[t] > 1), name) for name in names]
+            sharing.setdefault(stem, []).append(column)
+    stems = sorted((s for s in sharing if len(sharing[s]) > 1), key=len)
+    labels = [None] * len(names)
+    # A stem turned down may stand once longer stems took some of its columns.
+    found = True
+    while found:
+        found = False
+        for stem in stems:
+            members = [c for c in sharing[stem] if labels[c] is None]
+            if len(members) > 1 and _is_one_hot(X, members):
+                # Labelled by the longest stem they all share: pet_type for
+                # pet_type_cat and pet_type_dog, found by the stem pet.
+                label = max(set.intersection(*(set(_stems(names[c])) for c in members)), key=len)
+                for c in members:
+                    labels[c] = label
+                found = True
+    return [name if label is None else label for name, label in zip(names, labels)]
 
 
 def _stems(name):
-    """The prefixes of ``name`` before each ``_`` past its transformer prefix,
-    longest first."""
+    """The prefixes of ``name`` before each ``_`` past its transformer prefix."""
     start = name.rfind(TRANSFORMER_SEPARATOR)
     start = 0 if start < 0 else start + len(TRANSFORMER_SEPARATOR)
-    cuts = [i for i, c in enumerate(name) if c == CATEGORY_SEPARATOR and i > start]
-    return [name[:i] for i in reversed(cuts)]
+    return [name[:i] for i, c in enumerate(name) if c == CATEGORY_SEPARATOR and i > start]
+
+
+def _is_one_hot(X, columns):
+    """Whether ``columns`` of X can be one feature's one-hot columns: each
+    takes at most two values, and no row holds the larger value in two of
+    them.  Two values, not 0 and 1, so that one-hot columns scaled after the
+    encoder (by a positive factor) still count; a row may hold the larger
+    value in none of them (a dropped or unknown category)."""
+    on = np.zeros(X.shape[0], dtype=np.int64)
+    for column in columns:
+        values = X[:, [column]]
+        values = (values.toarray() if sp.issparse(values) else np.asarray(values)).ravel()
+        low, high = values.min(), values.max()
+        is_high = values == high
+        if not np.all(is_high | (values == low)):
+            return False
+        if high > low:
+            on += is_high
+            if on.max() > 1:
+                return False
+    return True
+
+
+def input_groups(feature_groups, X, feature_names):
+    """``feature_groups`` with ``"auto"`` read from X and its column names
+    (``groups_from_names``); anything else as given."""
+    if isinstance(feature_groups, str) and feature_groups == "auto":
+        return groups_from_names(feature_names, X)
+    return feature_groups
+
+
+def fitted_groups(estimator):
+    """The block labels a fitted estimator's inputs were given: its
+    ``feature_groups``, or with ``"auto"`` the ``feature_groups_`` its fit
+    read from the data."""
+    if isinstance(estimator.feature_groups, str) and estimator.feature_groups == "auto":
+        check_is_fitted(estimator, "feature_groups_")
+        return estimator.feature_groups_
+    return estimator.feature_groups
 
 
 def feature_groups_from(transformer):
@@ -132,7 +194,8 @@ def feature_groups_from(transformer):
     Reads the transformer's fitted structure, not the names: a fitted
     ``OneHotEncoder`` gives one block per input feature (its categories'
     columns), a fitted ``ColumnTransformer`` the blocks of its one-hot
-    encoders (found inside pipelines too) and one block per column of its
+    encoders (found inside pipelines too, where the steps after them keep
+    their columns, as a scaler does) and one block per column of its
     other transformers.  A one-hot block's label is its input feature's name
     (with the ColumnTransformer's prefix when it writes one, as in
     ``cat__colour``), another column's label its output name.
@@ -158,11 +221,34 @@ def feature_groups_from(transformer):
 
 
 def _groups_of(transformer):
-    encoder = _last_step(transformer)
-    if isinstance(encoder, OneHotEncoder):
+    encoder = _encoder_of(transformer)
+    if encoder is not None:
         return _one_hot_groups(encoder)
-    if isinstance(encoder, ColumnTransformer):
-        return _column_transformer_groups(encoder)
+    last = _last_step(transformer)
+    if isinstance(last, ColumnTransformer):
+        return _column_transformer_groups(last)
+    return [str(name) for name in transformer.get_feature_names_out()]
+
+
+def _encoder_of(transformer):
+    """The one-hot encoder whose columns ``transformer`` outputs: the
+    transformer itself, or a pipeline's encoder when the steps after it keep
+    its columns and their names (a scaler does); None otherwise."""
+    if isinstance(transformer, OneHotEncoder):
+        return transformer
+    steps = getattr(transformer, "steps", None)
+    if steps is None:
+        return None
+    steps = [step for _, step in steps if step not in (None, "passthrough")]
+    for step in reversed(steps):
+        encoder = _encoder_of(step)
+        if encoder is not None:
+            kept = _names(step) == _names(transformer)
+            return encoder if kept else None
+    return None
+
+
+def _names(transformer):
     return [str(name) for name in transformer.get_feature_names_out()]
 
 
@@ -203,7 +289,7 @@ def _column_transformer_groups(ct):
     groups = list(names)
     for name, step, _ in ct.transformers_:
         where = ct.output_indices_[name]
-        if where.stop > where.start and isinstance(_last_step(step), OneHotEncoder):
+        if where.stop > where.start and _encoder_of(step) is not None:
             inner = [str(column) for column in step.get_feature_names_out()]
             groups[where] = [
                 _prefix(outer, column) + group  # the ColumnTransformer's prefix, if any

@@ -42,7 +42,7 @@ from ._constant_model import best_constant_intercepts, is_constant
 from ._cv_checks import CountInterval, PathEstimator, check_path_settings, check_rates
 from ._engine import OptimizerState
 from ._exit_order import exit_rates
-from ._feature_groups import group_norms
+from ._feature_groups import fitted_groups, group_norms
 from ._rate_grid import largest_rate, layer_pattern, rate_grid  # noqa: F401 (the path's grid)
 from ._search_warnings import capped_steps_quiet, warn_capped_steps
 from ._training import Progress
@@ -250,8 +250,9 @@ class PathTrainer:
         changed = {self.path_param: rate * self.pattern}
         if self.adaptive:
             changed["group_weights"] = self.estimator.group_weights
-        units, names = self._state.units, getattr(self.estimator, "feature_names_in_", None)
-        return recipes.regularization(self._parameters, len(units) - 1, units[0], names, **changed)
+        changed["feature_groups"] = fitted_groups(self.estimator)
+        units = self._state.units
+        return recipes.regularization(self._parameters, len(units) - 1, units[0], **changed)
 
     def _fit_cold(self, X, y, sample_weight, rate):
         """Train this rate from a fresh network as a plain fit would: the

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from . import _engine as engine
-from ._feature_groups import block_codes, block_norms
+from ._feature_groups import block_codes, block_norms, fitted_groups
 from ._validation import check_prediction_parameters
 
 
@@ -100,8 +100,7 @@ class SparsityMixin:
         """``(codes, labels)`` of ``feature_groups`` for the fitted inputs
         (``skreg._feature_groups.block_codes``)."""
         check_is_fitted(self, "n_features_in_")  # a fold ensemble has no coefs_
-        names = getattr(self, "feature_names_in_", None)
-        return block_codes(self.feature_groups, self.n_features_in_, names)
+        return block_codes(fitted_groups(self), self.n_features_in_)
 
     def _skip_coef(self):
         """The fitted skip connection's matrix, None without one."""

@@ -17,7 +17,7 @@ from . import _engine as engine
 from . import _network
 from . import _recipe as recipes
 from ._constant_model import best_constant_intercepts
-from ._feature_groups import block_codes, block_norms
+from ._feature_groups import block_codes, block_norms, fitted_groups
 
 # The grid rule divides by the L1 share rho of the rate, at least this much
 # (glmnet's floor); a pure L2 path divides by 1 (docs/design.rst, "The
@@ -90,8 +90,7 @@ def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
     gradients, _ = _network.views(grads, units)
     pattern = layer_pattern(estimator, path_param, len(units) - 1)
     largest = 0.0
-    names = getattr(probe, "feature_names_in_", None)
-    codes, labels = block_codes(estimator.feature_groups, units[0], names)
+    codes, labels = block_codes(fitted_groups(probe), units[0])
     n_groups = units[0] if labels is None else labels.shape[0]
     factors = C.group_factors(estimator.group_weights, n_groups, labels is not None)
     for layer, (G, strength) in enumerate(zip(gradients, pattern)):

@@ -117,14 +117,13 @@ def recipe(params, out_activation, batch_rows):
     )
 
 
-def regularization(params, n_weights, n_features, feature_names=None, **overrides):
+def regularization(params, n_weights, n_features, **overrides):
     """The Regularization record of the parameter values ``params`` (a dict),
-    with ``overrides`` (a path's rate, say: ``alpha=rate * pattern``) in
-    place of theirs; ``feature_names`` (or None), the input columns' names
-    that ``feature_groups="auto"`` reads."""
+    with ``overrides`` (a path's rate, say: ``alpha=rate * pattern``; the
+    blocks a fit read for ``feature_groups="auto"``) in place of theirs."""
     values = {name: params[name] for name in REGULARIZATION_PARAMETERS}
     values = {**values, **overrides}
-    return C.regularization(n_weights, n_features=n_features, feature_names=feature_names, **values)
+    return C.regularization(n_weights, n_features=n_features, **values)
 
 
 def train(

@@ -27,7 +27,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from . import _interrupts as interrupts
 from ._base import unchanged_on_error
 from ._cv_checks import CountInterval, PathEstimator, check_rates
-from ._feature_groups import block_codes, groups_from_names
+from ._feature_groups import block_codes, input_groups
 from ._path import PathTrainer, checked_path_estimator, path_bunch
 from ._rate_grid import rate_grid
 from ._search_warnings import capped_steps_quiet, warn_capped_steps
@@ -351,7 +351,7 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
                 f"StabilitySelection splits the samples in two halves: it needs at least 2, "
                 f"got n_samples = {X.shape[0]}."
             )
-        estimator = self._checked_estimator(y)
+        estimator = self._checked_estimator(X, y)
         if is_classifier(estimator):
             check_classification_targets(y)
         if sample_weight is not None:
@@ -359,15 +359,14 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         y = scaled_target(y, sample_weight, _target_link(estimator))[0]
         return X, y, sample_weight, estimator
 
-    def _checked_estimator(self, y):
+    def _checked_estimator(self, X, y):
         """The network to run the paths with, its parameters checked as its
-        own fit would check them, and the path's settings against them."""
+        own fit would check them, and the path's settings against them;
+        ``feature_groups="auto"`` read from X once (the halves have no names)."""
         estimator = None if self.estimator is None else clone(self.estimator)
         estimator = checked_path_estimator(estimator, y, self.path_param, adaptive=False)
-        if isinstance(estimator.feature_groups, str):  # the halves' arrays have no names
-            names = getattr(self, "feature_names_in_", None)
-            estimator.set_params(feature_groups=groups_from_names(names))
-        return estimator
+        names = getattr(self, "feature_names_in_", None)
+        return estimator.set_params(feature_groups=input_groups(estimator.feature_groups, X, names))
 
     def _rates(self, estimator, X, y, sample_weight):
         """The rates shared by every half: built once on all the data for an

@@ -334,6 +334,88 @@ def test_auto_blocks_match_the_one_hot_output_of_a_column_transformer(table):
     assert feature_groups_from(in_pipeline.fit(frame[["pet_type"]])) == ["pet_type"] * 2
 
 
+@pytest.fixture(scope="module")
+def snake_case_table():
+    """Names that share stems on both sides: numeric columns with a common
+    prefix, a binary flag beside them, and categories that hold ``_`` and
+    share a stem of their own (``Sales_...``, as in real HR tables)."""
+    rng = np.random.RandomState(2)
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "years_at_company": rng.randn(n),
+            "years_in_role": rng.randn(n),
+            "years_flag": rng.randint(0, 2, n).astype(float),
+            "job_role": rng.choice(
+                ["Sales_Executive", "Sales_Rep", "Research_Director", "Manager"], n
+            ),
+            "travel": rng.choice(["Travel_Rarely", "Travel_Frequently", "Non_Travel"], n),
+            "years": rng.choice(["few", "many"], n),  # a category named like the stem
+        }
+    )
+    y = (frame["job_role"] == "Manager").astype(int) + frame["years_in_role"]
+    return frame, y
+
+
+def snake_case_transformer(scale_one_hot=False):
+    one_hot = OneHotEncoder(sparse_output=False)
+    if scale_one_hot:  # scaled after the encoder: two values per column, not 0 and 1
+        one_hot = make_pipeline(one_hot, StandardScaler())
+    numeric = ["years_at_company", "years_in_role", "years_flag"]
+    return ColumnTransformer(
+        [("num", StandardScaler(), numeric), ("cat", one_hot, ["job_role", "travel", "years"])]
+    ).set_output(transform="pandas")
+
+
+@pytest.mark.parametrize("scale_one_hot", [False, True])
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_auto_blocks_are_exact_where_names_share_stems(snake_case_table, Est, scale_one_hot):
+    """Stems alone would split the job roles (``Sales_``) and join the numeric
+    ``years_`` columns; the values tell one-hot columns from the others."""
+    frame, y = snake_case_table
+    ct = snake_case_transformer(scale_one_hot).fit(frame)
+    X = ct.transform(frame)
+    numeric = ["num__years_at_company", "num__years_in_role", "num__years_flag"]
+    blocks = ["cat__job_role"] * 4 + ["cat__travel"] * 3 + ["cat__years"] * 2
+    assert feature_groups_from(ct) == numeric + blocks
+    target = (y > y.median()).astype(int) if Est is RegularizedMLPClassifier else y
+    est = Est(hidden_layer_sizes=(4,), feature_groups="auto", max_iter=5, random_state=0)
+    for refit in (False, True):
+        if refit:
+            est.set_params(warm_start=True)
+        est.fit(X, target)
+        assert est.feature_groups_ == feature_groups_from(ct)
+        codes, labels = est._input_blocks()
+        assert list(labels[codes]) == feature_groups_from(ct)
+
+
+def test_auto_blocks_are_read_once_by_the_cv_estimator_and_stability_selection(
+    snake_case_table,
+):
+    frame, y = snake_case_table
+    ct = snake_case_transformer().fit(frame)
+    X = ct.transform(frame)
+    exact = feature_groups_from(ct)
+    cv = RegularizedMLPRegressorCV(
+        hidden_layer_sizes=(4,),
+        feature_groups="auto",
+        path_param="group_alpha",
+        alphas=2,
+        cv=2,
+        max_iter=5,
+        path_max_iter=2,
+        random_state=0,
+    ).fit(X, y)
+    assert cv.feature_groups_ == exact
+    assert set(cv.selected_groups_) <= set(exact)
+    assert cv.group_weights_.shape == (len(set(exact)),)
+    from skreg.feature_selection import StabilitySelection
+
+    model = RegularizedMLPRegressor(hidden_layer_sizes=(4,), feature_groups="auto", max_iter=5)
+    stability = StabilitySelection(model, alphas=2, n_resamples=2, path_max_iter=2).fit(X, y)
+    assert list(stability.groups_) == list(dict.fromkeys(exact))
+
+
 def test_names_survive_a_pipeline_with_select_from_model(table):
     frame, y = table
     model = RegularizedMLPRegressor(
