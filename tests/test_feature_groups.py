@@ -389,31 +389,36 @@ def test_auto_blocks_are_exact_where_names_share_stems(snake_case_table, Est, sc
         assert list(labels[codes]) == feature_groups_from(ct)
 
 
-def test_auto_blocks_are_read_once_by_the_cv_estimator_and_stability_selection(
-    snake_case_table,
-):
+def auto_group_cv(CV, **params):
+    """A CV estimator along group_alpha with blocks read by "auto", small."""
+    settings = dict(feature_groups="auto", path_param="group_alpha", cv=2, random_state=0)
+    return CV(**{**settings, **params})
+
+
+@pytest.mark.parametrize("CV", [RegularizedMLPClassifierCV, RegularizedMLPRegressorCV])
+def test_cv_estimators_read_auto_blocks_once_fresh_and_refitted(snake_case_table, CV):
     frame, y = snake_case_table
     ct = snake_case_transformer().fit(frame)
     X = ct.transform(frame)
+    target = (y > y.median()).astype(int) if CV is RegularizedMLPClassifierCV else y
     exact = feature_groups_from(ct)
-    cv = RegularizedMLPRegressorCV(
-        hidden_layer_sizes=(4,),
-        feature_groups="auto",
-        path_param="group_alpha",
-        alphas=2,
-        cv=2,
-        max_iter=5,
-        path_max_iter=2,
-        random_state=0,
-    ).fit(X, y)
-    assert cv.feature_groups_ == exact
-    assert set(cv.selected_groups_) <= set(exact)
-    assert cv.group_weights_.shape == (len(set(exact)),)
+    cv = auto_group_cv(CV, hidden_layer_sizes=(4,), alphas=2, max_iter=5, path_max_iter=2)
+    for data in (X, X.iloc[:150]):  # fresh, then refitted on other rows
+        cv.fit(data, target[: len(data)])
+        assert cv.feature_groups_ == exact
+        assert set(cv.selected_groups_) <= set(exact)
+        assert cv.group_weights_.shape == (len(set(exact)),)
+
+
+def test_stability_selection_reads_auto_blocks_once(snake_case_table):
     from skreg.feature_selection import StabilitySelection
 
+    frame, y = snake_case_table
+    ct = snake_case_transformer().fit(frame)
     model = RegularizedMLPRegressor(hidden_layer_sizes=(4,), feature_groups="auto", max_iter=5)
-    stability = StabilitySelection(model, alphas=2, n_resamples=2, path_max_iter=2).fit(X, y)
-    assert list(stability.groups_) == list(dict.fromkeys(exact))
+    selector = StabilitySelection(model, alphas=2, n_resamples=2, path_max_iter=2)
+    selector.fit(ct.transform(frame), y)
+    assert list(selector.groups_) == list(dict.fromkeys(feature_groups_from(ct)))
 
 
 def test_names_survive_a_pipeline_with_select_from_model(table):
@@ -453,15 +458,8 @@ def test_a_path_on_a_data_frame_reads_auto_blocks(table):
 def test_cv_estimator_reads_auto_blocks_from_the_names(table):
     frame, y = table
     X = transformer().fit_transform(frame)
-    cv = RegularizedMLPRegressorCV(
-        hidden_layer_sizes=(8,),
-        feature_groups="auto",
-        path_param="group_alpha",
-        alphas=3,
-        cv=2,
-        max_iter=20,
-        path_max_iter=5,
-        random_state=0,
+    cv = auto_group_cv(
+        RegularizedMLPRegressorCV, hidden_layer_sizes=(8,), alphas=3, max_iter=20, path_max_iter=5
     ).fit(X, y)
     assert cv.group_weights_.shape == (4,)
     blocks = {"num__age", "num__body_mass", "cat__colour", "cat__pet_type"}
