@@ -13,6 +13,7 @@ Each experiment is one function of ``EXPERIMENTS``, selectable by name:
   steps and against converged warm steps (up or down; optimizer state
   carried or fresh).
 * ``search_space``: l1_ratio lists, early stopping, layer sizes, max_iter.
+* ``selection_rules``: which rate to take from the folds' curve.
 
 Data: the tables, preprocessing (one-hot + StandardScaler fitted on the
 training part) and 75/25 splits of ``bench_real.py`` (seed = split number).
@@ -667,12 +668,92 @@ def _search_space_one(results, name, seed):
     )
 
 
+# --------------------------------------------------------------------------
+# 6. Selection rules
+# --------------------------------------------------------------------------
+
+
+def selection_rules(results, datasets, splits):
+    """Which rate to take from the folds' curve (the CV estimator at its
+    defaults: an L2 path, rule "best").  One CV fit per split gives the mean
+    fold score at each rate; ``regularization_path`` with the CV estimator's
+    own base estimator and grid gives the model it returns at each rate, and
+    that model's test score.  The variants are rules read off the same curve:
+    best (the default), smooth3 (the best of the curve averaged with its two
+    neighbours, which steps back from a peak next to a cliff), weaker (one
+    rate below the best) and oracle (the rate with the best test score: what
+    any rule could gain at most).  Regression targets standardized."""
+    datasets = datasets or [t.name for t in (*R.TABLES, *R.HELD_OUT) if t.name != "grants_other"]
+    for name in datasets:
+        for seed in range(splits):
+            _selection_rules_one(results, name, seed)
+
+
+def _selection_rules_one(results, name, seed):
+    state = {}
+
+    def curve():
+        """The fold means and each rate's test score, computed once per split."""
+        if not state:
+            from sklearn.base import clone
+
+            from skreg import regularization_path
+
+            s = Split(name, seed, scale_y=True)
+            model = cv_model(s.is_classifier)
+            state["seconds"] = timed_fit(model, s.X_train, s.y_train)
+            base = model._base_estimator().set_params(group_weights=None)
+            path = regularization_path(
+                s.X_train, s.y_train, estimator=clone(base), alphas=model.alphas_
+            )
+            probe = clone(base).fit(s.X_train[:20], s.y_train[:20])  # takes each rate's weights
+            tests = []
+            for coefs, intercepts in zip(path.coefs, path.intercepts):
+                set_weights(probe, coefs, intercepts)
+                tests.append(test_scores(probe, s)["score"])
+            state["means"] = np.asarray(model.cv_results_["mean_test_score"], dtype=float)
+            state["tests"] = np.asarray(tests)
+        return state
+
+    def rule(pick):
+        def measure():
+            c = curve()
+            index = pick(c)
+            return {
+                "score": float(c["tests"][index]),
+                "alpha_index": index,
+                "seconds": c["seconds"],
+            }
+
+        return measure
+
+    def smoothed(means):
+        padded = np.pad(means, 1, mode="constant", constant_values=np.nan)
+        windows = np.lib.stride_tricks.sliding_window_view(padded, 3)
+        return np.nanmean(windows, axis=1)
+
+    best = lambda c: int(np.nanargmax(c["means"]))  # noqa: E731
+    run_variants(
+        results,
+        "selection_rules",
+        name,
+        seed,
+        [
+            ("best", rule(best)),
+            ("smooth3", rule(lambda c: int(np.nanargmax(smoothed(c["means"]))))),
+            ("weaker", rule(lambda c: max(best(c) - 1, 0))),
+            ("oracle", rule(lambda c: int(np.argmax(c["tests"])))),
+        ],
+    )
+
+
 EXPERIMENTS = {
     "target_scale": target_scale,
     "ensemble": ensemble,
     "grid_ends": grid_ends,
     "warm_steps": warm_steps,
     "search_space": search_space,
+    "selection_rules": selection_rules,
 }
 
 
@@ -703,6 +784,7 @@ SUMMARY_KEYS = {
         "seconds",
     ),
     "search_space": ("score", "log_loss", "epochs", "seconds"),
+    "selection_rules": ("score", "alpha_index", "seconds"),
 }
 
 
@@ -803,6 +885,7 @@ PAIRS = {
         ("l2 cold extended grid", "l2 warm auto grid", "score"),
         ("l1 cold extended grid", "l1 warm auto grid", "score"),
     ],
+    "selection_rules": [(variant, "best", "score") for variant in ("smooth3", "weaker", "oracle")],
     "search_space": [
         (variant, "cv l2 (100,) max_iter 200", "score")
         for variant in (
