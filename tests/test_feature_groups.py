@@ -24,6 +24,7 @@ from skreg import (
     feature_groups_from,
     regularization_path,
 )
+from skreg._feature_groups import groups_from_names
 from skreg._rate_grid import largest_rate
 
 # Three blocks of three columns, then three columns of their own; block "a"
@@ -387,6 +388,22 @@ def test_auto_blocks_are_exact_where_names_share_stems(snake_case_table, Est, sc
         assert est.feature_groups_ == feature_groups_from(ct)
         codes, labels = est._input_blocks()
         assert list(labels[codes]) == feature_groups_from(ct)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_partial_fit_keeps_the_auto_blocks_of_the_first_fit(snake_case_table, Est):
+    """A one-row batch would read other blocks (every column takes one value
+    there, so every shared stem passes as one-hot): partial_fit keeps the
+    fit's."""
+    frame, y = snake_case_table
+    ct = snake_case_transformer().fit(frame)
+    X = ct.transform(frame)
+    target = (y > y.median()).astype(int) if Est is RegularizedMLPClassifier else y
+    est = Est(hidden_layer_sizes=(4,), feature_groups="auto", max_iter=5, random_state=0)
+    est.fit(X, target)
+    assert groups_from_names(X.columns, X.iloc[:1].to_numpy()) != feature_groups_from(ct)
+    est.partial_fit(X.iloc[:1], target[:1])
+    assert est.feature_groups_ == feature_groups_from(ct)
 
 
 def auto_group_cv(CV, **params):
