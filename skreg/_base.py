@@ -261,9 +261,11 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         takes: Y 2-D in X's dtype (classes binarized), the weights with class
         weights multiplied in; y as checked, for scoring."""
         X, y, Y = self._validate_input(X, y, incremental, reset=reset)
-        if reset or not hasattr(self, "feature_groups_"):
+        auto = isinstance(self.feature_groups, str)
+        if reset or not auto or not hasattr(self, "feature_groups_"):
             # "auto" reads the blocks from this data, once: a later
-            # partial_fit's batch keeps them.
+            # partial_fit's batch keeps them.  Given labels are taken as
+            # they are now, even when changed since the fit.
             names = getattr(self, "feature_names_in_", None)
             self.feature_groups_ = feature_blocks.input_groups(self.feature_groups, X, names)
         sample_weight = _check_sample_weight(

@@ -404,6 +404,10 @@ def test_partial_fit_keeps_the_auto_blocks_of_the_first_fit(snake_case_table, Es
     assert groups_from_names(X.columns, X.iloc[:1].to_numpy()) != feature_groups_from(ct)
     est.partial_fit(X.iloc[:1], target[:1])
     assert est.feature_groups_ == feature_groups_from(ct)
+    # Labels given after the fit are what the next partial_fit trains with.
+    columns = list(X.columns)
+    est.set_params(feature_groups=columns).partial_fit(X.iloc[:1], target[:1])
+    assert est.feature_groups_ == columns
 
 
 def auto_group_cv(CV, **params):
