@@ -90,6 +90,8 @@ def scored_path(
     sw_train = None if sample_weight is None else sample_weight[train]
     y_train, target_scale = scaled_target(y_train, sw_train, target_link)
     rows, models, active = [], [], []
+    # The fold's blocks of feature_groups, the same at every rate.
+    blocks = feature_blocks.block_codes(estimator.feature_groups, X.shape[1])
     # The default score (scoring=None) skips scikit-learn's checks of data it
     # validated already; the value is the same to the last bit.
     classifier = is_classifier(estimator) if scoring is None else None
@@ -119,7 +121,7 @@ def scored_path(
                 float(np.mean(np.concatenate([W.ravel() == 0 for W in est.coefs_]))),
                 step.seconds,
                 step.n_iter,
-                n_blocks_in_use(est, used),
+                n_blocks_in_use(blocks, used),
                 CAPS.index(step.capped),
             )
         )
@@ -190,10 +192,11 @@ def full_path(estimator, settings, X, y, sample_weight, rates, context, target_l
 N_ROW_COLUMNS = 7
 
 
-def n_blocks_in_use(est, used):
-    """How many blocks of ``feature_groups`` hold the features ``used`` (a
-    mask over the inputs); without blocks, the number of features."""
-    codes, labels = est._input_blocks()
+def n_blocks_in_use(blocks, used):
+    """How many of the ``blocks`` (``(codes, labels)`` of ``feature_groups``,
+    ``skreg._feature_groups.block_codes``) hold the features ``used`` (a mask
+    over the inputs); without blocks, the number of features."""
+    codes, labels = blocks
     return int(used.sum()) if labels is None else np.unique(codes[used]).size
 
 
