@@ -261,7 +261,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         takes: Y 2-D in X's dtype (classes binarized), the weights with class
         weights multiplied in; y as checked, for scoring."""
         X, y, Y = self._validate_input(X, y, incremental, reset=reset)
-        auto = isinstance(self.feature_groups, str)
+        auto = feature_blocks.is_auto(self.feature_groups)
         if reset or not auto or not hasattr(self, "feature_groups_"):
             # "auto" reads the blocks from this data, once: a later
             # partial_fit's batch keeps them.  Given labels are taken as

@@ -41,9 +41,10 @@ def block_codes(feature_groups, n_features):
     if feature_groups is None:
         return np.zeros(0, dtype=np.int64), None
     if isinstance(feature_groups, str):
+        # "auto" read as labels would be one block per letter: never silently.
         raise ValueError(
-            f"feature_groups must be None, 'auto' or one label per input column, "
-            f"got {feature_groups!r}."
+            f"feature_groups={feature_groups!r} reaches the blocks unread: 'auto' is read "
+            "from the data by fit (input_groups), other strings are refused there."
         )
     labels = _checked_labels(feature_groups, n_features)
     _, first, codes = np.unique(labels.astype(str), return_index=True, return_inverse=True)
@@ -170,10 +171,15 @@ def _is_one_hot(X, columns):
     return True
 
 
+def is_auto(feature_groups):
+    """Whether ``feature_groups`` asks for the blocks to be read from the data."""
+    return isinstance(feature_groups, str) and feature_groups == "auto"
+
+
 def input_groups(feature_groups, X, feature_names):
     """``feature_groups`` with ``"auto"`` read from X and its column names
     (``groups_from_names``); anything else as given."""
-    if isinstance(feature_groups, str) and feature_groups == "auto":
+    if is_auto(feature_groups):
         return groups_from_names(feature_names, X)
     return feature_groups
 
@@ -182,7 +188,7 @@ def fitted_groups(estimator):
     """The block labels a fitted estimator's inputs were given: its
     ``feature_groups``, or with ``"auto"`` the ``feature_groups_`` its fit
     read from the data."""
-    if isinstance(estimator.feature_groups, str) and estimator.feature_groups == "auto":
+    if is_auto(estimator.feature_groups):
         check_is_fitted(estimator, "feature_groups_")
         return estimator.feature_groups_
     return estimator.feature_groups
