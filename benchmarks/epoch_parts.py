@@ -40,6 +40,7 @@ def parts(shape, dtype, repeats):
     activations and skreg's whole epoch, timed in turn within each repeat:
     the machine's speed drifts, and the parts must share its moments."""
     import skreg._kernels as K
+    from skreg._config import settings as skreg_settings
 
     n_samples, _, hidden, batch = shape
     units = F.layer_units(shape)
@@ -49,18 +50,8 @@ def parts(shape, dtype, repeats):
     n_params = sum(a * b + b for a, b in zip(units[:-1], units[1:]))
     params, grads = (rng.standard_normal(n_params).astype(dtype) for _ in range(2))
     m, v, steps = (np.zeros(n_params, dtype) for _ in range(3))
-    settings = K.Settings(
-        activation=K.ACT_RELU,
-        activation_slope=0.01,
-        loss=K.LOSS_BINARY,
-        solver=K.SOLVER_ADAM,
-        nesterov=False,
-        batch_size=batch,
-        momentum=0.9,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-    )
+    # The estimators' defaults (relu, adam), a binary classifier's output.
+    settings = skreg_settings(out_activation="logistic", batch_size=batch)
 
     def adam():
         K.adam_step(params, grads, m, v, steps, (0, n_params), 1e-4, 1.0, 1e-3, settings, 10)
@@ -76,7 +67,7 @@ def parts(shape, dtype, repeats):
 
     def activations():
         for (Z, b), D in zip(layers, derivs):
-            K.add_bias_activate(Z, D, b, K.ACT_RELU, 0.01)
+            K.add_bias_activate(Z, D, b, settings.activation, settings.activation_slope)
 
     epoch = skreg_epoch(shape, dtype)
     timed = {"products": products, "adam": adam, "activations": activations}
