@@ -69,6 +69,8 @@ ACT_LEAKY_RELU, ACT_ELU, ACT_SOFTPLUS, ACT_GELU = 4, 5, 6, 7
 # GELU's tanh approximation: 0.5 z (1 + tanh(sqrt(2 / pi) (z + 0.044715 z^3)))
 GELU_SCALE = 0.7978845608028654
 GELU_CUBIC = 0.044715
+# The unit roundoff of float64, for bounds on the rounding of sums.
+EPSILON64 = 2.0**-53
 
 # Loss codes; each implies its output activation (the canonical link).
 LOSS_SQUARED = 0  # identity output, half squared error averaged over outputs
@@ -1150,16 +1152,26 @@ def hier_prox(theta, W, lam, M):
 def hier_prox_feature(b, w, lam, M, magnitudes):
     """One feature's step, b = theta_j and w = w_j overwritten.  Whatever
     the radius r = ||b||, the best b points along theta_j and the best u is
-    w_j clipped at M r; r itself solves a convex problem (``hier_radius``)."""
+    w_j clipped at M r; r itself solves a convex problem (``hier_radius``).
+    ``magnitudes`` is scratch space of w's length."""
+    largest, total = 0.0, 0.0
     for i in range(w.shape[0]):
         magnitudes[i] = abs(w[i])
-    magnitudes.sort()
+        largest = max(largest, magnitudes[i])
+        total += magnitudes[i]
     t = 0.0
     for k in range(b.shape[0]):
         entry = np.float64(b[k])  # squared in float64: float32 squares underflow
         t += entry * entry
     t = np.sqrt(t)
-    radius = hier_radius(t, magnitudes, lam, M)
+    radius = max(t - lam, 0.0)  # hier_radius's first candidate, as it computes it
+    if M * radius < largest:  # it clips something
+        if (t + M * total) * (1.0 + 8.0 * (w.shape[0] + 2) * EPSILON64) < lam:
+            # Every candidate is zero (a feature held at zero): known without
+            # ordering the magnitudes; the margin covers the order of the sum.
+            radius = 0.0
+        else:
+            radius = hier_radius(t, magnitudes, lam, M)
     if t > 0.0:
         # radius / t, not (M radius) / M / t: exactly 1 when lam = 0 and the
         # pair is feasible, so the step is then the identity bit for bit
@@ -1173,8 +1185,8 @@ def hier_prox_feature(b, w, lam, M, magnitudes):
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def hier_radius(t, magnitudes, lam, M):
-    """||b|| at the optimum, from t = ||theta_j|| and the |w_j| sorted in
-    increasing order.
+    """||b|| at the optimum, from t = ||theta_j|| and the |w_j| (in any
+    order; ``magnitudes`` is reordered).
 
     With m entries of |w_j| above the clip level v = M ||b||, the objective's
     derivative in ||b|| vanishes at ||b|| = max(t + M S_m - lam, 0) / (1 + m M^2),
@@ -1182,17 +1194,41 @@ def hier_radius(t, magnitudes, lam, M):
     ||b||, so the answer is the first m whose clip level is at least the
     (m + 1)-th largest magnitude (0 past the last); testing that one side alone
     always ends, however rounding falls on ties.
+
+    The magnitudes are taken largest first from a heap: usually only a few
+    are clipped, and a heap gives those few without sorting the rest, summed
+    in the order a sort would give them.
     """
     n = magnitudes.shape[0]
+    for start in range(n // 2 - 1, -1, -1):
+        sift_down(magnitudes, start, n)
     total = 0.0
     for m in range(n + 1):
-        if m > 0:
-            total += magnitudes[n - m]
+        if m > 0:  # take the largest off the heap (n - m entries left)
+            total += magnitudes[0]
+            magnitudes[0] = magnitudes[n - m]
+            sift_down(magnitudes, 0, n - m)
         radius = max(t + M * total - lam, 0.0) / (1.0 + m * M * M)
-        below = magnitudes[n - m - 1] if m < n else 0.0
+        below = magnitudes[0] if m < n else 0.0
         if M * radius >= below:
             return radius
     return 0.0  # not reached: m = n always returns
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def sift_down(heap, start, size):
+    """Restore the max-heap order of ``heap[:size]`` below ``start``."""
+    i = start
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            return
+        if child + 1 < size and heap[child + 1] > heap[child]:
+            child += 1
+        if heap[child] <= heap[i]:
+            return
+        heap[i], heap[child] = heap[child], heap[i]
+        i = child
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")

@@ -289,6 +289,45 @@ def test_removed_feature_loses_its_hidden_weights(dtype):
     assert np.all(np.any(got_W[~removed] != 0, axis=1))
 
 
+def sorted_scan_radius(t, magnitudes, lam, M):
+    """The radius by the closed form's plain scan: the magnitudes sorted,
+    largest first, summed one by one (float64, the kernel's operations)."""
+    ordered = np.sort(np.asarray(magnitudes, np.float64))[::-1]
+    total = 0.0
+    for m in range(ordered.size + 1):
+        if m > 0:
+            total += ordered[m - 1]
+        radius = max(t + M * total - lam, 0.0) / (1.0 + m * M * M)
+        below = ordered[m] if m < ordered.size else 0.0
+        if M * radius >= below:
+            return radius
+    raise AssertionError("m = n always returns")
+
+
+def test_kernel_radius_is_the_sorted_scan_bit_for_bit():
+    """The kernel finds the radius without sorting every row (a heap, and
+    two answers known without ordering): the same radius as the sorted scan,
+    to the last bit, on random rows, ties, and lam at and around the point
+    where a feature is removed (lam = ||theta_j|| + M ||w_j||_1)."""
+    rng = np.random.default_rng(7)
+    cases = []
+    for _ in range(400):
+        n = int(rng.integers(1, 70))
+        w = rng.normal(size=n) * 10.0 ** rng.uniform(-3, 1)
+        if rng.random() < 0.3:
+            w = np.round(w, 1)  # ties
+        t = abs(rng.normal()) * 10.0 ** rng.uniform(-3, 1)
+        M = float(rng.choice([0.1, 1.0, 3.0, 10.0, 1e4]))
+        edge = t + M * np.sum(np.abs(w))
+        for lam in (0.0, 0.3 * t, t, 2 * t, edge, np.nextafter(edge, 0), edge * (1 - 1e-13)):
+            cases.append((t, w, float(lam), M))
+    for t, w, lam, M in cases:
+        got_theta, got_W = run_kernel(np.array([[t]]), w[None, :], lam, M)
+        radius = sorted_scan_radius(t, np.abs(w), lam, M)
+        assert got_theta[0, 0] == t * (radius / t), (t, w, lam, M)  # the kernel's shrink
+        np.testing.assert_array_equal(got_W[0], np.clip(w, -M * radius, M * radius))
+
+
 @pytest.mark.parametrize("n_outputs", [1, 3])
 def test_prox_hierarchy_is_hier_prox_per_feature(n_outputs):
     """Each feature's pair gets the reference Hier-Prox at skip_group times
