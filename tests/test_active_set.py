@@ -117,6 +117,52 @@ def test_a_removed_feature_comes_back_when_its_gradient_beats_the_threshold(
     assert not np.any(again.coefs_[0][0])
 
 
+def test_a_stable_active_set_is_checked_less_often(four_of_forty, reduced_epochs, monkeypatch):
+    """Once the removed features keep passing their check, it runs every
+    second epoch, then every fourth (``MAX_CHECK_INTERVAL``), never less
+    often; the model is the one training every feature gives."""
+    X, y = four_of_forty
+    checked = []
+    still_removed = A.ActiveSet._still_removed
+
+    def record(self, removed, order):
+        checked.append(len(reduced_epochs))  # the reduced epochs before this one
+        return still_removed(self, removed, order)
+
+    monkeypatch.setattr(A.ActiveSet, "_still_removed", record)
+    skipping = heavy_on_noise().fit(X, y)
+    assert len(reduced_epochs) > 20
+    gaps = np.diff(checked + [len(reduced_epochs)])
+    assert gaps.max() == A.MAX_CHECK_INTERVAL
+    assert len(checked) < len(reduced_epochs) / 2
+    with monkeypatch.context() as patch:
+        without_skipping(patch)
+        full = heavy_on_noise().fit(X, y)
+    for a, b in zip(skipping.coefs_, full.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_the_check_comes_sooner_after_any_change():
+    """The schedule: checks 2, then 4 epochs apart while nothing comes back; the
+    next epoch again when a row came back, or when the removed rows are not
+    those the last check left."""
+    removed = [np.array([True, True, False]), None]
+    active = A.ActiveSet.__new__(A.ActiveSet)
+    active._checked, active._check_interval, active._epochs_to_check = None, 1, 0
+    due = []
+    for _ in range(12):
+        due.append(active._check_due(removed))
+        if due[-1]:
+            active._schedule_check(removed, removed)
+    assert due == [True, False, True, False, False, False, True, False, False, False, True, False]
+    came_back = [np.array([True, False, False]), None]
+    active._schedule_check(removed, came_back)  # one row came back
+    assert active._check_due(came_back)
+    active._schedule_check(came_back, came_back)
+    assert not active._check_due(came_back)
+    assert active._check_due(removed)  # one more removed: checked at once
+
+
 def all_removed(Est, **params):
     """``heavy_on_noise`` with every feature's group term 300 times stronger:
     all 40 go in the first epochs and the network becomes a constant one."""
