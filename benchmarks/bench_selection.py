@@ -20,7 +20,8 @@ pairwise Jaccard similarity of the selected columns across resamples.
 Methods: the CV estimator on a ``group_alpha`` path at its defaults (the
 feature-selection recipe), the same with ``feature_groups`` set to the one-hot
 blocks (``--blocks``; skipped, with a note, where the estimator has no such
-parameter), ``StabilitySelection`` at its defaults, L1 logistic regression or
+parameter), ``StabilitySelection`` at its defaults (and with the blocks:
+``stability_blocks``, with ``--blocks``), L1 logistic regression or
 the lasso tuned by CV, LassoNet's CV (a child process with one torch thread,
 killed after ``--lassonet-timeout``) and ``SelectFromModel`` on a random
 forest.  Stability selection and LassoNet, the slow ones, run on fewer
@@ -217,6 +218,21 @@ def select_stability(X, y, blocks, seed, is_classifier):
     return model.get_support(), extras
 
 
+def select_stability_blocks(X, y, blocks, seed, is_classifier):
+    """StabilitySelection with one group per original column (its one-hot
+    block), on the network it would choose from y."""
+    from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+
+    if len(set(blocks)) == len(blocks):
+        raise Skipped("no categorical column")
+    cls = RegularizedMLPClassifier if is_classifier else RegularizedMLPRegressor
+    network = cls(feature_groups=np.asarray(blocks))
+    from skreg.feature_selection import StabilitySelection
+
+    model = StabilitySelection(network, n_jobs=N_JOBS, random_state=seed).fit(X, y)
+    return model.get_support(), {"mean_n_selected": float(model.mean_n_selected_)}
+
+
 def select_l1_linear(X, y, blocks, seed, is_classifier):
     """L1 logistic regression (saga, 10 C, 5 folds) or the lasso (5 folds)."""
     from sklearn.linear_model import LassoCV, LogisticRegressionCV
@@ -256,12 +272,14 @@ class Method:
     select: object
     slow: str = ""  # "stability" or "lassonet": its own resamples and tables
     isolated: bool = False
+    blocks: bool = False  # with feature_groups: runs with --blocks only
 
 
 METHODS = (
     Method("skreg_cv", select_skreg_cv),
-    Method("skreg_cv_blocks", select_skreg_cv_blocks),
+    Method("skreg_cv_blocks", select_skreg_cv_blocks, blocks=True),
     Method("stability", select_stability, slow="stability"),
+    Method("stability_blocks", select_stability_blocks, slow="stability", blocks=True),
     Method("l1_linear_cv", select_l1_linear),
     Method("lassonet_cv", select_lassonet, slow="lassonet", isolated=True),
     Method("forest_sfm", select_forest),
@@ -391,8 +409,8 @@ def run_one(problem, seed, method, args):
 
 def n_resamples(method, problem, args):
     """How many resamples ``method`` runs on ``problem``."""
-    if method.name == "skreg_cv_blocks":
-        return args.resamples if args.blocks else 0
+    if method.blocks and not args.blocks:
+        return 0
     if method.slow:
         runs = problem.name in getattr(args, f"{method.slow}_datasets")
         return getattr(args, f"{method.slow}_resamples") if runs else 0
@@ -466,7 +484,7 @@ def parse_args(argv=None):
     parser.add_argument("--lassonet-datasets", nargs="*", default=LASSONET_TABLES)
     parser.add_argument("--lassonet-timeout", type=float, default=360.0)
     parser.add_argument("--lassonet-threads", type=int, default=1)
-    help = "also the CV recipe with feature_groups = the one-hot blocks (skreg_cv_blocks)"
+    help = "also the CV recipe and stability selection with feature_groups = the one-hot blocks"
     parser.add_argument("--blocks", action="store_true", help=help)
     help = f"2 resamples of 300-row synthetic tables, {R.QUICK_ROWS}-row real ones, no LassoNet"
     parser.add_argument("--quick", action="store_true", help=help)
