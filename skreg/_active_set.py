@@ -16,8 +16,9 @@ sample of rows, the condition under which the proximal steps keep it at
 zero, and brings back any feature or unit that fails it: at every epoch
 after a change of the removed rows, less often while none comes back
 (``MAX_CHECK_INTERVAL``).  As long as none comes back, training gives the
-weights that training without skipping gives, up to rounding (the matrix products sum in another order).  A removed
-unit's incoming weights and intercept still change in full training (the
+weights that training without skipping gives, up to rounding (the matrix
+products sum in another order).  A removed unit's incoming weights and
+intercept still change in full training (the
 penalty, the decay and the optimizer's momentum act on them with a zero data
 gradient): the kernel ``coast`` replays those updates after the epoch.  The
 moments of the removed rows stay as they were when they were removed.  See
