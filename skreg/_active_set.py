@@ -168,8 +168,9 @@ class ActiveSet:
         self._epochs_to_check = 0  # epochs before the next check is due
 
     def problem(self, order, moments, learning_rate):
-        removed = self._removed(moments, learning_rate)
-        if not any(worth_skipping(mask) for mask in removed):
+        # A layer with too few units removed is trained whole: no mask.
+        removed = [m if worth_skipping(m) else None for m in self._removed(moments, learning_rate)]
+        if not any(mask is not None for mask in removed):
             return None
         if self._check_due(removed):
             still = self._still_removed(removed, order)
