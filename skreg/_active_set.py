@@ -139,6 +139,32 @@ def whole_blocks(mask, blocks):
     return np.bincount(blocks, weights=~mask)[blocks] == 0
 
 
+class CheckSchedule:
+    """When the removed rows are checked: every epoch at first, then two and
+    four epochs apart while no row comes back (``MAX_CHECK_INTERVAL``), and
+    at the next epoch after any change of the removed rows."""
+
+    def __init__(self):
+        self.last = None  # the removed masks the last check left
+        self.interval = 1  # epochs from one check to the next
+        self.wait = 0  # epochs before the next check is due
+
+    def due(self, removed):
+        """Whether this epoch checks the masks ``removed``: at its turn, or
+        when they are not those the last check left."""
+        self.wait -= 1
+        return self.wait < 0 or not same_masks(removed, self.last)
+
+    def checked(self, removed, still):
+        """After a check of ``removed`` that left ``still``: the next one
+        twice as far off (at most ``MAX_CHECK_INTERVAL``) when no row came
+        back, else at the next epoch."""
+        quiet = same_masks(removed, still)
+        self.interval = min(2 * self.interval, MAX_CHECK_INTERVAL) if quiet else 1
+        self.wait = self.interval - 1
+        self.last = still
+
+
 class ReducedProblem:
     """An epoch's problem restricted to the ``kept`` units of each layer
     (inputs, hidden layers, outputs; None: the whole layer): the input
@@ -163,18 +189,16 @@ class ActiveSet:
         self._cached_active = None  # the input columns of the last reduced problem
         self._cached_matrix = None  # X restricted to them (array or CSR)
         self._cached_inputs = None  # the same, as the kernels take it
-        self._checked = None  # the removed masks after the last check
-        self._check_interval = 1  # epochs from one check to the next
-        self._epochs_to_check = 0  # epochs before the next check is due
+        self._checks = CheckSchedule()  # when the removed rows are checked
 
     def problem(self, order, moments, learning_rate):
         # A layer with too few units removed is trained whole: no mask.
         removed = [m if worth_skipping(m) else None for m in self._removed(moments, learning_rate)]
         if not any(mask is not None for mask in removed):
             return None
-        if self._check_due(removed):
+        if self._checks.due(removed):
             still = self._still_removed(removed, order)
-            self._schedule_check(removed, still)
+            self._checks.checked(removed, still)
             removed = still
         if not any(worth_skipping(mask) for mask in removed):
             return None
@@ -289,21 +313,6 @@ class ActiveSet:
         return np.all(np.abs(first) <= MOMENT_MARGIN * limit, axis=0)
 
     # -- the removed rows' condition -----------------------------------------
-
-    def _check_due(self, removed):
-        """Whether this epoch checks the removed rows: at its turn
-        (``MAX_CHECK_INTERVAL``), or when they are not those the last check
-        left."""
-        self._epochs_to_check -= 1
-        return self._epochs_to_check < 0 or not same_masks(removed, self._checked)
-
-    def _schedule_check(self, removed, still):
-        """After a check: the next one twice as far off (at most
-        ``MAX_CHECK_INTERVAL``) when no row came back, else at the next epoch."""
-        quiet = same_masks(removed, still)
-        self._check_interval = min(2 * self._check_interval, MAX_CHECK_INTERVAL) if quiet else 1
-        self._epochs_to_check = self._check_interval - 1
-        self._checked = still
 
     def _still_removed(self, removed, order):
         """The masks ``removed`` without the units that fail the condition that

@@ -152,20 +152,19 @@ def test_the_check_comes_sooner_after_any_change():
     next epoch again when a row came back, or when the removed rows are not
     those the last check left."""
     removed = [np.array([True, True, False]), None]
-    active = A.ActiveSet.__new__(A.ActiveSet)
-    active._checked, active._check_interval, active._epochs_to_check = None, 1, 0
+    schedule = A.CheckSchedule()
     due = []
     for _ in range(12):
-        due.append(active._check_due(removed))
+        due.append(schedule.due(removed))
         if due[-1]:
-            active._schedule_check(removed, removed)
+            schedule.checked(removed, removed)
     assert due == [True, False, True, False, False, False, True, False, False, False, True, False]
     came_back = [np.array([True, False, False]), None]
-    active._schedule_check(removed, came_back)  # one row came back
-    assert active._check_due(came_back)
-    active._schedule_check(came_back, came_back)
-    assert not active._check_due(came_back)
-    assert active._check_due(removed)  # one more removed: checked at once
+    schedule.checked(removed, came_back)  # one row came back
+    assert schedule.due(came_back)
+    schedule.checked(came_back, came_back)
+    assert not schedule.due(came_back)
+    assert schedule.due(removed)  # one more removed: checked at once
 
 
 def all_removed(Est, **params):
