@@ -192,23 +192,30 @@ class Skipped(Exception):
     """The method does not apply here; the message says why."""
 
 
-def select_skreg_cv_blocks(X, y, blocks, seed, is_classifier):
-    """The recipe with one group per original column (its one-hot block)."""
+def _one_hot_blocks(blocks):
+    """The block labels as ``feature_groups`` takes them; Skipped when every
+    column is a block of its own (no categorical column)."""
     if len(set(blocks)) == len(blocks):
         raise Skipped("no categorical column")
+    return np.asarray(blocks)
+
+
+def select_skreg_cv_blocks(X, y, blocks, seed, is_classifier):
+    """The recipe with one group per original column (its one-hot block)."""
     model = _skreg_cv(is_classifier, seed)
     if "feature_groups" not in model.get_params():
         raise Skipped("this skreg has no feature_groups parameter")
-    model.set_params(feature_groups=np.asarray(blocks))
+    model.set_params(feature_groups=_one_hot_blocks(blocks))
     return R._input_mask(model.fit(X, y), X.shape[1])
 
 
-def select_stability(X, y, blocks, seed, is_classifier):
-    """StabilitySelection at its defaults (its estimator chosen from y); also
-    what the largest rate alone selects (the row "stability_top_rate", free)."""
+def select_stability(X, y, blocks, seed, is_classifier, network=None):
+    """StabilitySelection at its defaults (its estimator chosen from y, or
+    ``network``); also what the largest rate alone selects (the row
+    "stability_top_rate", free)."""
     from skreg.feature_selection import StabilitySelection
 
-    model = StabilitySelection(n_jobs=N_JOBS, random_state=seed).fit(X, y)
+    model = StabilitySelection(network, n_jobs=N_JOBS, random_state=seed).fit(X, y)
     extras = {
         "alpha_min": model.alpha_min_,
         "bound_at_largest_rate": float(model.false_selection_bounds_[-1]),
@@ -219,18 +226,15 @@ def select_stability(X, y, blocks, seed, is_classifier):
 
 
 def select_stability_blocks(X, y, blocks, seed, is_classifier):
-    """StabilitySelection with one group per original column (its one-hot
-    block), on the network it would choose from y."""
+    """StabilitySelection on the network it would choose from y, with one
+    group per original column (its one-hot block)."""
     from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
 
-    if len(set(blocks)) == len(blocks):
-        raise Skipped("no categorical column")
     cls = RegularizedMLPClassifier if is_classifier else RegularizedMLPRegressor
-    network = cls(feature_groups=np.asarray(blocks))
-    from skreg.feature_selection import StabilitySelection
-
-    model = StabilitySelection(network, n_jobs=N_JOBS, random_state=seed).fit(X, y)
-    return model.get_support(), {"mean_n_selected": float(model.mean_n_selected_)}
+    network = cls(feature_groups=_one_hot_blocks(blocks))
+    support, extras = select_stability(X, y, blocks, seed, is_classifier, network=network)
+    # the row "stability_top_rate" is the defaults' alone
+    return support, {"mean_n_selected": extras["mean_n_selected"]}
 
 
 def select_l1_linear(X, y, blocks, seed, is_classifier):
