@@ -16,7 +16,13 @@ Targets: the time per row at every size within 10 % of the time per row at
 parameters, not by n: reported as its growth per row over the range, whose
 target is 0 bytes (X itself takes 8 bytes per feature and row).
 
-Usage: python benchmarks/bench_scaling.py [--quick] [--report-only]
+``--csr`` measures the columns instead of the rows: 20 000 rows of CSR
+input with the same 2 * 10^6 nonzeros (100 a row) spread over 10^4 and
+over 10^5 columns, each in a fresh process as above.  Target: the epoch over
+10^5 columns at most twice the epoch over 10^4 (the cost follows the
+nonzeros, not the columns).
+
+Usage: python benchmarks/bench_scaling.py [--quick] [--csr] [--report-only]
 """
 
 import argparse
@@ -35,17 +41,23 @@ QUICK = dict(rows=(10_000, 30_000), repeats=1, extra_rows=100_000)
 N_FEATURES, HIDDEN, BATCH = 50, (64,), 200
 ESTIMATORS = ("skreg", "sklearn")
 TIME_TOLERANCE = 0.10  # time per row within 10 % of the smallest size's
+CSR_FULL = dict(rows=20_000, nnz_per_row=100, columns=(10_000, 100_000), repeats=3, extra=2)
+CSR_QUICK = dict(CSR_FULL, rows=2_000, repeats=1)
+CSR_RATIO = 2.0  # the epoch over the most columns at most this times the fewest's
 
 
 def child_measure(spec):
     """Time per epoch and the peak memory of a fit, for one row count and
     one estimator, in this (fresh) process."""
     C.silence_convergence_warnings()
-    X, y = C.classification_data(spec["rows"], N_FEATURES, "float64")
+    if "columns" in spec:
+        X, y = csr_data(spec["rows"], spec["columns"], spec["nnz_per_row"])
+    else:
+        X, y = C.classification_data(spec["rows"], N_FEATURES, "float64")
     name = spec["estimator"]
     C.make_estimator(name, HIDDEN, BATCH, 1).fit(X[:256], y[:256])  # compile, warm caches
     memory, how = peak_rss_delta_mib(lambda: C.make_estimator(name, HIDDEN, BATCH, 1).fit(X, y))
-    extra = max(2, spec["extra_rows"] // spec["rows"])
+    extra = spec.get("extra") or max(2, spec["extra_rows"] // spec["rows"])
 
     def seconds(epochs):
         est = C.make_estimator(name, HIDDEN, BATCH, epochs)
@@ -64,8 +76,28 @@ def child_measure(spec):
         "ms_per_epoch_all": [1e3 * s for s in per_epoch],
         "fit_peak_mib": memory,
         "memory_method": how,
-        "x_mib": X.nbytes / 2**20,
+        "x_mib": array_bytes(X) / 2**20,
     }
+
+
+def array_bytes(X):
+    """The bytes of X's arrays (for CSR input, its three)."""
+    if hasattr(X, "indptr"):
+        return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    return X.nbytes
+
+
+def csr_data(rows, columns, nnz_per_row):
+    """A random CSR matrix with ``rows * nnz_per_row`` nonzeros over
+    ``columns`` columns, and two classes split at the median of a linear
+    rule on every column."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(C.SEED)
+    X = sp.random(rows, columns, density=nnz_per_row / columns, format="csr", random_state=rng)
+    score = X @ rng.standard_normal(columns)
+    return X, (score > np.median(score)).astype(int)
 
 
 def run_child(spec):
@@ -83,6 +115,42 @@ def measure(cfg):
             results.append(run_child(spec))
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     return results
+
+
+def measure_csr(cfg):
+    """Each column count and estimator in a fresh process, as ``measure``."""
+    results = []
+    for columns in cfg["columns"]:
+        for name in ESTIMATORS:
+            spec = {k: v for k, v in cfg.items() if k != "columns"}
+            results.append(run_child(dict(spec, estimator=name, columns=columns)))
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    return results
+
+
+def render_csr(payload):
+    """The ``--csr`` table: ms per epoch per column count, and the target."""
+    cfg, results = payload["config"], payload["results"]
+    by = {(r["estimator"], r["columns"]): r["ms_per_epoch"] for r in results}
+    fewest, most = min(cfg["columns"]), max(cfg["columns"])
+    rows = [
+        [f"{c:,}"]
+        + [C.fmt(by[name, c]) for name in ESTIMATORS]
+        + [C.fmt(by["skreg", c] / by["skreg", fewest])]
+        for c in sorted(cfg["columns"])
+    ]
+    header = ["columns", "skreg ms/epoch", "sklearn ms/epoch", "skreg / at fewest columns"]
+    title = (
+        f"### CSR input: {cfg['rows']:,} rows, {cfg['nnz_per_row']} nonzeros a row, hidden "
+        f"{HIDDEN}, batch {BATCH} (median of {cfg['repeats']} pairs of fits: 1 and "
+        f"{1 + cfg['extra']} epochs)"
+    )
+    ratio = by["skreg", most] / by["skreg", fewest]
+    goal = C.target(f"epoch over {most:,} columns / over {fewest:,}", ratio, CSR_RATIO, True)
+    machine = payload["machine"]
+    caption = C.machine_caption(machine, machine.get("load_average_at_end"))
+    table = C.markdown_table(header, rows)
+    return "\n\n".join([title, table, caption, "### Targets", C.targets_table([goal])])
 
 
 def summary(results):
@@ -161,18 +229,24 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="two small sizes, one repeat")
     parser.add_argument("--report-only", action="store_true", help="rebuild the table")
+    parser.add_argument("--csr", action="store_true", help="CSR input: columns, not rows")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child_measure(json.loads(args.child))))
         return 0
-    json_path = C.results_path("bench_scaling_rows", args.quick, ".json")
+    name = "bench_scaling_csr" if args.csr else "bench_scaling_rows"
+    json_path = C.results_path(name, args.quick, ".json")
     if args.report_only:
         payload = json.loads(json_path.read_text())
+    elif args.csr:
+        cfg = CSR_QUICK if args.quick else CSR_FULL
+        payload = dict(config=cfg, machine=C.machine_info(), results=measure_csr(cfg))
     else:
         cfg = QUICK if args.quick else FULL
         payload = dict(config=cfg, machine=C.machine_info(), results=measure(cfg))
-    return C.publish("bench_scaling_rows", args.quick, payload, render(payload))
+    publish_render = render_csr if args.csr else render
+    return C.publish(name, args.quick, payload, publish_render(payload))
 
 
 if __name__ == "__main__":
