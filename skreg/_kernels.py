@@ -24,8 +24,9 @@ Conventions
   dtype; only the first layer's products look at which kind it is, and the
   sparse kind is multiplied without densifying it.
 * ``step_sizes`` are per-coordinate step sizes (what the proximal steps scale
-  their thresholds by); ``t`` counts the optimizer updates taken so far
-  (Adam's time step).
+  their thresholds by), empty in an epoch without proximal steps (``extra``
+  None), where the optimizer stores none; ``t`` counts the optimizer updates
+  taken so far (Adam's time step).
 * ``extra`` is the ``Regularization`` record again when a fit uses a
   regularizer other than L2 and weight decay (L1, group lasso, max-norm,
   dropout, input noise) or a skip connection, and None otherwise.  Numba removes a branch that
@@ -1286,24 +1287,36 @@ def sgd_step(params, grads, velocity, step_sizes, span, l2, shrink, lr, settings
     ``lr / (1 - momentum)``, the step that the velocity takes once it has
     settled (``v = -lr g / (1 - momentum)``, with or without Nesterov).  With
     ``lr`` alone a fixed point would minimize the data loss plus only
-    ``(1 - momentum)`` times the L1 and group terms.
+    ``(1 - momentum)`` times the L1 and group terms.  Without proximal steps
+    it is empty, and nothing is stored (a write per weight saved; one
+    signature either way).
     """
     # Loops over slices from 0: a non-constant start keeps Numba's
     # negative-index check in the loop, and the loop then does not vectorize.
     lo, hi = span
-    p, g_, vel, st = params[lo:hi], grads[lo:hi], velocity[lo:hi], step_sizes[lo:hi]
+    p, g_, vel = params[lo:hi], grads[lo:hi], velocity[lo:hi]
     momentum = settings.momentum
-    nesterov = settings.nesterov
     tiny = np.finfo(params.dtype).tiny
+    if step_sizes.shape[0] == 0:
+        for k in range(p.shape[0]):
+            sgd_coordinate(p, g_, vel, k, l2, shrink, lr, momentum, settings.nesterov, tiny)
+        return
+    st = step_sizes[lo:hi]
     # momentum = 1 (allowed, as in scikit-learn) never settles: plain lr then.
     prox_step = lr / (1.0 - momentum) if momentum < 1.0 else lr
     for k in range(p.shape[0]):
-        g = g_[k] + l2 * p[k]
-        v = flush_subnormal(momentum * vel[k] - lr * g, tiny)
-        vel[k] = v
-        update = momentum * v - lr * g if nesterov else v
-        p[k] = p[k] * shrink + update
+        sgd_coordinate(p, g_, vel, k, l2, shrink, lr, momentum, settings.nesterov, tiny)
         st[k] = prox_step
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
+def sgd_coordinate(p, g_, vel, k, l2, shrink, lr, momentum, nesterov, tiny):
+    """``sgd_step``'s update of coordinate k."""
+    g = g_[k] + l2 * p[k]
+    v = flush_subnormal(momentum * vel[k] - lr * g, tiny)
+    vel[k] = v
+    update = momentum * v - lr * g if nesterov else v
+    p[k] = p[k] * shrink + update
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
@@ -1312,21 +1325,32 @@ def adam_step(params, grads, m, v, step_sizes, span, l2, shrink, lr, settings, t
     1), of the entries ``span = (start, stop)``; ``l2`` and ``shrink`` as in
     ``sgd_step`` (weight decay as AdamW: the schedule's rate ``lr``, not
     ``lr_t``).  ``step_sizes[k]`` receives the per-coordinate step
-    ``lr_t / (sqrt(v_k) + eps)`` for the proximal steps."""
+    ``lr_t / (sqrt(v_k) + eps)`` for the proximal steps (empty: not stored)."""
     lo, hi = span  # slices from 0, as in sgd_step, so that the loop vectorizes
-    p, g_, m_, v_, st = params[lo:hi], grads[lo:hi], m[lo:hi], v[lo:hi], step_sizes[lo:hi]
+    p, g_, m_, v_ = params[lo:hi], grads[lo:hi], m[lo:hi], v[lo:hi]
     beta1, beta2, eps = settings.beta_1, settings.beta_2, settings.epsilon
     lr_t = lr * np.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
     tiny = np.finfo(params.dtype).tiny
+    if step_sizes.shape[0] == 0:
+        for k in range(p.shape[0]):
+            adam_coordinate(p, g_, m_, v_, k, l2, shrink, lr_t, beta1, beta2, eps, tiny)
+        return
+    st = step_sizes[lo:hi]
     for k in range(p.shape[0]):
-        g = g_[k] + l2 * p[k]
-        m_k = flush_subnormal(beta1 * m_[k] + (1.0 - beta1) * g, tiny)
-        v_k = flush_subnormal(beta2 * v_[k] + (1.0 - beta2) * g * g, tiny)
-        m_[k] = m_k
-        v_[k] = v_k
-        step = lr_t / (np.sqrt(v_k) + eps)
-        st[k] = step
-        p[k] = p[k] * shrink - step * m_k
+        st[k] = adam_coordinate(p, g_, m_, v_, k, l2, shrink, lr_t, beta1, beta2, eps, tiny)
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
+def adam_coordinate(p, g_, m_, v_, k, l2, shrink, lr_t, beta1, beta2, eps, tiny):
+    """``adam_step``'s update of coordinate k; returns its step size."""
+    g = g_[k] + l2 * p[k]
+    m_k = flush_subnormal(beta1 * m_[k] + (1.0 - beta1) * g, tiny)
+    v_k = flush_subnormal(beta2 * v_[k] + (1.0 - beta2) * g * g, tiny)
+    m_[k] = m_k
+    v_[k] = v_k
+    step = lr_t / (np.sqrt(v_k) + eps)
+    p[k] = p[k] * shrink - step * m_k
+    return step
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
@@ -1453,7 +1477,9 @@ def epoch_pass(inputs, Y, sw, order, params, moments, units, reg, extra, setting
     batch_buffers = allocate_batch_buffers(inputs, order, batch, units[0])
     acts, derivs, deltas = allocate_layer_buffers(units, batch, params)
     grads = np.empty_like(params)
-    step_sizes = np.empty_like(params)
+    # Only the proximal steps read the step sizes: without them (extra None)
+    # the buffer is empty, and the optimizer stores none.
+    step_sizes = np.empty(params.shape[0] if extra is not None else 0, params.dtype)
     sw_flat = np.empty(batch, sw.dtype)
     Y_flat = np.empty(batch * n_out, Y.dtype)
     _, intercept_start = layer_offsets(units)

@@ -779,6 +779,34 @@ def test_adam_step(decay, dtype):
         exp_m, exp_v = N.unpack(m_flat, p.units), N.unpack(v_flat, p.units)
 
 
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_optimizer_without_step_sizes_updates_the_same(solver, dtype):
+    """Where no proximal step reads the per-coordinate step sizes (a fit
+    without L1, group, hierarchy or max-norm) the epoch passes an empty
+    array, and the optimizer stores none: its weights and moments are those
+    of the step that stores them, to the last bit."""
+    p = Problem(44, (3, (6, 4), 2), "identity", 2, dtype)
+    settings = settings_record(solver=solver, momentum=0.9, nesterov=True)
+    states = {}
+    for stored in (True, False):
+        params = p.params.copy()
+        moments = [np.full_like(params, 0.01), np.full_like(params, 0.02)]
+        step_sizes = np.full_like(params, np.nan) if stored else np.empty(0, dtype)
+        draws = np.random.default_rng(45)
+        for t in (1, 2, 3):
+            grads = draws.uniform(-1.0, 1.0, params.size).astype(dtype)
+            span, l2, shrink, lr = (0, params.size), 0.05, 0.99, 0.01
+            if solver == "adam":
+                K.adam_step(params, grads, *moments, step_sizes, span, l2, shrink, lr, settings, t)
+            else:
+                K.sgd_step(params, grads, moments[0], step_sizes, span, l2, shrink, lr, settings)
+        states[stored] = (params, *moments)
+    assert not np.array_equal(states[True][0], p.params)  # the steps moved the weights
+    for with_steps, without in zip(states[True], states[False]):
+        np.testing.assert_array_equal(without, with_steps)
+
+
 # Regularization cases of the optimizer / epoch tests, for the network with
 # three weight matrices; strengths are scaled per solver (Adam's proximal
 # steps are about lr / |g|, much larger than SGD's lr).
