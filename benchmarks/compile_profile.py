@@ -4,7 +4,7 @@ Each run: a fresh process with an empty ``NUMBA_CACHE_DIR``, one scenario (a
 small fit and predict).  Numba's compile events give each (function,
 signature) its exclusive CPU time; the garbage collector's time is part of it.
 
-Usage: python benchmarks/compile_profile.py f64 f32 sgd lbfgs csr l1 [--repeats 3]
+Usage: python benchmarks/compile_profile.py f64 f32 sgd lbfgs csr l1 cv_l1 [--repeats 3]
 """
 
 import argparse
@@ -28,6 +28,8 @@ SCENARIOS = {
     "csr": [("float64", "adam", True, {})],
     # L1 strong enough that the active set leaves inputs and hidden units out
     "l1": [("float64", "adam", False, {"penalty": "l1", "alpha": 0.05, "max_iter": 30})],
+    # the start-up benchmark's first job: a CV fit along an L1 path (200 rows)
+    "cv_l1": [],
 }
 
 
@@ -76,6 +78,11 @@ def child(scenario):
     X = rng.standard_normal((500, 20))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
     start = time.process_time()
+    if scenario == "cv_l1":
+        from skreg import RegularizedMLPClassifierCV
+
+        cv = RegularizedMLPClassifierCV((100,), penalty="l1", random_state=0, n_jobs=1)
+        cv.fit(X[:200], y[:200])
     for dtype, solver, sparse, params in SCENARIOS[scenario]:
         Xd = X.astype(dtype)
         if sparse:
