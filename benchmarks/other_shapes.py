@@ -12,6 +12,7 @@ set-up, and nothing is interleaved.
 Usage: python benchmarks/other_shapes.py
 """
 
+import os
 import statistics
 import sys
 import time
@@ -100,6 +101,7 @@ def median_fit_seconds(cls, settings, X, y):
 
 def main():
     C.silence_convergence_warnings()
+    machine = C.machine_info()  # the load at the start
     rows = []
     for name, data, params, epochs in CASES:
         X, y = random_data(*data)
@@ -113,7 +115,7 @@ def main():
                      C.fmt(times["sklearn"] / times["skreg"])])  # fmt: skip
         print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
     header = ["case", "skreg ms (whole fit)", "sklearn ms", "sklearn / skreg"]
-    machine = C.machine_info()
+    machine["load_average_at_end"] = list(os.getloadavg())
     caption = C.machine_caption(machine, machine.get("load_average_at_end"))
     title = f"### Other shapes and settings (median of {REPEATS} whole fits each)"
     markdown = "\n\n".join([title, C.markdown_table(header, rows), caption])
