@@ -107,23 +107,26 @@ def run_child(spec):
 
 
 def measure(cfg):
-    results = []
-    for rows in cfg["rows"]:
-        for name in ESTIMATORS:
-            spec = dict(estimator=name, rows=rows, repeats=cfg["repeats"])
-            spec.update(extra_rows=cfg["extra_rows"])
-            results.append(run_child(spec))
-            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
-    return results
+    """Each row count and estimator in a fresh process."""
+    specs = [
+        dict(rows=rows, repeats=cfg["repeats"], extra_rows=cfg["extra_rows"])
+        for rows in cfg["rows"]
+    ]
+    return run_specs(specs)
 
 
 def measure_csr(cfg):
-    """Each column count and estimator in a fresh process, as ``measure``."""
+    """Each column count and estimator in a fresh process."""
+    shared = {k: v for k, v in cfg.items() if k != "columns"}
+    return run_specs([dict(shared, columns=columns) for columns in cfg["columns"]])
+
+
+def run_specs(specs):
+    """Every spec with each estimator, in order, one fresh process each."""
     results = []
-    for columns in cfg["columns"]:
+    for spec in specs:
         for name in ESTIMATORS:
-            spec = {k: v for k, v in cfg.items() if k != "columns"}
-            results.append(run_child(dict(spec, estimator=name, columns=columns)))
+            results.append(run_child(dict(spec, estimator=name)))
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     return results
 
