@@ -226,6 +226,16 @@ METHODS = (
         _partial(skreg_cv, skip_connection=True, hierarchy=HIERARCHY_M, path_param="skip_alpha"),
         quick=False,
     ),
+    # How far each warm step of the path trains (the default caps it at 20 epochs).
+    Method("skreg_cv_steps50", _partial(skreg_cv, path_max_iter=50), quick=False),
+    Method("skreg_cv_steps100", _partial(skreg_cv, path_max_iter=100), quick=False),
+    # The first rate trained for fewer epochs, the later ones for more.
+    Method(
+        "skreg_cv_first100_steps30", _partial(skreg_cv, max_iter=100, path_max_iter=30), quick=False
+    ),
+    Method(
+        "skreg_cv_first100_steps50", _partial(skreg_cv, max_iter=100, path_max_iter=50), quick=False
+    ),
     Method("sklearn_grid", sklearn_grid),
     Method("skreg_grid", skreg_grid, quick=False),
     Method("lassonet_cv", lassonet_cv, isolated=True, quick=False),
