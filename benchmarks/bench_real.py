@@ -236,6 +236,8 @@ METHODS = (
     Method(
         "skreg_cv_first100_steps50", _partial(skreg_cv, max_iter=100, path_max_iter=50), quick=False
     ),
+    Method("skreg_cv_first100", _partial(skreg_cv, max_iter=100), quick=False),
+    Method("skreg_cv_rates7", _partial(skreg_cv, alphas=7), quick=False),
     Method("sklearn_grid", sklearn_grid),
     Method("skreg_grid", skreg_grid, quick=False),
     Method("lassonet_cv", lassonet_cv, isolated=True, quick=False),
