@@ -192,10 +192,18 @@ def test_a_plain_fit_still_keeps_its_model(data, epochs_interrupted_at):
     assert est.n_iter_ == 2
 
 
+# A process started in the background by a shell without job control inherits
+# SIGINT ignored, and Python then installs no handler for it: the scripts put
+# Python's own handler back first, so that they test skreg, not how the tests
+# were started.
+RESTORE_SIGINT = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
+
 def run_script(source, timeout=300):
-    """Run ``source`` in a fresh interpreter from the repository root."""
+    """Run ``source`` in a fresh interpreter from the repository root, with
+    Python's SIGINT handler in place."""
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(source)],
+        [sys.executable, "-c", RESTORE_SIGINT + textwrap.dedent(source)],
         cwd=ROOT,
         capture_output=True,
         text=True,
