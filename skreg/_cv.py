@@ -61,7 +61,7 @@ from ._docstrings import fill_cv_docstring
 from ._path import rate_grid
 from ._search_warnings import capped_steps_quiet, tell_about_search, warn_feature_scales
 from ._target import scaled_target
-from ._validation import check_sparse_structure
+from ._validation import check_sample_weight_sum, check_sparse_structure, check_target_magnitude
 
 # --------------------------------------------------------------------------
 # What both CV estimators add to their base estimator
@@ -141,6 +141,7 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         self.feature_groups_ = feature_blocks.input_groups(self.feature_groups, X, names)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+            check_sample_weight_sum(sample_weight)
         base = self._base_estimator()
         rule, weights = search_defaults(self.selection_rule, self.group_weights, self.path_param)
         adaptive = isinstance(weights, str)  # each path computes its own, after its first step
@@ -232,6 +233,8 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         )
         if is_classifier(self):
             check_classification_targets(y)
+        else:
+            check_target_magnitude(y)
         return X, y
 
     def _folds(self, X, y, sample_weight, groups):

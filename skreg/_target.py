@@ -25,6 +25,8 @@ import numpy as np
 # A scale below this fraction of the target's magnitude (or an exact zero)
 # is treated as a constant target, whose scale stays 1.
 _TINY = 1e-12
+# Beyond this magnitude a target's squares come near float64's limit (1.8e308).
+_HUGE = 1e150
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,17 @@ class TargetScale:
         w = np.ones(Y.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
         if not np.sum(w) > 0:
             w = np.ones(Y.shape[0])
-        mean = np.average(Y, axis=0, weights=w)
         magnitude = np.max(np.abs(Y), axis=0, initial=0.0)
+        # A target whose squares would overflow has its moments taken in
+        # units of its magnitude; every other is divided by 1, exactly, and
+        # scaled as it always was.
+        unit = np.where(magnitude > _HUGE, magnitude, 1.0)
+        mean = np.average(Y / unit, axis=0, weights=w) * unit
         if link == "exp":
             usable = mean > _TINY * magnitude
             return cls(np.zeros_like(mean), np.where(usable, mean, 1.0), link)
-        sd = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=w))
+        spread = np.sqrt(np.average((Y / unit - mean / unit) ** 2, axis=0, weights=w))
+        sd = spread * unit
         usable = sd > _TINY * np.maximum(magnitude, 1.0)
         return cls(mean, np.where(usable, sd, 1.0), link)
 

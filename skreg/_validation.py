@@ -130,6 +130,21 @@ def check_sample_weight_sum(sample_weight):
         )
 
 
+def check_target_magnitude(y):
+    """A regression target whose squared errors overflow float64 can be
+    neither trained on nor scored (squared error, R²): refuse it by name."""
+    largest = float(np.max(np.abs(y), initial=0.0))
+    # Differences of two such values, squared and summed over the rows.
+    bound = np.sqrt(np.finfo(np.float64).max / max(len(y), 1)) / 2
+    if largest > bound:
+        raise ValueError(
+            f"y holds values up to {largest:.3g} in magnitude: over {len(y)} rows their "
+            f"squared errors overflow float64 beyond about {bound:.3g}, so no model can be "
+            "trained or scored on it. Divide y by a constant first (its standard "
+            "deviation, say): the model is the same up to that scale."
+        )
+
+
 def check_class_weight(class_weight, classes):
     """A class_weight dict may only name classes of y, with finite,
     non-negative weights."""

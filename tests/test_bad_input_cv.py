@@ -273,6 +273,13 @@ BAD_CV = [
         "groups",
     ),
     (
+        "sample_weight_sum_overflows",
+        {},
+        lambda est, X, y: est.fit(X, y, sample_weight=np.full(len(y), 1e308)),
+        ValueError,
+        "The sum of sample_weight overflows",
+    ),
+    (
         "training_fold_weights_zero",
         dict(cv=halves()),
         weights_zero_on_first_half,
@@ -296,6 +303,28 @@ def test_cv_estimator_refuses_with_a_clear_error(Est, params, call, error, patte
     with pytest.raises(error, match=pattern):
         call(est, X, targets(Est, y))
     assert not hasattr(est, "alpha_")  # a failed fit leaves the estimator unfitted
+
+
+@pytest.mark.parametrize("scale_target", [True, False])
+def test_a_target_whose_squares_overflow_is_refused_by_name(scale_target, data):
+    X, y = data
+    est = tiny(RegularizedMLPRegressorCV, scale_target=scale_target)
+    with pytest.raises(ValueError, match="y holds values up to 1e.*squared errors overflow"):
+        est.fit(X, y * 1e160)
+    assert not hasattr(est, "alpha_")
+    # A fitted estimator keeps its model.
+    before = est.fit(X, y * 1.0).predict(X)
+    with pytest.raises(ValueError, match="squared errors overflow"):
+        est.fit(X, y * 1e160)
+    np.testing.assert_array_equal(est.predict(X), before)
+
+
+def test_a_large_target_that_can_be_scored_is_fitted(data):
+    # 1e120: its squares are finite (each fold's R² can be computed); the
+    # scale is taken as for any target.
+    X, y = data
+    est = tiny(RegularizedMLPRegressorCV).fit(X, y * 1e120)
+    assert np.isfinite(est.predict(X)).all()
 
 
 @pytest.mark.parametrize("scoring", ["neg_log_loss", "accuracy"])

@@ -73,6 +73,19 @@ def test_a_constant_target_keeps_scale_one():
     assert TargetScale.of(np.zeros(4), None, "exp").scale[0] == 1
 
 
+@pytest.mark.parametrize("link", ["identity", "exp"])
+def test_a_target_whose_squares_overflow_has_a_finite_scale(link):
+    # Near 1e200 the squares overflow where the values do not: the scale is
+    # that of the same target in small units, times the unit.
+    y = np.column_stack([np.linspace(1.0, 3.0, 7), np.r_[1.0, 2.0, 2.0, 5.0, 6.0, 6.5, 9.0]])
+    weights = np.linspace(0.5, 2.0, 7)
+    small = TargetScale.of(y, weights, link)
+    large = TargetScale.of(y * 1e200, weights, link)
+    np.testing.assert_allclose(large.scale, small.scale * 1e200, rtol=1e-14)
+    np.testing.assert_allclose(large.shift, small.shift * 1e200, rtol=1e-14)
+    np.testing.assert_allclose(large.transform(y * 1e200), small.transform(y), rtol=1e-13)
+
+
 @pytest.mark.parametrize("penalty", ["l2", "l1"])
 def test_the_search_does_not_depend_on_the_targets_unit(penalty):
     X, y = _data()
