@@ -47,6 +47,7 @@ from ._training import (
     Progress,
 )
 from ._validation import (
+    check_finite_output,
     check_finite_weights,
     check_hidden_layer_sizes,
     check_network_shapes,
@@ -268,16 +269,21 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
             # they are now, even when changed since the fit.
             names = getattr(self, "feature_names_in_", None)
             self.feature_groups_ = feature_blocks.input_groups(self.feature_groups, X, names)
+        source = self._weights_source(given=sample_weight is not None)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         sample_weight = C.writeable(self._weight_classes(Y, sample_weight), X.dtype)
-        check_sample_weight_sum(sample_weight)
+        check_sample_weight_sum(sample_weight, source)
         return X, y, Y, sample_weight
 
     def _weight_classes(self, Y, sample_weight):
         """Hook for the classifier's class_weight; regressors weigh nothing."""
         return sample_weight
+
+    def _weights_source(self, given):
+        """What the training weights come from, as their errors name it."""
+        return "sample_weight"
 
     def _initialize(self, Y, units, dtype, validation=False):
         """Fresh fitted state and Glorot-uniform weights, drawn as scikit-learn's
@@ -499,9 +505,19 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
 
     @interrupts.surfaces_as_keyboard_interrupt
     def _forward(self, X, check_input=True):
-        """Output-layer values (probabilities, means) for the rows of X."""
-        if check_input:
-            X = check_prediction_input(self, X)
+        """Output-layer values (probabilities, means) for the rows of X;
+        with ``check_input`` (a user's call), X is validated and an output
+        that is not finite refused.  Without it (scoring inside a fit), a
+        diverged model's NaN reaches the scorer, which judges it."""
+        if not check_input:
+            return self._network_output(X)
+        X = check_prediction_input(self, X)
+        output = self._network_output(X)
+        check_finite_output(output, X)
+        return output
+
+    def _network_output(self, X):
+        """Output-layer values for a validated X."""
         check_network_shapes(self.coefs_, self.intercepts_)
         dtype = self.coefs_[0].dtype
         units = _network.units_of(self.coefs_)

@@ -217,6 +217,11 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         )
         return sample_weight * weights[class_index].astype(sample_weight.dtype)
 
+    def _weights_source(self, given):
+        if self.class_weight is None:
+            return "sample_weight"
+        return "sample_weight times class_weight" if given else "class_weight's weighting of y"
+
     def _targets_for_scoring(self, Y):
         return self._label_binarizer.inverse_transform(Y)
 

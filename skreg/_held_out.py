@@ -141,10 +141,21 @@ def validation_measure(judge, X_val, y_val, Y_val, sw_val, params, units, reg):
         elif scorer is None:
             score = judge.own_score(X_val, y_val, sample_weight=sw_val)
         else:
-            score = scorer(est, X_val, y_val, sample_weight=sw_val)
+            score = _user_score(scorer, judge.scoring, est, X_val, y_val, sw_val)
         return Validation(_checked_score(score, judge.scoring, loss), float(loss))
 
     return measure
+
+
+def _user_score(scorer, scoring, est, X_val, y_val, sw_val):
+    """The ``scoring`` the user chose, on the validation data; its failure
+    (a scorer that cannot score this target, say) named as the parameter's."""
+    try:
+        return scorer(est, X_val, y_val, sample_weight=sw_val)
+    except Exception as error:  # any scorer's, as the CV estimators wrap theirs
+        raise ValueError(
+            f"scoring={scoring!r} failed on the validation data: {type(error).__name__}: {error}"
+        ) from error
 
 
 def _checked_score(score, scoring, loss):

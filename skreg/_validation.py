@@ -62,7 +62,26 @@ def check_prediction_input(est, X):
             est, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
         )
     except ValueError as error:
-        raise naming_the_input(error, X) from error
+        raise naming_the_input(error, X, with_y=False) from error
+
+
+def check_finite_output(output, X):
+    """Refuse a prediction whose values are not finite: they come from rows
+    on which the network's arithmetic overflowed (values far beyond the
+    training data's, or beyond float32's range for a network fitted on
+    float32 data), and would pass for probabilities or labels otherwise."""
+    finite = np.isfinite(output).reshape(output.shape[0], -1).all(axis=1)
+    if finite.all():
+        return
+    values = X.data if sp.issparse(X) else X
+    largest = float(np.max(np.abs(values), initial=0.0))
+    dtype = output.dtype
+    beyond = "; float32 ends at 3.4e+38" if dtype == np.float32 else ""
+    raise ValueError(
+        f"The network's output is not finite for {np.count_nonzero(~finite)} of "
+        f"{output.shape[0]} rows of X: its {dtype} arithmetic overflows on them (X holds "
+        f"values up to {largest:.3g}{beyond}). Scale X as the training data were scaled."
+    )
 
 
 def check_sparse_structure(X, name="X"):
@@ -117,15 +136,16 @@ def check_hidden_layer_sizes(value):
     return [int(size) for size in sizes]
 
 
-def check_sample_weight_sum(sample_weight):
+def check_sample_weight_sum(sample_weight, source="sample_weight"):
     """The data loss is divided by the sum of the weights: it must be finite
-    and positive."""
+    and positive.  ``source`` names what made the weights, for the message
+    ("sample_weight", or a classifier's class_weight with or without it)."""
     total = np.sum(sample_weight, dtype=np.float64)
     if total == 0:
-        raise ValueError("sample_weight sums to zero: at least one sample needs a positive weight.")
+        raise ValueError(f"{source} sums to zero: at least one sample needs a positive weight.")
     if not np.isfinite(total):
         raise ValueError(
-            "The sum of sample_weight overflows to infinity. Only the ratios of the "
+            f"The sum of {source} overflows to infinity. Only the ratios of the "
             "weights matter: divide them by their maximum."
         )
 
@@ -199,8 +219,8 @@ def check_network_shapes(coefs, intercepts):
             f"coefs_ and intercepts_ must be lists of the same, non-zero length, got "
             f"{len(coefs)} and {len(intercepts)}."
         )
+    check_network_dtypes(coefs, intercepts)
     for l, (W, b) in enumerate(zip(coefs, intercepts)):
-        W, b = np.asarray(W), np.asarray(b)
         if W.ndim != 2 or b.shape != (W.shape[1],):
             raise ValueError(
                 f"coefs_[{l}] has shape {W.shape} and intercepts_[{l}] shape {b.shape}; "
@@ -211,6 +231,25 @@ def check_network_shapes(coefs, intercepts):
                 f"coefs_[{l}] has {W.shape[0]} rows but coefs_[{l - 1}] has "
                 f"{np.shape(coefs[l - 1])[1]} columns; consecutive layers must match."
             )
+
+
+def check_network_dtypes(coefs, intercepts):
+    """Every weight matrix and intercept vector a float NumPy array, all of
+    the first matrix's dtype: the compiled kernels take nothing else."""
+    dtype = getattr(coefs[0], "dtype", None)
+    for name, arrays in (("coefs_", coefs), ("intercepts_", intercepts)):
+        for l, array in enumerate(arrays):
+            if not isinstance(array, np.ndarray) or array.dtype not in (np.float32, np.float64):
+                kind = getattr(array, "dtype", type(array).__name__)
+                raise ValueError(
+                    f"{name}[{l}] is {kind}; the weights must be NumPy arrays of float64 "
+                    "or float32, as fit leaves them."
+                )
+            if array.dtype != dtype:
+                raise ValueError(
+                    f"{name}[{l}] is {array.dtype} but coefs_[0] is {dtype}; the weights "
+                    "must all have one dtype, as fit leaves them."
+                )
 
 
 def check_warm_shapes(est, hidden, n_features, n_outputs):
@@ -258,11 +297,12 @@ def validate_X_y(est, X, y, reset, **kwargs):
     return X, y
 
 
-def naming_the_input(error, X):
+def naming_the_input(error, X, with_y=True):
     """scikit-learn's error, prefixed with the input at fault when its message
     does not say whether X or y is ("could not convert string to float",
-    "Expected 2D array" ...); for a DataFrame with columns that are not
-    numbers, an error naming those columns."""
+    "Expected 2D array" ...; with ``with_y`` False, for a call that takes no
+    y, X is); for a DataFrame with columns that are not numbers, an error
+    naming those columns."""
     non_numeric = non_numeric_columns(X)
     if non_numeric:
         return ValueError(
@@ -272,6 +312,8 @@ def naming_the_input(error, X):
     message = str(error)
     if re.search(r"\b(X|y|sample_weight)\b", message):
         return error
+    if not with_y:
+        return ValueError(f"X: {message}")
     try:
         check_array(X, accept_sparse=True, dtype=(np.float64, np.float32), ensure_all_finite=False)
     except ValueError:

@@ -73,6 +73,17 @@ def huge(X):
     return np.finfo(np.float64).max * np.random.default_rng(0).uniform(size=X.shape)
 
 
+def predict_with_coefs_changed(change):
+    """Fit, replace the first weight matrix by ``change`` of it, predict."""
+
+    def run(est, X, y):
+        est.set_params(max_iter=2).fit(X, y)
+        est.coefs_[0] = change(est.coefs_[0])
+        return est.predict(X)
+
+    return run
+
+
 def predict_with_bad_intercepts(est, X, y):
     est.intercepts_[0] = np.zeros(est.coefs_[0].shape[1] + 1)
     return est.predict(X)
@@ -207,6 +218,30 @@ BAD = [
         fit,
         ValueError,
         "class_weight",
+    ),
+    (
+        "class_weight_all_zero",
+        (CLF,),
+        dict(class_weight={0: 0.0, 1: 0.0}),
+        fit,
+        ValueError,
+        "^class_weight's weighting of y sums to zero",
+    ),
+    (
+        "class_weight_sum_overflows",
+        (CLF,),
+        dict(class_weight={0: 1e308, 1: 1e308}),
+        fit,
+        ValueError,
+        "The sum of class_weight's weighting of y overflows",
+    ),
+    (
+        "class_weight_times_sample_weight_overflows",
+        (CLF,),
+        dict(class_weight={0: 1e300, 1: 1e300}),
+        with_weights(lambda n: np.full(n, 1e10)),
+        ValueError,
+        "The sum of sample_weight times class_weight overflows",
     ),
     (
         "class_weight_multilabel",
@@ -402,6 +437,34 @@ BAD = [
         "X",
     ),
     (
+        "predict_beyond_float32_of_a_float32_model",
+        BOTH,
+        {},
+        lambda est, X, y: est.fit(X.astype(np.float32), y).predict(X[:4] * 1e39),
+        ValueError,
+        "output is not finite for 4 of 4 rows of X: its float32 arithmetic overflows",
+    ),
+    (
+        # Finite float32 input, on which the regressor's sums overflow (a
+        # classifier's output saturates at 0 and 1 instead).
+        "predict_overflowing_in_float32",
+        (REG,),
+        {},
+        lambda est, X, y: est.fit(X.astype(np.float32), y).predict(
+            np.full((2, X.shape[1]), 3.4e38, np.float32)
+        ),
+        ValueError,
+        "output is not finite for 2 of 2 rows of X: its float32 arithmetic overflows",
+    ),
+    (
+        "predict_overflowing_in_float64",
+        (REG,),
+        {},
+        fitted_then(lambda est, X, y: est.predict(huge(X[:3]))),
+        ValueError,
+        r"output is not finite for \d of 3 rows of X: its float64 arithmetic",
+    ),
+    (
         "predict_csr_index",
         BOTH,
         {},
@@ -416,6 +479,30 @@ BAD = [
         fitted_then(predict_with_bad_intercepts),
         ValueError,
         "intercepts_",
+    ),
+    (
+        "predict_integer_coefs",
+        BOTH,
+        {},
+        predict_with_coefs_changed(lambda W: W.astype(np.int64)),
+        ValueError,
+        r"coefs_\[0\] is int64; the weights must be NumPy arrays of float64 or float32",
+    ),
+    (
+        "predict_list_coefs",
+        BOTH,
+        {},
+        predict_with_coefs_changed(lambda W: W.tolist()),
+        ValueError,
+        r"coefs_\[0\] is list",
+    ),
+    (
+        "predict_coefs_of_two_dtypes",
+        BOTH,
+        {},
+        predict_with_coefs_changed(lambda W: W.astype(np.float32)),
+        ValueError,
+        r"coefs_\[1\] is float64 but coefs_\[0\] is float32",
     ),
     (
         "partial_fit_without_classes",

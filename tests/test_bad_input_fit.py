@@ -205,6 +205,24 @@ def test_a_scorer_returning_nan_is_an_error(Est, early_stopping, refit, data):
     assert_unchanged(est, before)
 
 
+@pytest.mark.parametrize("refit", [False, True])
+@pytest.mark.parametrize(
+    "Est, scoring, target",
+    [(REG, "accuracy", lambda y: y * 1.0), (CLF, "roc_auc", lambda y: np.arange(len(y)) % 3)],
+    ids=["regressor-accuracy", "classifier-roc_auc-3-classes"],
+)
+def test_a_scorer_that_cannot_score_the_target_is_named(Est, scoring, target, refit, data):
+    X, y = data
+    est = Est(early_stopping=True, **SMALL)
+    if refit:
+        est.fit(X, target(y))
+    before = fitted_state(est)
+    est.set_params(scoring=scoring)
+    with pytest.raises(ValueError, match=f"scoring='{scoring}' failed on the validation data"):
+        est.fit(X, target(y))
+    assert_unchanged(est, before)
+
+
 # (The classifier's accuracy stays a number: saturated probabilities still give labels.)
 @pytest.mark.parametrize("Est, scoring", [(REG, None), (REG, "loss"), (CLF, "loss")])
 def test_validation_data_that_overflow_the_network_are_named(Est, scoring, data):
@@ -338,6 +356,18 @@ def test_non_numeric_dataframe_columns_are_named(Est, where, data):
             est.fit(df, y, X_val=bad, y_val=y)
         else:
             est.fit(df, y).predict(bad)
+
+
+@pytest.mark.parametrize("method", ["predict", "score"])
+@pytest.mark.parametrize("Est", BOTH)
+def test_columns_renamed_after_fit_are_blamed_on_X(Est, method, data):
+    # A call without y must not name y: the feature names are X's.
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    est = Est(**SMALL).fit(pd.DataFrame(X, columns=["a", "b", "c", "d"]), y)
+    shuffled = pd.DataFrame(X, columns=["d", "c", "b", "a"])
+    with pytest.raises(ValueError, match="^X: The feature names should match"):
+        getattr(est, method)(*([shuffled, y] if method == "score" else [shuffled]))
 
 
 @pytest.mark.skipif(not callbacks.AVAILABLE, reason="needs scikit-learn's callback API")
