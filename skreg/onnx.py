@@ -15,8 +15,12 @@ skip connection's ``X @ skip_coef_``.  A CV estimator fitted with
 on the same input, and the mean of their outputs (probabilities for the
 classifier), which the labels are read from.  A pruned network exports its smaller
 weight matrices as they are.  Inputs of type double compute in double;
-anything else computes in float.  A DataFrame sample gives the model one
-input per column, as skl2onnx does for scikit-learn's models.
+anything else computes in float.  ONNX's ``ZipMap``, which the classifier's
+default ``zipmap`` option adds, takes float probabilities alone: a double
+graph chooses its labels from double probabilities and casts them to float
+for the ZipMap (``zipmap=False`` or ``"columns"`` keeps them double).  A
+DataFrame sample gives the model one input per column, as skl2onnx does for
+scikit-learn's models.
 
 Needs the optional dependencies: ``pip install "skreg[onnx]"``.
 """
@@ -53,13 +57,47 @@ _HIDDEN_ACTIVATIONS = {
     "logistic": lambda graph, z, est: graph.node("Sigmoid", [z]),
     "tanh": lambda graph, z, est: graph.node("Tanh", [z]),
     "relu": lambda graph, z, est: graph.node("Relu", [z]),
-    "leaky_relu": lambda graph, z, est: graph.node(
-        "LeakyRelu", [z], alpha=float(est.leaky_relu_slope)
-    ),
-    "elu": lambda graph, z, est: graph.node("Elu", [z], alpha=1.0),
-    "softplus": lambda graph, z, est: graph.node("Softplus", [z]),
+    "leaky_relu": lambda graph, z, est: _leaky_relu(graph, z, float(est.leaky_relu_slope)),
+    "elu": lambda graph, z, est: _elu(graph, z),
+    "softplus": lambda graph, z, est: _softplus(graph, z),
     "gelu": lambda graph, z, est: _gelu_tanh(graph, z),
 }
+
+# onnxruntime runs LeakyRelu, Elu and Softplus in float alone: a double graph
+# writes them with elementary nodes that it runs in double from opset 7 on
+# (not Where, which needs opset 9, nor Max and Min, whose double kernels start
+# at opset 8).
+
+
+def _leaky_relu(graph, z, slope):
+    if graph.float_type == TensorProto.FLOAT:
+        return graph.node("LeakyRelu", [z], alpha=slope)
+    # relu(z) - slope * relu(-z): exactly z for z > 0 and slope * z otherwise,
+    # for any slope.
+    negative_side = graph.node("Relu", [graph.node("Neg", [z])])
+    scaled = graph.node("Mul", [negative_side, graph.constant("slope", slope)])
+    return graph.node("Sub", [graph.node("Relu", [z]), scaled])
+
+
+def _elu(graph, z):
+    if graph.float_type == TensorProto.FLOAT:
+        return graph.node("Elu", [z], alpha=1.0)
+    # relu(z) + (exp(min(z, 0)) - 1): the second term is exactly 0 for z > 0,
+    # so positive z pass unchanged; min(z, 0) is written -relu(-z).
+    negative_part = graph.node("Neg", [graph.node("Relu", [graph.node("Neg", [z])])])
+    shifted_exp = graph.node(
+        "Sub", [graph.node("Exp", [negative_part]), graph.constant("one", 1.0)]
+    )
+    return graph.node("Add", [graph.node("Relu", [z]), shifted_exp])
+
+
+def _softplus(graph, z):
+    if graph.float_type == TensorProto.FLOAT:
+        return graph.node("Softplus", [z])
+    # relu(z) + log(1 + exp(-|z|)), the kernels' form, which never overflows.
+    decay = graph.node("Exp", [graph.node("Neg", [graph.node("Abs", [z])])])
+    log_term = graph.node("Log", [graph.node("Add", [decay, graph.constant("one", 1.0)])])
+    return graph.node("Add", [graph.node("Relu", [z]), log_term])
 
 
 def _gelu_tanh(graph, z):
@@ -128,8 +166,26 @@ def _compute_type(operator):
     return TensorProto.DOUBLE if input_types == {TensorProto.DOUBLE} else TensorProto.FLOAT
 
 
-def _float_tensor_type(operator):
-    return DoubleTensorType if _compute_type(operator) == TensorProto.DOUBLE else FloatTensorType
+def _float_tensor_type(element_type):
+    return DoubleTensorType if element_type == TensorProto.DOUBLE else FloatTensorType
+
+
+def _zipmap_follows(scope, est):
+    """Whether skl2onnx's classifier parser feeds the probabilities to a
+    ``ZipMap`` node: for every ``zipmap`` option but False and "columns",
+    tested as the parser tests them."""
+    zipmap = scope.get_options(est, dict(zipmap=True))["zipmap"]
+    return not (isinstance(zipmap, bool) and not zipmap) and zipmap != "columns"
+
+
+def _probability_type(operator):
+    """Element type of the classifier's probabilities output: the compute
+    type, except float when a ``ZipMap`` takes them, as ZipMap is defined for
+    float alone (skl2onnx hands it double probabilities from a double input,
+    a graph onnxruntime refuses to load)."""
+    if _zipmap_follows(operator.scope_inst, operator.raw_operator):
+        return TensorProto.FLOAT
+    return _compute_type(operator)
 
 
 def _input_matrix(graph, operator):
@@ -210,34 +266,50 @@ def _classifier_shapes(operator):
         _, label_type = _onnx_labels(operator.scope_inst, est)
         tensor_type = Int64TensorType if label_type == TensorProto.INT64 else StringTensorType
         operator.outputs[0].type = tensor_type([n_rows])
-    operator.outputs[1].type = _float_tensor_type(operator)([n_rows, len(est.classes_)])
+    probability_type = _float_tensor_type(_probability_type(operator))
+    operator.outputs[1].type = probability_type([n_rows, len(est.classes_)])
 
 
 def _regressor_shapes(operator):
     est = operator.raw_operator
     n_rows = operator.inputs[0].get_first_dimension()
-    operator.outputs[0].type = _float_tensor_type(operator)([n_rows, est.n_outputs_])
+    operator.outputs[0].type = _float_tensor_type(_compute_type(operator))([n_rows, est.n_outputs_])
 
 
 def _convert_classifier(scope, operator, container):
     est = operator.raw_operator
     graph = _Graph(scope, container, _compute_type(operator))
     label, probabilities = (v.full_name for v in operator.outputs)
-    out = _network_output(graph, operator)
+    proba = _class_probabilities(graph, est, _network_output(graph, operator))
+    # Labels are read off the probabilities in the compute type, before any
+    # cast for a ZipMap, so that a double graph decides as predict does.
+    _labels(graph, scope, est, proba, label)
+    probability_type = _probability_type(operator)
+    if probability_type == graph.float_type:
+        graph.node("Identity", [proba], probabilities)
+    else:
+        graph.node("Cast", [proba], probabilities, to=probability_type)
+
+
+def _class_probabilities(graph, est, out):
+    """Name of the (n_samples, n_classes) probabilities, as predict_proba's,
+    from the output layer's values ``out``."""
+    if est.n_outputs_ > 1:
+        return out  # softmax over the classes, or one logistic per label
+    # Binary: the output is P(classes_[1]); the first column is its complement.
+    negative = graph.node("Sub", [graph.constant("one", [1.0]), out])
+    return graph.node("Concat", [negative, out], axis=1)
+
+
+def _labels(graph, scope, est, proba, label):
+    """Add the nodes that write predict's labels to the output ``label``."""
     if _is_multilabel(est):
         # predict's threshold: a label is on when its probability exceeds 1/2.
-        on = graph.node("Greater", [out, graph.constant("half", [0.5])])
-        graph.node("Identity", [out], probabilities)
+        on = graph.node("Greater", [proba, graph.constant("half", [0.5])])
         graph.node("Cast", [on], label, to=TensorProto.INT64)
         return
-    if est.n_outputs_ == 1:
-        # Binary: the output is P(classes_[1]); the first column is its complement.
-        negative = graph.node("Sub", [graph.constant("one", [1.0]), out])
-        graph.node("Concat", [negative, out], probabilities, axis=1)
-    else:
-        graph.node("Identity", [out], probabilities)
     # ArgMax picks the first of tied maxima, as predict does.
-    best = graph.node("ArgMax", [probabilities], axis=1, keepdims=0)
+    best = graph.node("ArgMax", [proba], axis=1, keepdims=0)
     labels, label_type = _onnx_labels(scope, est)
     graph.node("Gather", [graph.constant("classes", labels, label_type), best], label, axis=0)
 
@@ -291,8 +363,9 @@ def to_onnx(estimator, X, *, target_opset=None, **options):
     **options
         Converter options for the estimator, as skl2onnx takes them: for the
         classifier, ``zipmap`` (True: probabilities as a list of
-        ``{label: probability}`` dictionaries; False: as a tensor;
-        ``"columns"``: one output per class).
+        ``{label: probability}`` dictionaries, whose values are float even
+        for a float64 sample, since ONNX's ZipMap takes no double; False: as
+        a tensor; ``"columns"``: one output per class).
 
     Raises
     ------

@@ -139,11 +139,27 @@ def test_every_accepted_activation_has_an_onnx_form(cls):
     assert not missing, f"no ONNX nodes for hidden activation(s) {sorted(missing)}"
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_hidden_activation(activation):
-    X, y = classification_data("multiclass")
+def test_hidden_activation(activation, dtype):
+    X, y = classification_data("multiclass", dtype)
     # a slope other than the default, which the export must carry
     check_classifier(fitted_classifier(X, y, activation=activation, leaky_relu_slope=0.3), X)
+
+
+@pytest.mark.parametrize("target_opset", [None, 7])
+@pytest.mark.parametrize(
+    "activation, slope", [(a, 0.3) for a in ACTIVATIONS] + [("leaky_relu", 2.5)]
+)
+def test_hidden_activation_runs_in_double(activation, slope, target_opset):
+    """onnxruntime has some activations' nodes for float alone: a double
+    graph must run, at the oldest opset too, and for a slope above 1."""
+    est, X = fitted_regressor(
+        "squared_error", 2, np.float64, activation=activation, leaky_relu_slope=slope
+    )
+    out = run(skreg_onnx.to_onnx(est, X[:1], target_opset=target_opset), X)["variable"]
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out, est.predict(X), rtol=RTOL[np.float64], atol=0)
 
 
 # ----------------------------------------------------------------------
@@ -211,15 +227,76 @@ def test_zipmap(kind, names):
     assert_labels_match(out["output_label"], est.predict(X), proba, kind == "multilabel")
 
 
-def test_zipmap_columns():
-    X, y = classification_data("multiclass")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_zipmap_columns(dtype):
+    # one tensor per class, in the compute type: no ZipMap node to narrow it
+    X, y = classification_data("multiclass", dtype)
     est = fitted_classifier(X, y)
     out = run(skreg_onnx.to_onnx(est, X[:1], zipmap="columns"), X)
     proba = est.predict_proba(X)
     for k, c in enumerate(est.classes_):
+        assert out[f"i{c}"].dtype == dtype
         np.testing.assert_allclose(
-            out[f"i{c}"], proba[:, k], rtol=RTOL[np.float32], atol=PROBA_ATOL[np.float32]
+            out[f"i{c}"], proba[:, k], rtol=RTOL[dtype], atol=PROBA_ATOL[dtype]
         )
+
+
+def check_float64_zipmap(onx, est, X):
+    """A graph converted from a float64 sample with the default zipmap
+    loads; its ZipMap holds predict_proba in float (the one type ZipMap
+    takes) and its labels are predict's."""
+    assert onx.graph.input[0].type.tensor_type.elem_type == 11  # DOUBLE
+    out = run(onx, X)
+    proba = est.predict_proba(X)
+    zipped = np.array([[row[c] for c in est.classes_] for row in out["output_probability"]])
+    np.testing.assert_allclose(zipped, proba, rtol=RTOL[np.float32], atol=PROBA_ATOL[np.float32])
+    labels = est.predict(X)  # one column per label for multilabel targets
+    assert_labels_match(out["output_label"], labels, proba, multilabel=labels.ndim == 2)
+
+
+@pytest.mark.parametrize(
+    "kind, names, params",
+    [
+        ("binary", None, {}),
+        ("multiclass", ["no", "yes", "maybe"], {}),
+        ("multilabel", None, {}),
+        ("binary", None, {"skip_connection": True, "hidden_layer_sizes": (5,)}),
+    ],
+    ids=["binary", "multiclass-str", "multilabel", "skip-connection"],
+)
+def test_float64_zipmap(kind, names, params):
+    X, y = classification_data(kind, np.float64)
+    est = fitted_classifier(X, y if names is None else np.array(names)[y], **params)
+    check_float64_zipmap(skreg_onnx.to_onnx(est, X[:1]), est, X)
+
+
+def test_float64_zipmap_after_a_refit():
+    X, y = classification_data("multiclass", np.float64)
+    est = fitted_classifier(X, y)
+    check_float64_zipmap(skreg_onnx.to_onnx(est, X[:1]), est, X)
+    est.fit(X, np.array(["a", "b", "c"])[y])  # labels of another type
+    check_float64_zipmap(skreg_onnx.to_onnx(est, X[:1]), est, X)
+
+
+@pytest.mark.parametrize("refit", [True, "ensemble"])
+def test_float64_zipmap_of_a_cv_classifier(refit):
+    X, y = classification_data("multiclass", np.float64)
+    est = RegularizedMLPClassifierCV(
+        hidden_layer_sizes=(7,),
+        alphas=2,
+        cv=2,
+        max_iter=20,
+        path_max_iter=5,
+        random_state=0,
+        refit=refit,
+    ).fit(X, y)
+    check_float64_zipmap(skreg_onnx.to_onnx(est, X[:1]), est, X)
+
+
+def test_float64_zipmap_in_a_pipeline_through_skl2onnx():
+    X, y = classification_data("multiclass", np.float64)
+    pipe = make_pipeline(StandardScaler(), classifier()).fit(X, y)
+    check_float64_zipmap(skl2onnx.to_onnx(pipe, X[:1]), pipe, X)
 
 
 # ----------------------------------------------------------------------
