@@ -200,11 +200,11 @@ def feature_groups_from(transformer):
     Reads the transformer's fitted structure, not the names: a fitted
     ``OneHotEncoder`` gives one block per input feature (its categories'
     columns), a fitted ``ColumnTransformer`` the blocks of its one-hot
-    encoders (found inside pipelines too, where the steps after them keep
-    their columns, as a scaler does) and one block per column of its
-    other transformers.  A one-hot block's label is its input feature's name
-    (with the ColumnTransformer's prefix when it writes one, as in
-    ``cat__colour``), another column's label its output name.
+    encoders and one block per column of its other transformers.  Both are
+    found inside pipelines too, where the steps after them keep their
+    columns, as a scaler does.  A one-hot block's label is its input
+    feature's name (with the ColumnTransformer's prefix when it writes one,
+    as in ``cat__colour``), another column's label its output name.
 
     Parameters
     ----------
@@ -227,43 +227,36 @@ def feature_groups_from(transformer):
 
 
 def _groups_of(transformer):
-    encoder = _encoder_of(transformer)
-    if encoder is not None:
-        return _one_hot_groups(encoder)
-    last = _last_step(transformer)
-    if isinstance(last, ColumnTransformer):
-        return _column_transformer_groups(last)
-    return [str(name) for name in transformer.get_feature_names_out()]
+    source = _block_source(transformer)
+    if isinstance(source, OneHotEncoder):
+        return _one_hot_groups(source)
+    if isinstance(source, ColumnTransformer):
+        return _column_transformer_groups(source)
+    return _names(transformer)
 
 
-def _encoder_of(transformer):
-    """The one-hot encoder whose columns ``transformer`` outputs: the
-    transformer itself, or a pipeline's encoder when the steps after it keep
-    its columns and their names (a scaler does); None otherwise."""
-    if isinstance(transformer, OneHotEncoder):
+def _block_source(transformer):
+    """The one-hot encoder or ColumnTransformer whose columns ``transformer``
+    outputs: the transformer itself, or a pipeline's when the steps after it
+    keep its columns and their names (a scaler does); None otherwise."""
+    if isinstance(transformer, (OneHotEncoder, ColumnTransformer)):
         return transformer
     steps = getattr(transformer, "steps", None)
     if steps is None:
         return None
     steps = [step for _, step in steps if step not in (None, "passthrough")]
     for step in reversed(steps):
-        encoder = _encoder_of(step)
-        if encoder is not None:
+        source = _block_source(step)
+        if source is not None:
+            # A step after it that renames, drops or adds columns (PCA,
+            # SelectKBest) leaves columns that are no longer its blocks.
             kept = _names(step) == _names(transformer)
-            return encoder if kept else None
+            return source if kept else None
     return None
 
 
 def _names(transformer):
     return [str(name) for name in transformer.get_feature_names_out()]
-
-
-def _last_step(transformer):
-    """A pipeline's last step that transforms (the transformer itself otherwise)."""
-    steps = getattr(transformer, "steps", None)
-    if steps is None:
-        return transformer
-    return _last_step([step for _, step in steps if step not in (None, "passthrough")][-1])
 
 
 def _one_hot_groups(encoder):
@@ -295,7 +288,7 @@ def _column_transformer_groups(ct):
     groups = list(names)
     for name, step, _ in ct.transformers_:
         where = ct.output_indices_[name]
-        if where.stop > where.start and _encoder_of(step) is not None:
+        if where.stop > where.start and _block_source(step) is not None:
             inner = [str(column) for column in step.get_feature_names_out()]
             groups[where] = [
                 _prefix(outer, column) + group  # the ColumnTransformer's prefix, if any

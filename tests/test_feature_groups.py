@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
+from sklearn.decomposition import PCA
 from sklearn.feature_selection import SelectFromModel
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import MaxAbsScaler, OneHotEncoder, StandardScaler
 
 import skreg._active_set as A
 import skreg._config as C
@@ -333,6 +334,29 @@ def test_auto_blocks_match_the_one_hot_output_of_a_column_transformer(table):
         SimpleImputer(strategy="most_frequent"), OneHotEncoder(sparse_output=False)
     ).set_output(transform="pandas")
     assert feature_groups_from(in_pipeline.fit(frame[["pet_type"]])) == ["pet_type"] * 2
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        lambda ct: make_pipeline(ct, StandardScaler()),
+        lambda ct: make_pipeline(
+            make_pipeline(ct, StandardScaler()), "passthrough", MaxAbsScaler()
+        ),
+    ],
+    ids=["scaler", "nested-pipelines"],
+)
+def test_feature_groups_from_looks_through_scalers_after_a_column_transformer(table, after):
+    frame, _ = table
+    alone = feature_groups_from(transformer().fit(frame))
+    assert feature_groups_from(after(transformer()).fit(frame)) == alone
+
+
+def test_feature_groups_from_a_step_that_remakes_the_columns_gives_their_names(table):
+    frame, _ = table
+    # PCA's columns mix every block: each is a block of its own.
+    pipe = make_pipeline(transformer(), StandardScaler(), PCA(n_components=2)).fit(frame)
+    assert feature_groups_from(pipe) == ["pca0", "pca1"]
 
 
 @pytest.fixture(scope="module")
