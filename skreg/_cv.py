@@ -34,6 +34,7 @@ from . import _network
 from ._base import unchanged_on_error
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
 from ._cv_checks import (
+    N_JOBS,
     CountInterval,
     check_folds,
     check_groups,
@@ -87,7 +88,7 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         "path_param": [StrOptions({"alpha", "group_alpha", "skip_alpha"})],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS,
         "selection_rule": [StrOptions({"auto", *SELECTION_RULES})],
         "path_max_iter": [CountInterval(1, None)],
         "path_warm_start": ["boolean"],

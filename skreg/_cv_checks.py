@@ -15,6 +15,14 @@ from sklearn.utils._param_validation import HasMethods, Interval, InvalidParamet
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array
 
+# joblib's n_jobs: -1 for every processor, -2 for all but one and so on, or
+# a count; 0 means nothing there, and joblib's refusal would not name it.
+N_JOBS = [
+    Interval(Integral, None, -1, closed="right"),
+    Interval(Integral, 1, None, closed="left"),
+    None,
+]
+
 
 class CountInterval(Interval):
     """An interval of integers that refuses booleans (``True`` is an

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from numbers import Real
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array
 
 from . import _base as base
@@ -121,7 +121,28 @@ def checked_path_estimator(estimator, y, path_param, adaptive):
     if estimator.early_stopping:
         raise ValueError(EARLY_STOPPING_REFUSED)
     check_path_settings(estimator, path_param, adaptive=adaptive)
+    if is_classifier(estimator):
+        check_several_classes(y)
     return estimator
+
+
+def check_several_classes(y):
+    """A classifier's path needs two classes or more in y.
+
+    With one class no feature has anything to tell apart, yet a path would
+    report every feature in use at every rate: the loss is lowest at an
+    infinite intercept, so its gradient, which sizes the rate grid, never
+    vanishes and the weights are never all pulled to zero."""
+    check_classification_targets(y)
+    if type_of_target(y) not in ("binary", "multiclass"):
+        return  # a multilabel indicator's columns are labels, each present or not
+    classes = np.unique(np.asarray(y))
+    if classes.size == 1:
+        raise ValueError(
+            "A classifier's path needs samples of at least 2 classes in the data, but y "
+            f"contains only one class: {classes.tolist()[0]!r}. No feature can tell one "
+            "class from another, so none can be selected."
+        )
 
 
 def default_estimator(y):

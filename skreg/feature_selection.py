@@ -26,7 +26,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from . import _interrupts as interrupts
 from ._base import unchanged_on_error
-from ._cv_checks import CountInterval, PathEstimator, check_rates
+from ._cv_checks import N_JOBS, CountInterval, PathEstimator, check_rates
 from ._feature_groups import block_codes, input_groups
 from ._path import PathTrainer, checked_path_estimator, path_bunch
 from ._rate_grid import rate_grid
@@ -35,6 +35,10 @@ from ._target import scaled_target
 from ._validation import check_sparse_structure
 
 __all__ = ["StabilitySelection"]
+
+# On one row every column is constant: any feature's effect on the target is
+# the intercept's, so a half that small selects at random.
+MIN_HALF_ROWS = 2
 
 
 class StabilitySelection(SelectorMixin, BaseEstimator):
@@ -174,7 +178,8 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
     The halves of a classifier are stratified by class for a single-output
     target (each half holds half of every class, so each half can train on
     every class; a class needs 2 samples), random otherwise. With an odd
-    number of samples, one row of each pair is left out. A regressor's
+    number of samples, one row of each pair is left out; a half needs 2 rows
+    or more, so at least 4 samples. A regressor's
     target is scaled on all the data (mean 0 and standard deviation 1; the
     mean for a Poisson loss), as the CV regressor does, so the rates do not
     depend on the target's unit.
@@ -224,7 +229,7 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         "threshold": [Interval(Real, 0.5, 1, closed="right")],
         "max_false_selections": [Interval(Real, 0, None, closed="neither"), None],
         "path_max_iter": [CountInterval(1, None)],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS,
         "random_state": ["random_state"],
     }
 
@@ -346,10 +351,12 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
             multi_output=True,
             dtype=(np.float64, np.float32),
         )
-        if X.shape[0] < 2:
+        if X.shape[0] // 2 < MIN_HALF_ROWS:
             raise ValueError(
-                f"StabilitySelection splits the samples in two halves: it needs at least 2, "
-                f"got n_samples = {X.shape[0]}."
+                f"StabilitySelection trains each path on a half of the samples, "
+                f"n_samples // 2 = {X.shape[0] // 2} row(s) here, and a half needs at least "
+                f"{MIN_HALF_ROWS} rows to tell a feature's effect from the intercept: it needs "
+                f"at least {2 * MIN_HALF_ROWS} samples, got n_samples = {X.shape[0]}."
             )
         estimator = self._checked_estimator(X, y)
         if is_classifier(estimator):

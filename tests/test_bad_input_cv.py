@@ -272,6 +272,7 @@ BAD_CV = [
         ValueError,
         "groups",
     ),
+    ("n_jobs_zero", dict(n_jobs=0), fit, ValueError, "'n_jobs' parameter"),
     (
         "sample_weight_sum_overflows",
         {},
@@ -455,6 +456,20 @@ BAD_PATH = [
         "adaptive_weights_on_an_alpha_path",
         path_with(group_weights="adaptive", estimator=RegularizedMLPClassifier(**TINY_CLASSIFIER)),
         "group_weights='adaptive'",
+    ),
+    (
+        "y_one_class",
+        path_on(lambda X, y: (X, np.zeros_like(y))),
+        "at least 2 classes in the data, but y contains only one class: 0",
+    ),
+    (
+        "y_one_class_given_estimator_and_alphas",
+        path_on(
+            lambda X, y: (X, np.full(len(y), "a")),
+            estimator=RegularizedMLPClassifier(**TINY_CLASSIFIER),
+            alphas=[1e-3],
+        ),
+        "only one class: 'a'",
     ),
     ("X_nan", path_on(lambda X, y: (np.where(X > 1, np.nan, X), y)), "X"),
     ("X_1d", path_on(lambda X, y: (X[:, 0], y)), "X"),

@@ -191,6 +191,7 @@ def test_path_display_rate_zero_uses_symlog():
         (dict(mean_test_score=[0.8, 0.9]), "mean_test_score has shape"),
         (dict(mean_n_features_selected=[3, 2]), "mean_n_features_selected has shape"),
         (dict(alphas=[]), "alphas must be a non-empty"),
+        (dict(l1_ratios=[0.1, 0.5, 0.9]), "l1_ratios gives 3 values for 1 curve"),
     ],
 )
 def test_path_display_refuses_arrays_that_disagree(arrays, message):
@@ -199,6 +200,23 @@ def test_path_display_refuses_arrays_that_disagree(arrays, message):
     values.update(arrays)
     with pytest.raises(ValueError, match=message):
         RegularizationPathDisplay(**values).plot()
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (dict(chosen_alpha="best"), "'chosen_alpha' parameter of RegularizationPathDisplay"),
+        (dict(chosen_l1_ratio="a"), "'chosen_l1_ratio' parameter of RegularizationPathDisplay"),
+        (dict(chosen_l1_ratio=2.0), "'chosen_l1_ratio' parameter of RegularizationPathDisplay"),
+        (dict(l1_ratios=["a", "b"]), "l1_ratios must be a 1-D sequence of numbers in"),
+        (dict(l1_ratios=[0.5, 1.5]), "l1_ratios must be a 1-D sequence of numbers in"),
+    ],
+)
+def test_path_display_refuses_what_its_legend_cannot_print(values, message):
+    curves = dict(alphas=[[1e-3, 1e-2]] * 2, mean_test_score=[[0.8, 0.9]] * 2)
+    curves.update(std_test_score=[[0.0, 0.0]] * 2, l1_ratios=[0.2, 0.9], chosen_alpha=1e-2)
+    with pytest.raises(ValueError, match=message):
+        RegularizationPathDisplay(**{**curves, **values}).plot()
 
 
 def test_path_display_needs_a_fitted_cv_estimator(data):

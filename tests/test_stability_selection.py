@@ -281,6 +281,7 @@ def test_pipeline_gives_the_selected_feature_names():
         (dict(alphas=0), "'alphas' parameter"),
         (dict(alphas=[-1.0, 1.0]), "'alphas' parameter"),
         (dict(eps=1.0), "'eps' parameter"),
+        (dict(n_jobs=0), "'n_jobs' parameter"),
         (dict(path_param="dropout"), "'path_param' parameter"),
         (dict(estimator=LogisticRegression()), "'estimator' parameter"),
         (dict(estimator=RegularizedMLPClassifierCV()), "'estimator' parameter"),
@@ -316,6 +317,30 @@ def test_a_class_too_small_for_both_halves_is_refused():
     assert not hasattr(model, "support_")
 
 
+def test_a_target_of_one_class_is_refused_fresh_and_refitted():
+    X, y = make_data("classifier", n_samples=60, n_features=4)
+    one_class = np.zeros_like(y)
+    message = "at least 2 classes in the data, but y contains only one class: 0"
+    model = selector("classifier", n_resamples=1, alphas=2)
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, one_class)
+    assert not hasattr(model, "support_")
+    before = quiet_fit(model, X, y).selection_probabilities_.copy()
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, one_class)
+    np.testing.assert_array_equal(model.selection_probabilities_, before)
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_halves_of_one_row_are_refused(kind):
+    X, y = make_data(kind, n_samples=3, n_features=4)
+    y[:] = [0, 1, 1] if kind == "classifier" else [0.0, 1.0, 2.0]
+    with pytest.raises(
+        ValueError, match=r"n_samples // 2 = 1 row.*at least 4 samples, got n_samples = 3"
+    ):
+        selector(kind, n_resamples=1, alphas=2).fit(X, y)
+
+
 def test_zero_weights_on_a_half_are_refused():
     X, y = make_data("regressor", n_samples=60, n_features=4)
     weights = np.zeros(60)
@@ -349,5 +374,29 @@ def test_display_draws_probabilities_threshold_and_selected(fitted):
         assert [f"x{j}" for j in np.flatnonzero(model.support_)] == legend[: model.support_.sum()]
         with pytest.raises(TypeError, match="StabilitySelection"):
             StabilityPathDisplay.from_estimator(LogisticRegression())
+    finally:
+        plt.close("all")
+
+
+@pytest.mark.parametrize(
+    "marks, message",
+    [
+        (dict(threshold="a"), "'threshold' parameter of StabilityPathDisplay"),
+        (dict(threshold=0.5), "'threshold' parameter of StabilityPathDisplay"),
+        (dict(threshold=None), "'threshold' parameter of StabilityPathDisplay"),
+        (dict(alpha_min="a"), "'alpha_min' parameter of StabilityPathDisplay"),
+    ],
+)
+def test_display_refuses_marks_it_cannot_draw(marks, message):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skreg.inspection import StabilityPathDisplay
+
+    arrays = dict(alphas=[1.0, 2.0], selection_probabilities=[[0.1, 0.2]], threshold=0.75)
+    try:
+        with pytest.raises(ValueError, match=message):
+            StabilityPathDisplay(**{**arrays, **marks}).plot()
     finally:
         plt.close("all")

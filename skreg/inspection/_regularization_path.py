@@ -1,7 +1,10 @@
 """The cross-validated score and the number of selected features along the
 rates of a regularization path, with the chosen rate marked."""
 
+from numbers import Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
 from .._cv import _PathCVMixin
@@ -254,6 +257,7 @@ class RegularizationPathDisplay:
         display : RegularizationPathDisplay
             This display, with the artists as attributes.
         """
+        self._check_chosen()
         rates, means, stds, features = self._curves()
         counted = self._counted()
         ax = axes_or_new(ax, f"{type(self).__name__}.plot")
@@ -351,17 +355,47 @@ class RegularizationPathDisplay:
             )
         return self.counted
 
+    def _check_chosen(self):
+        """The chosen rate and l1_ratio, which the legend prints, checked as
+        numbers in the ranges the CV estimators search."""
+        validate_parameter_constraints(
+            {
+                "chosen_alpha": [Interval(Real, 0, None, closed="left"), None],
+                "chosen_l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
+            },
+            {"chosen_alpha": self.chosen_alpha, "chosen_l1_ratio": self.chosen_l1_ratio},
+            caller_name=type(self).__name__,
+        )
+
     def _curve_names(self, n_curves):
         """What tells the curves apart in the legend: their l1_ratio, when
         there are several and it is known."""
-        if n_curves == 1 or self.l1_ratios is None:
+        if self.l1_ratios is None:
             return [""] * n_curves
-        if len(self.l1_ratios) != n_curves:
+        ratios = self._l1_ratios()
+        # Checked with one curve too: ratios for curves that are not there
+        # mean the arrays do not go together.
+        if len(ratios) != n_curves:
             raise ValueError(
-                f"l1_ratios gives {len(self.l1_ratios)} values for {n_curves} curves: "
-                "it needs the l1_ratio of each curve."
+                f"l1_ratios gives {len(ratios)} values for {n_curves} curve(s) of alphas: "
+                "it needs the l1_ratio of each curve, one per row of a 2-D alphas."
             )
-        return [f" (l1_ratio = {ratio:g})" for ratio in self.l1_ratios]
+        if n_curves == 1:
+            return [""]
+        return [f" (l1_ratio = {ratio:g})" for ratio in ratios]
+
+    def _l1_ratios(self):
+        """``l1_ratios`` as a 1-D float array of values in [0, 1]."""
+        try:
+            ratios = np.asarray(self.l1_ratios, dtype=np.float64)
+        except (TypeError, ValueError):
+            ratios = None
+        if ratios is None or ratios.ndim != 1 or np.any(~((ratios >= 0) & (ratios <= 1))):
+            raise ValueError(
+                "l1_ratios must be a 1-D sequence of numbers in [0, 1], one per curve; got "
+                f"{self.l1_ratios!r}."
+            )
+        return ratios
 
 
 def _can_remove_features(estimator):

@@ -1,7 +1,10 @@
 """Each feature's selection probability along the rates of a stability selection, the threshold
 and the selected features marked."""
 
+from numbers import Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
 from ..feature_selection import StabilitySelection
@@ -160,6 +163,7 @@ class StabilityPathDisplay:
         display : StabilityPathDisplay
             This display, with the artists as attributes.
         """
+        self._check_marks()
         rates, probabilities, support, names = self._arrays()
         ax = axes_or_new(ax, f"{type(self).__name__}.plot")
         self.lines_ = []
@@ -188,6 +192,19 @@ class StabilityPathDisplay:
         ax.legend(fontsize="small")
         self.ax_, self.figure_ = ax, ax.figure
         return self
+
+    def _check_marks(self):
+        """The threshold and the smallest rate considered, which the lines
+        mark and the legend prints, checked as numbers: the threshold in the
+        range the selector takes."""
+        validate_parameter_constraints(
+            {
+                "threshold": StabilitySelection._parameter_constraints["threshold"],
+                "alpha_min": [Interval(Real, 0, None, closed="left"), None],
+            },
+            {"threshold": self.threshold, "alpha_min": self.alpha_min},
+            caller_name=type(self).__name__,
+        )
 
     def _arrays(self):
         """The rates, the probabilities, the support and the names, checked
