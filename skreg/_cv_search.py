@@ -5,6 +5,7 @@ built from the folds' scores, and the rule that picks one of its rows."""
 from collections import namedtuple
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn.base import is_classifier
 from sklearn.metrics import check_scoring, log_loss, make_scorer
 from sklearn.utils import _safe_indexing
@@ -229,10 +230,7 @@ def cv_results(path_param, l1_ratios, grids, fold_rows, blocks=False):
         results[f"split{k}_test_score"] = scores[:, k]
     results["mean_test_score"] = scores.mean(axis=1)
     results["std_test_score"] = scores.std(axis=1)
-    order = np.argsort(-results["mean_test_score"], kind="stable")
-    ranks = np.empty(len(order), dtype=np.int32)
-    ranks[order] = np.arange(1, len(order) + 1)
-    results["rank_test_score"] = ranks
+    results["rank_test_score"] = score_ranks(results["mean_test_score"])
     for column, name in (
         (1, "n_features_selected"),
         (2, "sparsity"),
@@ -245,6 +243,15 @@ def cv_results(path_param, l1_ratios, grids, fold_rows, blocks=False):
     # How many of the folds' steps at each rate stopped at their epoch cap.
     results["n_capped_steps"] = (rows[..., 6] > 0).sum(axis=1).astype(np.int64)
     return results
+
+
+def score_ranks(means):
+    """Rank 1 for the best mean score, as ``GridSearchCV`` ranks: tied
+    scores share the smallest rank, and NaN scores rank last."""
+    if np.all(np.isnan(means)):
+        return np.ones(len(means), dtype=np.int32)
+    filled = np.where(np.isnan(means), np.nanmin(means) - 1, means)
+    return rankdata(-filled, method="min").astype(np.int32)
 
 
 def search_defaults(selection_rule, group_weights, path_param):
@@ -270,7 +277,8 @@ def choose(results, n_folds, path_param, selection_rule):
         candidates = np.flatnonzero(means == np.nanmax(means))
     else:
         best = int(np.nanargmax(means))
-        standard_error = results["std_test_score"][best] / np.sqrt(n_folds)
+        # A best mean of +inf has a NaN spread: the rows that reach it qualify.
+        standard_error = np.nan_to_num(results["std_test_score"][best] / np.sqrt(n_folds))
         candidates = np.flatnonzero(means >= means[best] - standard_error)
     if path_param in ("group_alpha", "skip_alpha"):
         sparsity = -results["mean_n_features_selected"][candidates]

@@ -498,3 +498,37 @@ def test_log_loss_scores_a_test_fold_holding_one_class(data):
     est = tiny(RegularizedMLPClassifierCV, cv=folds, scoring="neg_log_loss").fit(X, y)
     scores = est.cv_results_["split0_test_score"]
     assert np.all(np.isfinite(scores)) and np.all(scores < 0)
+
+
+def score_by_rate(scores):
+    """A scorer whose score depends on the model's rate alone: ``scores``
+    maps a rate's rank among the grid's (0: the weakest) to its score."""
+
+    def scorer(est, X, y):
+        rate = float(np.ravel(est.alpha)[0])
+        return scores[int(np.argmin(np.abs(np.log(GRID) - np.log(rate))))]
+
+    return scorer
+
+
+GRID = np.array([1e-4, 1e-3, 1e-2])
+
+
+@pytest.mark.parametrize("Est", CV_BOTH)
+def test_tied_scores_share_their_rank_as_in_a_grid_search(Est, data):
+    X, y = data
+    est = tiny(Est, alphas=GRID, scoring=score_by_rate([0.5, 0.5, 0.25])).fit(X, targets(Est, y))
+    np.testing.assert_array_equal(est.cv_results_["rank_test_score"], [1, 1, 3])
+    # The tie goes to the larger rate, which is ranked first too.
+    assert est.alpha_ == 1e-3
+    chosen = est.cv_results_["param_alpha"] == est.alpha_
+    np.testing.assert_array_equal(est.cv_results_["rank_test_score"][chosen], [1])
+
+
+@pytest.mark.parametrize("Est", CV_BOTH)
+def test_the_1se_rule_takes_a_row_whose_score_is_infinite(Est, data):
+    # The best mean is +inf and its spread NaN: the rows reaching +inf qualify.
+    X, y = data
+    scorer = score_by_rate([np.inf, 0.5, 0.25])
+    est = tiny(Est, alphas=GRID, scoring=scorer, selection_rule="1se").fit(X, targets(Est, y))
+    assert est.alpha_ == 1e-4
