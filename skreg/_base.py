@@ -219,8 +219,8 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         held_out = held_out_data(
             self, *held_out, dtype=X.dtype, n_outputs=Y.shape[1], targets=self._validation_targets
         )
-        self._random_state = check_random_state(self.random_state)
         if first_pass:
+            self._random_state = check_random_state(self.random_state)
             units = np.array([X.shape[1], *hidden, Y.shape[1]], dtype=np.int64)
             self._initialize(Y, units, X.dtype, validation=held_out is not None)
         else:
@@ -230,6 +230,8 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
             units = _network.units_of(self.coefs_)
         params = self._pack_params(X.dtype)
         reg = self._regularization(len(units) - 1)
+        if not first_pass:
+            self._random_state = self._continued_random_state(reg)
         in_epochs = C.SOLVERS[self.solver].in_epochs
         epochs = 1 if incremental else self.max_iter + (not in_epochs)  # L-BFGS opens one more
         context = callbacks.fit_context(self, max_subtasks=epochs)
@@ -460,6 +462,26 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         # engine's OptimizerState, so that skops loads a fitted estimator
         # without being asked to trust a private type.
         self._optimizer_state = dict(vars(optimizer))
+
+    def _continued_random_state(self, reg):
+        """The random stream of a call that goes on from the fitted network
+        (``partial_fit``, a warm start).  Where training draws dropout masks
+        or input noise, the stream the last call left, copied: reseeded, every
+        call would draw the first call's masks and noise again, a fixed
+        perturbation instead of fresh ones.  Otherwise reseeded from
+        ``random_state``, as scikit-learn's MLP does (its shuffles alone);
+        with early stopping too, whose validation split, drawn first from the
+        stream, must stay the one the network never trained on."""
+        carried = getattr(self, "_random_state", None)
+        if (
+            not C.needs_randomness(reg)
+            or self.early_stopping
+            or not isinstance(carried, np.random.RandomState)
+        ):
+            return check_random_state(self.random_state)
+        stream = np.random.RandomState()
+        stream.set_state(carried.get_state())
+        return stream
 
     def _resumed_optimizer(self, params):
         """The optimizer state to train ``params`` from: the one the last

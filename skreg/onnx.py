@@ -46,6 +46,7 @@ from ._config import GELU_CUBIC, GELU_SCALE
 from ._cv import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
 from ._fold_ensemble import networks
 from ._validation import non_numeric_columns
+from .feature_selection import StabilitySelection
 
 __all__ = ["to_onnx"]
 
@@ -337,6 +338,28 @@ for _regressor in (RegularizedMLPRegressor, RegularizedMLPRegressorCV):
     )
 
 
+def _selector_shapes(operator):
+    n_rows = operator.inputs[0].get_first_dimension()
+    n_kept = int(np.count_nonzero(operator.raw_operator.get_support()))
+    operator.outputs[0].type = _float_tensor_type(_compute_type(operator))([n_rows, n_kept])
+
+
+def _convert_selector(scope, operator, container):
+    """The selected columns of the input, in their order: one Gather."""
+    graph = _Graph(scope, container, _compute_type(operator))
+    kept = np.flatnonzero(operator.raw_operator.get_support()).astype(np.int64)
+    columns = graph.constant("kept_columns", kept, TensorProto.INT64)
+    x = _input_matrix(graph, operator)
+    graph.node("Gather", [x, columns], operator.outputs[0].full_name, axis=1)
+
+
+# The selector of a pipeline such as the user guide's (scaler, stability
+# selection, network).
+update_registered_converter(
+    StabilitySelection, "SkregStabilitySelection", _selector_shapes, _convert_selector
+)
+
+
 def to_onnx(estimator, X, *, target_opset=None, **options):
     """Convert a fitted skreg estimator to an ONNX model.
 
@@ -346,7 +369,8 @@ def to_onnx(estimator, X, *, target_opset=None, **options):
         The fitted estimator (or one of their CV estimators, which export
         the network refitted at the chosen rate, or with ``refit='ensemble'``
         the mean of the fold networks' outputs), or a fitted Pipeline that
-        ends in one.
+        ends in one (a ``StabilitySelection`` step in it exports as the
+        columns it keeps).
 
     X : {ndarray, DataFrame} of shape (n_samples, n_features)
         A sample of the input; its dtype sets the model's input type

@@ -4,7 +4,11 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification, make_multilabel_classification
+from sklearn.datasets import (
+    make_classification,
+    make_multilabel_classification,
+    make_regression,
+)
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -465,6 +469,40 @@ def test_a_fold_ensemble_in_a_pipeline():
     ).fit(X, y)
     out = run(skreg_onnx.to_onnx(pipe, X[:1], zipmap=False), X)
     np.testing.assert_allclose(out["probabilities"], pipe.predict_proba(X), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+def test_stability_selection_in_a_pipeline(Est, dtype):
+    # The user guide's pipeline: a scaler, the selector, a network on the
+    # selected columns (the classifier's selection keeps some columns; the
+    # regressor's, with no bound on false selections, all of them).
+    from skreg.feature_selection import StabilitySelection
+
+    if Est is RegularizedMLPClassifier:
+        X, y = make_classification(n_samples=60, n_features=6, n_informative=3, random_state=0)
+        bound, options = 5, dict(zipmap=False)
+    else:
+        X, y = make_regression(n_samples=60, n_features=6, n_informative=2, random_state=0)
+        bound, options = None, {}
+    X = X.astype(dtype)
+    net = Est(hidden_layer_sizes=(5,), max_iter=20, random_state=0)
+    selector = StabilitySelection(
+        net, alphas=3, n_resamples=2, path_max_iter=2, max_false_selections=bound, random_state=0
+    )
+    pipe = make_pipeline(StandardScaler(), selector, net).fit(X, y)
+    kept = selector.get_support().sum()
+    assert 0 < kept < X.shape[1] if Est is RegularizedMLPClassifier else kept == X.shape[1]
+    out = run(skreg_onnx.to_onnx(pipe, X[:1], **options), X)
+    if Est is RegularizedMLPClassifier:
+        expected = pipe.predict_proba(X)
+        np.testing.assert_allclose(out["probabilities"], expected, rtol=RTOL[dtype], atol=1e-6)
+        np.testing.assert_array_equal(out["label"], pipe.predict(X))
+    else:
+        expected = pipe.predict(X)
+        # A value near zero carries the rounding of the sums it cancels.
+        scale = RTOL[dtype] * np.abs(expected).max()
+        np.testing.assert_allclose(out["variable"].ravel(), expected, rtol=RTOL[dtype], atol=scale)
 
 
 def test_network_pruned_to_no_hidden_unit():

@@ -154,6 +154,52 @@ def test_dropout_predictions_deterministic_fit_differs_seed_reproduces():
     np.testing.assert_allclose(dropped.predict_proba(X)[:, 1], expected[:, 0], rtol=1e-12)
 
 
+def _weights(est):
+    return np.concatenate([a.ravel() for a in est.coefs_ + est.intercepts_])
+
+
+def _update_change(weights):
+    """How much the second update differs from the first, relative to it:
+    about 1e-6 when both draw the same masks (tiny steps), order 1 otherwise."""
+    first, second = np.diff(weights, axis=0)
+    return np.linalg.norm(second - first) / np.linalg.norm(first)
+
+
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+@pytest.mark.parametrize(
+    "noise", [dict(dropout=0.5), dict(input_dropout=0.5), dict(input_noise=1.0)]
+)
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+def test_calls_that_go_on_draw_fresh_masks_and_noise(Est, noise, how):
+    # Each epoch of a fit draws new masks; so must each call that goes on
+    # from the last one (reseeded, every call drew the first call's again).
+    X, y = make_classification(n_samples=60, n_features=6, random_state=0)
+    y = y if Est is RegularizedMLPClassifier else y * 1.0
+    params = dict(
+        hidden_layer_sizes=(5,),
+        solver="sgd",
+        momentum=0.0,
+        learning_rate_init=1e-6,
+        batch_size=60,
+        random_state=0,
+        **noise,
+    )
+
+    def three_calls():
+        if how == "partial_fit":
+            est = Est(**params)
+            extra = dict(classes=[0, 1]) if Est is RegularizedMLPClassifier else {}
+            steps = [lambda: est.partial_fit(X, y, **extra)] + [lambda: est.partial_fit(X, y)] * 2
+        else:
+            est = Est(warm_start=True, max_iter=1, tol=0.0, **params)
+            steps = [lambda: est.fit(X, y)] * 3
+        return np.array([_weights(step()) for step in steps])
+
+    weights = three_calls()
+    assert _update_change(weights) > 1e-2
+    np.testing.assert_array_equal(three_calls(), weights)  # the seed still reproduces them
+
+
 def test_dropout_keeps_expected_activation():
     """Mean over many masks of the training-mode hidden output equals the
     no-dropout activation (inverted dropout)."""
