@@ -434,7 +434,12 @@ class RegularizedMLPRegressorCV(_PathCVMixin, RegularizedMLPRegressor):
     With ``scale_target=True``, ``alpha_``, ``alphas_``, ``loss_`` and
     ``loss_curve_`` are those of the scaled target: the rate a
     :class:`RegularizedMLPRegressor` needs to reproduce the model is
-    ``alpha_`` on ``(y - mean) / sd``.
+    ``alpha_`` on ``(y - mean) / sd``.  So are the constraints that act on the
+    output layer's weights: the scale ``sd`` is folded into ``coefs_[-1]`` and
+    ``skip_coef_`` after training, so a ``max_norm`` bound on the output
+    layer's columns, and ``hierarchy``'s tie between ``skip_coef_`` and
+    ``coefs_[0]``, hold for those weights divided by ``sd``, the network that
+    was trained.
 
     See Also
     --------

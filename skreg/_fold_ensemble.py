@@ -66,6 +66,13 @@ def take_ensemble(target, fold_results, index):
     for name in SHARED:
         if name in first:
             setattr(target, name, first[name])
+    # The folds trained on the validated array: each member takes the names
+    # of the columns it was fitted on, so that it checks them, and names its
+    # features, as the ensemble does.
+    names = getattr(target, "feature_names_in_", None)
+    for member in members:
+        if names is not None:
+            member.feature_names_in_ = names
     target.estimators_ = members
     # Per fold, as LogisticRegressionCV's n_iter_: each network's epochs.
     target.n_iter_ = np.array([member.n_iter_ for member in members])

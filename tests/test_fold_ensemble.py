@@ -179,6 +179,22 @@ def test_n_features_selected_counts_the_features_any_network_uses(Est):
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
+def test_fold_networks_fitted_from_a_dataframe_know_its_columns(Est):
+    pd = pytest.importorskip("pandas")
+    X, y = data(Est)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d", "e"])
+    est = ensemble(Est, frame, y)
+    for member in est.estimators_:
+        np.testing.assert_array_equal(member.feature_names_in_, frame.columns)
+        assert set(member.selected_features_) <= set(frame.columns)
+        with pytest.raises(ValueError, match="feature names should match"):
+            member.predict(frame[["e", "d", "c", "b", "a"]])
+    # A refit from an array leaves them without names, as the ensemble.
+    est.fit(X, y)
+    assert not any(hasattr(member, "feature_names_in_") for member in est.estimators_)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
 def test_prune_prunes_every_fold_network(Est):
     X, y = data(Est)
     est = ensemble(Est, X, y)
