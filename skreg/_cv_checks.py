@@ -8,12 +8,15 @@ check raises scikit-learn's ``InvalidParameterError`` (a ValueError) or a
 ValueError naming the parameter, fold or scorer at fault.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array
+
+from .exceptions import SearchWarning
 
 # joblib's n_jobs: -1 for every processor, -2 for all but one and so on, or
 # a count; 0 means nothing there, and joblib's refusal would not name it.
@@ -143,6 +146,16 @@ def check_path_settings(estimator, path_param, adaptive):
             "group_weights='adaptive' weighs the group term, but it is off: the path moves "
             "alpha and group_alpha is 0. Use path_param='group_alpha', or set group_alpha "
             "above 0."
+        )
+    if path_param == "group_alpha" and estimator.skip_connection and not estimator.hierarchy:
+        warnings.warn(
+            "A path along group_alpha with skip_connection=True and no hierarchy removes no "
+            "input feature: the group term acts on the first layer's rows, and every "
+            "feature still reaches the output through skip_coef_, so every rate counts all "
+            "of them as selected. To select features with a skip connection, set hierarchy "
+            "and use path_param='skip_alpha'.",
+            SearchWarning,
+            stacklevel=3,
         )
     if estimator.feature_groups is not None and _input_group_term_off(estimator, path_param):
         raise ValueError(

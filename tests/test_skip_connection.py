@@ -27,6 +27,7 @@ from skreg import (
 from skreg import _engine as engine
 from skreg._active_set import applies
 from skreg._rate_grid import largest_rate
+from skreg.exceptions import SearchWarning
 
 import naive as N
 
@@ -310,6 +311,27 @@ def test_cv_classifier_with_a_skip():
     ).fit(X, y)
     assert est.skip_coef_.shape == (X.shape[1], 3)
     np.testing.assert_allclose(est.predict_proba(X), naive_output(est, X), rtol=1e-9)
+
+
+@pytest.mark.parametrize("search", ["cv", "path"])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_group_path_beside_a_skip_says_it_removes_no_feature(Estimator, search):
+    # The group term leaves skip_coef_ alone: every feature stays in use at
+    # every rate, which the search says rather than reporting flat counts.
+    X, y = data_for(Estimator)
+    params = dict(hidden_layer_sizes=(3,), skip_connection=True, max_iter=5, random_state=0)
+    with pytest.warns(SearchWarning, match="removes no input feature"):
+        if search == "cv":
+            cv = RegularizedMLPClassifierCV if Estimator is RegularizedMLPClassifier else None
+            cv = cv or RegularizedMLPRegressorCV
+            est = cv(path_param="group_alpha", alphas=[1e-2, 1e3], cv=2, path_max_iter=2, **params)
+            est.fit(X, y)
+            assert np.all(est.cv_results_["mean_n_features_selected"] == X.shape[1])
+        else:
+            path = regularization_path(
+                X, y, estimator=Estimator(**params), path_param="group_alpha", alphas=[1e-2, 1e3]
+            )
+            assert np.all(path.n_features_selected == X.shape[1])
 
 
 # --------------------------------------------------------------------------
