@@ -507,7 +507,8 @@ def check_divergence(objective, scale, epoch, fixes):
     )
     raise TrainingDiverged(
         f"{prefix}Training diverged: the objective is {objective:.3g} after {epoch}, "
-        f"where a network with all weights zero scores {scale:.3g} (the limit is "
+        f"against a yardstick of {scale:.3g} (the loss of a network with all weights "
+        f"zero, plus the penalty of the starting weights; the limit is "
         f"{EXPLOSION_FACTOR:g} times that). To fix it, " + ", ".join(fixes) + "."
     )
 

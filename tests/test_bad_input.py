@@ -546,6 +546,17 @@ BAD = [
         "learning_rate_init",
     ),
     (
+        # The yardstick a diverged objective is measured against says what
+        # it holds: with a large alpha, mostly the starting weights' penalty.
+        "diverging_yardstick_named",
+        BOTH,
+        dict(learning_rate_init=1e3, alpha=10.0),
+        with_X(lambda X: X * 1e3),
+        ValueError,
+        r"yardstick of .*\(the loss of a network with all weights zero, plus the penalty of "
+        "the starting weights",
+    ),
+    (
         "diverging_adam",
         BOTH,
         dict(learning_rate_init=1e3),
