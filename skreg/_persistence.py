@@ -2,10 +2,11 @@
 
 from ._classes import RegularizedMLPClassifier, RegularizedMLPRegressor
 from ._cv import RegularizedMLPClassifierCV, RegularizedMLPRegressorCV
+from .feature_selection import StabilitySelection
 
 # Every class whose instances a user saves, or a saved estimator holds (a CV
 # estimator fitted with refit="ensemble" keeps its fold networks, instances
-# of its base class).  A fitted estimator holds nothing
+# of its base class; a stability selector its estimator).  A fitted estimator holds nothing
 # else of skreg's: its state is arrays, built-in values and NumPy and
 # scikit-learn types that skops trusts by itself (a test checks this over
 # every kind of fit), besides the objects the user put in its parameters
@@ -15,6 +16,7 @@ _SAVED_CLASSES = (
     RegularizedMLPRegressor,
     RegularizedMLPClassifierCV,
     RegularizedMLPRegressorCV,
+    StabilitySelection,
 )
 
 
@@ -27,10 +29,11 @@ def trusted_types():
     in its ``trusted`` argument; it refuses a file that holds any other type.
     Of skreg's own types, a saved skreg estimator holds its own class, and
     a CV estimator fitted with ``refit='ensemble'`` its base estimator's
-    class as well (the fold networks in ``estimators_``).  This function
-    names the four public estimator
-    classes, as :func:`skops.io.get_untrusted_types` reports them: under
-    the module that defines each class.
+    class as well (the fold networks in ``estimators_``), and a saved
+    :class:`~skreg.feature_selection.StabilitySelection` its own class and
+    its estimator's.  This function names the four public estimator classes
+    and the selector, as :func:`skops.io.get_untrusted_types` reports them:
+    under the module that defines each class.
 
     Objects of the user's that the estimator holds are saved with it, and
     skops asks about their types too; this function leaves them out, since
@@ -52,7 +55,8 @@ def trusted_types():
     Returns
     -------
     names : list of str
-        ``"module.ClassName"`` of each public estimator class.
+        ``"module.ClassName"`` of each public estimator class and of the
+        selector.
 
     See Also
     --------
@@ -68,6 +72,7 @@ def trusted_types():
     skreg._classes.RegularizedMLPRegressor
     skreg._cv.RegularizedMLPClassifierCV
     skreg._cv.RegularizedMLPRegressorCV
+    skreg.feature_selection.StabilitySelection
 
     With skops installed, a fitted estimator ``est`` is saved with
     ``skops.io.dump(est, "model.skops")`` and loaded with

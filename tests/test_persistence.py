@@ -21,6 +21,7 @@ from skreg import (
     RegularizedMLPRegressor,
     RegularizedMLPRegressorCV,
 )
+from skreg.feature_selection import StabilitySelection
 
 NEEDS_SKOPS = "needs skops: pip install 'skreg[skops]'"
 DOCS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "persistence.rst"
@@ -91,11 +92,15 @@ FITTED = {
     "skip_regressor_cv": lambda: RegularizedMLPRegressorCV(skip_connection=True, **SMALL_CV).fit(
         X_reg, y_reg
     ),
+    "stability_selection": lambda: StabilitySelection(
+        RegularizedMLPClassifier(**SMALL), alphas=3, n_resamples=2, path_max_iter=2, random_state=0
+    ).fit(X, y),
 }
 # The public classes a saved estimator of each kind holds, beyond its own.
 HELD_CLASSES = {
     "classifier_cv_ensemble": [RegularizedMLPClassifier],  # the fold networks
     "regressor_cv_ensemble": [RegularizedMLPRegressor],
+    "stability_selection": [RegularizedMLPClassifier],  # its estimator
 }
 _fitted_once = {}
 
@@ -154,6 +159,9 @@ def test_round_trip_gives_the_same_model(kind, how, tmp_path):
     loaded = ROUND_TRIPS[how](est, tmp_path)
     assert_same_state(est, loaded)
     data = X_reg if isinstance(est, RegularizedMLPRegressor) else X
+    if isinstance(est, StabilitySelection):  # a selector: what it keeps
+        np.testing.assert_array_equal(loaded.transform(data), est.transform(data))
+        return
     np.testing.assert_array_equal(loaded.predict(data), est.predict(data))
     if hasattr(est, "predict_proba"):
         np.testing.assert_array_equal(loaded.predict_proba(data), est.predict_proba(data))
@@ -206,7 +214,8 @@ def test_skops_distrusts_only_the_public_estimator_class(kind, tmp_path):
     trusts; a private object in its state (of any kind of fit) fails here."""
     est = fitted(kind)
     classes = [type(est), *HELD_CLASSES.get(kind, [])]
-    assert all(getattr(skreg, cls.__name__) is cls for cls in classes)
+    public = (skreg, skreg.feature_selection)
+    assert all(any(getattr(m, cls.__name__, None) is cls for m in public) for cls in classes)
     expected = sorted(f"{cls.__module__}.{cls.__name__}" for cls in classes)
     assert sorted(_untrusted_types(est, tmp_path)) == expected
 
