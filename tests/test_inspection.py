@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from skreg import (  # noqa: E402
     RegularizedMLPRegressorCV,
     regularization_path,
 )
+from skreg.exceptions import SearchWarning  # noqa: E402
 from skreg.inspection import LossCurveDisplay, RegularizationPathDisplay  # noqa: E402
 
 
@@ -360,8 +362,18 @@ def test_path_display_counts_features_only_where_they_can_be_removed(Est, data, 
         ({"penalty": "elasticnet", "l1_ratio": 0.5}, True),
         ({"penalty": "l2", "path_param": "group_alpha"}, True),
         ({"penalty": "l2", "path_param": "alpha", "group_alpha": 1e-3}, True),
+        # The hierarchy's skip rate removes features; beside a skip
+        # connection without it, a group term does not.
+        ({"skip_connection": True, "hierarchy": 1.0, "path_param": "skip_alpha"}, True),
+        ({"skip_connection": True, "hierarchy": None, "path_param": "group_alpha"}, False),
+        ({"skip_connection": True, "path_param": "alpha", "penalty": "l1"}, True),
     ):
-        display = RegularizationPathDisplay.from_estimator(est.set_params(**params).fit(X, y))
+        reset = {"skip_connection": False, "hierarchy": None, "group_alpha": 0.0}
+        est.set_params(**{**reset, **params})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SearchWarning)  # the skip's group path says so
+            est.fit(X, y)
+        display = RegularizationPathDisplay.from_estimator(est)
         assert len(display.features_lines_) == drawn and (display.ax2_ is not None) == drawn
         legend = [t.get_text() for t in display.ax_.figure.legends or ()]
         legend += [t.get_text() for t in (display.ax2_ or display.ax_).get_legend().get_texts()]

@@ -400,11 +400,23 @@ class RegularizationPathDisplay:
 
 def _can_remove_features(estimator):
     """Whether the CV estimator's penalty can set a feature's weights to
-    exactly zero: a group term (moved by the path or fixed), or an L1 part
-    (``penalty='l1'``, or elastic net with some ``l1_ratio`` above 0) applied
-    by proximal steps (the subgradient method gives no exact zeros)."""
-    if estimator.path_param == "group_alpha" or np.any(np.asarray(estimator.group_alpha) > 0):
+    exactly zero: the hierarchy's penalty on the skip weights (moved by the
+    path or fixed), an L1 part (``penalty='l1'``, or elastic net with some
+    ``l1_ratio`` above 0) applied by proximal steps (the subgradient method
+    gives no exact zeros), or a group term (moved by the path or fixed),
+    except beside a skip connection, whose weights it leaves alone."""
+    if estimator.path_param == "skip_alpha" or (
+        estimator.hierarchy and np.any(np.asarray(estimator.skip_alpha) > 0)
+    ):
         return True
+    if _proximal_l1(estimator):
+        return True
+    if estimator.skip_connection:
+        return False
+    return estimator.path_param == "group_alpha" or np.any(np.asarray(estimator.group_alpha) > 0)
+
+
+def _proximal_l1(estimator):
     if estimator.l1_method != "proximal":
         return False
     if estimator.penalty == "l1":
