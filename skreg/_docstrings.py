@@ -215,7 +215,11 @@ ATTRIBUTES = """\
 
     validation_scores_ : list of float or None
         Score (``scoring``) on the validation data after each epoch (each
-        iteration for 'lbfgs'), with early stopping or ``X_val``.
+        iteration for 'lbfgs'), with early stopping or ``X_val``: one entry
+        per entry of ``loss_curve_``. A warm start or ``partial_fit`` without
+        validation data sets it (and the other validation attributes) to
+        None; one with validation data after calls without gives their
+        epochs NaN.
 
     best_validation_score_ : float or None
         Best validation score, with early stopping or ``X_val``.

@@ -81,10 +81,17 @@ def held_out_data(est, X_val, y_val, sample_weight_val, dtype, n_outputs, target
 
 
 def with_validation_lists(progress, validation):
-    """``progress``, with empty validation records when validation data join
-    a warm start that had none."""
-    if validation is not None and progress.validation_scores is None:
-        progress.validation_scores, progress.validation_loss_curve = [], []
+    """``progress``, its validation records kept one per epoch of its loss
+    curve across the calls of a warm start or of ``partial_fit``: a call
+    without validation data drops them (its epochs have none); validation
+    data that join a fit that had none start records with NaN for the
+    epochs before them."""
+    if validation is None and progress.validation_scores is not None:
+        progress.validation_scores = progress.validation_loss_curve = None
+        progress.best_validation_score = None
+    elif validation is not None and progress.validation_scores is None:
+        before = [np.nan] * len(progress.loss_curve)
+        progress.validation_scores, progress.validation_loss_curve = list(before), list(before)
         progress.best_validation_score = -np.inf
     return progress
 

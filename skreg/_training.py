@@ -271,6 +271,11 @@ def train_stochastic(
     scale = objective_scale(params, units, data, reg, settings)
 
     progress.n_iter = 0  # as scikit-learn: the epochs of this call
+    if not stopping.early_stopping and progress.best_loss is None:
+        # A warm start after a fit that stopped early: that fit ranked its
+        # epochs by validation score and kept no best loss (None, as in
+        # scikit-learn); the loss rule starts afresh.
+        progress.best_loss = np.inf
     in_runs = _in_runs(
         reg, data.n_samples, schedule, stopping, progress, incremental, verbose, listeners, blas
     )

@@ -183,6 +183,49 @@ def test_lbfgs_records_validation_scores(Est, data):
     assert est.fit(X, y).validation_scores_ is None
 
 
+def _validation_aligned(est):
+    """The validation records are one per epoch of loss_curve_, or None."""
+    if est.validation_scores_ is None:
+        return est.validation_loss_curve_ is None and est.best_validation_score_ is None
+    n = len(est.loss_curve_)
+    return len(est.validation_scores_) == len(est.validation_loss_curve_) == n
+
+
+@pytest.mark.parametrize("Est", BOTH)
+@pytest.mark.parametrize("first, then", [("val", "none"), ("none", "val"), ("val", "partial")])
+def test_validation_records_stay_one_per_epoch_across_calls(Est, first, then, data):
+    # A warm start or partial_fit lengthens loss_curve_: the validation
+    # records follow it (a call without validation data drops them, one with
+    # them marks the epochs before as NaN), and the loss display draws them.
+    from skreg.inspection import LossCurveDisplay
+
+    X, y = data
+    split = dict(X_val=X[:10], y_val=y[:10])
+    est = Est(warm_start=True, **SMALL)
+    est.fit(X[10:], y[10:], **(split if first == "val" else {}))
+    if then == "partial":
+        est.partial_fit(X[10:], y[10:])
+    else:
+        est.fit(X[10:], y[10:], **(split if then == "val" else {}))
+    assert _validation_aligned(est)
+    if then == "val":
+        n_first = len(est.loss_curve_) - est.n_iter_
+        assert np.all(np.isnan(est.validation_scores_[:n_first]))
+        assert est.best_validation_score_ == np.nanmax(est.validation_scores_)
+    pytest.importorskip("matplotlib").use("Agg")
+    LossCurveDisplay.from_estimator(est)
+
+
+@pytest.mark.parametrize("Est", BOTH)
+def test_a_warm_start_after_early_stopping_goes_on_by_the_loss(Est, data):
+    # The early-stopped fit kept no best loss (None, as in scikit-learn).
+    X, y = data
+    est = Est(warm_start=True, early_stopping=True, **SMALL).fit(X, y)
+    assert est.best_loss_ is None
+    est.set_params(early_stopping=False).fit(X, y)
+    assert est.best_loss_ == min(est.loss_curve_[-est.n_iter_ :])
+
+
 # -- 4. a scorer returning NaN ------------------------------------------------
 
 
