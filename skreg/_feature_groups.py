@@ -140,7 +140,28 @@ def groups_from_names(feature_names, X):
                 for c in members:
                     labels[c] = label
                 found = True
-    return [name if label is None else label for name, label in zip(names, labels)]
+    groups = [name if label is None else label for name, label in zip(names, labels)]
+    check_distinct_labels(names, groups, [label is not None for label in labels])
+    return groups
+
+
+def check_distinct_labels(names, groups, in_block):
+    """Refuse a block label that is also the own name of a column outside
+    the block (``in_block[c]``: column c was put in a block): the group term
+    would join them silently.  It happens when a ColumnTransformer without
+    prefixes (``verbose_feature_names_out=False``) both one-hot encodes a
+    column and passes it on as a number."""
+    block_labels = {group for group, member in zip(groups, in_block) if member}
+    for name, member in zip(names, in_block):
+        if not member and name in block_labels:
+            block = [n for n, g, m in zip(names, groups, in_block) if m and g == name]
+            raise ValueError(
+                f"The block of one-hot columns {', '.join(block)} is labelled {name!r}, "
+                f"which is also the name of another column: the group term would treat "
+                "them as one block. Let the ColumnTransformer prefix its output names "
+                "(verbose_feature_names_out=True), rename the column, or pass "
+                "feature_groups yourself."
+            )
 
 
 def _stems(name):
@@ -286,6 +307,7 @@ def _column_transformer_groups(ct):
     ColumnTransformer prefixes it), one per column of the other transformers."""
     names = [str(name) for name in ct.get_feature_names_out()]
     groups = list(names)
+    in_block = [False] * len(names)
     for name, step, _ in ct.transformers_:
         where = ct.output_indices_[name]
         if where.stop > where.start and _block_source(step) is not None:
@@ -294,6 +316,8 @@ def _column_transformer_groups(ct):
                 _prefix(outer, column) + group  # the ColumnTransformer's prefix, if any
                 for outer, column, group in zip(names[where], inner, _groups_of(step))
             ]
+            in_block[where] = [group != outer for group, outer in zip(groups[where], names[where])]
+    check_distinct_labels(names, groups, in_block)
     return groups
 
 

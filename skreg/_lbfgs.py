@@ -57,7 +57,8 @@ def train_lbfgs(
     if unsupported:
         raise ValueError(
             f"solver='lbfgs' needs a smooth, deterministic objective; "
-            f"{', '.join(unsupported)} need solver='sgd' or solver='adam'."
+            f"{', '.join(unsupported)} {'needs' if len(unsupported) == 1 else 'need'} "
+            "solver='sgd' or solver='adam'."
         )
     check_shapes(params, units, data, reg)
     grads = np.empty_like(params)

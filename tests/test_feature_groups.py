@@ -707,3 +707,34 @@ def test_a_row_counts_as_removed_only_with_its_whole_block():
     blocks = np.array([0, 0, 1, 1], dtype=np.int64)
     np.testing.assert_array_equal(A.whole_blocks(zero_rows, blocks), [False, False, True, True])
     np.testing.assert_array_equal(A.whole_blocks(zero_rows, blocks[:0]), zero_rows)
+
+
+def _encoded_and_passed_on():
+    """A ColumnTransformer without prefixes that one-hot encodes a column and
+    passes it on as a number too: its block's label is the column's name."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"bucket": rng.randint(0, 3, 40), "x": rng.randn(40)})
+    ct = ColumnTransformer(
+        [
+            ("ohe", OneHotEncoder(sparse_output=False), ["bucket"]),
+            ("num", StandardScaler(), ["bucket", "x"]),
+        ],
+        verbose_feature_names_out=False,
+    )
+    return ct.set_output(transform="pandas").fit(frame), frame
+
+
+def test_a_block_label_that_names_another_column_is_refused():
+    ct, _ = _encoded_and_passed_on()
+    with pytest.raises(ValueError, match="labelled 'bucket', which is also the name of another"):
+        feature_groups_from(ct)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_auto_blocks_refuse_a_label_that_names_another_column(Est):
+    ct, frame = _encoded_and_passed_on()
+    X, y = ct.transform(frame), (frame["x"] > 0).astype(int).to_numpy()
+    est = Est(hidden_layer_sizes=(3,), max_iter=3, group_alpha=1e-3, feature_groups="auto")
+    with pytest.raises(ValueError, match="labelled 'bucket', which is also the name of another"):
+        est.fit(X, y)
+    assert not hasattr(est, "coefs_")
