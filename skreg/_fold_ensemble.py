@@ -70,8 +70,8 @@ def take_ensemble(target, fold_results, index):
     # of the columns it was fitted on, so that it checks them, and names its
     # features, as the ensemble does.
     names = getattr(target, "feature_names_in_", None)
-    for member in members:
-        if names is not None:
+    if names is not None:
+        for member in members:
             member.feature_names_in_ = names
     target.estimators_ = members
     # Per fold, as LogisticRegressionCV's n_iter_: each network's epochs.
