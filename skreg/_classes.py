@@ -41,7 +41,9 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into ``sample_weight``
         (single-output classification only). 'balanced' uses
-        ``n_samples / (n_classes * np.bincount(y))``.
+        ``n_samples / (n_classes * np.bincount(y))``; ``partial_fit``
+        refuses it (one call's rows would set it), as scikit-learn's SGD
+        classifiers do: pass the balanced weights of all the data as a dict.
 
     Attributes
     ----------
@@ -290,6 +292,16 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
         self : object
             The updated estimator.
         """
+        if self.class_weight == "balanced":
+            # Balanced from one call's rows, weights would follow each batch
+            # (a call of one class gets weight 1): scikit-learn's SGD
+            # classifiers refuse it too.
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit: each call would "
+                "balance its own rows only. Compute the weights over all the data, "
+                "compute_class_weight('balanced', classes=classes, y=y), and pass them as a "
+                "dict."
+            )
         if self._first_partial_fit(classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):

@@ -195,13 +195,22 @@ def check_validation_split(n_samples, validation_fraction, class_counts=None):
         )
     n_classes = 0 if class_counts is None else len(class_counts)
     n_validation = int(np.ceil(validation_fraction * n_samples))
-    if n_validation < max(2, n_classes) or n_samples - n_validation < max(1, n_classes):
-        per_class = f" and one per class ({n_classes} classes)" if n_classes else ""
+    per_class = f" and one per class ({n_classes} classes)" if n_classes else ""
+    if n_validation < max(2, n_classes):
         raise ValueError(
             "The validation set is too small: early_stopping=True holds out "
             f"validation_fraction={validation_fraction} of {n_samples} samples, "
             f"{n_validation} of them, and needs at least 2{per_class} there and the rest "
             "to train on. Increase 'validation_fraction' or the size of your dataset."
+        )
+    if n_samples - n_validation < max(1, n_classes):
+        raise ValueError(
+            "The training set is too small: early_stopping=True holds out "
+            f"validation_fraction={validation_fraction} of {n_samples} samples, "
+            f"{n_validation} of them, and leaves {n_samples - n_validation} to train on, "
+            f"where it needs at least {max(1, n_classes)}"
+            f"{' (one per class)' if n_classes else ''}. Lower 'validation_fraction' or "
+            "add samples."
         )
     if n_classes and min(class_counts) < 2:
         raise ValueError(

@@ -244,6 +244,23 @@ BAD = [
         "The sum of sample_weight times class_weight overflows",
     ),
     (
+        # Balanced from one call's rows: a call of one class would weigh 1.
+        "class_weight_balanced_partial_fit",
+        (CLF,),
+        dict(class_weight="balanced"),
+        lambda est, X, y: est.partial_fit(X, y, classes=[0, 1]),
+        ValueError,
+        "class_weight='balanced' is not supported for partial_fit",
+    ),
+    (
+        "validation_fraction_leaves_no_training_rows",
+        BOTH,
+        dict(early_stopping=True, validation_fraction=0.99),
+        fit,
+        ValueError,
+        "The training set is too small.*leaves 0 to train on.*Lower 'validation_fraction'",
+    ),
+    (
         "class_weight_multilabel",
         (CLF,),
         dict(class_weight="balanced"),
