@@ -21,7 +21,12 @@ from . import _config as C
 from . import _interrupts as interrupts
 from ._base import BaseRegularizedMLP, unchanged_on_error
 from ._docstrings import fill_docstring
-from ._validation import check_class_weight, check_validation_labels, validate_X_y
+from ._validation import (
+    check_class_weight,
+    check_target_magnitude,
+    check_validation_labels,
+    validate_X_y,
+)
 
 
 @fill_docstring
@@ -510,6 +515,7 @@ class RegularizedMLPRegressor(RegressorMixin, BaseRegularizedMLP):
             raise ValueError(f"y must hold numbers for a regressor: {error}") from error
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' requires non-negative y.")
+        check_target_magnitude(y)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         return X, y, C.writeable(Y, X.dtype)
 

@@ -244,6 +244,31 @@ BAD = [
         "The sum of sample_weight times class_weight overflows",
     ),
     (
+        # Squared errors beyond float64: named before training diverges.
+        "y_whose_squares_overflow",
+        (REG,),
+        {},
+        with_y(lambda y: y * 1e160),
+        ValueError,
+        "y holds values up to 1e.*squared errors overflow float64",
+    ),
+    (
+        "y_whose_squares_overflow_refitted",
+        (REG,),
+        {},
+        fitted_then(lambda est, X, y: est.fit(X, y * 1e160)),
+        ValueError,
+        "y holds values up to 1e.*squared errors overflow float64",
+    ),
+    (
+        "y_whose_squares_overflow_partial_fit",
+        (REG,),
+        {},
+        fitted_then(lambda est, X, y: est.partial_fit(X, y * 1e160)),
+        ValueError,
+        "y holds values up to 1e.*squared errors overflow float64",
+    ),
+    (
         # Balanced from one call's rows: a call of one class would weigh 1.
         "class_weight_balanced_partial_fit",
         (CLF,),
