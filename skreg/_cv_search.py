@@ -17,6 +17,7 @@ from ._exit_order import combined_exit_rates, exit_rates
 from ._fold_score import default_score
 from ._path import PathTrainer
 from ._target import scaled_target
+from ._validation import scoring_failed
 
 SELECTION_RULES = ("best", "1se")
 # What 'auto' means, by the rate the path moves.  A group_alpha path selects
@@ -111,10 +112,8 @@ def scored_path(
             if value is None:
                 value = scorer(est, X_test, y_test)
         except Exception as error:
-            raise ValueError(
-                f"scoring={scoring!r} failed on fold {k} at {settings['path_param']}="
-                f"{step.rate:g}: {type(error).__name__}: {error}"
-            ) from error
+            where = f"on fold {k} at {settings['path_param']}={step.rate:g}"
+            raise scoring_failed(scoring, where, error) from error
         rows.append(
             (
                 check_score(value, scoring, k, settings["path_param"], step.rate),

@@ -21,6 +21,7 @@ from ._validation import (
     check_validation_split,
     naming_the_input,
     renamed,
+    scoring_failed,
 )
 
 
@@ -160,9 +161,7 @@ def _user_score(scorer, scoring, est, X_val, y_val, sw_val):
     try:
         return scorer(est, X_val, y_val, sample_weight=sw_val)
     except Exception as error:  # any scorer's, as the CV estimators wrap theirs
-        raise ValueError(
-            f"scoring={scoring!r} failed on the validation data: {type(error).__name__}: {error}"
-        ) from error
+        raise scoring_failed(scoring, "on the validation data", error) from error
 
 
 def _checked_score(score, scoring, loss):

@@ -84,6 +84,13 @@ def check_finite_output(output, X):
     )
 
 
+def scoring_failed(scoring, where, error):
+    """The error to raise when the user's ``scoring`` fails ``where`` (on a
+    fold, on the validation data): named as the parameter's, the scorer's
+    own error kept in the message (scikit-learn's often name neither)."""
+    return ValueError(f"scoring={scoring!r} failed {where}: {type(error).__name__}: {error}")
+
+
 def check_sparse_structure(X, name="X"):
     """Raise ValueError unless the index arrays of a sparse matrix are
     consistent with its shape.
