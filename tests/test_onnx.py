@@ -505,6 +505,41 @@ def test_stability_selection_in_a_pipeline(Est, dtype):
         np.testing.assert_allclose(out["variable"].ravel(), expected, rtol=RTOL[dtype], atol=scale)
 
 
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+def test_stability_selection_pipeline_on_a_real_table_fresh_and_refitted(Est):
+    # scikit-learn's bundled real tables (breast cancer, diabetes): the
+    # selector keeps some columns, the export follows it after a refit too.
+    from sklearn.datasets import load_breast_cancer, load_diabetes
+
+    from skreg.feature_selection import StabilitySelection
+
+    classify = Est is RegularizedMLPClassifier
+    X, y = (load_breast_cancer if classify else load_diabetes)(return_X_y=True)
+    X, y = X.astype(np.float32), (y if classify else (y - y.mean()) / y.std())
+    net = Est(hidden_layer_sizes=(5,), max_iter=20, random_state=0)
+    selector = StabilitySelection(
+        net,
+        alphas=6,
+        n_resamples=2,
+        path_max_iter=5,
+        max_false_selections=5 if classify else 10,
+        random_state=0,
+    )
+    pipe = make_pipeline(StandardScaler(), selector, net)
+    options = dict(zipmap=False) if classify else {}
+    for rows in (slice(None), slice(0, 3 * len(y) // 4)):  # fresh, then refitted
+        pipe.fit(X[rows], y[rows])
+        assert 0 < selector.get_support().sum() < X.shape[1]
+        out = run(skreg_onnx.to_onnx(pipe, X[:1], **options), X)
+        if classify:
+            np.testing.assert_array_equal(out["label"], pipe.predict(X))
+            expected, got = pipe.predict_proba(X), out["probabilities"]
+        else:
+            expected, got = pipe.predict(X), out["variable"].ravel()
+        scale = RTOL[np.float32] * np.abs(expected).max()
+        np.testing.assert_allclose(got, expected, rtol=RTOL[np.float32], atol=scale)
+
+
 def test_network_pruned_to_no_hidden_unit():
     # Every unit constant: prune folds them all into the output intercept.
     X, y = classification_data("binary")
