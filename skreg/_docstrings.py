@@ -114,7 +114,8 @@ PARAMETERS = """\
 
     group_alpha : float or array-like of shape (n_layers - 1,), default=0.0
         Group-lasso strength on the rows of each weight matrix (all outgoing
-        weights of an input feature or a hidden unit), applied by block
+        weights of an input feature or a hidden unit): the term of a row
+        ``g`` is ``group_alpha * sqrt(len(g)) * ||g||_2``, applied by block
         soft-thresholding: a row driven to zero removes that unit.
 
     group_weights : array-like of shape (n_features,) or None, default=None
@@ -128,7 +129,9 @@ PARAMETERS = """\
         One label (int or str) per input column: the columns that share a
         label form a block, and the group term on the input layer takes one
         norm over all of the block's rows, weighted by the square root of the
-        block's number of columns, so that a block is kept or removed whole
+        block's number of weights (its columns times the width of
+        ``coefs_[0]``, as a lone row is weighted by the square root of its
+        length), so that a block is kept or removed whole
         (a categorical feature's one-hot columns, say). 'auto' reads the
         blocks from column names written as scikit-learn's
         ``get_feature_names_out`` writes a one-hot encoder's
