@@ -208,13 +208,19 @@ PARAMETERS = """\
 
 ATTRIBUTES = """\
     loss_ : float
-        The objective J (data loss plus penalty) after the last epoch.
+        The objective J (data loss plus penalty) of the last epoch, the last
+        entry of ``loss_curve_``. For sgd and adam its data part is measured
+        during the epoch, as scikit-learn's MLP measures it: the weighted mean
+        of each minibatch's loss before that batch's update (with dropout
+        and noise), plus the penalty of the weights at the epoch's end; for
+        lbfgs it is J at the solution.
 
     best_loss_ : float or None
         The smallest J reached; None with early stopping.
 
     loss_curve_ : list of float
-        J after each epoch (each iteration for lbfgs).
+        J after each epoch (each iteration for lbfgs), measured as ``loss_``
+        is.
 
     validation_scores_ : list of float or None
         Score (``scoring``) on the validation data after each epoch (each
