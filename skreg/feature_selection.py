@@ -18,7 +18,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
 from sklearn.feature_selection import SelectorMixin
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import _safe_indexing, check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.parallel import Parallel, delayed
@@ -351,6 +351,10 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
             multi_output=True,
             dtype=(np.float64, np.float32),
         )
+        if y.ndim == 2 and y.shape[1] == 1:
+            # As the estimators take it: one output, flattened with one
+            # warning here (not one per half), and a class column stratified.
+            y = column_or_1d(y, warn=True)
         if X.shape[0] // 2 < MIN_HALF_ROWS:
             raise ValueError(
                 f"StabilitySelection trains each path on a half of the samples, "

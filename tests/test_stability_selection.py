@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
@@ -231,6 +231,20 @@ def test_halves_are_complementary_stratified_pairs(n_samples):
             count_first, count_second = np.sum(y[first] == label), np.sum(y[second] == label)
             assert abs(count_first - count_second) <= 1
             assert count_first >= 1 and count_second >= 1
+
+
+@pytest.mark.parametrize("n_samples", [40, 41])
+def test_a_column_vector_class_target_is_stratified_as_a_1d_one(n_samples):
+    # A rare class: unstratified halves miss it. The column (n, 1), which the
+    # estimators take flattened with a warning, selects as the 1-D target.
+    X, _ = make_data("classifier", n_samples=n_samples, n_features=4)
+    y = (X[:, 0] > 0.8).astype(int)
+    model = selector("classifier", alphas=3, n_resamples=3)
+    flat = quiet_fit(clone(model), X, y)
+    with pytest.warns(DataConversionWarning, match="column-vector y") as record:
+        column = quiet_fit(model, X, y[:, None])
+    assert sum(w.category is DataConversionWarning for w in record) == 1
+    np.testing.assert_array_equal(column.selection_probabilities_, flat.selection_probabilities_)
 
 
 def test_selection_rule_against_loops():
