@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.datasets import make_classification, make_regression
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.preprocessing import StandardScaler
 
 from skreg import (
@@ -144,6 +144,17 @@ def test_one_convergence_warning_per_path(tables, Est):
     assert path.capped.dtype == bool and path.capped.shape == (4,)
     assert str(convergence[0].message).startswith(f"{path.capped.sum()} of the 4 steps")
     assert "path_max_iter=5" in str(convergence[0].message)
+
+
+@pytest.mark.parametrize("Est", CV_ESTIMATORS)
+@pytest.mark.parametrize("refit", [True, "ensemble"])
+def test_a_column_vector_y_warns_once_and_fits_as_1d(tables, Est, refit):
+    X, y = tables[Est]
+    flat, _ = fit_recording(small(Est, refit=refit), X, y)
+    column, caught = fit_recording(small(Est, refit=refit), X, y[:, None])
+    assert len(of_category(caught, DataConversionWarning)) == 1
+    assert column.alpha_ == flat.alpha_
+    np.testing.assert_array_equal(column.predict(X), flat.predict(X))
 
 
 # --------------------------------------------------------------------------
