@@ -159,6 +159,20 @@ def test_class_weight_equals_the_matching_sample_weight():
     assert not np.allclose(plain.coefs_[0], weighted.coefs_[0])
 
 
+def test_partial_fit_class_weight_dict_on_a_batch_without_a_named_class():
+    # The dict names classes 1 and 2, not 0; the batch holds 0 and 1 alone:
+    # each row weighs as its class does in the dict (1 when unnamed).
+    X, y = _data("multiclass")
+    batch = y < 2
+    X, y = X[batch], y[batch]
+    params = dict(hidden_layer_sizes=(5,), random_state=0)
+    weighted = RegularizedMLPClassifier(class_weight={1: 2.0, 2: 5.0}, **params)
+    weighted.partial_fit(X, y, classes=[0, 1, 2])
+    by_sample = RegularizedMLPClassifier(**params)
+    by_sample.partial_fit(X, y, classes=[0, 1, 2], sample_weight=np.where(y == 1, 2.0, 1.0))
+    np.testing.assert_allclose(weighted.coefs_[0], by_sample.coefs_[0], rtol=1e-12)
+
+
 def test_class_weight_rejects_multilabel():
     X, y = _data("binary")
     Y = np.column_stack([y, 1 - y])
