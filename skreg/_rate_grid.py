@@ -72,15 +72,17 @@ def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
     ``sqrt(len(row))`` times the threshold); gradients are largest at the
     start of training, so above the largest of them the penalty removes
     everything.  The initial network is the one a fit draws, with each input
-    feature's outgoing weights divided by the feature's root mean square, so
-    that its pre-activations have the scale the trained network will give
-    them whatever the scale of X.
+    feature's outgoing weights divided by the feature's root mean square
+    (weighted as the loss weighs the rows), so that its pre-activations have
+    the scale the trained network will give them whatever the scale of X.
     """
     probe = clone(estimator)
     start = base.starting_state(probe, X, y, sample_weight)
     params, units = start.params.copy(), start.units
     first_layer = _network.views(params, units)[0][0]
-    first_layer /= _feature_scale(X)[:, None].astype(first_layer.dtype)
+    # Weighted as the data loss weighs the rows (class_weight included).
+    scale = _feature_scale(X, start.data.sample_weight)
+    first_layer /= scale[:, None].astype(first_layer.dtype)
     grads = np.empty_like(params)
     no_penalty = C.regularization(len(units) - 1, penalty=None)
     settings = recipes.recipe(probe.get_params(deep=False), probe.out_activation_, 1).settings
@@ -151,12 +153,16 @@ def _hierarchy_rate(estimator, start, settings):
     return float(sizes.max())
 
 
-def _feature_scale(X):
-    """Root mean square of each column of X (1 where a column is all zero)."""
+def _feature_scale(X, sample_weight):
+    """Root mean square of each column of X, weighted by ``sample_weight``
+    as the data loss weighs the rows (a row of weight 0 counts as a removed
+    row, of weight 2 as a repeated one); 1 where a column is all zero."""
     if hasattr(X, "multiply"):
-        squares = np.asarray(X.multiply(X).mean(axis=0)).ravel()
+        squares = X.multiply(X)
     else:
-        squares = np.mean(np.square(np.asarray(X), dtype=np.float64), axis=0)  # a DataFrame too
+        squares = np.square(np.asarray(X), dtype=np.float64)  # a DataFrame too
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    squares = np.asarray(squares.T @ weights).ravel() / weights.sum()
     scale = np.sqrt(squares)
     scale[scale == 0] = 1.0
     return scale

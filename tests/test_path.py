@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.feature_selection import SelectFromModel
@@ -218,6 +219,22 @@ def test_grid_of_a_regressor_and_l2(few_informative):
         small(RegularizedMLPRegressor, penalty="elasticnet", l1_ratio=1e-6), X, y
     )
     assert tiny_share == pytest.approx(1000 * l1)  # glmnet's floor of 1e-3
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_grid_of_integer_weights_is_the_grid_of_repeated_rows(few_informative, sparse):
+    """The grid weighs the rows as the loss does: a weight of 0 is a removed
+    row, a weight of 3 a row repeated three times (the feature scales too)."""
+    X, y = few_informative
+    X = X[:80] * np.linspace(1, 5, X.shape[1])  # unequal, non-unit scales
+    y = y[:80]
+    weights = np.random.RandomState(0).randint(0, 4, len(y))
+    repeated = np.repeat(np.arange(len(y)), weights)
+    if sparse:
+        X = sp.csr_matrix(X)
+    est = small(penalty="l1")
+    weighted = P.rate_grid(est, X, y, weights.astype(float), n_alphas=3)
+    np.testing.assert_allclose(weighted, P.rate_grid(est, X[repeated], y[repeated], n_alphas=3))
 
 
 # --------------------------------------------------------------------------
