@@ -60,9 +60,11 @@ class TargetScale:
 
     def transform(self, y):
         """``y`` in the scaled unit, in its own shape, and in its own dtype
-        when that is a float one (float64 otherwise: integer targets)."""
+        when that is float32 or wider (float64 otherwise: integer targets,
+        and float16, whose 3 digits would round the scaled values)."""
         y = np.asarray(y)
-        dtype = y.dtype if np.issubdtype(y.dtype, np.floating) else np.float64
+        wide = np.issubdtype(y.dtype, np.floating) and y.dtype.itemsize >= 4
+        dtype = y.dtype if wide else np.float64
         scaled = (y.reshape(len(y), -1) - self.shift) / self.scale
         return scaled.reshape(y.shape).astype(dtype, copy=False)
 

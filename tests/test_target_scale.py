@@ -163,3 +163,13 @@ def test_scale_target_is_validated_and_the_classifier_has_none():
 def test_an_integer_target_is_scaled_in_floats():
     y_scaled, _ = scaled_target(np.array([1, 2, 3, 4]), None, "identity")
     assert y_scaled.dtype == np.float64 and np.allclose(y_scaled.std(), 1)
+
+
+def test_a_float16_target_is_scaled_without_rounding():
+    # The scaled values of a float16 target would keep 3 digits in float16;
+    # the plain regressor trains on the target's values exactly.
+    y = np.round(3 * np.random.RandomState(0).randn(40) + 100).astype(np.float16)
+    scaled, scale = scaled_target(y, None, "identity")
+    assert scaled.dtype == np.float64
+    np.testing.assert_array_equal(scaled, scaled_target(y.astype(np.float64), None, "identity")[0])
+    assert scaled_target(y.astype(np.float32), None, "identity")[0].dtype == np.float32
