@@ -260,6 +260,14 @@ def _classifier_shapes(operator):
     """Types of the two outputs: labels (N,) -- (N, n_labels) indicators for
     multilabel targets -- and probabilities (N, n_classes)."""
     est = operator.raw_operator
+    if len(est.classes_) < _n_probability_columns(est) and _zipmap_follows(
+        operator.scope_inst, est
+    ):
+        raise ValueError(
+            f"{type(est).__name__} was fitted on one class, {est.classes_[0]!r}: its "
+            "predict_proba has two columns for one class label, which ONNX's ZipMap "
+            "cannot map. Export it with zipmap=False or zipmap='columns'."
+        )
     n_rows = operator.inputs[0].get_first_dimension()
     if _is_multilabel(est):
         operator.outputs[0].type = Int64TensorType([n_rows, est.n_outputs_])
@@ -268,7 +276,14 @@ def _classifier_shapes(operator):
         tensor_type = Int64TensorType if label_type == TensorProto.INT64 else StringTensorType
         operator.outputs[0].type = tensor_type([n_rows])
     probability_type = _float_tensor_type(_probability_type(operator))
-    operator.outputs[1].type = probability_type([n_rows, len(est.classes_)])
+    operator.outputs[1].type = probability_type([n_rows, _n_probability_columns(est)])
+
+
+def _n_probability_columns(est):
+    """Columns of predict_proba: one per output, two for a single output
+    (a binary target, or one class alone, whose model scikit-learn's
+    binarizer also gives two columns)."""
+    return max(est.n_outputs_, 2)
 
 
 def _regressor_shapes(operator):
@@ -312,6 +327,8 @@ def _labels(graph, scope, est, proba, label):
     # ArgMax picks the first of tied maxima, as predict does.
     best = graph.node("ArgMax", [proba], axis=1, keepdims=0)
     labels, label_type = _onnx_labels(scope, est)
+    # One class alone: both probability columns name it, as predict does.
+    labels = np.resize(labels, _n_probability_columns(est))
     graph.node("Gather", [graph.constant("classes", labels, label_type), best], label, axis=0)
 
 

@@ -209,6 +209,28 @@ def test_nocl_outputs_class_indices():
     assert_labels_match(out["label"], expected, proba)
 
 
+@pytest.mark.parametrize("names", [np.array([4]), np.array(["only"])], ids=["int", "str"])
+def test_one_class_classifier(names):
+    # Its predict_proba has two columns for one label: the graph declares
+    # and outputs both, and labels every row with the one class, also where
+    # the second column is the larger (an index one past the labels).
+    X, _ = classification_data("binary")
+    est = classifier(solver="adam", max_iter=3)
+    for y in (np.repeat(names, len(X)), np.repeat(names, len(X) // 2)):  # fresh, refitted
+        est.fit(X[: len(y)], y)
+        proba = est.predict_proba(X)
+        assert (proba[:, 1] > 0.5).any() and (proba[:, 0] > 0.5).any()
+        onx = skreg_onnx.to_onnx(est, X[:1], zipmap=False)
+        assert onx.graph.output[1].type.tensor_type.shape.dim[1].dim_value == 2
+        out = run(onx, X)
+        np.testing.assert_array_equal(out["label"], est.predict(X))
+        np.testing.assert_allclose(
+            out["probabilities"], proba, rtol=RTOL[np.float32], atol=PROBA_ATOL[np.float32]
+        )
+        with pytest.raises(ValueError, match="fitted on one class.*zipmap=False"):
+            skreg_onnx.to_onnx(est, X[:1])
+
+
 @pytest.mark.parametrize(
     "kind, names",
     [
