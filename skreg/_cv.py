@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.base import _fit_context, clone, is_classifier
 from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
-from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
@@ -62,7 +62,12 @@ from ._docstrings import fill_cv_docstring
 from ._path import rate_grid
 from ._search_warnings import capped_steps_quiet, tell_about_search, warn_feature_scales
 from ._target import scaled_target
-from ._validation import check_sample_weight_sum, check_sparse_structure, check_target_magnitude
+from ._validation import (
+    check_sample_weight_sum,
+    check_sparse_structure,
+    check_target_magnitude,
+    column_vector_flattened,
+)
 
 # --------------------------------------------------------------------------
 # What both CV estimators add to their base estimator
@@ -232,10 +237,7 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
             dtype=(np.float64, np.float32),
             y_numeric=not is_classifier(self),
         )
-        if y.ndim == 2 and y.shape[1] == 1:
-            # One output, flattened with one warning here, as the base
-            # estimator's fit does (not one per path).
-            y = column_or_1d(y, warn=True)
+        y = column_vector_flattened(y)  # one warning here, not one per path
         if is_classifier(self):
             check_classification_targets(y)
         else:

@@ -46,7 +46,12 @@ from ._feature_groups import fitted_groups, group_norms
 from ._rate_grid import largest_rate, layer_pattern, rate_grid  # noqa: F401 (the path's grid)
 from ._search_warnings import capped_steps_quiet, warn_capped_steps
 from ._training import Progress
-from ._validation import check_finite_weights, check_hidden_layer_sizes, check_noise_input
+from ._validation import (
+    check_finite_weights,
+    check_hidden_layer_sizes,
+    check_noise_input,
+    column_vector_flattened,
+)
 
 PATH_PARAMS = ("alpha", "group_alpha", "skip_alpha")
 # Adaptive group weights: the exponent of the norm ratio, and the factor of
@@ -564,6 +569,7 @@ def regularization_path(
     validate_parameter_constraints(
         _PATH_CONSTRAINTS, dict(locals()), caller_name="regularization_path"
     )
+    y = column_vector_flattened(y)  # one warning here, not from the grid and the path
     estimator = checked_path_estimator(
         estimator, y, path_param, adaptive=group_weights == "adaptive"
     )

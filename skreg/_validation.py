@@ -308,9 +308,21 @@ def validate_X_y(est, X, y, reset, **kwargs):
         )
     except ValueError as error:
         raise naming_the_input(error, X) from error
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = column_or_1d(y, warn=True)
-    return X, y
+    return X, column_vector_flattened(y)
+
+
+def column_vector_flattened(y):
+    """A y of shape (n, 1) as a 1-D array, with scikit-learn's
+    DataConversionWarning; any other y as it is.  Called once where a call
+    hands y on to many fits (paths, folds, halves), which then do not warn
+    again."""
+    try:
+        shape = np.shape(y)
+    except ValueError:  # ragged: the fit's own validation says what is wrong
+        return y
+    if len(shape) == 2 and shape[1] == 1:
+        return column_or_1d(y, warn=True)
+    return y
 
 
 def naming_the_input(error, X, with_y=True):

@@ -18,7 +18,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
 from sklearn.feature_selection import SelectorMixin
-from sklearn.utils import _safe_indexing, check_random_state, column_or_1d
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.parallel import Parallel, delayed
@@ -32,7 +32,7 @@ from ._path import PathTrainer, checked_path_estimator, path_bunch
 from ._rate_grid import rate_grid
 from ._search_warnings import capped_steps_quiet, warn_capped_steps
 from ._target import scaled_target
-from ._validation import check_sparse_structure
+from ._validation import check_sparse_structure, column_vector_flattened
 
 __all__ = ["StabilitySelection"]
 
@@ -351,10 +351,8 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
             multi_output=True,
             dtype=(np.float64, np.float32),
         )
-        if y.ndim == 2 and y.shape[1] == 1:
-            # As the estimators take it: one output, flattened with one
-            # warning here (not one per half), and a class column stratified.
-            y = column_or_1d(y, warn=True)
+        # One warning here, not one per half; a class column is stratified.
+        y = column_vector_flattened(y)
         if X.shape[0] // 2 < MIN_HALF_ROWS:
             raise ValueError(
                 f"StabilitySelection trains each path on a half of the samples, "

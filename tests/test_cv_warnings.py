@@ -157,6 +157,20 @@ def test_a_column_vector_y_warns_once_and_fits_as_1d(tables, Est, refit):
     np.testing.assert_array_equal(column.predict(X), flat.predict(X))
 
 
+@pytest.mark.parametrize("Est", CV_ESTIMATORS)
+def test_a_column_vector_y_warns_once_on_a_path(tables, Est):
+    X, y = tables[Est]
+    estimator = Est._base_class(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    paths = []
+    for target in (y, y[:, None]):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            paths.append(regularization_path(X, target, estimator=estimator, n_alphas=3))
+    assert len(of_category(caught, DataConversionWarning)) == 1
+    np.testing.assert_array_equal(paths[1].alphas, paths[0].alphas)
+    np.testing.assert_array_equal(paths[1].objective, paths[0].objective)
+
+
 # --------------------------------------------------------------------------
 # l1_ratio where the penalty uses it
 # --------------------------------------------------------------------------
