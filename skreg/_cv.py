@@ -23,7 +23,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _callbacks as callbacks
@@ -61,6 +60,7 @@ from ._cv_search import (
 from ._docstrings import fill_cv_docstring
 from ._path import rate_grid
 from ._search_warnings import capped_steps_quiet, tell_about_search, warn_feature_scales
+from ._side_by_side import run_side_by_side
 from ._target import scaled_target
 from ._validation import (
     check_sample_weight_sum,
@@ -174,20 +174,23 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         n_tasks = len(estimators) * (len(folds) + (self.refit != "ensemble"))
         contexts = self._path_contexts(X, y, sample_weight, n_tasks, len(grids[0]))
         tasks = [
-            delayed(partial(scored_path, keep=self.refit == "ensemble"))(
-                est, settings, X, y, sample_weight, (k, *fold), rates, scorer, next(contexts), link
+            partial(
+                scored_path,
+                *(est, settings, X, y, sample_weight, (k, *fold), rates, scorer, next(contexts)),
+                link,
+                keep=self.refit == "ensemble",
             )
             for est, rates in zip(estimators, grids)
             for k, fold in enumerate(folds)
         ]
         tasks += [
-            delayed(full_path)(est, settings, X, y, sample_weight, rates, next(contexts), link)
+            partial(full_path, est, settings, X, y, sample_weight, rates, next(contexts), link)
             for est, rates in zip(estimators, grids)
             if self.refit != "ensemble"  # the folds' networks are the model
         ]
         # The steps' own warnings at their epoch cap are counted, and told once.
         with interrupts.shared(settings["stop"]), capped_steps_quiet():
-            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
+            results = run_side_by_side(tasks, self.n_jobs)
         n_folds, n_fold_tasks = len(folds), len(estimators) * len(folds)
         fold_rows = np.array(ensembles.fold_scores(results[:n_fold_tasks])).reshape(
             len(estimators), n_folds, -1, N_ROW_COLUMNS

@@ -13,6 +13,7 @@ half's path warm from where it stopped.
 """
 
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,7 +22,6 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _interrupts as interrupts
@@ -31,6 +31,7 @@ from ._feature_groups import block_codes, input_groups
 from ._path import PathTrainer, checked_path_estimator, path_bunch
 from ._rate_grid import rate_grid
 from ._search_warnings import capped_steps_quiet, warn_capped_steps
+from ._side_by_side import run_side_by_side
 from ._target import scaled_target
 from ._validation import check_sparse_structure, column_vector_flattened
 
@@ -491,20 +492,20 @@ class _HalfPaths:
         self._data = X, y, sample_weight
         settings = self.estimator, self.settings
         return self._tasks(
-            delayed(half_path)(*settings, X, y, sample_weight, rows, rates, seed)
+            partial(half_path, *settings, X, y, sample_weight, rows, rates, seed)
             for rows, seed in halves_and_seeds
         )
 
     def go_on(self, rates):
         """As ``start``, over ``rates`` above the last ones."""
         return self._tasks(
-            delayed(half_path_on)(trainer, *self._data, rows, rates)
+            partial(half_path_on, trainer, *self._data, rows, rates)
             for trainer, rows in zip(self._trainers, self._rows)
         )
 
     def _tasks(self, tasks):
         with interrupts.shared(self.settings["stop"]), capped_steps_quiet():
-            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
+            results = run_side_by_side(list(tasks), self.n_jobs)
         # A process backend ships the trainers back: the ones to go on with.
         self._trainers = [trainer for _, _, trainer, _ in results]
         self._rows = [rows for _, _, _, rows in results]
