@@ -232,6 +232,11 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         reg = self._regularization(len(units) - 1)
         if not first_pass:
             self._random_state = self._continued_random_state(reg)
+        if not incremental:
+            # As in scikit-learn, only partial_fit goes on with the optimizer
+            # state of the previous call; fit (warm start included) starts
+            # afresh, and an L-BFGS fit, which keeps none, leaves none behind.
+            vars(self).pop("_optimizer_state", None)
         in_epochs = C.SOLVERS[self.solver].in_epochs
         epochs = 1 if incremental else self.max_iter + (not in_epochs)  # L-BFGS opens one more
         context = callbacks.fit_context(self, max_subtasks=epochs)
@@ -408,10 +413,6 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
     def _fit_stochastic(
         self, X, y, Y, sample_weight, params, units, reg, incremental, held_out, listeners
     ):
-        if not incremental:
-            # As in scikit-learn, only partial_fit goes on with the optimizer
-            # state of the previous call; fit (warm start included) starts afresh.
-            vars(self).pop("_optimizer_state", None)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         check_noise_input(X, self.input_noise)

@@ -318,6 +318,23 @@ def test_partial_fit_switching_float_dtype_keeps_training():
     assert not np.array_equal(est.coefs_[0], before)
 
 
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+def test_an_lbfgs_refit_forgets_the_optimizer_state_of_an_adam_fit(Est):
+    """An L-BFGS fit keeps no optimizer state, and leaves none of the previous
+    fit's: a later partial_fit starts Adam afresh, as after a fresh L-BFGS fit."""
+    X, y = make_classification(n_samples=40, n_features=4, random_state=0)
+    params = dict(hidden_layer_sizes=(3,), max_iter=5, batch_size=10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        refitted = Est(**params).fit(X, y).set_params(solver="lbfgs").fit(X, y)
+        fresh = Est(**params, solver="lbfgs").fit(X, y)
+    assert "_optimizer_state" not in vars(refitted)
+    refitted.set_params(solver="adam").partial_fit(X, y)
+    fresh.set_params(solver="adam").partial_fit(X, y)
+    for W, V in zip(refitted.coefs_, fresh.coefs_):
+        np.testing.assert_array_equal(W, V)
+
+
 def updates_of_two_epochs(Est, n_samples, **params):
     """Optimizer updates of a two-epoch fit on ``n_samples`` rows, fresh and
     refitted."""
