@@ -54,6 +54,7 @@ from ._validation import (
     check_noise_input,
     check_prediction_input,
     check_sample_weight_sum,
+    check_warm_output,
     check_warm_shapes,
     check_warm_skip,
 )
@@ -227,6 +228,7 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
             # Go on from whatever coefs_ hold (a pruned network included).
             check_warm_shapes(self, hidden, X.shape[1], Y.shape[1])
             check_warm_skip(self)
+            check_warm_output(self)
             units = _network.units_of(self.coefs_)
         params = self._pack_params(X.dtype)
         reg = self._regularization(len(units) - 1)

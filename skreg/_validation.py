@@ -421,6 +421,19 @@ def check_warm_skip(estimator):
         )
 
 
+def check_warm_output(estimator):
+    """A warm start goes on from the fitted network: its output activation
+    (``out_activation_``, set by ``loss``) must be the one asked for now."""
+    fitted, asked = estimator.out_activation_, estimator._output_activation()
+    if fitted != asked:
+        asker = f"loss={estimator.loss!r}" if hasattr(estimator, "loss") else "The target"
+        raise ValueError(
+            f"{asker} takes the output activation {asked!r}, but the fitted "
+            f"network's is {fitted!r}: warm_start=True and partial_fit go on from the fitted "
+            "weights and cannot change the loss. Set warm_start=False to train a new network."
+        )
+
+
 def check_noise_input(X, input_noise):
     """Refuse input noise on sparse input, which it would fill in."""
     if sp.issparse(X) and input_noise > 0:

@@ -676,6 +676,27 @@ def test_a_warm_started_estimator_keeps_its_model_after_a_failed_fit(Est, data):
     assert est.n_iter_ == before["n_iter_"]
 
 
+@pytest.mark.parametrize("method", ["warm_start", "partial_fit"])
+@pytest.mark.parametrize(
+    "first, second", [("squared_error", "poisson"), ("poisson", "squared_error")]
+)
+def test_going_on_refuses_a_loss_with_another_output_activation(first, second, method, data):
+    """The loss sets the output activation (identity, exp) when the network is
+    made: going on from it under the other loss would train and predict
+    through the first one's."""
+    X, _ = data
+    y = np.exp(X[:, 0])
+    est = REG(hidden_layer_sizes=(3,), loss=first, max_iter=3, random_state=0).fit(X, y)
+    before = copy.deepcopy(vars(est))
+    est.set_params(loss=second, warm_start=method == "warm_start")
+    going_on = est.fit if method == "warm_start" else est.partial_fit
+    with pytest.raises(ValueError, match=f"loss='{second}' takes the output activation"):
+        going_on(X, y)
+    assert est.out_activation_ == before["out_activation_"]
+    for W, W0 in zip(est.coefs_, before["coefs_"]):
+        np.testing.assert_array_equal(W, W0)
+
+
 def test_partial_fit_that_fails_keeps_the_optimizer_state(data):
     X, y = data
     est = CLF(hidden_layer_sizes=(4,), random_state=0).partial_fit(X, y, classes=[0, 1])
