@@ -272,12 +272,14 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
         weights multiplied in; y as checked, for scoring."""
         X, y, Y = self._validate_input(X, y, incremental, reset=reset)
         auto = feature_blocks.is_auto(self.feature_groups)
-        if reset or not auto or not hasattr(self, "feature_groups_"):
+        if reset or not auto or not getattr(self, "_feature_groups_read", False):
             # "auto" reads the blocks from this data, once: a later
             # partial_fit's batch keeps them.  Given labels are taken as
-            # they are now, even when changed since the fit.
+            # they are now, even when changed since the fit, and "auto" set
+            # since the fit reads them from this call's data.
             names = getattr(self, "feature_names_in_", None)
             self.feature_groups_ = feature_blocks.input_groups(self.feature_groups, X, names)
+            self._feature_groups_read = auto
         source = self._weights_source(given=sample_weight is not None)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True

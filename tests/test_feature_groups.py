@@ -434,6 +434,24 @@ def test_partial_fit_keeps_the_auto_blocks_of_the_first_fit(snake_case_table, Es
     assert est.feature_groups_ == columns
 
 
+@pytest.mark.parametrize("method", ["warm_start", "partial_fit"])
+@pytest.mark.parametrize("before", [None, "columns"])
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_auto_set_after_a_fit_reads_the_blocks_when_going_on(snake_case_table, Est, before, method):
+    """feature_groups='auto' set after a fit without it: a warm start or a
+    partial_fit reads the blocks from its data, as a fresh fit does, rather
+    than keeping those of the fit (none, or other labels)."""
+    frame, y = snake_case_table
+    ct = snake_case_transformer().fit(frame)
+    X = ct.transform(frame)
+    target = (y > y.median()).astype(int) if Est is RegularizedMLPClassifier else y
+    groups = list(X.columns) if before == "columns" else None
+    est = Est(hidden_layer_sizes=(4,), feature_groups=groups, max_iter=5, random_state=0)
+    est.fit(X, target).set_params(feature_groups="auto", warm_start=method == "warm_start")
+    (est.fit if method == "warm_start" else est.partial_fit)(X, target)
+    assert est.feature_groups_ == feature_groups_from(ct)
+
+
 def auto_group_cv(CV, **params):
     """A CV estimator along group_alpha with blocks read by "auto", small."""
     settings = dict(feature_groups="auto", path_param="group_alpha", cv=2, random_state=0)
