@@ -278,6 +278,13 @@ class BaseRegularizedMLP(SparsityMixin, callbacks.CallbackSupportMixin, BaseEsti
             # they are now, even when changed since the fit, and "auto" set
             # since the fit reads them from this call's data.
             names = getattr(self, "feature_names_in_", None)
+            if auto and names is None and not reset:
+                raise ValueError(
+                    "feature_groups='auto' reads the blocks from the column names, but the "
+                    "network was fitted on X without them: warm_start=True and partial_fit "
+                    "keep the features of the fit. Set warm_start=False to train a new "
+                    "network on the named columns, or give the labels themselves."
+                )
             self.feature_groups_ = feature_blocks.input_groups(self.feature_groups, X, names)
             self._feature_groups_read = auto
         source = self._weights_source(given=sample_weight is not None)

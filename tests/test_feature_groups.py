@@ -452,6 +452,21 @@ def test_auto_set_after_a_fit_reads_the_blocks_when_going_on(snake_case_table, E
     assert est.feature_groups_ == feature_groups_from(ct)
 
 
+@pytest.mark.parametrize("method", ["warm_start", "partial_fit"])
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_auto_set_after_a_fit_without_names_says_the_fit_had_none(snake_case_table, Est, method):
+    """A network fitted on an array keeps no column names to go on with: 'auto'
+    set after it refuses a DataFrame by saying so, not by asking for one."""
+    frame, y = snake_case_table
+    X = snake_case_transformer().fit(frame).transform(frame)
+    target = (y > y.median()).astype(int) if Est is RegularizedMLPClassifier else y
+    est = Est(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X.to_numpy(), target)
+    est.set_params(feature_groups="auto", warm_start=method == "warm_start")
+    with pytest.raises(ValueError, match="network was fitted on X without them"):
+        (est.fit if method == "warm_start" else est.partial_fit)(X, target)
+    assert est.feature_groups_ is None
+
+
 def auto_group_cv(CV, **params):
     """A CV estimator along group_alpha with blocks read by "auto", small."""
     settings = dict(feature_groups="auto", path_param="group_alpha", cv=2, random_state=0)
