@@ -213,6 +213,9 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         grid = (grids[ratio_index], rate_index)
         self.alpha_at_edge_ = tell_about_search(self, X, y, caps, n_tasks, grid)
         self.fit_time_ = time.perf_counter() - started
+        # The settings the Displays draw by, as they were for this fit
+        # (set_params may change them before the next one).
+        self._params_at_fit = self.get_params(deep=False)
         callbacks.end(self._root_context, self, X, y, sample_weight, reconstruction_attributes={})
         del self._root_context
         return self

@@ -299,6 +299,7 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
         paths.warn_capped()
 
         self.alphas_ = rates
+        self._params_at_fit = self.get_params(deep=False)  # what the Display draws by
         for name in ("groups_", "group_selection_probabilities_", "group_support_"):
             vars(self).pop(name, None)  # a previous fit's blocks
         if labels is not None:

@@ -381,6 +381,21 @@ def test_path_display_counts_features_only_where_they_can_be_removed(Est, data, 
         plt.close("all")
 
 
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifierCV, RegularizedMLPRegressorCV])
+def test_path_display_draws_the_fit_not_parameters_set_since(Est, data, regression):
+    est, (X, y) = cv_case(Est, data, regression)
+    est.set_params(penalty="l2", path_param="alpha").fit(X, y)
+    expected = RegularizationPathDisplay.from_estimator(est)
+    plt.close("all")
+    # set_params without a refit: the picture is the fit's still.
+    est.set_params(penalty="l1", path_param="group_alpha", scoring="r2")
+    display = RegularizationPathDisplay.from_estimator(est)
+    assert display.path_param == "alpha" and display.ax_.get_xlabel() == "alpha"
+    assert display.features_lines_ == [] and display.ax2_ is None
+    assert display.score_name == expected.score_name
+    np.testing.assert_array_equal(display.alphas, expected.alphas)
+
+
 # --------------------------------------------------------------------------
 # matplotlib is optional
 # --------------------------------------------------------------------------

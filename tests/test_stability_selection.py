@@ -392,6 +392,25 @@ def test_display_draws_probabilities_threshold_and_selected(fitted):
         plt.close("all")
 
 
+def test_display_draws_the_fit_not_parameters_set_since(fitted):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skreg.inspection import StabilityPathDisplay
+
+    _, X, y, model = fitted
+    model = quiet_fit(clone(model), X, y)
+    threshold, path_param = model.threshold, model.path_param
+    model.set_params(threshold=0.95 if threshold != 0.95 else 0.9, path_param="alpha")
+    try:
+        display = StabilityPathDisplay.from_estimator(model)
+        assert display.threshold == threshold and display.path_param == path_param
+        assert display.threshold_line_.get_ydata()[0] == threshold
+    finally:
+        plt.close("all")
+
+
 @pytest.mark.parametrize(
     "marks, message",
     [

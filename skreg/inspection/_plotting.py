@@ -1,6 +1,8 @@
 """What the displays share: matplotlib, imported only when a display draws,
 and the handling of the style keywords users pass to ``plot``."""
 
+from types import SimpleNamespace
+
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
@@ -66,6 +68,13 @@ def set_rate_scale(ax, rates):
 def final_estimator(estimator):
     """The estimator itself, or a pipeline's last step."""
     return estimator[-1] if isinstance(estimator, Pipeline) else estimator
+
+
+def settings_of_fit(estimator):
+    """The fitted estimator's parameters as they were when it was fitted, as
+    attributes: a Display draws the fit, whatever ``set_params`` changed since."""
+    params = getattr(estimator, "_params_at_fit", None)
+    return SimpleNamespace(**(estimator.get_params(deep=False) if params is None else params))
 
 
 def scoring_name(estimator, scoring):

@@ -16,6 +16,7 @@ from ._plotting import (
     line_style,
     scoring_name,
     set_rate_scale,
+    settings_of_fit,
 )
 
 
@@ -190,7 +191,7 @@ class RegularizationPathDisplay:
                 f"{type(estimator).__name__}."
             )
         check_is_fitted(estimator, "cv_results_")
-        results = estimator.cv_results_
+        results, fitted = estimator.cv_results_, settings_of_fit(estimator)
         n_curves = 1 if np.ndim(estimator.alphas_) == 1 else len(estimator.alphas_)
 
         def curves(key):
@@ -199,15 +200,15 @@ class RegularizationPathDisplay:
         blocks = "mean_n_groups_selected" in results  # the inputs have feature_groups
         counts = "mean_n_groups_selected" if blocks else "mean_n_features_selected"
         display = cls(
-            alphas=curves(f"param_{estimator.path_param}"),
+            alphas=curves(f"param_{fitted.path_param}"),
             mean_test_score=curves("mean_test_score"),
             std_test_score=curves("std_test_score"),
-            mean_n_features_selected=curves(counts) if _can_remove_features(estimator) else None,
+            mean_n_features_selected=curves(counts) if _can_remove_features(fitted) else None,
             chosen_alpha=estimator.alpha_,
             l1_ratios=curves("param_l1_ratio")[:, 0] if "param_l1_ratio" in results else None,
             chosen_l1_ratio=estimator.l1_ratio_,
-            path_param=estimator.path_param,
-            score_name=scoring_name(estimator, estimator.scoring),
+            path_param=fitted.path_param,
+            score_name=scoring_name(estimator, fitted.scoring),
             counted="blocks" if blocks else "features",
         )
         return display.plot(
@@ -398,27 +399,28 @@ class RegularizationPathDisplay:
         return ratios
 
 
-def _can_remove_features(estimator):
-    """Whether the CV estimator's penalty can set a feature's weights to
-    exactly zero: the hierarchy's penalty on the skip weights (moved by the
-    path or fixed), an L1 part (``penalty='l1'``, or elastic net with some
-    ``l1_ratio`` above 0) applied by proximal steps (the subgradient method
-    gives no exact zeros), or a group term (moved by the path or fixed),
-    except beside a skip connection, whose weights it leaves alone."""
-    if estimator.path_param == "skip_alpha" or (
-        estimator.hierarchy and np.any(np.asarray(estimator.skip_alpha) > 0)
+def _can_remove_features(settings):
+    """Whether the penalty of a CV estimator's fit (its ``settings_of_fit``)
+    can set a feature's weights to exactly zero: the hierarchy's penalty on
+    the skip weights (moved by the path or fixed), an L1 part
+    (``penalty='l1'``, or elastic net with some ``l1_ratio`` above 0) applied
+    by proximal steps (the subgradient method gives no exact zeros), or a
+    group term (moved by the path or fixed), except beside a skip
+    connection, whose weights it leaves alone."""
+    if settings.path_param == "skip_alpha" or (
+        settings.hierarchy and np.any(np.asarray(settings.skip_alpha) > 0)
     ):
         return True
-    if _proximal_l1(estimator):
+    if _proximal_l1(settings):
         return True
-    if estimator.skip_connection:
+    if settings.skip_connection:
         return False
-    return estimator.path_param == "group_alpha" or np.any(np.asarray(estimator.group_alpha) > 0)
+    return settings.path_param == "group_alpha" or np.any(np.asarray(settings.group_alpha) > 0)
 
 
-def _proximal_l1(estimator):
-    if estimator.l1_method != "proximal":
+def _proximal_l1(settings):
+    if settings.l1_method != "proximal":
         return False
-    if estimator.penalty == "l1":
+    if settings.penalty == "l1":
         return True
-    return estimator.penalty == "elasticnet" and np.any(np.asarray(estimator.l1_ratio) > 0)
+    return settings.penalty == "elasticnet" and np.any(np.asarray(settings.l1_ratio) > 0)

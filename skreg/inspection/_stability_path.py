@@ -8,7 +8,14 @@ from sklearn.utils._param_validation import Interval, validate_parameter_constra
 from sklearn.utils.validation import check_is_fitted
 
 from ..feature_selection import StabilitySelection
-from ._plotting import axes_or_new, check_matplotlib, final_estimator, line_style, set_rate_scale
+from ._plotting import (
+    axes_or_new,
+    check_matplotlib,
+    final_estimator,
+    line_style,
+    set_rate_scale,
+    settings_of_fit,
+)
 
 
 class StabilityPathDisplay:
@@ -133,14 +140,15 @@ class StabilityPathDisplay:
             )
         check_is_fitted(estimator, "selection_probabilities_")
         probabilities, support, names = _lines(estimator)
+        fitted = settings_of_fit(estimator)
         display = cls(
             alphas=estimator.alphas_,
             selection_probabilities=probabilities,
-            threshold=estimator.threshold,
+            threshold=fitted.threshold,
             support=support,
             feature_names=names,
             alpha_min=estimator.alpha_min_,
-            path_param=estimator.path_param,
+            path_param=fitted.path_param,
         )
         return display.plot(ax=ax, line_kw=line_kw, selected_line_kw=selected_line_kw)
 
