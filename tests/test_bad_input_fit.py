@@ -381,6 +381,28 @@ def test_a_failing_teardown_leaves_the_estimator_as_it_was(Est, refit, method, d
             check_is_fitted(est)
 
 
+@pytest.mark.skipif(not callbacks.AVAILABLE, reason="needs scikit-learn's callback API")
+@pytest.mark.parametrize("Est", BOTH)
+def test_a_failed_partial_fit_gives_back_the_random_stream_and_loss_curve(Est, data):
+    """The saved state is a copy: the random stream that dropout carries from
+    call to call draws on from where it was, and the loss curve is the one
+    from before the call, not the list the failed call appended to."""
+    X, y = data
+    est = Est(dropout=0.5, **SMALL)
+    kwargs = dict(classes=np.unique(y)) if Est is CLF else {}
+    est.partial_fit(X, y, **kwargs)
+    stream_before = est._random_state.get_state()
+    curve_before = est.loss_curve_
+    expected_draws = copy.deepcopy(est._random_state).random_sample(5)
+    est.set_callbacks(TeardownFails())
+    with pytest.raises(RuntimeError, match="teardown failed"):
+        est.partial_fit(X, y, **kwargs)
+    assert est.loss_curve_ == curve_before[:1] and len(curve_before) == 2
+    assert est.loss_curve_ is not curve_before
+    np.testing.assert_array_equal(est._random_state.get_state()[1], stream_before[1])
+    np.testing.assert_array_equal(est._random_state.random_sample(5), expected_draws)
+
+
 # -- 10. DataFrames with columns that are not numbers ---------------------------
 
 
