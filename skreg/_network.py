@@ -39,10 +39,15 @@ def layer_offsets(units):
     """Start of each weight block and each intercept block in the flat vector:
     ``(coef_start, intercept_start)``, int64 arrays of ``len(units)`` entries;
     block ``l`` spans ``[start[l], start[l + 1])``."""
-    units = np.asarray(units, dtype=np.int64)
-    coef_start = np.concatenate([[0], np.cumsum(units[:-1] * units[1:])])
-    intercept_start = coef_start[-1] + np.concatenate([[0], np.cumsum(units[1:])])
-    return coef_start.astype(np.int64), intercept_start.astype(np.int64)
+    # In Python: a few numbers, for which NumPy's calls cost more than the sums.
+    units = np.asarray(units, dtype=np.int64).tolist()
+    coef_start = [0]
+    for fan_in, fan_out in zip(units[:-1], units[1:]):
+        coef_start.append(coef_start[-1] + fan_in * fan_out)
+    intercept_start = [coef_start[-1]]
+    for fan_out in units[1:]:
+        intercept_start.append(intercept_start[-1] + fan_out)
+    return np.array(coef_start, dtype=np.int64), np.array(intercept_start, dtype=np.int64)
 
 
 def views(params, units):

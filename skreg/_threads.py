@@ -17,7 +17,9 @@ So:
   more runs on one thread, to measure); where ``/proc/stat`` is missing, the
   size rule alone decides;
 * never more threads than the BLAS library allowed when the fit started, so
-  that a limit set by the user or by joblib (``threadpoolctl``) wins.
+  that a limit set by the user or by joblib (``threadpoolctl``) wins;
+* a prediction of a few rows, whose products BLAS keeps on one thread
+  anyway, leaves the setting as it is.
 
 The setting is process-wide; the last fit to finish puts back what it found.
 """
@@ -35,6 +37,12 @@ from threadpoolctl import ThreadpoolController
 MIN_MACS_FOR_THREADS = 20_000_000
 # Other processes may use this many CPUs before the extra threads are dropped.
 BUSY_CPUS_TOLERATED = 0.5
+# A prediction whose products all stay under this many multiply-adds leaves
+# the BLAS threads alone: BLAS runs products that small on one thread whatever
+# its setting (OpenBLAS threads a product only above 4 x 65,536), so setting
+# one thread and restoring the count after would only cost time, tens of
+# microseconds on each call, most of a prediction of a few rows.
+MAX_MACS_ON_ONE_THREAD = 65_536
 # A prediction looks at the machine's load (for LOAD_SAMPLE_SECONDS) only when
 # its products are this large in all (seconds of work), so that looking costs
 # little next to predicting.
@@ -179,6 +187,11 @@ def threads_for_prediction(units, n_rows, block_rows):
     ``block_rows``: more than one thread only for large products, with no fit
     running in this process, and (for a prediction long enough to pay for a
     short look) no other process keeping a core busy."""
+    rows = min(n_rows, block_rows)
+    skip_macs = rows * int(units[0]) * int(units[-1])  # a skip connection's product
+    if max(largest_product_macs(units, rows), skip_macs) <= MAX_MACS_ON_ONE_THREAD:
+        yield
+        return
     libs = _blas()
     before = [lib.num_threads for lib in libs]
     threads = 1

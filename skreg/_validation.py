@@ -9,6 +9,7 @@ what keeps them in bounds: each raises a ValueError that names the parameter
 or input at fault.
 """
 
+import functools
 import re
 from numbers import Integral, Real
 
@@ -40,15 +41,40 @@ def check_prediction_parameters(est):
     """Raise scikit-learn's InvalidParameterError for a parameter that
     prediction reads, and ValueError for an ``out_activation_`` it does not
     know, before the kernels see them."""
-    validate_parameter_constraints(
-        {name: est._parameter_constraints[name] for name in PREDICTION_PARAMETERS},
-        {name: getattr(est, name) for name in PREDICTION_PARAMETERS},
-        caller_name=type(est).__name__,
-    )
+    values = tuple(getattr(est, name) for name in PREDICTION_PARAMETERS)
+    try:
+        # Values already found valid for this class are not checked again:
+        # scikit-learn's check costs more than a prediction of a few rows.
+        # Keyed with their types too, so that 1 does not pass for True.
+        key = (type(est), tuple((type(value), value) for value in values))
+        hash(key)
+    except TypeError:  # an unhashable value: checked, and refused, each time
+        key = None
+    if key is None or "_parameter_constraints" in vars(est):
+        _check_parameters(type(est).__name__, est._parameter_constraints, values)
+    else:
+        _valid_prediction_parameters(key)
     if est.out_activation_ not in OUTPUT_LOSSES:
         raise ValueError(
             f"out_activation_ must be one of {sorted(OUTPUT_LOSSES)}, got {est.out_activation_!r}."
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _valid_prediction_parameters(key):
+    """Check the prediction parameters of ``key``, ``(class, ((type, value),
+    ...))``; the cache remembers the keys that passed (an error is not
+    cached)."""
+    cls, typed_values = key
+    _check_parameters(cls.__name__, cls._parameter_constraints, [v for _, v in typed_values])
+
+
+def _check_parameters(caller_name, constraints, values):
+    validate_parameter_constraints(
+        {name: constraints[name] for name in PREDICTION_PARAMETERS},
+        dict(zip(PREDICTION_PARAMETERS, values)),
+        caller_name=caller_name,
+    )
 
 
 def check_prediction_input(est, X):

@@ -125,6 +125,7 @@ def test_a_fit_in_another_thread_sets_the_threads_it_chose():
 def test_predictions_follow_the_same_rules(requested, machine_load, monkeypatch):
     X, y = make_classification(n_samples=100, n_features=5, random_state=0)
     est = RegularizedMLPClassifier(hidden_layer_sizes=(8,), max_iter=2).fit(X, y)
+    monkeypatch.setattr(T, "MAX_MACS_ON_ONE_THREAD", 0)
     requested.clear()
     est.predict(X)
     assert requested == [1]
@@ -136,6 +137,19 @@ def test_predictions_follow_the_same_rules(requested, machine_load, monkeypatch)
     machine_load["cpus"] = 1.0
     est.predict(X)
     assert requested[-1] == 1
+    assert set(blas_threads()) == {2}
+
+
+@pytest.mark.usefixtures("two_blas_threads")
+def test_a_prediction_of_small_products_leaves_the_threads_alone(requested, monkeypatch):
+    X, y = make_classification(n_samples=100, n_features=5, random_state=0)
+    est = RegularizedMLPClassifier(hidden_layer_sizes=(8,), max_iter=2).fit(X, y)
+    requested.clear()
+    est.predict(X)  # 100 x 5 x 8 multiply-adds
+    assert requested == []
+    monkeypatch.setattr(T, "MAX_MACS_ON_ONE_THREAD", 100 * 5 * 8 - 1)
+    est.predict(X)
+    assert requested == [1]
     assert set(blas_threads()) == {2}
 
 
