@@ -94,7 +94,7 @@ def _saved_attributes(attributes):
     for name, value in attributes.items():
         if type(value) is np.random.RandomState:
             quick[name] = _SavedRandomState(value.get_state())
-        elif type(value) is list and all(type(item) in (float, int) for item in value):
+        elif type(value) is list and set(map(type, value)) <= {float, int}:
             quick[name] = list(value)
     copied = copy.deepcopy({name: v for name, v in attributes.items() if name not in quick})
     return {name: quick[name] if name in quick else copied[name] for name in attributes}
