@@ -18,6 +18,7 @@ from ._training import Validation
 from ._validation import (
     check_sample_weight_sum,
     check_sparse_structure,
+    check_split_weights,
     check_validation_split,
     naming_the_input,
     renamed,
@@ -121,6 +122,7 @@ def train_validation_split(judge, split, X, Y, sample_weight, held_out, params, 
         test_size=split.fraction,
         stratify=stratify,
     )
+    check_split_weights(sw_train, sw_val, split.fraction)
     y_val = split.targets_for_scoring(Y_val)
     validation = validation_measure(judge, X_val, y_val, Y_val, sw_val, params, units, reg)
     return (

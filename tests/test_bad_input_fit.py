@@ -276,6 +276,25 @@ def test_validation_data_that_overflow_the_network_are_named(Est, scoring, data)
         est.fit(X, y, X_val=huge, y_val=y[:10])
 
 
+@pytest.mark.parametrize("Est", BOTH)
+def test_an_early_stopping_split_with_no_weight_on_one_side_is_named(Est, data):
+    # Zero-weight rows (sparse weights, a bootstrap's counts as BaggingClassifier
+    # passes them) can all fall on one side of the split; one positive weight
+    # moved over every row puts it on each side in turn.
+    X, y = data
+    sides = set()
+    for row in range(len(y)):
+        sample_weight = np.zeros(len(y))
+        sample_weight[row] = 1.0
+        est = Est(early_stopping=True, **SMALL)
+        pattern = "every sample_weight on the .* side of the split"
+        with pytest.raises(ValueError, match=pattern) as info:
+            est.fit(X, targets(Est, y, 1), sample_weight=sample_weight)
+        sides.add(str(info.value).split(" side of the split")[0].rsplit(" ", 1)[-1])
+        assert not hasattr(est, "coefs_")
+    assert sides == {"validation", "training"}
+
+
 # -- 5. L-BFGS diverging on unscaled data --------------------------------------
 
 
