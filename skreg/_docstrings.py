@@ -291,8 +291,9 @@ ATTRIBUTES = """\
         The norm of each input feature's outgoing first-layer weights (and
         skip weights), zero for a removed feature (``SelectFromModel`` reads
         it); with ``feature_groups``, the norm of its block's rows, the same
-        for every column of a block, so that ``SelectFromModel`` keeps or
-        drops a block whole.
+        for every column of a block, so that ``SelectFromModel``'s
+        ``threshold`` keeps or drops a block whole (its ``max_features``
+        counts columns and can cut a block).
 
     selected_groups_ : ndarray of objects
         The labels of the blocks of ``feature_groups`` in use, in the order
