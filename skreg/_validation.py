@@ -257,15 +257,18 @@ def check_split_weights(sw_train, sw_val, validation_fraction):
     """Each side of early stopping's split needs a positive total weight:
     zero-weight rows (sparse weights, a bootstrap's counts) can all fall on
     one side, where the score or the loss would divide by zero."""
-    sides = (("validation", sw_val, "score"), ("training", sw_train, "train on"))
-    for side, weights, task in sides:
+    sides = (
+        ("validation", sw_val, "score", "raise"),
+        ("training", sw_train, "train on", "lower"),
+    )
+    for side, weights, task, change in sides:
         if np.sum(weights, dtype=np.float64) == 0:
             raise ValueError(
                 f"early_stopping=True split off validation_fraction={validation_fraction} "
                 f"of the samples, and every sample_weight on the {side} side of the split "
                 f"is zero ({len(weights)} rows), so there is nothing to {task} there. Pass "
-                "X_val and y_val, raise validation_fraction, or drop the zero-weight rows "
-                "before fitting."
+                f"X_val and y_val, {change} validation_fraction, or drop the zero-weight "
+                "rows before fitting."
             )
 
 

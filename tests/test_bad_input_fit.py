@@ -290,7 +290,10 @@ def test_an_early_stopping_split_with_no_weight_on_one_side_is_named(Est, data):
         pattern = "every sample_weight on the .* side of the split"
         with pytest.raises(ValueError, match=pattern) as info:
             est.fit(X, targets(Est, y, 1), sample_weight=sample_weight)
-        sides.add(str(info.value).split(" side of the split")[0].rsplit(" ", 1)[-1])
+        side = str(info.value).split(" side of the split")[0].rsplit(" ", 1)[-1]
+        change = {"validation": "raise", "training": "lower"}[side]
+        assert f"{change} validation_fraction" in str(info.value)
+        sides.add(side)
         assert not hasattr(est, "coefs_")
     assert sides == {"validation", "training"}
 
