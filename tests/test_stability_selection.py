@@ -392,6 +392,30 @@ def test_display_draws_probabilities_threshold_and_selected(fitted):
         plt.close("all")
 
 
+def test_display_finds_the_selector_among_a_pipelines_steps(fitted):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.preprocessing import StandardScaler
+
+    from skreg.inspection import StabilityPathDisplay
+
+    kind, X, y, model = fitted
+    final = RegularizedMLPClassifier if kind == "classifier" else RegularizedMLPRegressor
+    final = final(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    pipe = quiet_fit(make_pipeline(StandardScaler(), clone(model), final), X, y)
+    try:
+        display = StabilityPathDisplay.from_estimator(pipe)
+        np.testing.assert_array_equal(
+            display.selection_probabilities, pipe[1].selection_probabilities_
+        )
+        for steps, found in (((StandardScaler(),), 0), ((pipe[1], pipe[1]), 2)):
+            with pytest.raises(TypeError, match=f"the pipeline has {found} among its steps"):
+                StabilityPathDisplay.from_estimator(make_pipeline(*steps))
+    finally:
+        plt.close("all")
+
+
 def test_display_draws_the_fit_not_parameters_set_since(fitted):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")

@@ -4,6 +4,7 @@ and the selected features marked."""
 from numbers import Real
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
@@ -11,7 +12,6 @@ from ..feature_selection import StabilitySelection
 from ._plotting import (
     axes_or_new,
     check_matplotlib,
-    final_estimator,
     line_style,
     set_rate_scale,
     settings_of_fit,
@@ -118,7 +118,9 @@ class StabilityPathDisplay:
         Parameters
         ----------
         estimator : StabilitySelection
-            Fitted; or a fitted pipeline ending in one.
+            Fitted; or a fitted pipeline with one among its steps (as
+            ``make_pipeline(StandardScaler(), StabilitySelection(...),
+            model)`` has).
 
         ax : matplotlib Axes, default=None
             Where to draw; None makes a new figure.
@@ -132,12 +134,7 @@ class StabilityPathDisplay:
             The display, drawn.
         """
         check_matplotlib(f"{cls.__name__}.from_estimator")
-        estimator = final_estimator(estimator)
-        if not isinstance(estimator, StabilitySelection):
-            raise TypeError(
-                f"{cls.__name__}.from_estimator draws a fitted StabilitySelection, got "
-                f"{type(estimator).__name__}."
-            )
+        estimator = _selector_in(estimator, cls.__name__)
         check_is_fitted(estimator, "selection_probabilities_")
         probabilities, support, names = _lines(estimator)
         fitted = settings_of_fit(estimator)
@@ -236,6 +233,25 @@ class StabilityPathDisplay:
                 f"{support.shape[0]} and {len(names)}."
             )
         return rates, probabilities, support, names
+
+
+def _selector_in(estimator, caller):
+    """The StabilitySelection ``estimator`` is, or the one step of a
+    pipeline that is one; TypeError otherwise."""
+    if isinstance(estimator, Pipeline):
+        found = [step for _, step in estimator.steps if isinstance(step, StabilitySelection)]
+        if len(found) == 1:
+            return found[0]
+        raise TypeError(
+            f"{caller}.from_estimator draws a fitted StabilitySelection; the pipeline has "
+            f"{len(found)} among its steps. Pass the one to draw."
+        )
+    if not isinstance(estimator, StabilitySelection):
+        raise TypeError(
+            f"{caller}.from_estimator draws a fitted StabilitySelection, got "
+            f"{type(estimator).__name__}."
+        )
+    return estimator
 
 
 def _lines(selector):
