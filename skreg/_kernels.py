@@ -703,7 +703,10 @@ def predict(inputs, params, units, settings, out, skip=None):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
+# Not inlined: the engine calls it from Python (``zero_network_loss``), so it
+# compiles on its own in every fit anyway; inlined, each kernel typed and
+# lowered it once more.
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def loss_and_output_delta(Z, b, Y, sw, sw_total, loss_code, delta):
     """Weighted data loss of a batch and the output layer's delta.
 
