@@ -961,7 +961,8 @@ def prox_hierarchy(params, step_sizes, units, reg):
     Theta, with the hierarchy's M: afterwards no weight in the row of W_1
     exceeds M times the norm of the row of Theta."""
     coef_start, _ = layer_offsets(units)
-    W = weight_matrix(params, units, coef_start, 0)
+    # np.int64: a literal 0 would compile weight_matrix once more
+    W = weight_matrix(params, units, coef_start, np.int64(0))
     S = skip_matrix(params, units)
     T = skip_matrix(step_sizes, units)
     magnitudes = np.empty(W.shape[1], dtype=np.float64)  # reused by every feature
@@ -1441,7 +1442,9 @@ def optimizer_step(params, grads, moments, step_sizes, units, reg, extra, settin
     coef_start, intercept_start = layer_offsets(units)
     shrink = 1.0 - lr * reg.weight_decay
     if extra is not None and extra.l1_subgradient:
-        add_penalty_gradient(params, grads, units, extra, False)
+        # np.bool_: a plain bool, where False would be a literal with a
+        # compiled signature of its own (objective_and_gradient passes True)
+        add_penalty_gradient(params, grads, units, extra, np.bool_(False))
     for l in range(units.shape[0] - 1):
         span = (coef_start[l], coef_start[l + 1])
         update_span(params, grads, moments, step_sizes, span, reg.l2[l], shrink, lr, settings, t)
@@ -1666,7 +1669,7 @@ def objective_and_gradient(inputs, Y, sw, params, units, reg, settings, grads):
         backward(Xb, params, units, acts, derivs, deltas, block_grads, n)
         skip_gradient(Xb, block_grads, units, delta_out)
         grads += block_grads
-    add_penalty_gradient(params, grads, units, reg)
+    add_penalty_gradient(params, grads, units, reg, np.bool_(True))  # see optimizer_step
     data_loss = data_loss / sw_total if sw_total > 0 else 0.0
     return data_loss + penalty_value(params, units, reg) + skip_penalty_value(params, units, reg)
 
