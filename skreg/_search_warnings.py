@@ -29,6 +29,11 @@ _CAPPED_MESSAGES = (
 # a standard deviation of 0.03, so standardized columns beside one-hot ones
 # stay below a ratio of 40, and raw columns in units of thousands exceed it.
 LARGEST_SCALE_RATIO = 1e3
+# Columns whose standard deviations are within this factor of each other
+# count as scaled alike (standardized numbers beside one-hot columns of
+# categories as rare as one row in a hundred): a rate at the top of the grid
+# then says something about the data, not their scale.
+ALIKE_SCALE_RATIO = 10.0
 # A column whose standard deviation is below this fraction of its root mean
 # square is constant (rounding leaves a tiny variance).
 _CONSTANT_COLUMN = 1e-7
@@ -87,16 +92,22 @@ def tell_about_search(estimator, X, y, caps, n_paths, chosen):
     where = f"this fit's {n_paths} paths (the folds'{final})"
     warn_capped_steps(caps, est.path_max_iter, est.max_iter, where)
     automatic = isinstance(est.alphas, Integral)
-    edge = warn_rate_at_edge(*chosen, est.path_param, automatic, est.eps, est.selection_rule_)
+    found = feature_scale_ratio(X)
+    scales_alike = found is None or found[0] <= ALIKE_SCALE_RATIO
+    edge = warn_rate_at_edge(
+        *chosen, est.path_param, automatic, est.eps, est.selection_rule_, scales_alike
+    )
     if ignores_input(est, X, y):
         warn_constant_model(est.path_param, est.alpha_, is_classifier(est))
     return edge
 
 
-def warn_rate_at_edge(grid, index, path_param, automatic, eps, rule="best"):
+def warn_rate_at_edge(grid, index, path_param, automatic, eps, rule="best", scales_alike=False):
     """A RateAtGridEdgeWarning when ``grid[index]`` is the smallest or
     the largest rate of a grid of several; which end it is ('smallest',
-    'largest'), or None.  ``rule``: the selection rule that chose it."""
+    'largest'), or None.  ``rule``: the selection rule that chose it;
+    ``scales_alike``: whether X's columns have standard deviations within
+    ``ALIKE_SCALE_RATIO`` of each other (then scaling them is no remedy)."""
     if len(grid) < 2 or 0 < index < len(grid) - 1:
         return None
     rate = grid[index]
@@ -112,7 +123,14 @@ def warn_rate_at_edge(grid, index, path_param, automatic, eps, rule="best"):
     else:
         end = "largest"
         advice = "Pass alphas reaching higher."
-        if automatic:
+        if automatic and scales_alike:
+            advice += (
+                " The automatic grid ends at the rate estimated to remove (nearly) every "
+                "weight; the features' scales are alike, so the data may call for that "
+                "much regularization (a table whose target the features barely predict "
+                "often does)."
+            )
+        elif automatic:
             advice += (
                 " The automatic grid ends at the rate estimated to remove (nearly) every "
                 "weight: a model chosen there may predict a constant, which unscaled "

@@ -230,6 +230,18 @@ def test_chosen_rate_at_the_edge_warns_and_is_recorded(tables, Est):
 
 
 @pytest.mark.parametrize("Est", CV_ESTIMATORS)
+def test_the_top_edge_of_an_automatic_grid_blames_scales_only_when_they_differ(tables, Est):
+    X, y = tables[Est]
+    est = small(Est, scoring=rate_scorer("high"))
+    for columns_scale, blamed in ((1.0, False), (np.geomspace(1, 100, X.shape[1]), True)):
+        est, caught = fit_recording(est, X * columns_scale, y)
+        (edge,) = of_category(caught, RateAtGridEdgeWarning)
+        assert est.alpha_at_edge_ == "largest"
+        assert ("StandardScaler" in str(edge.message)) == blamed
+        assert ("scales are alike" in str(edge.message)) != blamed
+
+
+@pytest.mark.parametrize("Est", CV_ESTIMATORS)
 @pytest.mark.parametrize("alphas", [[1e-3], [0.0, 1e-3]])
 def test_no_edge_warning_for_one_rate_or_a_rate_of_zero(tables, Est, alphas):
     X, y = tables[Est]
