@@ -11,6 +11,7 @@ from sklearn.pipeline import make_pipeline
 
 from skreg import RegularizedMLPClassifier, RegularizedMLPClassifierCV, RegularizedMLPRegressor
 from skreg.feature_selection import StabilitySelection, complementary_halves, stable_set
+from skreg.inspection import StabilityPathDisplay
 
 N_INFORMATIVE = {"classifier": 2, "regressor": 3}
 
@@ -368,71 +369,54 @@ def test_zero_weights_on_a_half_are_refused():
 # --------------------------------------------------------------------------
 
 
-def test_display_draws_probabilities_threshold_and_selected(fitted):
+@pytest.fixture
+def pyplot():
+    """matplotlib's pyplot on the Agg backend; the figures closed after the test."""
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from skreg.inspection import StabilityPathDisplay
+    yield plt
+    plt.close("all")
 
+
+def test_display_draws_probabilities_threshold_and_selected(fitted, pyplot):
     _, _, _, model = fitted
     display = StabilityPathDisplay.from_estimator(model)
-    try:
-        assert len(display.lines_) == model.n_features_in_
-        for line, row in zip(display.lines_, model.selection_probabilities_):
-            np.testing.assert_array_equal(line.get_ydata(), row)
-        assert display.threshold_line_.get_ydata()[0] == model.threshold
-        assert display.alpha_min_line_.get_xdata()[0] == model.alpha_min_
-        assert display.ax_.get_xscale() == "log"
-        legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
-        assert [f"x{j}" for j in np.flatnonzero(model.support_)] == legend[: model.support_.sum()]
-        with pytest.raises(TypeError, match="StabilitySelection"):
-            StabilityPathDisplay.from_estimator(LogisticRegression())
-    finally:
-        plt.close("all")
+    assert len(display.lines_) == model.n_features_in_
+    for line, row in zip(display.lines_, model.selection_probabilities_):
+        np.testing.assert_array_equal(line.get_ydata(), row)
+    assert display.threshold_line_.get_ydata()[0] == model.threshold
+    assert display.alpha_min_line_.get_xdata()[0] == model.alpha_min_
+    assert display.ax_.get_xscale() == "log"
+    legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert [f"x{j}" for j in np.flatnonzero(model.support_)] == legend[: model.support_.sum()]
+    with pytest.raises(TypeError, match="StabilitySelection"):
+        StabilityPathDisplay.from_estimator(LogisticRegression())
 
 
-def test_display_finds_the_selector_among_a_pipelines_steps(fitted):
-    matplotlib = pytest.importorskip("matplotlib")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def test_display_finds_the_selector_among_a_pipelines_steps(fitted, pyplot):
     from sklearn.preprocessing import StandardScaler
-
-    from skreg.inspection import StabilityPathDisplay
 
     kind, X, y, model = fitted
     final = RegularizedMLPClassifier if kind == "classifier" else RegularizedMLPRegressor
     final = final(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
     pipe = quiet_fit(make_pipeline(StandardScaler(), clone(model), final), X, y)
-    try:
-        display = StabilityPathDisplay.from_estimator(pipe)
-        np.testing.assert_array_equal(
-            display.selection_probabilities, pipe[1].selection_probabilities_
-        )
-        for steps, found in (((StandardScaler(),), 0), ((pipe[1], pipe[1]), 2)):
-            with pytest.raises(TypeError, match=f"the pipeline has {found} among its steps"):
-                StabilityPathDisplay.from_estimator(make_pipeline(*steps))
-    finally:
-        plt.close("all")
+    display = StabilityPathDisplay.from_estimator(pipe)
+    np.testing.assert_array_equal(display.selection_probabilities, pipe[1].selection_probabilities_)
+    for steps, found in (((StandardScaler(),), 0), ((pipe[1], pipe[1]), 2)):
+        with pytest.raises(TypeError, match=f"the pipeline has {found} among its steps"):
+            StabilityPathDisplay.from_estimator(make_pipeline(*steps))
 
 
-def test_display_draws_the_fit_not_parameters_set_since(fitted):
-    matplotlib = pytest.importorskip("matplotlib")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from skreg.inspection import StabilityPathDisplay
-
+def test_display_draws_the_fit_not_parameters_set_since(fitted, pyplot):
     _, X, y, model = fitted
     model = quiet_fit(clone(model), X, y)
     threshold, path_param = model.threshold, model.path_param
     model.set_params(threshold=0.95 if threshold != 0.95 else 0.9, path_param="alpha")
-    try:
-        display = StabilityPathDisplay.from_estimator(model)
-        assert display.threshold == threshold and display.path_param == path_param
-        assert display.threshold_line_.get_ydata()[0] == threshold
-    finally:
-        plt.close("all")
+    display = StabilityPathDisplay.from_estimator(model)
+    assert display.threshold == threshold and display.path_param == path_param
+    assert display.threshold_line_.get_ydata()[0] == threshold
 
 
 @pytest.mark.parametrize(
@@ -444,16 +428,7 @@ def test_display_draws_the_fit_not_parameters_set_since(fitted):
         (dict(alpha_min="a"), "'alpha_min' parameter of StabilityPathDisplay"),
     ],
 )
-def test_display_refuses_marks_it_cannot_draw(marks, message):
-    matplotlib = pytest.importorskip("matplotlib")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from skreg.inspection import StabilityPathDisplay
-
+def test_display_refuses_marks_it_cannot_draw(marks, message, pyplot):
     arrays = dict(alphas=[1.0, 2.0], selection_probabilities=[[0.1, 0.2]], threshold=0.75)
-    try:
-        with pytest.raises(ValueError, match=message):
-            StabilityPathDisplay(**{**arrays, **marks}).plot()
-    finally:
-        plt.close("all")
+    with pytest.raises(ValueError, match=message):
+        StabilityPathDisplay(**{**arrays, **marks}).plot()
