@@ -157,12 +157,16 @@ def _feature_scale(X, sample_weight):
     """Root mean square of each column of X, weighted by ``sample_weight``
     as the data loss weighs the rows (a row of weight 0 counts as a removed
     row, of weight 2 as a repeated one); 1 where a column is all zero."""
+    # Written so that equal weights give the plain mean bit for bit (each
+    # row's share first for sparse X, as SciPy's mean multiplies by 1/n).
     if hasattr(X, "multiply"):
-        squares = X.multiply(X)
+        share = np.asarray(sample_weight, dtype=np.float64)
+        share = share / share.sum()
+        weighted = X.multiply(X).multiply(share.astype(X.dtype)[:, None])
+        squares = np.asarray(weighted.sum(axis=0)).ravel()
     else:
         squares = np.square(np.asarray(X), dtype=np.float64)  # a DataFrame too
-    weights = np.asarray(sample_weight, dtype=np.float64)
-    squares = np.asarray(squares.T @ weights).ravel() / weights.sum()
+        squares = np.average(squares, axis=0, weights=sample_weight)
     scale = np.sqrt(squares)
     scale[scale == 0] = 1.0
     return scale
