@@ -216,17 +216,12 @@ class RegularizedMLPClassifier(ClassifierMixin, BaseRegularizedMLP):
             raise ValueError("class_weight is not supported for multilabel targets.")
         check_class_weight(self.class_weight, self.classes_)
         class_index = self._class_indices(Y)
-        y_index = self.classes_[class_index]
-        if isinstance(self.class_weight, dict):
-            # Every class's weight, in these rows or not: a partial_fit batch
-            # may lack a class the dict names.
-            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y_index)
-        else:
-            present = np.unique(class_index)
-            weights = np.ones(len(self.classes_))
-            weights[present] = compute_class_weight(
-                self.class_weight, classes=self.classes_[present], y=y_index
-            )
+        # Every class's weight, in these rows or not: a partial_fit batch may
+        # lack a class a dict names ('balanced' comes from a fit's y, which
+        # holds every class, partial_fit refusing it).
+        weights = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=self.classes_[class_index]
+        )
         return sample_weight * weights[class_index].astype(sample_weight.dtype)
 
     def _weights_source(self, given):
