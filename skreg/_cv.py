@@ -176,7 +176,15 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         tasks = [
             partial(
                 scored_path,
-                *(est, settings, X, y, sample_weight, (k, *fold), rates, scorer, next(contexts)),
+                est,
+                settings,
+                X,
+                y,
+                sample_weight,
+                (k, *fold),
+                rates,
+                scorer,
+                next(contexts),
                 link,
                 keep=self.refit == "ensemble",
             )

@@ -229,21 +229,22 @@ def check_validation_split(n_samples, validation_fraction, class_counts=None):
     n_classes = 0 if class_counts is None else len(class_counts)
     n_validation = int(np.ceil(validation_fraction * n_samples))
     per_class = f" and one per class ({n_classes} classes)" if n_classes else ""
+    held_out = (
+        f"early_stopping=True holds out validation_fraction={validation_fraction} of "
+        f"{n_samples} samples, {n_validation} of them,"
+    )
     if n_validation < max(2, n_classes):
         raise ValueError(
-            "The validation set is too small: early_stopping=True holds out "
-            f"validation_fraction={validation_fraction} of {n_samples} samples, "
-            f"{n_validation} of them, and needs at least 2{per_class} there and the rest "
-            "to train on. Increase 'validation_fraction' or the size of your dataset."
+            f"The validation set is too small: {held_out} and needs at least 2{per_class} "
+            "there and the rest to train on. Increase 'validation_fraction' or the size of "
+            "your dataset."
         )
     if n_samples - n_validation < max(1, n_classes):
         raise ValueError(
-            "The training set is too small: early_stopping=True holds out "
-            f"validation_fraction={validation_fraction} of {n_samples} samples, "
-            f"{n_validation} of them, and leaves {n_samples - n_validation} to train on, "
-            f"where it needs at least {max(1, n_classes)}"
-            f"{' (one per class)' if n_classes else ''}. Lower 'validation_fraction' or "
-            "add samples."
+            f"The training set is too small: {held_out} and leaves "
+            f"{n_samples - n_validation} to train on, where it needs at least "
+            f"{max(1, n_classes)}{' (one per class)' if n_classes else ''}. Lower "
+            "'validation_fraction' or add samples."
         )
     if n_classes and min(class_counts) < 2:
         raise ValueError(
