@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import is_classifier
 from sklearn.datasets import (
     make_classification,
     make_multilabel_classification,
@@ -88,6 +89,20 @@ def classifier(**params):
 
 def fitted_classifier(X, y, **params):
     return classifier(**params).fit(X, y)
+
+
+def small_cv(Est, **params):
+    """A small CV estimator of class ``Est``: a few rates, folds and epochs."""
+    params = {
+        "hidden_layer_sizes": (7,),
+        "alphas": 3,
+        "cv": 3,
+        "max_iter": 30,
+        "path_max_iter": 5,
+        "random_state": 0,
+        **params,
+    }
+    return Est(**params)
 
 
 def fitted_regressor(loss, n_outputs, dtype=np.float32, **params):
@@ -307,15 +322,8 @@ def test_float64_zipmap_after_a_refit():
 @pytest.mark.parametrize("refit", [True, "ensemble"])
 def test_float64_zipmap_of_a_cv_classifier(refit):
     X, y = classification_data("multiclass", np.float64)
-    est = RegularizedMLPClassifierCV(
-        hidden_layer_sizes=(7,),
-        alphas=2,
-        cv=2,
-        max_iter=20,
-        path_max_iter=5,
-        random_state=0,
-        refit=refit,
-    ).fit(X, y)
+    est = small_cv(RegularizedMLPClassifierCV, alphas=2, cv=2, max_iter=20, refit=refit)
+    est.fit(X, y)
     check_float64_zipmap(skreg_onnx.to_onnx(est, X[:1]), est, X)
 
 
@@ -443,15 +451,7 @@ def test_cv_regressor_exports_its_refitted_network():
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
 def test_cv_classifier_exports_its_fold_ensemble_as_one_graph(kind, dtype):
     X, y = classification_data(kind, dtype)
-    est = RegularizedMLPClassifierCV(
-        hidden_layer_sizes=(7,),
-        alphas=3,
-        cv=3,
-        max_iter=30,
-        path_max_iter=5,
-        random_state=0,
-        refit="ensemble",
-    ).fit(X, y)
+    est = small_cv(RegularizedMLPClassifierCV, refit="ensemble").fit(X, y)
     onx = skreg_onnx.to_onnx(est, X[:1], zipmap=False)
     assert [node.op_type for node in onx.graph.node].count("Gemm") == 3 * 2  # 3 folds, 2 layers
     assert len(onx.graph.input) == 1
@@ -461,16 +461,8 @@ def test_cv_classifier_exports_its_fold_ensemble_as_one_graph(kind, dtype):
 @pytest.mark.parametrize("loss, n_outputs", [("squared_error", 1), ("poisson", 2)])
 def test_cv_regressor_exports_its_fold_ensemble_as_one_graph(loss, n_outputs):
     base, X = fitted_regressor(loss, n_outputs)
-    est = RegularizedMLPRegressorCV(
-        loss=loss,
-        hidden_layer_sizes=(7,),
-        alphas=3,
-        cv=3,
-        max_iter=30,
-        path_max_iter=5,
-        random_state=0,
-        refit="ensemble",
-    ).fit(X, base.predict(X))
+    est = small_cv(RegularizedMLPRegressorCV, loss=loss, refit="ensemble")
+    est.fit(X, base.predict(X))
     out = run(skreg_onnx.to_onnx(est, X[:1]), X)["variable"]
     expected = est.predict(X).reshape(len(X), n_outputs)
     np.testing.assert_allclose(out, expected, rtol=RTOL[np.float32], atol=0)
@@ -503,10 +495,10 @@ def test_stability_selection_in_a_pipeline(Est, dtype):
 
     if Est is RegularizedMLPClassifier:
         X, y = make_classification(n_samples=60, n_features=6, n_informative=3, random_state=0)
-        bound, options = 5, dict(zipmap=False)
+        bound = 5
     else:
         X, y = make_regression(n_samples=60, n_features=6, n_informative=2, random_state=0)
-        bound, options = None, {}
+        bound = None
     X = X.astype(dtype)
     net = Est(hidden_layer_sizes=(5,), max_iter=20, random_state=0)
     selector = StabilitySelection(
@@ -515,16 +507,7 @@ def test_stability_selection_in_a_pipeline(Est, dtype):
     pipe = make_pipeline(StandardScaler(), selector, net).fit(X, y)
     kept = selector.get_support().sum()
     assert 0 < kept < X.shape[1] if Est is RegularizedMLPClassifier else kept == X.shape[1]
-    out = run(skreg_onnx.to_onnx(pipe, X[:1], **options), X)
-    if Est is RegularizedMLPClassifier:
-        expected = pipe.predict_proba(X)
-        np.testing.assert_allclose(out["probabilities"], expected, rtol=RTOL[dtype], atol=1e-6)
-        np.testing.assert_array_equal(out["label"], pipe.predict(X))
-    else:
-        expected = pipe.predict(X)
-        # A value near zero carries the rounding of the sums it cancels.
-        scale = RTOL[dtype] * np.abs(expected).max()
-        np.testing.assert_allclose(out["variable"].ravel(), expected, rtol=RTOL[dtype], atol=scale)
+    check_pipeline_export(pipe, X, RTOL[dtype], proba_atol=1e-6)
 
 
 @pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
@@ -548,18 +531,27 @@ def test_stability_selection_pipeline_on_a_real_table_fresh_and_refitted(Est):
         random_state=0,
     )
     pipe = make_pipeline(StandardScaler(), selector, net)
-    options = dict(zipmap=False) if classify else {}
     for rows in (slice(None), slice(0, 3 * len(y) // 4)):  # fresh, then refitted
         pipe.fit(X[rows], y[rows])
         assert 0 < selector.get_support().sum() < X.shape[1]
-        out = run(skreg_onnx.to_onnx(pipe, X[:1], **options), X)
-        if classify:
-            np.testing.assert_array_equal(out["label"], pipe.predict(X))
-            expected, got = pipe.predict_proba(X), out["probabilities"]
-        else:
-            expected, got = pipe.predict(X), out["variable"].ravel()
-        scale = RTOL[np.float32] * np.abs(expected).max()
-        np.testing.assert_allclose(got, expected, rtol=RTOL[np.float32], atol=scale)
+        check_pipeline_export(pipe, X, RTOL[np.float32])
+
+
+def check_pipeline_export(pipe, X, rtol, proba_atol=None):
+    """The exported pipeline's outputs against its own: labels exactly,
+    probabilities or predictions to ``rtol``, with an absolute slack of
+    ``proba_atol`` for probabilities when given, else of ``rtol`` times the
+    largest value (a value near zero carries the rounding of the sums it
+    cancels)."""
+    classify = is_classifier(pipe)
+    out = run(skreg_onnx.to_onnx(pipe, X[:1], **(dict(zipmap=False) if classify else {})), X)
+    if classify:
+        np.testing.assert_array_equal(out["label"], pipe.predict(X))
+        expected, got = pipe.predict_proba(X), out["probabilities"]
+    else:
+        expected, got = pipe.predict(X), out["variable"].ravel()
+    atol = proba_atol if classify and proba_atol is not None else rtol * np.abs(expected).max()
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol)
 
 
 def test_network_pruned_to_no_hidden_unit():
