@@ -59,7 +59,12 @@ from ._cv_search import (
 )
 from ._docstrings import fill_cv_docstring
 from ._path import rate_grid
-from ._search_warnings import capped_steps_quiet, tell_about_search, warn_feature_scales
+from ._search_warnings import (
+    capped_steps_quiet,
+    feature_scale_ratio,
+    tell_about_search,
+    warn_feature_scales,
+)
 from ._side_by_side import run_side_by_side
 from ._target import scaled_target
 from ._validation import (
@@ -143,7 +148,8 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         ensembles.clear_fitted_state(self)  # a refit's or an ensemble's
         X, y = self._validate_cv_data(X, y)
         names = getattr(self, "feature_names_in_", None)
-        warn_feature_scales(X, names)
+        scales = feature_scale_ratio(X)  # once: for this warning and the edge warning
+        warn_feature_scales(scales, names)
         self.feature_groups_ = feature_blocks.input_groups(self.feature_groups, X, names)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
@@ -219,7 +225,7 @@ class _PathCVMixin(ensembles.FoldEnsembleMixin):
         self.alphas_ = grids if len(grids) > 1 else grids[0]
         caps = step_caps(results[n_fold_tasks:], fold_rows)
         grid = (grids[ratio_index], rate_index)
-        self.alpha_at_edge_ = tell_about_search(self, X, y, caps, n_tasks, grid)
+        self.alpha_at_edge_ = tell_about_search(self, X, y, caps, n_tasks, grid, scales)
         self.fit_time_ = time.perf_counter() - started
         # The settings the Displays draw by, as they were for this fit
         # (set_params may change them before the next one).

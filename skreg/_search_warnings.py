@@ -81,19 +81,19 @@ def warn_capped_steps(caps, path_max_iter, max_iter, where):
     )
 
 
-def tell_about_search(estimator, X, y, caps, n_paths, chosen):
+def tell_about_search(estimator, X, y, caps, n_paths, chosen, scales):
     """The warnings at the end of a CV fit of ``estimator``: its paths'
     steps stopped at their cap (``caps``, each step's ``Step.capped``), told
     once; the chosen rate (``chosen``: its grid and its index there) at an
-    edge of the grid; a chosen model that ignores its input.  Returns which
-    edge (``alpha_at_edge_``), or None."""
+    edge of the grid, whose advice depends on X's ``scales``
+    (``feature_scale_ratio``); a chosen model that ignores its input.
+    Returns which edge (``alpha_at_edge_``), or None."""
     est = estimator
     final = "" if is_ensemble(est) else " and the final one on all the data"
     where = f"this fit's {n_paths} paths (the folds'{final})"
     warn_capped_steps(caps, est.path_max_iter, est.max_iter, where)
     automatic = isinstance(est.alphas, Integral)
-    found = feature_scale_ratio(X)
-    scales_alike = found is None or found[0] <= ALIKE_SCALE_RATIO
+    scales_alike = scales is None or scales[0] <= ALIKE_SCALE_RATIO
     edge = warn_rate_at_edge(
         *chosen, est.path_param, automatic, est.eps, est.selection_rule_, scales_alike
     )
@@ -171,10 +171,10 @@ def feature_scale_ratio(X):
     return stds[widest] / stds[narrowest], widest, narrowest
 
 
-def warn_feature_scales(X, feature_names=None):
+def warn_feature_scales(found, feature_names=None):
     """A FeatureScaleWarning when the standard deviations of X's
-    non-constant columns differ by more than ``LARGEST_SCALE_RATIO``."""
-    found = feature_scale_ratio(X)
+    non-constant columns differ by more than ``LARGEST_SCALE_RATIO``
+    (``found``: ``feature_scale_ratio(X)``)."""
     if found is None or not found[0] > LARGEST_SCALE_RATIO:
         return
     ratio, widest, narrowest = found
