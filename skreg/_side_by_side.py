@@ -24,11 +24,7 @@ def run_side_by_side(calls, n_jobs):
     n_threads = _threads_joblib_would_use(n_jobs)
     if n_threads > 1 and len(calls) > 1:
         return _on_threads(calls, min(n_threads, len(calls)))
-    return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(_call)(call) for call in calls)
-
-
-def _call(call):
-    return call()
+    return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(call)() for call in calls)
 
 
 def _threads_joblib_would_use(n_jobs):
