@@ -395,16 +395,32 @@ def test_display_draws_probabilities_threshold_and_selected(fitted, pyplot):
         StabilityPathDisplay.from_estimator(LogisticRegression())
 
 
-def test_display_finds_the_selector_among_a_pipelines_steps(fitted, pyplot):
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_display_finds_the_selector_among_a_pipelines_steps(kind, pyplot):
+    # scikit-learn's real tables (breast cancer, diabetes) in the user
+    # guide's pipeline: scaler, selector, network; fitted, then refitted.
+    from sklearn.datasets import load_breast_cancer, load_diabetes
     from sklearn.preprocessing import StandardScaler
 
-    kind, X, y, model = fitted
-    final = RegularizedMLPClassifier if kind == "classifier" else RegularizedMLPRegressor
-    final = final(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
-    pipe = quiet_fit(make_pipeline(StandardScaler(), clone(model), final), X, y)
-    display = StabilityPathDisplay.from_estimator(pipe)
-    np.testing.assert_array_equal(display.selection_probabilities, pipe[1].selection_probabilities_)
-    for steps, found in (((StandardScaler(),), 0), ((pipe[1], pipe[1]), 2)):
+    classify = kind == "classifier"
+    X, y = (load_breast_cancer if classify else load_diabetes)(return_X_y=True)
+    y = y if classify else y / y.std()
+    net = (RegularizedMLPClassifier if classify else RegularizedMLPRegressor)(
+        hidden_layer_sizes=(5,), max_iter=20, random_state=0
+    )
+    bound = 5 if classify else 10  # false selections allowed: a few columns kept
+    selector = StabilitySelection(
+        net, alphas=6, n_resamples=2, path_max_iter=5, max_false_selections=bound, random_state=0
+    )
+    pipe = make_pipeline(StandardScaler(), selector, net)
+    for rows in (slice(None), slice(0, 3 * len(y) // 4)):
+        quiet_fit(pipe, X[rows], y[rows])
+        display = StabilityPathDisplay.from_estimator(pipe)
+        probabilities = selector.selection_probabilities_
+        np.testing.assert_array_equal(display.selection_probabilities, probabilities)
+        np.testing.assert_array_equal(display.support, selector.support_)
+        assert 0 < selector.support_.sum() < X.shape[1]
+    for steps, found in (((StandardScaler(),), 0), ((selector, selector), 2)):
         with pytest.raises(TypeError, match=f"the pipeline has {found} among its steps"):
             StabilityPathDisplay.from_estimator(make_pipeline(*steps))
 
