@@ -9,6 +9,7 @@ every weight, the largest data gradient at the start of training
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone
 
 from . import _base as base
@@ -159,7 +160,7 @@ def _feature_scale(X, sample_weight):
     row, of weight 2 as a repeated one); 1 where a column is all zero."""
     # Written so that equal weights give the plain mean bit for bit (each
     # row's share first for sparse X, as SciPy's mean multiplies by 1/n).
-    if hasattr(X, "multiply"):
+    if sp.issparse(X):
         share = np.asarray(sample_weight, dtype=np.float64)
         share = share / share.sum()
         weighted = X.multiply(X).multiply(share.astype(X.dtype)[:, None])
