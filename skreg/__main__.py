@@ -93,7 +93,7 @@ def warm_up(split):
     """Compile (or load from Numba's disk cache) every kernel the timed fits
     use, on a few rows, so that the tables time training alone; returns the
     seconds it took. Each kind of fit has kernels of its own: the plain
-    epoch (no term beyond L2), the epoch with L1 and the other terms, the
+    epoch (L2 and L1 terms: the first two fits), the epoch with the other terms, the
     gradient the CV estimator's grid starts from, and prediction."""
     X, y = split[0][:60], split[2][:60]
     start = time.perf_counter()

@@ -242,14 +242,16 @@ def needs_randomness(reg):
 
 
 def extra_terms(reg):
-    """``reg`` when a fit uses a regularizer beyond L2 and weight decay (L1,
-    group lasso, max-norm, dropout, input noise) or a skip connection, else
-    None: the epoch kernel takes it as its ``extra`` argument, and compiles a
-    plain kernel without the code of those terms when it is None (see
-    ``skreg._kernels``)."""
+    """``reg`` when a fit uses a regularizer beyond L2, weight decay and a
+    proximal L1 term (group lasso, max-norm, dropout, input noise, L1 as a
+    subgradient) or a skip connection, else None: the epoch kernel takes it
+    as its ``extra`` argument, and compiles a plain kernel without the code
+    of those terms when it is None (see ``skreg._kernels``).  The plain
+    kernel takes the proximal L1 step itself, so that an L1 fit, the usual
+    second kind after the default one, compiles nothing more."""
     used = (
         reg.skip
-        or np.any(reg.l1 > 0)
+        or (reg.l1_subgradient and np.any(reg.l1 > 0))
         or np.any(reg.group > 0)
         or np.any(reg.max_norm > 0)
         or needs_randomness(reg)

@@ -24,15 +24,21 @@ Conventions
   dtype; only the first layer's products look at which kind it is, and the
   sparse kind is multiplied without densifying it.
 * ``step_sizes`` are per-coordinate step sizes (what the proximal steps scale
-  their thresholds by), empty in an epoch without proximal steps (``extra``
-  None), where the optimizer stores none; ``t`` counts the optimizer updates
-  taken so far (Adam's time step).
+  their thresholds by), empty in an epoch without proximal steps, where the
+  optimizer stores none; ``t`` counts the optimizer updates taken so far
+  (Adam's time step).
 * ``extra`` is the ``Regularization`` record again when a fit uses a
-  regularizer other than L2 and weight decay (L1, group lasso, max-norm,
-  dropout, input noise) or a skip connection, and None otherwise.  Numba removes a branch that
-  tests ``extra is not None`` when it is None, so a default fit compiles a
-  plain kernel without the code of those regularizers (a separate argument:
-  Numba cannot prune on a None field of a record).
+  regularizer other than L2, weight decay and a proximal L1 term (group
+  lasso, max-norm, dropout, input noise, L1 as a subgradient) or a skip
+  connection, and None otherwise.  Numba removes a branch that tests
+  ``extra is not None`` when it is None, so a default fit compiles a plain
+  kernel without the code of those regularizers (a separate argument: Numba
+  cannot prune on a None field of a record).  The plain kernel takes the
+  proximal L1 step itself, at the place the full one takes it (the group
+  step, the hierarchy and max-norm after it change nothing when unused), so
+  an L1 fit runs the default fit's compiled kernel, with the same result
+  bit for bit: L1 is the most common term after L2, and its step is a few
+  lines where the other terms' code costs seconds of compiling.
 * The building blocks of an epoch that the kernels call from one or two
   places (``forward_train``, ``backward``, ``optimizer_step``, ...) are
   ``inline="always"``, compiled inside their caller: each separately compiled
@@ -942,6 +948,12 @@ def prox_l1(params, step_sizes, units, reg):
             W[k] = soft_threshold(W[k], steps[k] * l1)
 
 
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
+def proximal_l1(reg):
+    """Whether ``reg`` has an L1 term taken by proximal steps."""
+    return not reg.l1_subgradient and reg.l1.max() > 0.0
+
+
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def prox_skip(params, step_sizes, units, reg):
     """Soft-threshold every entry of Theta by its step size times the skip's
@@ -1435,8 +1447,8 @@ def update_span(params, grads, moments, step_sizes, span, l2, shrink, lr, settin
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy", inline="always")
 def optimizer_step(params, grads, moments, step_sizes, units, reg, extra, settings, lr, t):
     """Optimizer update with the penalty's smooth gradient (``grads`` holds
-    the data loss's only), then, when ``extra`` is not None, the proximal
-    steps and the max-norm projection, at learning rate ``lr`` and time step
+    the data loss's only), then the proximal steps and the max-norm
+    projection (without ``extra``, the L1 step alone), at learning rate ``lr`` and time step
     ``t``.  Each weight matrix is one span with its own strengths; the
     intercepts are one span, neither penalized nor decayed."""
     coef_start, intercept_start = layer_offsets(units)
@@ -1450,7 +1462,10 @@ def optimizer_step(params, grads, moments, step_sizes, units, reg, extra, settin
         update_span(params, grads, moments, step_sizes, span, reg.l2[l], shrink, lr, settings, t)
     span = (intercept_start[0], intercept_start[-1])
     update_span(params, grads, moments, step_sizes, span, 0.0, 1.0, lr, settings, t)
-    if extra is not None:
+    if extra is None:
+        if step_sizes.shape[0] > 0:  # the plain epoch's one proximal step
+            prox_l1(params, step_sizes, units, reg)
+    else:
         if extra.skip:
             # Theta, after the intercepts: penalized and decayed as a weight matrix
             span = (intercept_start[-1], params.shape[0])
@@ -1493,8 +1508,8 @@ def train_epoch(inputs, Y, sw, order, params, moments, units, reg, extra, settin
     matrix, its targets Y and sample weights sw, at the learning rate and
     with the seed of ``epoch``.
 
-    ``extra`` is ``reg`` when a regularizer other than L2 and weight decay
-    is used, else None (see the module docstring).  ``moments`` is the
+    ``extra`` is ``reg`` when a regularizer other than L2, weight decay and
+    a proximal L1 term is used, else None (see the module docstring).  ``moments`` is the
     optimizer's state (see ``update_span``), updated in place; ``t`` is the
     number of optimizer updates taken so far (Adam's time step).  Returns
     ``(sum_i sw_i * loss_i over the epoch, new t)``; the penalty is not
@@ -1535,9 +1550,10 @@ def epoch_pass(inputs, Y, sw, order, params, moments, units, reg, extra, setting
     batch_buffers = allocate_batch_buffers(inputs, order, batch, units[0])
     acts, derivs, deltas = allocate_layer_buffers(units, batch, params)
     grads = np.empty_like(params)
-    # Only the proximal steps read the step sizes: without them (extra None)
-    # the buffer is empty, and the optimizer stores none.
-    step_sizes = np.empty(params.shape[0] if extra is not None else 0, params.dtype)
+    # Only the proximal steps read the step sizes: without them the buffer is
+    # empty, and the optimizer stores none.
+    with_steps = extra is not None or proximal_l1(reg)
+    step_sizes = np.empty(params.shape[0] if with_steps else 0, params.dtype)
     sw_flat = np.empty(batch, sw.dtype)
     Y_flat = np.empty(batch * n_out, Y.dtype)
     _, intercept_start = layer_offsets(units)

@@ -255,8 +255,8 @@ def announce_first_compile(module, disk_cache):
         message = (
             "skreg: compiling its Numba kernels for this kind of fit, up to about half a "
             "minute. Each kind compiles once and later runs load it from disk: the plain "
-            "epoch (no term beyond L2), the epoch with L1, group, max-norm, dropout or "
-            "noise, float32 input, fits that watch every epoch (callbacks, validation "
+            "epoch (L2 and L1 terms), the epoch with group, max-norm, dropout, noise or "
+            "subgradient L1, float32 input, fits that watch every epoch (callbacks, validation "
             "data, verbose) and L-BFGS each have their own. Another copy of skreg, such "
             "as a source folder beside the installed package, keeps a cache of its own."
         )

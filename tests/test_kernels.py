@@ -1195,6 +1195,47 @@ def test_train_epoch_one_full_batch(reg_name, opt_name, loss, dtype):
     assert_pair_close(N.unpack(params, p.units), exp_params, dtype, "batch_size > n")
 
 
+def test_extra_terms_leaves_a_proximal_l1_to_the_plain_epoch():
+    """The plain epoch (``extra`` None) takes a proximal L1 step itself, so
+    that an L1 fit compiles no kernel beyond the default fit's; L1 as a
+    subgradient, and every other term, needs the record."""
+    units = epoch_case(np.float64, "identity", 8).units
+    for reg_name in ("none", "l2", "weight_decay", "l1", "elasticnet"):
+        opt, reg = split_case("adam", reg_name)
+        assert C.extra_terms(kernel_config(units, opt, reg)[0]) is None, reg_name
+    for reg_name in ("l1_subgradient", "group", "max_norm", "all"):
+        opt, reg = split_case("adam", reg_name)
+        reg_rec = kernel_config(units, opt, reg)[0]
+        assert C.extra_terms(reg_rec) is reg_rec, reg_name
+
+
+@pytest.mark.parametrize("opt_name", list(OPT_CASES))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_plain_epoch_l1_step_is_the_full_records(opt_name, dtype):
+    """An L1 epoch run by the plain kernel equals, bit for bit, the same
+    epoch run with the whole record as ``extra``: same arithmetic in the
+    same order.  The step must act: some weights end exactly zero."""
+    p = epoch_case(dtype, "identity", 8, seed=74)
+    order = np.random.default_rng(75).permutation(p.n).astype(np.int64)
+    opt, reg = split_case(opt_name, "elasticnet")
+    reg["alpha"] = [2.0, 2.0, 2.0]  # strong enough to zero weights in 3 steps
+    reg_rec, settings, epoch = kernel_config(p.units, opt, reg, "tanh", "identity", 3)
+    state, _ = initial_state(np.random.default_rng(76), p, opt_name, fresh=False)
+    results = []
+    for extra in (None, reg_rec):
+        params, moments = p.params.copy(), state.copy()
+        _, t = K.train_epoch(
+            p.inputs(), p.Y, p.sw, order, params, moments, p.units, reg_rec, extra,
+            settings, epoch, 5,
+        )  # fmt: skip
+        results.append((params, moments, t))
+    (plain, plain_moments, plain_t), (full, full_moments, full_t) = results
+    np.testing.assert_array_equal(plain, full)
+    np.testing.assert_array_equal(plain_moments, full_moments)
+    assert plain_t == full_t
+    assert np.any(plain == 0.0) and not np.any(p.params == 0.0)
+
+
 @pytest.mark.parametrize("reg_name", ["none", "l2", "l1", "l1_subgradient", "group", "all"])
 @pytest.mark.parametrize("opt_name", list(OPT_CASES))
 @pytest.mark.parametrize("loss", LOSSES)
