@@ -27,13 +27,19 @@ def is_constant(coefs, skip=None):
     return any(not np.any(W) for W in coefs)
 
 
+def constant_output(coefs, intercepts, settings):
+    """The output layer's pre-activation of a constant network (see
+    ``is_constant``), the same for every row: its last intercept once every
+    hidden unit is folded away (``prune_network``)."""
+    return prune_network(coefs, intercepts, settings)[1][-1]
+
+
 def best_constant_intercepts(coefs, intercepts, settings, out_activation, Y, sample_weight):
     """``intercepts`` with the output layer's replaced so that a constant
     network (see ``is_constant``) outputs the loss-minimizing constant for
     targets ``Y`` (2-D, as the trainer takes them) weighted by
     ``sample_weight``."""
-    _, pruned_intercepts, _ = prune_network(coefs, intercepts, settings)
-    current = pruned_intercepts[-1].astype(np.float64)
+    current = constant_output(coefs, intercepts, settings).astype(np.float64)
     wanted = _best_pre_activation(out_activation, Y, sample_weight)
     intercepts = [b.copy() for b in intercepts]
     output = intercepts[-1]

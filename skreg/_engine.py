@@ -156,6 +156,44 @@ def objective(data, params, units, reg, settings):
     return float(objective_and_gradient(data, params.copy(), units, reg, settings, grads))
 
 
+def data_gradient(data, params, units, settings):
+    """The gradient of the mean data loss (no penalty) at ``params`` (left
+    unchanged), over every row of ``data``, in ``params``' layout and dtype.
+
+    Taken with the epoch kernel, which every fit compiles anyway, rather than
+    with ``objective_and_gradient``, which only L-BFGS needs: a first CV fit
+    in a fresh environment would compile that kernel (about 3 s) for the one
+    gradient its automatic grid starts from.  One update of plain SGD (no
+    momentum, no penalty, learning rate 1) over a batch moves the parameters
+    by minus the batch's gradient, so the gradient is what the update
+    subtracted, up to rounding of about ``eps * |params|``.  Rows go in
+    blocks of ``BLOCK_ROWS`` (one batch each, so that no buffer grows with
+    the number of samples), weighted by their share of the sample weights.
+    Built on ``train_epochs``: not a function a backend implements."""
+    n_weights = len(units) - 1
+    skip = _network.skip_view(params, units) is not None
+    reg = C.regularization(n_weights, penalty=None, skip_connection=skip)
+    sw = data.sample_weight
+    sw_total = float(np.sum(sw, dtype=np.float64))
+    gradient = np.zeros(params.shape[0], dtype=np.float64)
+    no_stopping = (0.0, np.inf, np.inf, 0, 0)
+    for start in range(0, data.n_samples, BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, data.n_samples)
+        share = float(np.sum(sw[start:stop], dtype=np.float64)) / sw_total if sw_total else 0.0
+        if share == 0.0:
+            continue  # rows that weigh nothing add nothing (and their batch steps 0)
+        sgd = settings._replace(
+            solver=K.SOLVER_SGD, momentum=0.0, nesterov=False, batch_size=stop - start
+        )
+        moved = params.copy()
+        orders = np.arange(start, stop, dtype=np.int64)[None, :]
+        state = OptimizerState.fresh(params, 1.0, 1)
+        seeds = np.zeros(1, dtype=np.int64)
+        train_epochs(data, orders, seeds, moved, units, reg, sgd, state, no_stopping, np.inf)
+        gradient += share * (params - moved)
+    return gradient.astype(params.dtype, copy=False)
+
+
 def data_loss(data, params, units, settings):
     """The mean data loss of the network on ``data``."""
     return K.data_loss(data.inputs, data.Y, data.sample_weight, params, units, settings)
@@ -167,14 +205,18 @@ def penalty_value(params, units, reg):
     return value + K.skip_penalty_value(params, units, reg) if reg.skip else value
 
 
-def zero_network_loss(data, settings):
-    """The mean data loss of the network whose every weight and intercept is
-    zero (its outputs are the link of zero).  O(n_samples * n_outputs)."""
+def zero_network_loss(data, settings, output=None):
+    """The mean data loss of the network whose every weight is zero and whose
+    output layer's intercept is ``output`` (one value per output; None: zero,
+    and every intercept is), so that its outputs are the link of ``output``
+    for every row: a constant network's loss (``skreg._constant_model``).
+    O(n_samples * n_outputs)."""
     n, m = data.Y.shape
     zeros = np.zeros((n, m), dtype=data.Y.dtype)
+    intercept = zeros[0] if output is None else np.asarray(output, dtype=data.Y.dtype)
     sw_total = float(np.sum(data.sample_weight, dtype=np.float64))
     weighted = K.loss_and_output_delta(
-        zeros, zeros[0], data.Y, data.sample_weight, sw_total, settings.loss, np.empty_like(zeros)
+        zeros, intercept, data.Y, data.sample_weight, sw_total, settings.loss, np.empty_like(zeros)
     )
     return weighted / sw_total if sw_total > 0 else 0.0
 

@@ -38,7 +38,7 @@ from . import _engine as engine
 from . import _interrupts as interrupts
 from . import _network
 from . import _recipe as recipes
-from ._constant_model import best_constant_intercepts, is_constant
+from ._constant_model import best_constant_intercepts, constant_output, is_constant
 from ._cv_checks import CountInterval, PathEstimator, check_path_settings, check_rates
 from ._engine import OptimizerState
 from ._exit_order import exit_rates
@@ -390,11 +390,18 @@ class PathTrainer:
         return not (np.any(self.estimator.coefs_[0]) or np.any(self.estimator._skip_coef()))
 
     def _objective(self):
-        """J of the current network at the current rate."""
-        state = self._state
-        return engine.objective(
-            state.data, state.params, state.units, self._reg, self._recipe.settings
-        )
+        """J of the current network at the current rate.  A constant network
+        outputs one value for every row: its data loss is that constant's
+        (``engine.zero_network_loss``), so that a path whose network died
+        compiles no full-batch kernel for it in a fresh environment (only
+        L-BFGS needs ``objective_and_gradient``)."""
+        state, settings = self._state, self._recipe.settings
+        coefs, intercepts = _network.views(state.params, state.units)
+        if not is_constant(coefs, _network.skip_view(state.params, state.units)):
+            return engine.objective(state.data, state.params, state.units, self._reg, settings)
+        output = constant_output(coefs, intercepts, settings)
+        data_loss = engine.zero_network_loss(state.data, settings, output)
+        return data_loss + engine.penalty_value(state.params, state.units, self._reg)
 
     def _capped(self, cold):
         """Which cap the step just trained reached, if it used every epoch

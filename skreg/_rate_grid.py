@@ -84,12 +84,10 @@ def largest_rate(estimator, X, y, sample_weight=None, *, path_param="alpha"):
     # Weighted as the data loss weighs the rows (class_weight included).
     scale = _feature_scale(X, start.data.sample_weight)
     first_layer /= scale[:, None].astype(first_layer.dtype)
-    grads = np.empty_like(params)
-    no_penalty = C.regularization(len(units) - 1, penalty=None)
     settings = recipes.recipe(probe.get_params(deep=False), probe.out_activation_, 1).settings
     if path_param == "skip_alpha":
         return _hierarchy_rate(probe, start, settings)
-    engine.objective_and_gradient(start.data, params, units, no_penalty, settings, grads)
+    grads = engine.data_gradient(start.data, params, units, settings)
     gradients, _ = _network.views(grads, units)
     pattern = layer_pattern(estimator, path_param, len(units) - 1)
     largest = 0.0
@@ -140,9 +138,7 @@ def _hierarchy_rate(estimator, start, settings):
         data.sample_weight,
     )
     weights["intercepts_"][-1][:] = best[-1]
-    grads = np.empty_like(params)
-    no_penalty = C.regularization(len(units) - 1, penalty=None)
-    engine.objective_and_gradient(data, params, units, no_penalty, settings, grads)
+    grads = engine.data_gradient(data, params, units, settings)
     gradients = _network.fitted_weights(grads, units)
     sizes = np.linalg.norm(gradients["skip_coef_"], axis=1)
     sizes += estimator.hierarchy * np.abs(gradients["coefs_"][0]).sum(axis=1)

@@ -213,8 +213,11 @@ def test_cv_estimator_picks_and_trains_the_same_network(
         return Est(alphas=3, cv=2, path_max_iter=5, **{**SMALL, **params}).fit(X, y)
 
     real, naive, calls = through_both(monkeypatch, train)
-    # the automatic grid came from the objective's gradient at zero
-    assert calls["objective_and_gradient"] > 0
+    # The automatic grid's gradient, the folds' paths (their strong rates
+    # constant networks) and the refit went through the naive engine; only
+    # L-BFGS calls the full-batch kernel.
+    if params["solver"] != "lbfgs":
+        assert "objective_and_gradient" not in calls
     np.testing.assert_allclose(naive.alphas_, real.alphas_, rtol=1e-10)
     assert naive.alpha_ == real.alpha_
     for key in ("mean_test_score", "split0_test_score", "split1_test_score"):
@@ -290,3 +293,30 @@ def test_no_module_holds_on_to_an_engine_function():
             if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("_engine"):
                 names = {alias.name for alias in node.names}
                 assert not names & set(naive_engine.FUNCTIONS), (path.name, names)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_path_whose_network_dies(classification, monkeypatch, request):
+    """At rates that remove every input the path's network is constant: its
+    objective comes from its constant output, without the full-batch kernel,
+    the same in both engines, and it is J as L-BFGS's hook computes it in
+    full."""
+    X, y = classification
+    estimator = RegularizedMLPClassifier(**{**SMALL, "penalty": "l1", "max_iter": 30})
+
+    def train():
+        return regularization_path(
+            X, y, estimator=estimator, alphas=[1e-3, 0.3, 1.0], path_max_iter=30
+        )
+
+    real, naive, calls = through_both(monkeypatch, train)
+    dead = np.flatnonzero(real.n_features_selected == 0)
+    assert dead.size >= 1
+    assert "objective_and_gradient" not in calls
+    np.testing.assert_allclose(naive.objective, real.objective, rtol=1e-10, atol=0)
+    for k in dead:
+        model = RegularizedMLPClassifier(**{**SMALL, "penalty": "l1", "alpha": real.alphas[k]})
+        model.fit(X, y)
+        packed = np.concatenate([W.ravel() for W in real.coefs[k] + real.intercepts[k]])
+        full, _ = model._loss_grad_lbfgs(packed, X, y.reshape(-1, 1))
+        np.testing.assert_allclose(real.objective[k], full, rtol=1e-12)

@@ -446,3 +446,74 @@ def test_regressor_squared_lbfgs_identity():
     reg.fit(X, y, sample_weight=sw)
     J = check_fitted_estimator(reg, X, y, sw, rho=0.0, subgradient=False)
     np.testing.assert_allclose(reg.loss_, J, rtol=1e-8)
+
+
+# --------------------------------------------------------------------------
+# The automatic grid's gradient, taken with the epoch kernel
+# --------------------------------------------------------------------------
+
+GRID_GRADIENT_CASES = [
+    pytest.param(RegularizedMLPClassifier, "binary", {}, id="binary"),
+    pytest.param(RegularizedMLPClassifier, "multiclass", {}, id="multiclass"),
+    pytest.param(RegularizedMLPClassifier, "multilabel", {}, id="multilabel"),
+    pytest.param(RegularizedMLPRegressor, "two outputs", {}, id="squared-error"),
+    pytest.param(RegularizedMLPRegressor, "counts", {"loss": "poisson"}, id="poisson"),
+    pytest.param(
+        RegularizedMLPClassifier,
+        "binary",
+        {"skip_connection": True, "hidden_layer_sizes": (4, 3)},
+        id="skip-two-layers",
+    ),
+    pytest.param(RegularizedMLPRegressor, "two outputs", {"skip_connection": True}, id="skip-reg"),
+]
+
+
+def grid_gradient_problem(y_kind, sparse, dtype, n=2500):
+    """2 500 rows (three blocks of ``BLOCK_ROWS``): the second block weighs
+    nothing, some rows of the first too."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((n, 6))
+    signal = X[:, 0] - X[:, 1] * X[:, 2]
+    y = {
+        "binary": (signal > 0).astype(int),
+        "multiclass": np.digitize(signal, [-0.5, 0.5]),
+        "multilabel": np.column_stack([signal > 0, X[:, 3] > 0]).astype(int),
+        "two outputs": np.column_stack([signal, X[:, 4]]),
+        "counts": rng.poisson(np.exp(0.3 * signal)),
+    }[y_kind]
+    sw = rng.uniform(0.5, 2.0, n)
+    sw[100:200] = 0.0
+    sw[K.BLOCK_ROWS : 2 * K.BLOCK_ROWS] = 0.0
+    X = X.astype(dtype)
+    if sparse:
+        X = sp.csr_matrix(np.where(np.abs(X) > 0.7, X, 0))
+    return X, y, sw
+
+
+@pytest.mark.parametrize("Est, y_kind, params", GRID_GRADIENT_CASES)
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_data_gradient_is_the_full_batch_gradient(Est, y_kind, params, sparse, dtype):
+    """``engine.data_gradient`` (one SGD update of rate 1 per block of rows,
+    on the epoch kernel) is the gradient of the mean data loss that
+    ``objective_and_gradient`` gives without a penalty, at the network a fit
+    starts from; the network is left as it was."""
+    from skreg import _base, _engine, _recipe
+
+    X, y, sw = grid_gradient_problem(y_kind, sparse, dtype)
+    est = Est(**{"hidden_layer_sizes": (5,), "random_state": 0, **params})
+    start = _base.starting_state(est, X, y, sw)
+    params_before = start.params.copy()
+    settings = _recipe.recipe(est.get_params(deep=False), est.out_activation_, 1).settings
+    got = _engine.data_gradient(start.data, start.params, start.units, settings)
+
+    expected = np.empty_like(start.params)
+    no_penalty = C.regularization(len(start.units) - 1, penalty=None)
+    _engine.objective_and_gradient(
+        start.data, start.params.copy(), start.units, no_penalty, settings, expected
+    )
+    assert got.dtype == start.params.dtype
+    np.testing.assert_array_equal(start.params, params_before)
+    scale = np.max(np.abs(expected))
+    rtol, atol = (1e-9, 1e-13 * scale) if dtype == np.float64 else (1e-4, 1e-5 * scale)
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol)
