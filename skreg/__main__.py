@@ -92,9 +92,9 @@ def choose_alpha(split, seed, max_iter, folds=5, n_jobs=2):
 def warm_up(split):
     """Compile (or load from Numba's disk cache) every kernel the timed fits
     use, on a few rows, so that the tables time training alone; returns the
-    seconds it took. Each kind of fit has kernels of its own: the plain
-    epoch (L2 and L1 terms: the first two fits), the epoch with the other terms, the
-    gradient the CV estimator's grid starts from, and prediction."""
+    seconds it took. The demo's fits (L2 and L1, plain and CV) all run the
+    plain epoch kernel, which takes the L1 step too; with prediction, that
+    is what compiles here."""
     X, y = split[0][:60], split[2][:60]
     start = time.perf_counter()
     with warnings.catch_warnings():
