@@ -1455,9 +1455,9 @@ def update_span(params, grads, moments, step_sizes, span, l2, shrink, lr, settin
 def optimizer_step(params, grads, moments, step_sizes, units, reg, extra, settings, lr, t):
     """Optimizer update with the penalty's smooth gradient (``grads`` holds
     the data loss's only), then the proximal steps and the max-norm
-    projection (without ``extra``, the L1 step alone), at learning rate ``lr`` and time step
-    ``t``.  Each weight matrix is one span with its own strengths; the
-    intercepts are one span, neither penalized nor decayed."""
+    projection (without ``extra``, the L1 step alone), at learning rate
+    ``lr`` and time step ``t``.  Each weight matrix is one span with its own
+    strengths; the intercepts are one span, neither penalized nor decayed."""
     coef_start, intercept_start = layer_offsets(units)
     shrink = 1.0 - lr * reg.weight_decay
     if extra is not None and extra.l1_subgradient:
@@ -1469,20 +1469,20 @@ def optimizer_step(params, grads, moments, step_sizes, units, reg, extra, settin
         update_span(params, grads, moments, step_sizes, span, reg.l2[l], shrink, lr, settings, t)
     span = (intercept_start[0], intercept_start[-1])
     update_span(params, grads, moments, step_sizes, span, 0.0, 1.0, lr, settings, t)
-    if extra is None:
-        if step_sizes.shape[0] > 0:  # the plain epoch's one proximal step
-            prox_l1(params, step_sizes, units, reg)
-    else:
-        if extra.skip:
-            # Theta, after the intercepts: penalized and decayed as a weight matrix
-            span = (intercept_start[-1], params.shape[0])
-            update_span(
-                params, grads, moments, step_sizes, span, extra.skip_l2, shrink, lr, settings, t
-            )
-        if not extra.l1_subgradient:
-            prox_l1(params, step_sizes, units, extra)
-            if extra.skip:
-                prox_skip(params, step_sizes, units, extra)
+    if extra is not None and extra.skip:
+        # Theta, after the intercepts: penalized and decayed as a weight matrix
+        span = (intercept_start[-1], params.shape[0])
+        update_span(
+            params, grads, moments, step_sizes, span, extra.skip_l2, shrink, lr, settings, t
+        )
+    # Step sizes are stored where a proximal step runs: the L1 step then
+    # runs in either epoch (in the plain one it is the only step), unless L1
+    # is a subgradient term.
+    if step_sizes.shape[0] > 0 and not reg.l1_subgradient:
+        prox_l1(params, step_sizes, units, reg)
+    if extra is not None:
+        if extra.skip and not extra.l1_subgradient:
+            prox_skip(params, step_sizes, units, extra)
         prox_group(params, step_sizes, units, extra)
         if extra.hierarchy > 0.0:
             prox_hierarchy(params, step_sizes, units, extra)
