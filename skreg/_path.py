@@ -382,7 +382,12 @@ class PathTrainer:
         )
         for b, value in zip(intercepts, best):
             b[:] = value
-        self._progress.loss = self._objective()
+        # J from the one output every row gets: the full-batch kernel
+        # (engine.objective) would compile in a fresh environment for this
+        # alone, where only L-BFGS needs it.
+        output = constant_output(coefs, intercepts, self._recipe.settings)
+        data_loss = engine.zero_network_loss(state.data, self._recipe.settings, output)
+        self._progress.loss = data_loss + engine.penalty_value(state.params, state.units, self._reg)
 
     def _dead(self):
         """Whether the input layer has no weight left: larger rates cannot
@@ -390,18 +395,11 @@ class PathTrainer:
         return not (np.any(self.estimator.coefs_[0]) or np.any(self.estimator._skip_coef()))
 
     def _objective(self):
-        """J of the current network at the current rate.  A constant network
-        outputs one value for every row: its data loss is that constant's
-        (``engine.zero_network_loss``), so that a path whose network died
-        compiles no full-batch kernel for it in a fresh environment (only
-        L-BFGS needs ``objective_and_gradient``)."""
-        state, settings = self._state, self._recipe.settings
-        coefs, intercepts = _network.views(state.params, state.units)
-        if not is_constant(coefs, _network.skip_view(state.params, state.units)):
-            return engine.objective(state.data, state.params, state.units, self._reg, settings)
-        output = constant_output(coefs, intercepts, settings)
-        data_loss = engine.zero_network_loss(state.data, settings, output)
-        return data_loss + engine.penalty_value(state.params, state.units, self._reg)
+        """J of the current network at the current rate."""
+        state = self._state
+        return engine.objective(
+            state.data, state.params, state.units, self._reg, self._recipe.settings
+        )
 
     def _capped(self, cold):
         """Which cap the step just trained reached, if it used every epoch
