@@ -175,20 +175,22 @@ def data_gradient(data, params, units, settings):
     reg = C.regularization(n_weights, penalty=None, skip_connection=skip)
     sw = data.sample_weight
     sw_total = float(np.sum(sw, dtype=np.float64))
-    gradient = np.zeros(params.shape[0], dtype=np.float64)
+    # One epoch of one batch per block (a shorter last block is a batch of
+    # its own length), each from a fresh optimizer state.
+    sgd = settings._replace(
+        solver=K.SOLVER_SGD, momentum=0.0, nesterov=False, batch_size=BLOCK_ROWS
+    )
+    seeds = np.zeros(1, dtype=np.int64)
     no_stopping = (0.0, np.inf, np.inf, 0, 0)
+    gradient = np.zeros(params.shape[0], dtype=np.float64)
     for start in range(0, data.n_samples, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, data.n_samples)
         share = float(np.sum(sw[start:stop], dtype=np.float64)) / sw_total if sw_total else 0.0
         if share == 0.0:
             continue  # rows that weigh nothing add nothing (and their batch steps 0)
-        sgd = settings._replace(
-            solver=K.SOLVER_SGD, momentum=0.0, nesterov=False, batch_size=stop - start
-        )
         moved = params.copy()
         orders = np.arange(start, stop, dtype=np.int64)[None, :]
         state = OptimizerState.fresh(params, 1.0, 1)
-        seeds = np.zeros(1, dtype=np.int64)
         train_epochs(data, orders, seeds, moved, units, reg, sgd, state, no_stopping, np.inf)
         gradient += share * (params - moved)
     return gradient.astype(params.dtype, copy=False)
