@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 import skreg._config as C
 import skreg._kernels as K
-from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor
+from skreg import RegularizedMLPClassifier, RegularizedMLPRegressor, _base, _engine, _recipe
 
 import naive as N
 from conftest import reg_record, settings_record
@@ -498,8 +498,6 @@ def test_data_gradient_is_the_full_batch_gradient(Est, y_kind, params, sparse, d
     on the epoch kernel) is the gradient of the mean data loss that
     ``objective_and_gradient`` gives without a penalty, at the network a fit
     starts from; the network is left as it was."""
-    from skreg import _base, _engine, _recipe
-
     X, y, sw = grid_gradient_problem(y_kind, sparse, dtype)
     est = Est(**{"hidden_layer_sizes": (5,), "random_state": 0, **params})
     start = _base.starting_state(est, X, y, sw)
