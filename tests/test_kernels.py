@@ -651,6 +651,71 @@ def test_prox_group_rows_in_adams_metric(dtype):
     assert row[0, 0] > 0.9
 
 
+def adam_like_rows(rng, n_rows, n_cols):
+    """Rows of weights and Adam-like steps, spread over three decades."""
+    W = rng.normal(size=(n_rows, n_cols)) * rng.uniform(0.05, 2.0, size=(n_rows, 1))
+    return W, 10.0 ** rng.uniform(-2.0, 1.0, size=(n_rows, n_cols))
+
+
+@pytest.mark.parametrize("strength", [1e-6, 1e-4, 1e-2, 1.0])
+def test_group_step_in_adams_metric_to_rounding(strength):
+    """From rates that remove nothing to rates that remove most rows, the
+    kernel's step matches the reference's bisection to rounding.  The kernel
+    ends after one Newton pass where it can and then shrinks the row by a
+    series in the last pass's inverses (``metric_shrink``), which needs the
+    last pass's r within 1e-5 of the root (``metric_prox_norm``'s lag)."""
+    rng = np.random.default_rng(37)
+    W, S = adam_like_rows(rng, 60, 100)
+    old = W.copy()
+    K.prox_group_rows(W, S, strength, np.zeros(0))
+    expected = N.naive_prox_group_rows(old, S, strength)
+    np.testing.assert_allclose(W, expected, rtol=1e-13, atol=1e-15 * np.abs(old).max())
+    t = strength * np.sqrt(W.shape[1])
+    lags = []
+    inverses = np.empty(W.shape[1])
+    for g, s in zip(old, S):
+        if np.linalg.norm(g / s) > t:
+            squares, weighted, twice = np.sum(g * g), np.sum(g * g * s), np.sum(g * g * s * s)
+            r, lag = K.metric_prox_norm(g, s, t, np.sqrt(squares), weighted, twice, inverses)
+            lags.append(abs(lag) / r)
+    assert lags, "every row was removed"
+    assert max(lags) <= 1e-5  # every row shrinks by the series
+
+
+@pytest.mark.parametrize("lag", [0.0, 1e-6, -1e-6, 1e-5, 1e-3, -0.5])
+def test_metric_shrink(lag):
+    """``metric_shrink`` scales g_j by r / (r + s_j t) whether it sums the
+    series in the inverses of a nearby r (|lag| <= 1e-5 r) or divides."""
+    rng = np.random.default_rng(39)
+    g, s = (row[0] for row in adam_like_rows(rng, 1, 100))
+    r, t = 0.7, 0.02
+    inverses = 1.0 / (r * (1.0 + lag) + s * t)
+    got = g.copy()
+    K.metric_shrink(got, s, t, r, r * lag, inverses)
+    np.testing.assert_allclose(got, g * r / (r + s * t), rtol=1e-15, atol=0.0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_group_step_in_adams_metric_at_the_threshold(dtype):
+    """Rows just inside and just outside ``||g / s|| <= t``, with steps equal
+    to within 1e-3 (where the kernel's Cauchy-Schwarz bound on ||g / s|| is
+    nearly tight) and steps over three decades (where it is loose): the
+    first are removed, the second kept."""
+    rng = np.random.default_rng(38)
+    strength, n_cols = 0.05, 50
+    t = strength * np.sqrt(n_cols)
+    W, S = adam_like_rows(rng, 40, n_cols)
+    S[:20] = 0.3 * (1.0 + 1e-3 * rng.uniform(size=(20, n_cols)))
+    margins = np.tile([1.0 - 1e-3, 1.0 + 1e-3], 20)
+    W *= (margins * t / np.linalg.norm(W / S, axis=1))[:, None]
+    W, S = W.astype(dtype), S.astype(dtype)
+    removed = np.linalg.norm(W.astype(np.float64) / S, axis=1) <= t
+    assert np.array_equal(removed, margins < 1.0)  # the margins survive the dtype
+    K.prox_group_rows(W, S, strength, np.zeros(0))
+    assert np.all(W[removed] == 0.0)
+    assert np.all(np.abs(W[~removed]).sum(axis=1) > 0.0)
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_prox_group(shape, dtype):
