@@ -1050,8 +1050,8 @@ def prox_group_rows(W, S, strength, factors):
         prox_vector(W[i], S[i], strength * row_factor(factors, i) * scale_len, inverses)
 
 
-# The group step in Adam's metric (``prox_vector``, ``metric_prox_norm``,
-# ``metric_shrink``) may sum its rows in any order: its loops then
+# The group step in Adam's metric (``prox_vector`` and the ``metric_``
+# kernels it calls) may sum its rows in any order: its loops then
 # vectorize, divisions included, and a group epoch's prox runs 2.3 times
 # faster (rows of 128), the weights moving by rounding alone (2.8e-16
 # relative).  No other flag: NaN and inf keep their meaning.
@@ -1227,9 +1227,8 @@ def metric_prox_norm(g, s, t, norm, weighted, weighted_twice, inverses):
     r = norm - mean + 1.5 * spread / norm
     if not 0.0 < r < norm:
         r = 0.5 * norm
-    at = r  # where ``inverses`` was last filled
     for _ in range(60):
-        at = r
+        at = r  # where ``inverses`` is filled
         q = 0.0
         dq = 0.0
         ddq = 0.0

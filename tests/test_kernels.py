@@ -679,7 +679,7 @@ def test_group_step_in_adams_metric_to_rounding(strength):
     kernel's step matches the reference's bisection to rounding.  The kernel
     ends after one Newton pass where it can and then shrinks the row by a
     series in the last pass's inverses (``metric_shrink``), which needs the
-    last pass's r within 1e-5 of the root (``metric_prox_norm``'s lag)."""
+    last pass's r within 1e-5 r of the root (``metric_prox_norm``'s lag)."""
     rng = np.random.default_rng(37)
     W, S = adam_like_rows(rng, 60, 100)
     old = W.copy()
@@ -713,10 +713,10 @@ def test_metric_shrink(lag):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_group_step_in_adams_metric_at_the_threshold(dtype):
-    """Rows just inside and just outside ``||g / s|| <= t``, with steps equal
-    to within 1e-3 (where the kernel's Cauchy-Schwarz bound on ||g / s|| is
-    nearly tight) and steps over three decades (where it is loose): the
-    first are removed, the second kept."""
+    """Rows just inside ``||g / s|| <= t`` are removed and rows just outside
+    kept, both where the steps are equal to within 1e-3 (the kernel's
+    Cauchy-Schwarz bound on ||g / s|| is nearly tight) and where they spread
+    over three decades (it is loose)."""
     rng = np.random.default_rng(38)
     strength, n_cols = 0.05, 50
     t = strength * np.sqrt(n_cols)
