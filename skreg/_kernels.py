@@ -847,17 +847,44 @@ def forward_train(inputs, params, units, settings, extra, acts, derivs, n):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
+def penalty_sums(W, factors):
+    """``(sum |w|, sum w^2, sum_i factors[i] ||row i||)`` over a weight
+    matrix (each factor 1 when ``factors`` is empty)."""
+    l1 = 0.0
+    l2 = 0.0
+    group = 0.0
+    for i in range(W.shape[0]):
+        row_sq = 0.0
+        for j in range(W.shape[1]):
+            w = W[i, j]
+            l1 += abs(w)
+            row_sq += w * w
+        l2 += row_sq
+        group += row_factor(factors, i) * np.sqrt(row_sq)
+    return l1, l2, group
+
+
+@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def penalty_value(params, units, reg):
-    """The penalty part of the objective J (docs/design.rst, "The objective"):
-    the L1 and L2 terms, then the group terms."""
-    return plain_penalty_value(params, units, reg) + group_penalty_value(params, units, reg)
+    """The penalty part of the objective J (docs/design.rst, "The objective")."""
+    coef_start, _ = layer_offsets(units)
+    total = 0.0
+    for l in range(units.shape[0] - 1):
+        W = weight_matrix(params, units, coef_start, l)
+        factors = row_factors(reg, l)
+        l1, l2, group = penalty_sums(W, factors)
+        if l == 0 and reg.group_blocks.shape[0] > 0:
+            group = blocks_group_value(W, factors, reg.group_blocks)
+        total += reg.l1[l] * l1 + 0.5 * reg.l2[l] * l2
+        total += reg.group[l] * np.sqrt(W.shape[1]) * group
+    return total
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def plain_penalty_value(params, units, reg):
-    """The L1 and L2 terms of the penalty, all of it without a group term:
-    apart from the group terms, so that the plain epoch compiles none of
-    their code."""
+    """``penalty_value`` of a network without a group term: its L1 and L2
+    terms alone, summed in the same order (the same value bit for bit), so
+    that the plain epoch compiles none of the group terms' code."""
     coef_start, _ = layer_offsets(units)
     total = 0.0
     for l in range(units.shape[0] - 1):
@@ -868,7 +895,7 @@ def plain_penalty_value(params, units, reg):
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def l1_l2_sums(W):
-    """``(sum |w|, sum w^2)`` over a weight matrix."""
+    """``(sum |w|, sum w^2)`` over a weight matrix, in ``penalty_sums``'s order."""
     l1 = 0.0
     l2 = 0.0
     for i in range(W.shape[0]):
@@ -882,42 +909,11 @@ def l1_l2_sums(W):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def group_penalty_value(params, units, reg):
-    """The group terms of the penalty: each layer's rate times sqrt(width)
-    times the sum of its rows' norms (W_1's with their factors, or its
-    blocks of rows with ``group_blocks``)."""
-    coef_start, _ = layer_offsets(units)
-    total = 0.0
-    for l in range(units.shape[0] - 1):
-        if reg.group[l] == 0.0:
-            continue
-        W = weight_matrix(params, units, coef_start, l)
-        factors = row_factors(reg, l)
-        if l == 0 and reg.group_blocks.shape[0] > 0:
-            group = blocks_group_value(W, factors, reg.group_blocks)
-        else:
-            group = rows_group_value(W, factors)
-        total += reg.group[l] * np.sqrt(W.shape[1]) * group
-    return total
-
-
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def rows_group_value(W, factors):
-    """sum_i factors[i] ||row i|| (each factor 1 when ``factors`` is empty)."""
-    total = 0.0
-    for i in range(W.shape[0]):
-        total += row_factor(factors, i) * row_norm(W[i])
-    return total
-
-
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def skip_penalty_value(params, units, reg):
     """The penalty terms of the skip connection's Theta (none without one);
     apart from ``penalty_value``, so that a network without a skip compiles
     none of it in its epoch kernel."""
-    Theta = skip_matrix(params, units)
-    l1, l2 = l1_l2_sums(Theta)
-    group = rows_group_value(Theta, reg.group_factors[:0])
+    l1, l2, group = penalty_sums(skip_matrix(params, units), reg.group_factors[:0])
     return reg.skip_l1 * l1 + 0.5 * reg.skip_l2 * l2 + reg.skip_group * group
 
 
