@@ -202,11 +202,7 @@ def data_loss(data, params, units, settings):
 
 
 def penalty_value(params, units, reg):
-    """The value of the penalty terms of ``reg`` at ``params``.  Without a
-    group term or a skip connection the plain epoch's own kernel gives it,
-    so that an L2 or L1 fit compiles none of the group terms' code."""
-    if not reg.skip and not np.any(reg.group > 0):
-        return K.plain_penalty_value(params, units, reg)
+    """The value of the penalty terms of ``reg`` at ``params``."""
     value = K.penalty_value(params, units, reg)
     return value + K.skip_penalty_value(params, units, reg) if reg.skip else value
 

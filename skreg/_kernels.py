@@ -881,34 +881,6 @@ def penalty_value(params, units, reg):
 
 
 @njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def plain_penalty_value(params, units, reg):
-    """``penalty_value`` of a network without a group term: its L1 and L2
-    terms alone, summed in the same order (the same value bit for bit), so
-    that the plain epoch compiles none of the group terms' code."""
-    coef_start, _ = layer_offsets(units)
-    total = 0.0
-    for l in range(units.shape[0] - 1):
-        l1, l2 = l1_l2_sums(weight_matrix(params, units, coef_start, l))
-        total += reg.l1[l] * l1 + 0.5 * reg.l2[l] * l2
-    return total
-
-
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
-def l1_l2_sums(W):
-    """``(sum |w|, sum w^2)`` over a weight matrix, in ``penalty_sums``'s order."""
-    l1 = 0.0
-    l2 = 0.0
-    for i in range(W.shape[0]):
-        row_sq = 0.0
-        for j in range(W.shape[1]):
-            w = W[i, j]
-            l1 += abs(w)
-            row_sq += w * w
-        l2 += row_sq
-    return l1, l2
-
-
-@njit(cache=DISK_CACHE, nogil=True, error_model="numpy")
 def skip_penalty_value(params, units, reg):
     """The penalty terms of the skip connection's Theta (none without one);
     apart from ``penalty_value``, so that a network without a skip compiles
@@ -1701,10 +1673,8 @@ def train_epochs(inputs, Y, sw, orders, seeds, params, moments, units, reg, extr
             t,
         )
         objective = loss / run.sw_total if run.sw_total > 0 else 0.0
-        if extra is None:
-            objective += plain_penalty_value(params, units, reg)
-        else:
-            objective += penalty_value(params, units, reg)
+        objective += penalty_value(params, units, reg)
+        if extra is not None:
             objective += skip_penalty_value(params, units, extra)
         run.curve[e] = objective
         if not np.isfinite(objective) or objective > run.limit:

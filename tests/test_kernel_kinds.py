@@ -86,38 +86,6 @@ def test_an_l1_fit_runs_the_plain_epoch_and_gets_the_same_weights(
             np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.filterwarnings("ignore::skreg.exceptions.RateAtGridEdgeWarning")
-@pytest.mark.parametrize(
-    "Est",
-    [
-        RegularizedMLPClassifier,
-        RegularizedMLPRegressor,
-        RegularizedMLPClassifierCV,
-        RegularizedMLPRegressorCV,
-    ],
-)
-def test_a_fit_without_a_group_term_takes_the_plain_penalty(Est, tables, monkeypatch):
-    """The penalty's value, wherever Python asks for it (the objective of a
-    fit's last epoch, a path's steps), comes from the plain kernel unless a
-    group term is on, fresh and refitted; the full kernel's group code is
-    then never compiled by an L2 or L1 fit."""
-    X, y = table_of(Est, tables)
-    cv = dict(alphas=3, cv=3, path_max_iter=3) if Est.__name__.endswith("CV") else {}
-    est = Est(hidden_layer_sizes=(8,), penalty="l1", alpha=0.01, max_iter=10, random_state=0)
-    est.set_params(**cv)
-    full_calls, plain_calls = [], []
-    with monkeypatch.context() as m:
-        for name, calls in (("penalty_value", full_calls), ("plain_penalty_value", plain_calls)):
-            real = getattr(E.K, name)
-            m.setattr(E.K, name, lambda *a, real=real, calls=calls: calls.append(1) or real(*a))
-        est.fit(X, y)
-        est.set_params(penalty="l2").fit(X, y)
-        assert plain_calls and not full_calls
-        est.set_params(penalty="l1", group_alpha=0.01).fit(X, y)
-        assert full_calls
-
-
 def full_batch_gradient(data, params, units, settings):
     """The data gradient as L-BFGS's kernel computes it (the grid's former way)."""
     grads = np.empty_like(params)

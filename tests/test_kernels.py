@@ -519,22 +519,6 @@ def test_penalty_value(rho, shape, dtype):
     assert not np.isclose(got, N.naive_penalty_value(p.coefs, GROUP_ALPHAS[L]))
 
 
-@pytest.mark.parametrize("rho", [0.0, 0.35, 1.0])
-@pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_plain_penalty_value(rho, shape, dtype):
-    """Without a group term the plain kernel's value is the full one's, bit
-    for bit, and the reference's."""
-    p = Problem(21, shape, "identity", 2, dtype)
-    params = N.pack(p.coefs, p.intercepts, dtype)
-    params[-1] = 1e3  # intercepts are never penalized
-    L = p.n_layers
-    reg = reg_record(L, ALPHAS[L], rho)
-    got = K.plain_penalty_value(params, p.units, reg)
-    assert got == K.penalty_value(params, p.units, reg)
-    assert_close(got, N.naive_penalty_value(p.coefs, ALPHAS[L], rho), dtype)
-
-
 @pytest.mark.parametrize("subgradient", [False, True])
 @pytest.mark.parametrize("rho", [0.0, 0.35, 1.0])
 @pytest.mark.parametrize("shape", SHAPES)
