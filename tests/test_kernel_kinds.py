@@ -5,7 +5,9 @@ A fit whose only term beyond L2 is a proximal L1 penalty runs the plain
 epoch (``extra`` None), which takes the L1 step itself; a CV fit takes its
 automatic grid's gradient with the epoch kernel, not with L-BFGS's
 full-batch kernel (docs/design.rst, "Kernels" and "The automatic grid").
-Both give what the other kernels give.
+Both give what the other kernels give.  The group step in Adam's metric,
+on the weights and step sizes such fits reach, gives what the slow
+reference gives.
 """
 
 import numpy as np
@@ -15,12 +17,15 @@ from sklearn.preprocessing import StandardScaler
 
 import skreg._config as C
 import skreg._engine as E
+import skreg._kernels as K
 from skreg import (
     RegularizedMLPClassifier,
     RegularizedMLPClassifierCV,
     RegularizedMLPRegressor,
     RegularizedMLPRegressorCV,
 )
+
+import naive as N
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +89,40 @@ def test_an_l1_fit_runs_the_plain_epoch_and_gets_the_same_weights(
         assert any(np.any(W == 0) for W in plain_fit)  # the L1 step acted
         for a, b in zip(plain_fit, full_fit):
             np.testing.assert_array_equal(a, b)
+
+
+def adam_steps_of_first_layer(est):
+    """W_1 and its coordinates' Adam step sizes lr_t / (sqrt(v) + eps) at the
+    end of a fit (the steps its last group step was taken with)."""
+    W = est.coefs_[0]
+    state = est._optimizer_state
+    t, rate = state["n_updates"], state["learning_rate"]
+    v = state["moments"][1][: W.size].reshape(W.shape)
+    lr_t = rate * np.sqrt(1.0 - est.beta_2**t) / (1.0 - est.beta_1**t)
+    return W, lr_t / (np.sqrt(v) + est.epsilon)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("Est", [RegularizedMLPClassifier, RegularizedMLPRegressor])
+def test_the_group_step_on_a_real_tables_weights(Est, tables):
+    """A group fit on a real table, fresh and refitted at another rate: on
+    its W_1 and Adam step sizes, the kernel's group step (one division pass,
+    a series for the scaling) equals the reference's bisection to 1e-13, at
+    rates that remove nothing and half the rows."""
+    X, y = table_of(Est, tables)
+    est = Est(hidden_layer_sizes=(16,), group_alpha=1e-3, max_iter=20, random_state=0)
+    for group_alpha in (1e-3, 1e-2):  # fresh, then refitted
+        W, S = adam_steps_of_first_layer(est.set_params(group_alpha=group_alpha).fit(X, y))
+        # each row's rate at which the step zeroes it: their median removes half
+        zeroing = np.linalg.norm(W / S, axis=1) / np.sqrt(W.shape[1])
+        removed = []
+        for strength in (1e-6, group_alpha, np.median(zeroing)):
+            got = W.copy()
+            K.prox_group_rows(got, S, strength, np.zeros(0))
+            expected = N.naive_prox_group_rows(W, S, strength)
+            np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-15 * np.abs(W).max())
+            removed.append(int(np.sum(~got.any(axis=1))))
+        assert removed[0] == 0 and 0 < removed[-1] < W.shape[0], removed
 
 
 def full_batch_gradient(data, params, units, settings):

@@ -621,6 +621,13 @@ def test_prox_group_rows(dtype):
     assert_close(cos, np.ones_like(cos), dtype)
 
 
+def adam_like_rows(rng, n_rows, n_cols, decades=(-2.0, 1.0)):
+    """Rows of weights of unequal norms, and Adam-like steps spread between
+    10 ** decades[0] and 10 ** decades[1]."""
+    W = rng.normal(size=(n_rows, n_cols)) * rng.uniform(0.05, 2.0, size=(n_rows, 1))
+    return W, 10.0 ** rng.uniform(*decades, size=(n_rows, n_cols))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_prox_group_rows_in_adams_metric(dtype):
     """Unequal steps per coordinate (Adam's): the kernel's Newton iterations
@@ -628,9 +635,8 @@ def test_prox_group_rows_in_adams_metric(dtype):
     optimality conditions."""
     rng = np.random.default_rng(36)
     n_rows, n_cols, strength = 40, 6, 0.3
-    W = rng.normal(size=(n_rows, n_cols)) * rng.uniform(0.05, 2.0, size=(n_rows, 1))
     # steps spread over more than two decades, as Adam's are next to dead units
-    S = 10.0 ** rng.uniform(-1, 1.5, size=(n_rows, n_cols))
+    W, S = adam_like_rows(rng, n_rows, n_cols, decades=(-1.0, 1.5))
     W, S = W.astype(dtype), S.astype(dtype)
     old = W.astype(np.float64)
     K.prox_group_rows(W, S, strength, np.zeros(0))
@@ -649,12 +655,6 @@ def test_prox_group_rows_in_adams_metric(dtype):
     row = np.array([[1.0, 0.3]], dtype=dtype)
     K.prox_group_rows(row, np.array([[0.01, 100.0]], dtype=dtype), 0.5, np.zeros(0))
     assert row[0, 0] > 0.9
-
-
-def adam_like_rows(rng, n_rows, n_cols):
-    """Rows of weights and Adam-like steps, spread over three decades."""
-    W = rng.normal(size=(n_rows, n_cols)) * rng.uniform(0.05, 2.0, size=(n_rows, 1))
-    return W, 10.0 ** rng.uniform(-2.0, 1.0, size=(n_rows, n_cols))
 
 
 @pytest.mark.parametrize("strength", [1e-6, 1e-4, 1e-2, 1.0])
